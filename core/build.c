@@ -1,0 +1,751 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "compiler.h"
+#include "elfcheck.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "naming.h"
+#include "probe-builder/fixup.h"
+#include "probe-builder/log.h"
+#include "probe-builder/pkgname.h"
+#include "probe-builder/release.h"
+#include "proc.h"
+#include "unpack.h"
+
+#ifndef EM_BPF
+#define EM_BPF 247
+#endif
+
+/* Everything one release's build knows; its paths live in the workspace:
+ *   roots/<distro>/<release>/       the unpacked packages
+ *   roots/<distro>/<release>.stamp  which packages that root holds
+ *   build/<distro>/<release>/{kmod,ebpf}/  private copies of the source
+ *   logs/<distro>/<release>.log */
+struct rel_ctx {
+	const struct pb_build_opts *o;
+	const struct pb_plugin *plugin;
+	struct pb_release rel;
+	char root[PATH_MAX];
+	char stamp_path[PATH_MAX];
+	char log_path[PATH_MAX];
+	char build_dir[PATH_MAX];
+	char kdir[PATH_MAX];
+	char md5[PB_HEX_MAX];
+	char *stamp; /* what the stamp must say for this set of packages */
+	const char **pkgs;
+	enum pb_pkg_role *roles;
+	size_t n_pkgs;
+	int log_fd;
+	struct pb_cc_choice cc;
+	json_object *entry;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static json_object *output_entry(const char *status)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string(status));
+	return o;
+}
+
+static json_object *new_entry(const struct pb_build_opts *o,
+			      const struct pb_batch *b, size_t i)
+{
+	json_object *e = json_object_new_object();
+	const char *arch = pb_batch_release_arch(b, i);
+
+	json_object_object_add(e, "probe", json_object_new_string(o->probe));
+	json_object_object_add(e, "probe_version",
+			       json_object_new_string(o->version));
+	json_object_object_add(e, "distro",
+			       json_object_new_string(o->distro->name));
+	json_object_object_add(e, "release",
+			       json_object_new_string(pb_batch_release(b, i)));
+	json_object_object_add(e, "arch",
+			       json_object_new_string(arch ? arch : ""));
+	return e;
+}
+
+json_object *pb_entry_skipped(const struct pb_build_opts *o,
+			      const struct pb_batch *b, size_t i,
+			      const char *why)
+{
+	json_object *e = new_entry(o, b, i);
+
+	json_object_object_add(e, "status",
+			       json_object_new_string(PB_ST_SKIPPED));
+	json_object_object_add(e, "kmod", output_entry(PB_ST_SKIPPED));
+	json_object_object_add(e, "ebpf", output_entry(PB_ST_SKIPPED));
+	json_object_object_add(e, "reason", json_object_new_string(why));
+	return e;
+}
+
+/* The kernel's status: FAILED if an output failed, else BUILT if one was
+ * built, else EXISTING, else SKIPPED. */
+static const char *overall(json_object *e)
+{
+	static const char *const order[] = {PB_ST_FAILED, PB_ST_BUILT,
+					    PB_ST_EXISTING};
+	const char *st[2] = {"", ""};
+	json_object *x, *s;
+	size_t k;
+
+	if (json_object_object_get_ex(e, "kmod", &x) &&
+	    json_object_object_get_ex(x, "status", &s))
+		st[0] = json_object_get_string(s);
+	if (json_object_object_get_ex(e, "ebpf", &x) &&
+	    json_object_object_get_ex(x, "status", &s))
+		st[1] = json_object_get_string(s);
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		if (!strcmp(st[0], order[k]) || !strcmp(st[1], order[k]))
+			return order[k];
+	return PB_ST_SKIPPED;
+}
+
+static void fail_output(struct rel_ctx *c, const char *which, const char *msg)
+{
+	json_object *out = output_entry(PB_ST_FAILED);
+
+	json_object_object_add(out, "error", json_object_new_string(msg));
+	json_object_object_add(c->entry, which, out);
+	pb_error("%s: %s: %s", c->rel.name, which, msg);
+}
+
+/* Fails whatever output has no status yet, with one message. */
+static void fail_rest(struct rel_ctx *c, const char *msg)
+{
+	json_object *x;
+
+	if (!json_object_object_get_ex(c->entry, "error", &x))
+		json_object_object_add(c->entry, "error",
+				       json_object_new_string(msg));
+	if (!json_object_object_get_ex(c->entry, "kmod", &x))
+		fail_output(c, "kmod", msg);
+	if (!json_object_object_get_ex(c->entry, "ebpf", &x))
+		fail_output(c, "ebpf", msg);
+}
+
+static int hash_inputs(struct rel_ctx *c, struct pb_err *err)
+{
+	json_object *inputs = json_object_new_array();
+	size_t i, len = 64;
+	char *stamp;
+
+	json_object_object_add(c->entry, "inputs", inputs);
+	for (i = 0; i < c->n_pkgs; i++)
+		len += strlen(pb_basename(c->pkgs[i])) + PB_HEX_MAX + 8;
+	stamp = calloc(1, len);
+	if (!stamp)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	c->stamp = stamp;
+	strcpy(stamp, "probe-builder root 1\n");
+	for (i = 0; i < c->n_pkgs; i++) {
+		char hex[PB_HEX_MAX], real[PATH_MAX];
+		json_object *in;
+		int ret = pb_hash_file(c->pkgs[i], "sha256", hex, err);
+
+		if (ret)
+			return ret;
+		in = json_object_new_object();
+		json_object_object_add(
+			in, "file",
+			json_object_new_string(pb_basename(c->pkgs[i])));
+		json_object_object_add(
+			in, "path",
+			json_object_new_string(realpath(c->pkgs[i], real)
+						       ? real
+						       : c->pkgs[i]));
+		json_object_object_add(in, "sha256",
+				       json_object_new_string(hex));
+		json_object_object_add(
+			in, "role",
+			json_object_new_string(c->roles[i] == PB_PKG_CONFIG
+						       ? "config"
+						       : "tree"));
+		json_object_array_add(inputs, in);
+		snprintf(stamp + strlen(stamp), len - strlen(stamp),
+			 "%s %d %s\n", hex, (int)c->roles[i],
+			 pb_basename(c->pkgs[i]));
+	}
+	return 0;
+}
+
+static int root_is_ready(struct rel_ctx *c)
+{
+	char *old = NULL;
+	int same;
+
+	if (pb_read_file(c->stamp_path, &old, NULL, NULL) < 0)
+		return 0;
+	same = strcmp(old, c->stamp) == 0 && pb_is_dir(c->root);
+	free(old);
+	return same;
+}
+
+static int unpack_role(struct rel_ctx *c, enum pb_pkg_role role,
+		       struct pb_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_pkgs; i++) {
+		double t0 = now_s();
+		int ret;
+
+		if (c->roles[i] != role)
+			continue;
+		ret = pb_unpack(c->pkgs[i], c->root, role, c->rel.name, err);
+		if (ret)
+			return ret;
+		pb_info("%s: unpacked %s%s in %.1fs", c->rel.name,
+			pb_basename(c->pkgs[i]),
+			role == PB_PKG_CONFIG ? " (config only)" : "",
+			now_s() - t0);
+	}
+	return 0;
+}
+
+static int prepare_tree(struct rel_ctx *c, struct pb_err *err)
+{
+	int ret;
+
+	ret = unpack_role(c, PB_PKG_TREE, err);
+	if (!ret)
+		ret = pb_fixup_absolute_symlinks(c->root, err);
+	if (!ret && c->plugin->fixup)
+		ret = c->plugin->fixup(&c->rel, err);
+	if (!ret)
+		ret = pb_write_file_atomic(c->stamp_path, c->stamp,
+					   strlen(c->stamp), err);
+	return ret;
+}
+
+static int find_config(struct rel_ctx *c, int *tree_ready, struct pb_err *err)
+{
+	char cfg[PATH_MAX], path[PATH_MAX * 2];
+	json_object *jc;
+	int ret;
+
+	ret = c->plugin->config_file(&c->rel, cfg, sizeof(cfg), err);
+	if (ret == -ENOENT && !*tree_ready) {
+		/* some distros keep it in the tree packages */
+		pb_err_clear(err);
+		ret = prepare_tree(c, err);
+		if (ret)
+			return ret;
+		*tree_ready = 1;
+		ret = c->plugin->config_file(&c->rel, cfg, sizeof(cfg), err);
+	}
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/%s", c->root, cfg);
+	ret = pb_hash_file(path, "md5", c->md5, err);
+	if (ret)
+		return ret;
+	jc = json_object_new_object();
+	json_object_object_add(jc, "file", json_object_new_string(cfg));
+	json_object_object_add(jc, "md5", json_object_new_string(c->md5));
+	json_object_object_add(c->entry, "config", jc);
+	pb_info("%s: config %s, md5 %s", c->rel.name, cfg, c->md5);
+	return 0;
+}
+
+/* make, with an environment that cannot steer kbuild elsewhere */
+static int run_make(struct rel_ctx *c, const char *const argv[],
+		    int *status, struct pb_err *err)
+{
+	static const char *const scrub[] = {
+		"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "KBUILD_OUTPUT",
+		"O", "M", "ARCH", "CROSS_COMPILE", "KCFLAGS", "KCPPFLAGS",
+		"KBUILD_EXTRA_SYMBOLS", "CC", "LD", "CFLAGS", "LDFLAGS",
+		"KERNELDIR", "KERNELRELEASE", "GNUMAKEFLAGS"};
+	size_t i;
+	char line[8192] = "";
+	int ret;
+
+	for (i = 0; i < sizeof(scrub) / sizeof(scrub[0]); i++)
+		unsetenv(scrub[i]);
+	setenv("LC_ALL", "C", 1);
+	for (i = 0; argv[i]; i++)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			 "%s%s", i ? " " : "", argv[i]);
+	pb_info("%s: running %s", c->rel.name, line);
+	ret = pb_run(argv, NULL, c->log_fd, status, err);
+	if (!ret && *status != 0)
+		return pb_err_set(err, -EIO, "%s exited with status %d",
+				  argv[0], *status);
+	return ret;
+}
+
+/* Copies the built file to the output dir under its final name. */
+static int install_output(struct rel_ctx *c, const char *which,
+			  const char *built, const char *name,
+			  json_object *out, struct pb_err *err)
+{
+	char dst[PATH_MAX * 2], hex[PB_HEX_MAX];
+	int ret;
+
+	snprintf(dst, sizeof(dst), "%s/%s", c->o->output_dir, name);
+	ret = pb_hash_file(built, "sha256", hex, err);
+	if (!ret)
+		ret = pb_copy_file_atomic(built, dst, err);
+	if (ret)
+		return ret;
+	json_object_object_add(out, "file", json_object_new_string(name));
+	json_object_object_add(out, "sha256", json_object_new_string(hex));
+	pb_info("%s: %s: wrote %s", c->rel.name, which, dst);
+	return 0;
+}
+
+static void prefix_maps(struct rel_ctx *c, const char *copy, char *buf,
+			size_t len)
+{
+	/* the same bytes whatever the workspace: source paths in the debug
+	 * info read as they would on a host */
+	const char *opt = c->cc.major >= 8 ? "-ffile-prefix-map"
+					   : "-fdebug-prefix-map";
+
+	snprintf(buf, len, "%s=%s=/usr/src/%s-%s %s=%s/=/", opt, copy,
+		 c->o->probe, c->o->version, opt, c->root);
+}
+
+static int fresh_copy(struct rel_ctx *c, const char *what, char *copy,
+		      size_t len, struct pb_err *err)
+{
+	int ret;
+
+	snprintf(copy, len, "%s/%s", c->build_dir, what);
+	ret = pb_rm_rf(copy, err);
+	if (!ret)
+		ret = pb_mkdir_p(c->build_dir, err);
+	if (!ret)
+		ret = pb_copy_tree(c->o->source_dir, copy, err);
+	return ret;
+}
+
+static void build_kmod(struct rel_ctx *c, const char *name)
+{
+	char copy[PATH_MAX], built[PATH_MAX * 2], maps[PATH_MAX * 3];
+	char kcflags[PATH_MAX * 3 + 16], mcc[PATH_MAX + 8],
+		mdir[PATH_MAX + 8], mname[300], mver[300], vermagic[512];
+	const char *argv[12];
+	struct pb_err err = {0};
+	json_object *out;
+	double t0 = now_s();
+	size_t rl = strlen(c->rel.name);
+	int status, ret;
+
+	ret = fresh_copy(c, "kmod", copy, sizeof(copy), &err);
+	if (ret) {
+		fail_output(c, "kmod", err.msg);
+		return;
+	}
+	prefix_maps(c, copy, maps, sizeof(maps));
+	snprintf(kcflags, sizeof(kcflags), "KCFLAGS=%s", maps);
+	snprintf(mcc, sizeof(mcc), "CC=%s", c->cc.path);
+	snprintf(mdir, sizeof(mdir), "M=%s", copy);
+	snprintf(mname, sizeof(mname), "PROBE_NAME=%s", c->o->probe);
+	snprintf(mver, sizeof(mver), "PROBE_VERSION=%s", c->o->version);
+	argv[0] = "make";
+	argv[1] = "-C";
+	argv[2] = c->kdir;
+	argv[3] = mdir;
+	argv[4] = "modules";
+	argv[5] = mcc;
+	argv[6] = kcflags;
+	argv[7] = mname;
+	argv[8] = mver;
+	argv[9] = NULL;
+	ret = run_make(c, argv, &status, &err);
+	if (ret) {
+		char msg[PB_ERR_MSG_MAX + 64];
+
+		snprintf(msg, sizeof(msg), "module build: %s (see the log)",
+			 err.msg);
+		fail_output(c, "kmod", msg);
+		return;
+	}
+	snprintf(built, sizeof(built), "%s/%s.ko", copy, c->o->probe);
+	if (!pb_is_file(built)) {
+		char msg[PATH_MAX * 3];
+
+		snprintf(msg, sizeof(msg),
+			 "the build made no %s.ko (kbuild's obj-m must be "
+			 "$(PROBE_NAME).o, here %s.o)",
+			 c->o->probe, c->o->probe);
+		fail_output(c, "kmod", msg);
+		return;
+	}
+	/* a module whose vermagic is not the kernel's would be refused by
+	 * it: a wrong tree or a stale object got in */
+	ret = pb_elf_modinfo(built, "vermagic", vermagic, sizeof(vermagic),
+			     &err);
+	if (ret || strncmp(vermagic, c->rel.name, rl) != 0 ||
+	    (vermagic[rl] != ' ' && vermagic[rl] != '\0')) {
+		char msg[PB_ERR_MSG_MAX + 600];
+
+		if (ret)
+			snprintf(msg, sizeof(msg), "corrupted probe: %s",
+				 err.msg);
+		else
+			snprintf(msg, sizeof(msg),
+				 "corrupted probe: vermagic '%s' does not "
+				 "start with the kernel release %s",
+				 vermagic, c->rel.name);
+		fail_output(c, "kmod", msg);
+		return;
+	}
+	out = output_entry(PB_ST_BUILT);
+	json_object_object_add(out, "vermagic",
+			       json_object_new_string(vermagic));
+	ret = install_output(c, "kmod", built, name, out, &err);
+	if (ret) {
+		json_object_put(out);
+		fail_output(c, "kmod", err.msg);
+		return;
+	}
+	json_object_object_add(out, "duration_s",
+			       json_object_new_double(now_s() - t0));
+	json_object_object_add(c->entry, "kmod", out);
+}
+
+static void build_ebpf(struct rel_ctx *c, const char *name)
+{
+	char copy[PATH_MAX], bpfdir[PATH_MAX + 8], built[PATH_MAX * 2];
+	char maps[PATH_MAX * 3], extra[PATH_MAX * 3 + 32], mk[PATH_MAX + 16],
+		mcc[PATH_MAX + 8], mclang[PATH_MAX + 8], mllc[PATH_MAX + 8],
+		mname[300], mver[300];
+	const char *argv[12];
+	struct pb_err err = {0};
+	json_object *out;
+	double t0 = now_s();
+	int status, ret, machine = 0;
+
+	ret = fresh_copy(c, "ebpf", copy, sizeof(copy), &err);
+	if (ret) {
+		fail_output(c, "ebpf", err.msg);
+		return;
+	}
+	snprintf(bpfdir, sizeof(bpfdir), "%s/bpf", copy);
+	/* clang reads the same option as gcc */
+	snprintf(maps, sizeof(maps), "-ffile-prefix-map=%s=/usr/src/%s-%s "
+		 "-ffile-prefix-map=%s/=/", copy, c->o->probe, c->o->version,
+		 c->root);
+	snprintf(extra, sizeof(extra), "BPF_EXTRA_CFLAGS=%s", maps);
+	snprintf(mk, sizeof(mk), "KERNELDIR=%s", c->kdir);
+	snprintf(mcc, sizeof(mcc), "CC=%s", c->cc.path);
+	snprintf(mclang, sizeof(mclang), "CLANG=%s", c->o->clang);
+	snprintf(mllc, sizeof(mllc), "LLC=%s", c->o->llc);
+	snprintf(mname, sizeof(mname), "PROBE_NAME=%s", c->o->probe);
+	snprintf(mver, sizeof(mver), "PROBE_VERSION=%s", c->o->version);
+	argv[0] = "make";
+	argv[1] = "-C";
+	argv[2] = bpfdir;
+	argv[3] = mk;
+	argv[4] = mcc;
+	argv[5] = mclang;
+	argv[6] = mllc;
+	argv[7] = extra;
+	argv[8] = mname;
+	argv[9] = mver;
+	argv[10] = NULL;
+	ret = run_make(c, argv, &status, &err);
+	if (ret) {
+		char msg[PB_ERR_MSG_MAX + 64];
+
+		snprintf(msg, sizeof(msg), "eBPF build: %s (see the log)",
+			 err.msg);
+		fail_output(c, "ebpf", msg);
+		return;
+	}
+	snprintf(built, sizeof(built), "%s/probe.o", bpfdir);
+	ret = pb_elf_machine(built, &machine, &err);
+	if (ret || machine != EM_BPF) {
+		char msg[PB_ERR_MSG_MAX + 64];
+
+		if (ret)
+			snprintf(msg, sizeof(msg), "eBPF build: %s", err.msg);
+		else
+			snprintf(msg, sizeof(msg),
+				 "eBPF build: bpf/probe.o is an ELF for "
+				 "machine %d, not eBPF (247)",
+				 machine);
+		fail_output(c, "ebpf", msg);
+		return;
+	}
+	out = output_entry(PB_ST_BUILT);
+	ret = install_output(c, "ebpf", built, name, out, &err);
+	if (ret) {
+		json_object_put(out);
+		fail_output(c, "ebpf", err.msg);
+		return;
+	}
+	json_object_object_add(out, "duration_s",
+			       json_object_new_double(now_s() - t0));
+	json_object_object_add(c->entry, "ebpf", out);
+}
+
+static const char *kernel_arch_ok(const char *arch)
+{
+	static struct utsname u;
+
+	if (!u.machine[0])
+		uname(&u);
+	return strcmp(arch, u.machine) == 0 ? NULL : u.machine;
+}
+
+static void record_compiler(struct rel_ctx *c, const struct pb_kcc *k)
+{
+	json_object *jc = json_object_new_object();
+
+	json_object_object_add(jc, "kernel", json_object_new_string(k->text));
+	json_object_object_add(jc, "path", json_object_new_string(c->cc.path));
+	json_object_object_add(jc, "version",
+			       json_object_new_string(c->cc.version));
+	json_object_object_add(jc, "exact_major",
+			       json_object_new_boolean(c->cc.exact));
+	json_object_object_add(c->entry, "compiler", jc);
+	pb_info("%s: kernel built with '%s' (%s); using %s: %s%s",
+		c->rel.name, k->text, k->source, c->cc.path, c->cc.version,
+		c->cc.exact ? "" : " (nearest major, --nearest-compiler)");
+}
+
+static void build_outputs(struct rel_ctx *c)
+{
+	char kname[PATH_MAX], ename[PATH_MAX], path[PATH_MAX * 2],
+		kdir_rel[PATH_MAX];
+	struct pb_err err = {0};
+	struct pb_kcc kcc;
+	int tree_ready, need_kmod = 0, need_ebpf = 0, ret;
+	const char *host;
+
+	tree_ready = root_is_ready(c);
+	if (tree_ready) {
+		pb_info("%s: reusing the unpacked tree in %s", c->rel.name,
+			c->root);
+	} else {
+		ret = pb_rm_rf(c->root, &err);
+		if (!ret)
+			ret = unlink(c->stamp_path) < 0 && errno != ENOENT
+				      ? pb_err_set(&err, -errno, "%s: %s",
+						   c->stamp_path,
+						   strerror(errno))
+				      : 0;
+		if (!ret)
+			ret = pb_mkdir_p(c->root, &err);
+		if (!ret)
+			ret = unpack_role(c, PB_PKG_CONFIG, &err);
+		if (ret) {
+			fail_rest(c, err.msg);
+			return;
+		}
+	}
+	ret = find_config(c, &tree_ready, &err);
+	if (ret) {
+		fail_rest(c, err.msg);
+		return;
+	}
+	if (pb_output_name(kname, sizeof(kname), PB_OUT_KMOD, c->o->probe,
+			   c->o->version, c->rel.arch, c->rel.name,
+			   c->md5) < 0 ||
+	    pb_output_name(ename, sizeof(ename), PB_OUT_EBPF, c->o->probe,
+			   c->o->version, c->rel.arch, c->rel.name,
+			   c->md5) < 0) {
+		fail_rest(c, "cannot make an output file name from this "
+			     "release");
+		return;
+	}
+	if (!c->o->want_kmod) {
+		json_object_object_add(c->entry, "kmod",
+				       output_entry(PB_ST_SKIPPED));
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", c->o->output_dir, kname);
+		if (pb_is_file(path)) {
+			json_object *out = output_entry(PB_ST_EXISTING);
+
+			json_object_object_add(out, "file",
+					       json_object_new_string(kname));
+			json_object_object_add(c->entry, "kmod", out);
+		} else {
+			need_kmod = 1;
+		}
+	}
+	if (!c->o->want_ebpf) {
+		json_object_object_add(c->entry, "ebpf",
+				       output_entry(PB_ST_SKIPPED));
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", c->o->output_dir, ename);
+		if (pb_is_file(path)) {
+			json_object *out = output_entry(PB_ST_EXISTING);
+
+			json_object_object_add(out, "file",
+					       json_object_new_string(ename));
+			json_object_object_add(c->entry, "ebpf", out);
+		} else {
+			need_ebpf = 1;
+		}
+	}
+	if (!need_kmod && !need_ebpf)
+		return;
+	host = kernel_arch_ok(c->rel.arch);
+	if (host) {
+		snprintf(path, sizeof(path),
+			 "release is %s and this machine %s: cross builds "
+			 "are not supported",
+			 c->rel.arch, host);
+		fail_rest(c, path);
+		return;
+	}
+	if (!tree_ready) {
+		ret = prepare_tree(c, &err);
+		if (ret) {
+			fail_rest(c, err.msg);
+			return;
+		}
+	}
+	ret = c->plugin->kernel_dir(&c->rel, kdir_rel, sizeof(kdir_rel), &err);
+	if (!ret) {
+		snprintf(c->kdir, sizeof(c->kdir), "%s/%s", c->root, kdir_rel);
+		snprintf(path, sizeof(path), "%s/Makefile", c->kdir);
+		if (!pb_is_file(path))
+			ret = pb_err_set(&err, -ENOENT,
+					 "no kernel build tree: %s/Makefile "
+					 "is missing from the packages",
+					 kdir_rel);
+	}
+	if (!ret)
+		ret = pb_kcc_from_tree(c->kdir, &kcc, &err);
+	if (!ret)
+		ret = pb_cc_choose(&kcc, c->o->path_env, c->o->nearest_compiler,
+				   &c->cc, &err);
+	if (ret) {
+		fail_rest(c, err.msg);
+		return;
+	}
+	record_compiler(c, &kcc);
+	if (need_kmod)
+		build_kmod(c, kname);
+	if (need_ebpf)
+		build_ebpf(c, ename);
+}
+
+static int open_log(struct rel_ctx *c, struct pb_err *err)
+{
+	char dir[PATH_MAX];
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s/logs/%s", c->o->workspace,
+		 c->o->distro->name);
+	ret = pb_mkdir_p(dir, err);
+	if (ret)
+		return ret;
+	snprintf(c->log_path, sizeof(c->log_path), "%s/%s.log", dir,
+		 c->rel.name);
+	c->log_fd = open(c->log_path,
+			 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND,
+			 0644);
+	if (c->log_fd < 0)
+		return pb_err_set(err, -errno, "%s: %s", c->log_path,
+				  strerror(errno));
+	return 0;
+}
+
+json_object *pb_build_release(const struct pb_build_opts *o,
+			      const struct pb_batch *b, size_t i)
+{
+	struct rel_ctx c;
+	struct pb_err err = {0};
+	const char *failure = pb_batch_release_failure(b, i);
+	double t0 = now_s();
+	FILE *logf = NULL;
+	char dir[PATH_MAX];
+	size_t j;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.log_fd = -1;
+	c.plugin = o->distro->builder->plugin;
+	c.entry = new_entry(o, b, i);
+	c.n_pkgs = pb_batch_n_packages(b, i);
+	c.pkgs = calloc(c.n_pkgs + 1, sizeof(*c.pkgs));
+	c.roles = calloc(c.n_pkgs + 1, sizeof(*c.roles));
+	if (!c.entry || !c.pkgs || !c.roles) {
+		free(c.pkgs);
+		free(c.roles);
+		json_object_put(c.entry);
+		return NULL;
+	}
+	for (j = 0; j < c.n_pkgs; j++)
+		c.pkgs[j] = pb_batch_package(b, i, j, &c.roles[j]);
+	c.rel.sz = sizeof(c.rel);
+	c.rel.distro = o->distro->name;
+	c.rel.name = pb_batch_release(b, i);
+	c.rel.arch = pb_batch_release_arch(b, i);
+	if (!c.rel.arch)
+		c.rel.arch = "";
+	c.rel.root = c.root;
+	c.rel.packages = c.pkgs;
+	c.rel.n_packages = c.n_pkgs;
+	snprintf(dir, sizeof(dir), "%s/roots/%s", o->workspace,
+		 o->distro->name);
+	snprintf(c.root, sizeof(c.root), "%s/%s", dir, c.rel.name);
+	snprintf(c.stamp_path, sizeof(c.stamp_path), "%s/%s.stamp", dir,
+		 c.rel.name);
+	snprintf(c.build_dir, sizeof(c.build_dir), "%s/build/%s/%s",
+		 o->workspace, o->distro->name, c.rel.name);
+
+	if (open_log(&c, &err) < 0) {
+		fail_rest(&c, err.msg);
+		goto done;
+	}
+	json_object_object_add(c.entry, "log",
+			       json_object_new_string(c.log_path));
+	logf = fdopen(dup(c.log_fd), "a");
+	pb_log_set_file(logf);
+	if (failure) {
+		fail_rest(&c, failure);
+		goto done;
+	}
+	if (hash_inputs(&c, &err) < 0 || pb_mkdir_p(dir, &err) < 0) {
+		fail_rest(&c, err.msg);
+		goto done;
+	}
+	build_outputs(&c);
+done:
+	json_object_object_add(c.entry, "status",
+			       json_object_new_string(overall(c.entry)));
+	json_object_object_add(c.entry, "duration_s",
+			       json_object_new_double(now_s() - t0));
+	pb_info("%s: %s in %.1fs", c.rel.name, overall(c.entry),
+		now_s() - t0);
+	pb_log_set_file(NULL);
+	if (logf)
+		fclose(logf);
+	if (c.log_fd >= 0)
+		close(c.log_fd);
+	free(c.stamp);
+	free(c.pkgs);
+	free(c.roles);
+	return c.entry;
+}

@@ -1,0 +1,58 @@
+/* Building one kernel release: unpack, fixup, find the kernel dir and its
+ * config, pick the compiler, build the module and the eBPF object, check
+ * them, and install them under their final names. */
+#ifndef PB_BUILD_H
+#define PB_BUILD_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "probe-builder/batch.h"
+#include "probe-builder/error.h"
+#include "registry.h"
+
+struct pb_build_opts {
+	size_t sz;
+	const struct pb_distro *distro;
+	const char *probe;      /* -p */
+	const char *version;    /* -v */
+	const char *source_dir; /* -s, absolute */
+	const char *output_dir; /* -o, absolute */
+	const char *workspace;  /* -w, absolute */
+	unsigned jobs;          /* -j */
+	int nearest_compiler;   /* --nearest-compiler */
+	const char *clang;      /* for eBPF objects */
+	const char *llc;
+	const char *path_env; /* where compilers are looked up; NULL: PATH */
+	int want_kmod;        /* the source has a Makefile or Kbuild */
+	int want_ebpf;        /* the source has bpf/ */
+	int verbose;
+	int progress; /* stderr is a terminal */
+};
+
+/* Statuses, as the summary and the manifest spell them. */
+#define PB_ST_BUILT "BUILT"
+#define PB_ST_EXISTING "EXISTING"
+#define PB_ST_SKIPPED "SKIPPED"
+#define PB_ST_FAILED "FAILED"
+
+/* Builds release i of the batch; returns its manifest entry (never NULL
+ * but on out of memory): a failure is a FAILED entry with its message, not
+ * an error of this function. */
+json_object *pb_build_release(const struct pb_build_opts *o,
+			      const struct pb_batch *b, size_t i);
+
+/* Builds the releases of the batch whose index is in idx, o->jobs at a
+ * time, each in a process of its own. Returns a JSON array of manifest
+ * entries, in the order of idx. */
+json_object *pb_build_all(const struct pb_build_opts *o,
+			  const struct pb_batch *b, const size_t *idx,
+			  size_t n);
+
+/* A manifest entry for a release not built on purpose (ignore list). */
+json_object *pb_entry_skipped(const struct pb_build_opts *o,
+			      const struct pb_batch *b, size_t i,
+			      const char *why);
+
+#endif

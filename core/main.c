@@ -1,0 +1,46 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: probe-builder COMMAND [OPTION]...\n"
+		"Build kernel probes (a kernel module and an eBPF object) "
+		"ahead of time for every\n"
+		"kernel of a Linux distribution, from its kernel packages.\n\n"
+		"Commands:\n"
+		"  build     build a probe for the kernels in a set of "
+		"package files\n"
+		"  plugins   list the distros, their builder plugin and where "
+		"it came from\n\n"
+		"  probe-builder COMMAND --help   the options of a command\n"
+		"  probe-builder --version        the version\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("%s\n", PACKAGE_STRING);
+		return 0;
+	}
+	if (!strcmp(argv[1], "build"))
+		return pb_cmd_build(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "plugins"))
+		return pb_cmd_plugins(argc - 1, argv + 1);
+	fprintf(stderr, "probe-builder: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,273 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "probe-builder/pkgname.h"
+#include "unpack.h"
+
+int pb_member_path(const char *name, char *out, size_t len,
+		   struct pb_err *err)
+{
+	const char *p = name;
+	size_t o = 0;
+
+	if (name[0] == '/')
+		return pb_err_set(err, -EPERM,
+				  "refused member '%s': absolute path", name);
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return pb_err_set(err, -EPERM,
+					  "refused member '%s': path with '..'",
+					  name);
+		if (n > 0 && !(n == 1 && p[0] == '.')) {
+			if (o + n + 2 > len)
+				return pb_err_set(err, -ENAMETOOLONG,
+						  "member '%s': path too long",
+						  name);
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int is_config_member(const char *rel)
+{
+	return fnmatch("boot/config-*", rel, FNM_PATHNAME) == 0 ||
+	       fnmatch("lib/modules/*/config", rel, FNM_PATHNAME) == 0;
+}
+
+static int is_release_config(const char *rel, const char *release)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	snprintf(a, sizeof(a), "boot/config-%s", release);
+	snprintf(b, sizeof(b), "lib/modules/%s/config", release);
+	return strcmp(rel, a) == 0 || strcmp(rel, b) == 0;
+}
+
+struct unpack_ctx {
+	const char *pkg;
+	const char *root;
+	enum pb_pkg_role role;
+	const char *release;
+	struct archive *disk;
+	int done; /* the config wanted is out: stop reading */
+};
+
+static int copy_data(struct archive *in, struct archive *out,
+		     struct unpack_ctx *c, const char *member,
+		     struct pb_err *err)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int r;
+
+	for (;;) {
+		r = archive_read_data_block(in, &buf, &size, &off);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN)
+			return pb_err_set(err, -EIO, "%s: member %s: %s",
+					  c->pkg, member,
+					  archive_error_string(in));
+		if (archive_write_data_block(out, buf, size, off) <
+		    ARCHIVE_WARN)
+			return pb_err_set(err, -EIO, "%s: member %s: %s",
+					  c->pkg, member,
+					  archive_error_string(out));
+	}
+}
+
+static int extract_all(struct archive *in, struct unpack_ctx *c,
+		       struct pb_err *err)
+{
+	struct archive_entry *e;
+	int r;
+
+	while (!c->done && (r = archive_read_next_header(in, &e)) !=
+				   ARCHIVE_EOF) {
+		char rel[PATH_MAX], full[PATH_MAX * 2], hl[PATH_MAX];
+		const char *name, *link;
+		mode_t type;
+		int ret;
+
+		if (r < ARCHIVE_WARN)
+			return pb_err_set(err, -EIO, "%s: %s", c->pkg,
+					  archive_error_string(in));
+		name = archive_entry_pathname(e);
+		if (!name)
+			return pb_err_set(err, -EINVAL,
+					  "%s: a member without a name",
+					  c->pkg);
+		ret = pb_member_path(name, rel, sizeof(rel), err);
+		if (ret)
+			return pb_err_prefix(err, "%s", c->pkg);
+		type = archive_entry_filetype(e);
+		if (!rel[0])
+			continue; /* "./" itself */
+		if (c->role == PB_PKG_CONFIG) {
+			if (type != AE_IFREG || !is_config_member(rel))
+				continue;
+		} else if (type != AE_IFREG && type != AE_IFDIR &&
+			   type != AE_IFLNK) {
+			/* devices, fifos: nothing a build reads */
+			continue;
+		}
+		link = archive_entry_hardlink(e);
+		if (link) {
+			ret = pb_member_path(link, hl, sizeof(hl), err);
+			if (ret)
+				return pb_err_prefix(err, "%s: hard link %s",
+						     c->pkg, name);
+			snprintf(full, sizeof(full), "%s/%s", c->root, hl);
+			archive_entry_set_hardlink(e, full);
+		}
+		snprintf(full, sizeof(full), "%s/%s", c->root, rel);
+		archive_entry_set_pathname(e, full);
+		/* no set-id bits from a package, and no owners */
+		archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
+		r = archive_write_header(c->disk, e);
+		if (r < ARCHIVE_WARN)
+			return pb_err_set(err, -EPERM,
+					  "%s: refused member '%s': %s", c->pkg,
+					  name, archive_error_string(c->disk));
+		if (type == AE_IFREG && !link) {
+			ret = copy_data(in, c->disk, c, name, err);
+			if (ret)
+				return ret;
+		}
+		if (archive_write_finish_entry(c->disk) < ARCHIVE_WARN)
+			return pb_err_set(err, -EIO, "%s: member '%s': %s",
+					  c->pkg, name,
+					  archive_error_string(c->disk));
+		if (c->role == PB_PKG_CONFIG && c->release &&
+		    is_release_config(rel, c->release))
+			c->done = 1;
+	}
+	return 0;
+}
+
+/* The inner data.tar of a .deb, read straight from the outer ar member. */
+static la_ssize_t deb_member_read(struct archive *a, void *data,
+				  const void **buf)
+{
+	static __thread char block[65536];
+	struct archive *outer = data;
+	la_ssize_t n;
+
+	(void)a;
+	n = archive_read_data(outer, block, sizeof(block));
+	*buf = block;
+	return n;
+}
+
+static int unpack_deb(struct archive *outer, struct unpack_ctx *c,
+		      struct pb_err *err)
+{
+	struct archive_entry *e;
+	int r, found = 0, ret = 0;
+
+	while ((r = archive_read_next_header(outer, &e)) != ARCHIVE_EOF) {
+		struct archive *inner;
+		const char *name;
+
+		if (r < ARCHIVE_WARN)
+			return pb_err_set(err, -EIO, "%s: %s", c->pkg,
+					  archive_error_string(outer));
+		name = archive_entry_pathname(e);
+		if (!name || strncmp(name, "data.tar", 8) != 0)
+			continue;
+		found = 1;
+		inner = archive_read_new();
+		if (!inner)
+			return pb_err_set(err, -ENOMEM, "out of memory");
+		archive_read_support_filter_all(inner);
+		archive_read_support_format_tar(inner);
+		if (archive_read_open(inner, outer, NULL, deb_member_read,
+				      NULL) != ARCHIVE_OK) {
+			ret = pb_err_set(err, -EIO, "%s: %s: %s", c->pkg, name,
+					 archive_error_string(inner));
+		} else {
+			ret = extract_all(inner, c, err);
+		}
+		archive_read_free(inner);
+		break;
+	}
+	if (!ret && !found)
+		ret = pb_err_set(err, -EINVAL,
+				 "%s: no data.tar member: not a Debian package",
+				 c->pkg);
+	return ret;
+}
+
+int pb_unpack(const char *pkg, const char *root, enum pb_pkg_role role,
+	      const char *release, struct pb_err *err)
+{
+	struct unpack_ctx c = {pkg, NULL, role, release, NULL, 0};
+	const char *base = pb_basename(pkg);
+	size_t bl = strlen(base);
+	char real_root[PATH_MAX];
+	struct archive *in = NULL;
+	int is_deb, ret = 0;
+
+	is_deb = bl > 4 && strcmp(base + bl - 4, ".deb") == 0;
+	if (!is_deb && !(bl > 4 && strcmp(base + bl - 4, ".rpm") == 0))
+		return pb_err_set(err, -EINVAL,
+				  "%s: not a .deb or .rpm package", pkg);
+	/* no symlink above the members: the secure-symlinks check of
+	 * libarchive looks at every part of the path it is given. No
+	 * ARCHIVE_EXTRACT_UNLINK: it would quietly remove a symlink that a
+	 * member goes through, where a hostile package must fail. */
+	if (!realpath(root, real_root))
+		return pb_err_set(err, -errno, "%s: %s", root, strerror(errno));
+	c.root = real_root;
+	in = archive_read_new();
+	c.disk = archive_write_disk_new();
+	if (!in || !c.disk) {
+		ret = pb_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	archive_write_disk_set_options(
+		c.disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+				ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+				ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+	archive_read_support_filter_all(in);
+	if (is_deb)
+		archive_read_support_format_ar(in);
+	else
+		archive_read_support_format_cpio(in);
+	if (archive_read_open_filename(in, pkg, 65536) != ARCHIVE_OK) {
+		ret = pb_err_set(err, -EIO, "%s: %s", pkg,
+				 archive_error_string(in));
+		goto out;
+	}
+	ret = is_deb ? unpack_deb(in, &c, err) : extract_all(in, &c, err);
+	if (!ret && archive_write_close(c.disk) != ARCHIVE_OK)
+		ret = pb_err_set(err, -EIO, "%s: %s", pkg,
+				 archive_error_string(c.disk));
+out:
+	if (in)
+		archive_read_free(in);
+	if (c.disk)
+		archive_write_free(c.disk);
+	return ret;
+}

@@ -1,0 +1,88 @@
+/* The distro plugin ABI.
+ *
+ * A plugin is a shared object exporting one function, pb_plugin_entry, that
+ * returns a const descriptor. The descriptor starts with the ABI version and
+ * its own size: hooks are only ever appended, and the core calls a hook only
+ * when the plugin's size says that the plugin was built with it. A change that
+ * is not an append bumps PB_PLUGIN_ABI_VERSION and old plugins are refused. */
+#ifndef PROBE_BUILDER_PLUGIN_H
+#define PROBE_BUILDER_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch.h"
+#include "error.h"
+#include "release.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PB_PLUGIN_ABI_VERSION 1
+#define PB_PLUGIN_ENTRY_SYMBOL "pb_plugin_entry"
+
+struct pb_plugin {
+	uint32_t abi_version; /* PB_PLUGIN_ABI_VERSION */
+	uint32_t size;        /* sizeof(struct pb_plugin) */
+	const char *name;     /* the builder's name: "debian" */
+	const char *description;
+	/* distros this builder serves by itself, NULL-terminated; data files
+	 * (*.distro) add more that reuse it */
+	const char *const *distros;
+
+	/* Required. Groups package files into kernel releases by their
+	 * names; files it does not take go to pb_batch_ignore(). */
+	int (*batch)(struct pb_batch *batch, const char *const *paths,
+		     size_t n_paths, struct pb_err *err);
+
+	/* Optional. Distro repairs once every package of rel is unpacked and
+	 * absolute symlinks are re-pointed into rel->root. */
+	int (*fixup)(const struct pb_release *rel, struct pb_err *err);
+
+	/* Required. The kernel build directory, relative to rel->root. */
+	int (*kernel_dir)(const struct pb_release *rel, char *buf, size_t len,
+			  struct pb_err *err);
+
+	/* Required. The kernel config that a host of this release sees
+	 * (what `/boot/config-$(uname -r)` holds), relative to rel->root.
+	 * Its MD5 goes into the output names. -ENOENT when the packages
+	 * given do not carry it. */
+	int (*config_file)(const struct pb_release *rel, char *buf, size_t len,
+			   struct pb_err *err);
+
+	/* Hooks added after ABI 1 go here, at the end. */
+};
+
+/* The size of the first version of the descriptor: the loader refuses a
+ * plugin whose size is below it. */
+#define PB_PLUGIN_SIZE_V1                                                     \
+	(offsetof(struct pb_plugin, config_file) +                            \
+	 sizeof(((struct pb_plugin *)0)->config_file))
+
+/* Whether plugin p was built with hook `field`. */
+#define PB_PLUGIN_HAS(p, field)                                               \
+	((p)->size >= offsetof(struct pb_plugin, field) +                     \
+			      sizeof(((struct pb_plugin *)0)->field) &&       \
+	 (p)->field != NULL)
+
+#if defined(__GNUC__)
+#define PB_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define PB_PLUGIN_EXPORT
+#endif
+
+typedef const struct pb_plugin *(*pb_plugin_entry_fn)(void);
+
+/* Defines the entry function of a plugin whose descriptor is `desc`. */
+#define PB_PLUGIN_DEFINE(desc)                                                \
+	PB_PLUGIN_EXPORT const struct pb_plugin *pb_plugin_entry(void);       \
+	PB_PLUGIN_EXPORT const struct pb_plugin *pb_plugin_entry(void)        \
+	{                                                                     \
+		return &(desc);                                               \
+	}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,187 @@
+/* CentOS and the distros built like it (Fedora, Amazon Linux, Oracle Linux,
+ * Alma, Rocky...): <P>-devel-<version>-<release>.<arch>.rpm carries the
+ * tree usr/src/kernels/<kernel release>, where P is kernel, kernel-uek
+ * (Oracle), kernel-rt or kernelX.Y (Amazon Linux 2023); <P> or <P>-core
+ * of the same version carries the config. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe-builder/probe-builder.h"
+
+enum rpm_kind { K_DEVEL, K_CONFIG };
+
+struct rpm_pkg {
+	const char *path;
+	struct pb_pkgname pn;
+	enum rpm_kind kind;
+	char flavor[64]; /* the P above */
+	char rel[256];   /* version-release.arch, as uname -r says it */
+	int used;
+};
+
+static int flavor_ok(const char *p, size_t n)
+{
+	static const char *const names[] = {"kernel", "kernel-uek",
+					    "kernel-rt", "kernel-uek-rt"};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0)
+			return 1;
+	/* Amazon Linux 2023: kernel6.1, kernel6.12 */
+	if (n > 6 && strncmp(p, "kernel", 6) == 0) {
+		size_t k;
+
+		for (k = 6; k < n; k++)
+			if (!(p[k] == '.' || (p[k] >= '0' && p[k] <= '9')))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+static int classify(struct rpm_pkg *p)
+{
+	const char *name = p->pn.name;
+	size_t n = strlen(name);
+
+	if (n > 6 && strcmp(name + n - 6, "-devel") == 0 &&
+	    flavor_ok(name, n - 6)) {
+		p->kind = K_DEVEL;
+		snprintf(p->flavor, sizeof(p->flavor), "%.*s", (int)(n - 6),
+			 name);
+		return 0;
+	}
+	if (n > 5 && strcmp(name + n - 5, "-core") == 0 &&
+	    flavor_ok(name, n - 5)) {
+		p->kind = K_CONFIG;
+		snprintf(p->flavor, sizeof(p->flavor), "%.*s", (int)(n - 5),
+			 name);
+		return 0;
+	}
+	if (flavor_ok(name, n)) {
+		p->kind = K_CONFIG;
+		snprintf(p->flavor, sizeof(p->flavor), "%s", name);
+		return 0;
+	}
+	return -1;
+}
+
+static int centos_batch(struct pb_batch *b, const char *const *paths,
+			size_t n, struct pb_err *err)
+{
+	struct rpm_pkg *pk;
+	size_t i, j;
+	int ret = 0;
+
+	pk = calloc(n ? n : 1, sizeof(*pk));
+	if (!pk)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		struct rpm_pkg *p = &pk[i];
+
+		p->path = paths[i];
+		p->used = -1;
+		if (pb_pkgname_parse_rpm(paths[i], &p->pn) < 0) {
+			pb_batch_ignore(b, paths[i],
+					"not an RPM file name "
+					"(<name>-<version>-<release>.<arch>."
+					"rpm)");
+			continue;
+		}
+		if (strcmp(p->pn.name, "kernel-headers") == 0) {
+			pb_batch_ignore(b, paths[i],
+					"kernel-headers holds the headers for "
+					"user space, not a kernel build tree "
+					"(that is kernel-devel)");
+			continue;
+		}
+		if (classify(p) < 0) {
+			pb_batch_ignore(b, paths[i],
+					"not a kernel package that probes are "
+					"built from");
+			continue;
+		}
+		snprintf(p->rel, sizeof(p->rel), "%s-%s.%s", p->pn.version,
+			 p->pn.release, p->pn.arch);
+		p->used = 0;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		struct rpm_pkg *dev = &pk[i];
+
+		if (dev->used < 0 || dev->kind != K_DEVEL)
+			continue;
+		dev->used = 1;
+		ret = pb_batch_add(b, dev->rel, dev->pn.arch, dev->path,
+				   PB_PKG_TREE, err);
+		for (j = 0; j < n && !ret; j++) {
+			struct rpm_pkg *p = &pk[j];
+
+			if (p->used < 0 || p->kind != K_CONFIG ||
+			    strcmp(p->flavor, dev->flavor) ||
+			    strcmp(p->rel, dev->rel))
+				continue;
+			p->used = 1;
+			ret = pb_batch_add(b, dev->rel, dev->pn.arch, p->path,
+					   PB_PKG_CONFIG, err);
+		}
+	}
+	for (i = 0; i < n && !ret; i++)
+		if (pk[i].used == 0)
+			pb_batch_ignore(b, pk[i].path,
+					"no %s-devel-%s among the files",
+					pk[i].flavor, pk[i].rel);
+	free(pk);
+	return ret;
+}
+
+static int centos_kernel_dir(const struct pb_release *rel, char *buf,
+			     size_t len, struct pb_err *err)
+{
+	(void)err;
+	snprintf(buf, len, "usr/src/kernels/%s", rel->name);
+	return 0;
+}
+
+static int centos_config_file(const struct pb_release *rel, char *buf,
+			      size_t len, struct pb_err *err)
+{
+	snprintf(buf, len, "boot/config-%s", rel->name);
+	if (pb_root_exists(rel->root, buf))
+		return 0;
+	snprintf(buf, len, "lib/modules/%s/config", rel->name);
+	if (pb_root_exists(rel->root, buf))
+		return 0;
+	/* kernel.spec installs the very .config it built with into the
+	 * devel tree and into /boot, so without kernel-core the tree's copy
+	 * names the outputs the same way */
+	snprintf(buf, len, "usr/src/kernels/%s/.config", rel->name);
+	if (pb_root_exists(rel->root, buf)) {
+		pb_info("%s: no kernel or kernel-core package given, the "
+			"config comes from kernel-devel's .config",
+			rel->name);
+		return 0;
+	}
+	return pb_err_set(err, -ENOENT,
+			  "no boot/config-%s, lib/modules/%s/config or "
+			  "usr/src/kernels/%s/.config in the packages",
+			  rel->name, rel->name, rel->name);
+}
+
+static const char *const centos_distros[] = {"centos", NULL};
+
+static const struct pb_plugin centos_plugin = {
+	.abi_version = PB_PLUGIN_ABI_VERSION,
+	.size = sizeof(struct pb_plugin),
+	.name = "centos",
+	.description = "CentOS-style kernels (kernel-devel, kernel-core; "
+		       "kernel-uek on Oracle Linux)",
+	.distros = centos_distros,
+	.batch = centos_batch,
+	.kernel_dir = centos_kernel_dir,
+	.config_file = centos_config_file,
+};
+
+PB_PLUGIN_DEFINE(centos_plugin)

@@ -1,0 +1,270 @@
+/* Debian: a kernel release is linux-headers-<abi>-<flavor>, which needs
+ * linux-headers-<abi>-common (-common-rt for rt flavors) of the same
+ * version, a linux-kbuild package, and linux-image-<abi>-<flavor> for the
+ * config that hosts see in /boot. */
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe-builder/probe-builder.h"
+
+enum deb_kind { K_FLAVOR, K_COMMON, K_IMAGE, K_KBUILD };
+
+struct deb_pkg {
+	const char *path;
+	struct pb_pkgname pn;
+	enum deb_kind kind;
+	char abi[128];    /* 6.1.0-56; for kbuild the name's suffix: 6.1 */
+	char flavor[64];  /* amd64, cloud-amd64; "rt" for common-rt */
+	int used;
+};
+
+/* <abi> is a version (6.1.0, 6.12.111) and an optional ABI part: -56,
+ * -0.deb11.21 (backports), +deb12; what follows the next dash is the
+ * flavor. */
+#define ABI_RE "([0-9]+\\.[0-9]+(\\.[0-9]+)?(-[0-9][0-9a-z.]*|\\+[0-9a-z.]+)?)"
+
+static int classify(regex_t *re_hdr, regex_t *re_img, const char *name,
+		    struct deb_pkg *p)
+{
+	regmatch_t m[6];
+
+	if (strncmp(name, "linux-kbuild-", 13) == 0) {
+		p->kind = K_KBUILD;
+		snprintf(p->abi, sizeof(p->abi), "%s", name + 13);
+		return 0;
+	}
+	if (regexec(re_hdr, name, 6, m, 0) == 0) {
+		snprintf(p->abi, sizeof(p->abi), "%.*s",
+			 (int)(m[1].rm_eo - m[1].rm_so), name + m[1].rm_so);
+		snprintf(p->flavor, sizeof(p->flavor), "%s", name + m[4].rm_so);
+		if (strcmp(p->flavor, "common") == 0) {
+			p->kind = K_COMMON;
+			p->flavor[0] = '\0';
+		} else if (strcmp(p->flavor, "common-rt") == 0) {
+			p->kind = K_COMMON;
+			strcpy(p->flavor, "rt");
+		} else {
+			p->kind = K_FLAVOR;
+		}
+		return 0;
+	}
+	if (regexec(re_img, name, 6, m, 0) == 0) {
+		size_t fl;
+
+		snprintf(p->abi, sizeof(p->abi), "%.*s",
+			 (int)(m[1].rm_eo - m[1].rm_so), name + m[1].rm_so);
+		snprintf(p->flavor, sizeof(p->flavor), "%s", name + m[4].rm_so);
+		fl = strlen(p->flavor);
+		if (fl > 4 && strcmp(p->flavor + fl - 4, "-dbg") == 0)
+			return -1;
+		if (fl > 9 && strcmp(p->flavor + fl - 9, "-unsigned") == 0)
+			p->flavor[fl - 9] = '\0';
+		p->kind = K_IMAGE;
+		return 0;
+	}
+	return -1;
+}
+
+/* "6.1.0-56" -> "6.1": linux-kbuild-6.1 serves every 6.1 ABI. */
+static void major_minor(const char *abi, char *out, size_t len)
+{
+	const char *dot = strchr(abi, '.');
+	size_t n = dot ? strcspn(dot + 1, ".-+") + (size_t)(dot + 1 - abi)
+		       : strlen(abi);
+
+	snprintf(out, len, "%.*s", (int)n, abi);
+}
+
+static int add(struct pb_batch *b, const char *rel, const char *arch,
+	       struct deb_pkg *p, enum pb_pkg_role role, struct pb_err *err)
+{
+	p->used = 1;
+	return pb_batch_add(b, rel, arch, p->path, role, err);
+}
+
+static int debian_batch(struct pb_batch *b, const char *const *paths,
+			size_t n, struct pb_err *err)
+{
+	regex_t re_hdr, re_img;
+	struct deb_pkg *pk;
+	size_t i, j;
+	int ret = 0;
+
+	pk = calloc(n ? n : 1, sizeof(*pk));
+	if (!pk)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	if (regcomp(&re_hdr, "^linux-headers-" ABI_RE "-(.+)$", REG_EXTENDED)) {
+		free(pk);
+		return pb_err_set(err, -EINVAL, "internal regex error");
+	}
+	if (regcomp(&re_img, "^linux-image-" ABI_RE "-(.+)$", REG_EXTENDED)) {
+		regfree(&re_hdr);
+		free(pk);
+		return pb_err_set(err, -EINVAL, "internal regex error");
+	}
+	for (i = 0; i < n; i++) {
+		pk[i].path = paths[i];
+		pk[i].used = -1; /* not a kernel package of ours */
+		if (pb_pkgname_parse_deb(paths[i], &pk[i].pn) < 0) {
+			pb_batch_ignore(b, paths[i],
+					"not a Debian package file name "
+					"(<name>_<version>_<arch>.deb)");
+			continue;
+		}
+		if (classify(&re_hdr, &re_img, pk[i].pn.name, &pk[i]) < 0) {
+			pb_batch_ignore(b, paths[i],
+					"not a Debian kernel package that "
+					"probes are built from");
+			continue;
+		}
+		pk[i].used = 0;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		struct deb_pkg *fl = &pk[i], *common = NULL, *kbuild = NULL,
+			       *image = NULL;
+		const char *arch;
+		char rel[256], mm[64];
+		int rt;
+
+		if (fl->used != 0 || fl->kind != K_FLAVOR)
+			continue;
+		snprintf(rel, sizeof(rel), "%s-%s", fl->abi, fl->flavor);
+		/* two versions of one release: the newer wins */
+		for (j = 0; j < n; j++)
+			if (j != i && pk[j].used == 0 &&
+			    pk[j].kind == K_FLAVOR &&
+			    strcmp(pk[j].abi, fl->abi) == 0 &&
+			    strcmp(pk[j].flavor, fl->flavor) == 0 &&
+			    pb_deb_version_cmp(pk[j].pn.version,
+					       fl->pn.version) > 0)
+				break;
+		if (j < n) {
+			pb_batch_ignore(b, fl->path, "a newer %s is given",
+					pk[j].pn.name);
+			fl->used = 1;
+			continue;
+		}
+		arch = pb_arch_canonical(fl->pn.arch);
+		rt = strncmp(fl->flavor, "rt-", 3) == 0;
+		major_minor(fl->abi, mm, sizeof(mm));
+		for (j = 0; j < n; j++) {
+			struct deb_pkg *p = &pk[j];
+
+			if (p->used < 0)
+				continue;
+			if (p->kind == K_COMMON && strcmp(p->abi, fl->abi) == 0 &&
+			    !strcmp(p->flavor, rt ? "rt" : "") &&
+			    !strcmp(p->pn.version, fl->pn.version))
+				common = p;
+			else if (p->kind == K_IMAGE &&
+				 strcmp(p->abi, fl->abi) == 0 &&
+				 strcmp(p->flavor, fl->flavor) == 0 &&
+				 strcmp(p->pn.version, fl->pn.version) == 0)
+				image = p;
+			else if (p->kind == K_KBUILD &&
+				 (strcmp(p->abi, fl->abi) == 0 ||
+				  strcmp(p->abi, mm) == 0) &&
+				 pb_deb_version_cmp(p->pn.version,
+						    fl->pn.version) >= 0) {
+				/* the exact version, else the newest */
+				if (!kbuild ||
+				    (strcmp(kbuild->pn.version,
+					    fl->pn.version) != 0 &&
+				     (strcmp(p->pn.version, fl->pn.version) ==
+					      0 ||
+				      pb_deb_version_cmp(p->pn.version,
+							 kbuild->pn.version) >
+					      0)))
+					kbuild = p;
+			}
+		}
+		ret = add(b, rel, arch, fl, PB_PKG_TREE, err);
+		if (!ret && common)
+			ret = add(b, rel, arch, common, PB_PKG_TREE, err);
+		if (!ret && kbuild)
+			ret = add(b, rel, arch, kbuild, PB_PKG_TREE, err);
+		if (!ret && image)
+			ret = add(b, rel, arch, image, PB_PKG_CONFIG, err);
+		if (ret)
+			break;
+		if (!common)
+			pb_batch_fail(b, rel, "no linux-headers-%s-common%s "
+				      "(= %s) among the package files",
+				      fl->abi, rt ? "-rt" : "", fl->pn.version);
+		if (!kbuild)
+			pb_batch_fail(b, rel, "no linux-kbuild-%s (>= %s) "
+				      "among the package files", mm,
+				      fl->pn.version);
+		if (!image)
+			pb_batch_fail(b, rel, "no linux-image-%s (= %s) among "
+				      "the package files: its boot/config-%s "
+				      "is what names the outputs (the header "
+				      "tree's .config differs from it)",
+				      rel, fl->pn.version, rel);
+	}
+	for (i = 0; i < n && !ret; i++)
+		if (pk[i].used == 0)
+			pb_batch_ignore(b, pk[i].path,
+					"no linux-headers package of the "
+					"same kernel among the files");
+	regfree(&re_hdr);
+	regfree(&re_img);
+	free(pk);
+	return ret;
+}
+
+static int debian_fixup(const struct pb_release *rel, struct pb_err *err)
+{
+	char mk[512];
+	int ret;
+
+	/* the flavor's Makefile says `include /usr/src/linux-headers-<abi>-
+	 * common/Makefile`; older ones run make -C /usr/src/... */
+	snprintf(mk, sizeof(mk), "usr/src/linux-headers-%s/Makefile",
+		 rel->name);
+	ret = pb_fixup_rewrite_prefix(rel->root, mk, "/usr/src/", NULL, err);
+	if (ret == -ENOENT)
+		return pb_err_set(err, ret, "%s: no %s in the packages",
+				  rel->name, mk);
+	return ret;
+}
+
+static int debian_kernel_dir(const struct pb_release *rel, char *buf,
+			     size_t len, struct pb_err *err)
+{
+	(void)err;
+	snprintf(buf, len, "usr/src/linux-headers-%s", rel->name);
+	return 0;
+}
+
+static int debian_config_file(const struct pb_release *rel, char *buf,
+			      size_t len, struct pb_err *err)
+{
+	snprintf(buf, len, "boot/config-%s", rel->name);
+	if (pb_root_exists(rel->root, buf))
+		return 0;
+	return pb_err_set(err, -ENOENT,
+			  "no boot/config-%s in the packages of %s (it comes "
+			  "with linux-image-%s)",
+			  rel->name, rel->name, rel->name);
+}
+
+static const char *const debian_distros[] = {"debian", NULL};
+
+static const struct pb_plugin debian_plugin = {
+	.abi_version = PB_PLUGIN_ABI_VERSION,
+	.size = sizeof(struct pb_plugin),
+	.name = "debian",
+	.description = "Debian kernels (linux-headers, -common, linux-kbuild, "
+		       "linux-image)",
+	.distros = debian_distros,
+	.batch = debian_batch,
+	.fixup = debian_fixup,
+	.kernel_dir = debian_kernel_dir,
+	.config_file = debian_config_file,
+};
+
+PB_PLUGIN_DEFINE(debian_plugin)
