@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test: `make check` (cmocka unit tests and the end-to-end tests
+# on real kernel packages), then `make distcheck` (the tarball builds, its
+# unit tests pass, it installs and uninstalls cleanly; the end-to-end tests
+# already ran above and are skipped in there). Run scripts/setup.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+show_failures() {
+	for log in $(find . -name '*.log' -path '*tests/*' -newer config.status 2>/dev/null); do
+		trs=${log%.log}.trs
+		if [ -f "$trs" ] && grep -qE '^:test-result: (FAIL|ERROR)' "$trs"; then
+			echo "==== $log (last 80 lines)"
+			tail -n 80 "$log"
+		fi
+	done
+}
+
+if ! make -j"$jobs" check; then
+	show_failures
+	exit 1
+fi
+PB_SKIP_E2E=1 make -j"$jobs" distcheck
+echo "test.sh: all tests passed"
