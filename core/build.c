@@ -124,12 +124,18 @@ static const char *overall(json_object *e)
 	return PB_ST_SKIPPED;
 }
 
-static void fail_output(struct rel_ctx *c, const char *which, const char *msg)
+static void record_failure(struct rel_ctx *c, const char *which,
+			   const char *msg)
 {
 	json_object *out = output_entry(PB_ST_FAILED);
 
 	json_object_object_add(out, "error", json_object_new_string(msg));
 	json_object_object_add(c->entry, which, out);
+}
+
+static void fail_output(struct rel_ctx *c, const char *which, const char *msg)
+{
+	record_failure(c, which, msg);
 	pb_error("%s: %s: %s", c->rel.name, which, msg);
 }
 
@@ -138,13 +144,14 @@ static void fail_rest(struct rel_ctx *c, const char *msg)
 {
 	json_object *x;
 
+	pb_error("%s: %s", c->rel.name, msg);
 	if (!json_object_object_get_ex(c->entry, "error", &x))
 		json_object_object_add(c->entry, "error",
 				       json_object_new_string(msg));
 	if (!json_object_object_get_ex(c->entry, "kmod", &x))
-		fail_output(c, "kmod", msg);
+		record_failure(c, "kmod", msg);
 	if (!json_object_object_get_ex(c->entry, "ebpf", &x))
-		fail_output(c, "ebpf", msg);
+		record_failure(c, "ebpf", msg);
 }
 
 static int hash_inputs(struct rel_ctx *c, struct pb_err *err)

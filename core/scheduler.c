@@ -30,8 +30,8 @@ static void result_path(const struct pb_build_opts *o, const char *release,
 }
 
 static void progress(const struct pb_build_opts *o, const struct pb_batch *b,
-		     const size_t *idx, const struct slot *slots, size_t n_slots,
-		     size_t done, size_t total)
+		     const size_t *idx, const struct slot *slots,
+		     size_t n_slots, size_t done, size_t total)
 {
 	char line[512];
 	size_t s, len;
@@ -120,8 +120,7 @@ static void child(const struct pb_build_opts *o, const struct pb_batch *b,
 }
 
 json_object *pb_build_all(const struct pb_build_opts *o,
-			  const struct pb_batch *b, const size_t *idx,
-			  size_t n)
+			  const struct pb_batch *b, const size_t *idx, size_t n)
 {
 	json_object *results = json_object_new_array();
 	json_object **by_k = calloc(n + 1, sizeof(*by_k));
@@ -154,7 +153,7 @@ json_object *pb_build_all(const struct pb_build_opts *o,
 				    sizeof(path));
 			unlink(path);
 			if (!o->progress)
-				pb_info("[%zu/%zu] %s: building", next + 1, n,
+				pb_info("%s: building",
 					pb_batch_release(b, idx[next]));
 			pid = fork();
 			if (pid == 0)
@@ -197,11 +196,15 @@ json_object *pb_build_all(const struct pb_build_opts *o,
 			done++;
 			by_k[k] = collect(o, b, idx[k], status);
 			if (!o->progress)
-				pb_info("[%zu/%zu] %s: %s", done, n,
-					pb_batch_release(b, idx[k]),
+				pb_info("[%zu/%zu done] %s: %s in %.1fs", done,
+					n, pb_batch_release(b, idx[k]),
 					json_object_get_string(
 						json_object_object_get(
-							by_k[k], "status")));
+							by_k[k], "status")),
+					json_object_get_double(
+						json_object_object_get(
+							by_k[k],
+							"duration_s")));
 		}
 	}
 	if (o->progress) {
