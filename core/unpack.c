@@ -105,7 +105,8 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 
 	while (!c->done && (r = archive_read_next_header(in, &e)) !=
 				   ARCHIVE_EOF) {
-		char rel[PATH_MAX], full[PATH_MAX * 2], hl[PATH_MAX];
+		char rel[PATH_MAX], full[PATH_MAX * 2], hl[PATH_MAX],
+			shown[PATH_MAX];
 		const char *name, *link;
 		mode_t type;
 		int ret;
@@ -118,26 +119,30 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 			return pb_err_set(err, -EINVAL,
 					  "%s: a member without a name",
 					  c->pkg);
-		ret = pb_member_path(name, rel, sizeof(rel), err);
+		/* the entry's own copy goes away with set_pathname */
+		snprintf(shown, sizeof(shown), "%s", name);
+		ret = pb_member_path(shown, rel, sizeof(rel), err);
 		if (ret)
 			return pb_err_prefix(err, "%s", c->pkg);
-		type = archive_entry_filetype(e);
-		if (!rel[0])
-			continue; /* "./" itself */
-		if (c->role == PB_PKG_CONFIG) {
-			if (type != AE_IFREG || !is_config_member(rel))
-				continue;
-		} else if (type != AE_IFREG && type != AE_IFDIR &&
-			   type != AE_IFLNK) {
-			/* devices, fifos: nothing a build reads */
-			continue;
-		}
 		link = archive_entry_hardlink(e);
 		if (link) {
 			ret = pb_member_path(link, hl, sizeof(hl), err);
 			if (ret)
 				return pb_err_prefix(err, "%s: hard link %s",
-						     c->pkg, name);
+						     c->pkg, shown);
+		}
+		type = archive_entry_filetype(e);
+		if (!rel[0])
+			continue; /* "./" itself */
+		if (c->role == PB_PKG_CONFIG) {
+			if (link || type != AE_IFREG || !is_config_member(rel))
+				continue;
+		} else if (!link && type != AE_IFREG && type != AE_IFDIR &&
+			   type != AE_IFLNK) {
+			/* devices, fifos: nothing a build reads */
+			continue;
+		}
+		if (link) {
 			snprintf(full, sizeof(full), "%s/%s", c->root, hl);
 			archive_entry_set_hardlink(e, full);
 		}
@@ -149,15 +154,15 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 		if (r < ARCHIVE_WARN)
 			return pb_err_set(err, -EPERM,
 					  "%s: refused member '%s': %s", c->pkg,
-					  name, archive_error_string(c->disk));
+					  shown, archive_error_string(c->disk));
 		if (type == AE_IFREG && !link) {
-			ret = copy_data(in, c->disk, c, name, err);
+			ret = copy_data(in, c->disk, c, shown, err);
 			if (ret)
 				return ret;
 		}
 		if (archive_write_finish_entry(c->disk) < ARCHIVE_WARN)
 			return pb_err_set(err, -EIO, "%s: member '%s': %s",
-					  c->pkg, name,
+					  c->pkg, shown,
 					  archive_error_string(c->disk));
 		if (c->role == PB_PKG_CONFIG && c->release &&
 		    is_release_config(rel, c->release))

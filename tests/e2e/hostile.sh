@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Hostile packages (tests/fixtures/mk-hostile.sh): .deb and .rpm files named
+# like kernel packages whose members try to land outside the release root
+# (a '..' path, an absolute path, a file written through a symlink to
+# outside, a hard link to an outside file, a kernel dir that is a symlink).
+# Each such kernel FAILS with a message naming the package and the member,
+# nothing appears outside the roots, and the good kernel of the same run
+# still builds.
+. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+pb_skip_if_no_e2e
+pb_tmpdir
+
+fx=$PB_TOP_SRCDIR/tests/fixtures
+outside=$TMP/outside abs=$TMP/abs-target
+mkdir -p "$outside" "$TMP/hostile"
+echo "victim" >"$outside/victim"
+PB_HOSTILE_OUTSIDE=$outside PB_HOSTILE_ABS=$abs "$fx/mk-hostile.sh" "$TMP/hostile" >/dev/null
+
+# a hostile headers package alone would be refused by the batcher (no
+# common, kbuild or image): give each its harmless companions
+mkdeb() { # name version arch [file content]
+	local d=$TMP/mk/$1
+	mkdir -p "$d/DEBIAN"
+	printf 'Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: t <t@t>\nDescription: test\n' \
+		"$1" "$2" "$3" >"$d/DEBIAN/control"
+	if [ $# -ge 5 ]; then mkdir -p "$d/$(dirname "$4")" && printf '%s\n' "$5" >"$d/$4"; fi
+	dpkg-deb -Zgzip --build "$d" "$TMP/hostile/${1}_${2}_${3}.deb" >/dev/null
+}
+variants="99 97 96 95 94 93 92"
+for n in $variants; do
+	mkdeb "linux-headers-6.1.0-$n-common" 6.1.999-1 all usr/src/linux-headers-6.1.0-$n-common/README x
+	mkdeb "linux-image-6.1.0-$n-amd64" 6.1.999-1 amd64 "boot/config-6.1.0-$n-amd64" "CONFIG_X=$n"
+done
+mkdeb linux-kbuild-6.1 6.1.999-1 amd64 usr/lib/linux-kbuild-6.1/README x
+
+abi=$(pb_debian_abi)
+mapfile -t good < <(pb_debian_fetch "linux-headers-$abi-amd64" "linux-headers-$abi-common" \
+	"linux-kbuild-${abi%%.0-*}" "linux-image-$abi-amd64")
+debs=()
+for n in $variants; do
+	debs+=("$TMP/hostile/"*"-6.1.0-$n-"*.deb)
+done
+debs+=("$TMP/hostile/linux-kbuild-6.1_6.1.999-1_amd64.deb")
+
+check_outside() {
+	local leaks
+	leaks=$(find "$outside" -mindepth 1 ! -name victim)
+	[ -z "$leaks" ] || fail "written outside: $leaks"
+	[ ! -e "$abs" ] || fail "the absolute member was written: $abs"
+	[ "$(stat -c %h "$outside/victim")" -eq 1 ] || fail "the outside victim file got a hard link"
+	leaks=$(find "$TMP" -name 'pb-hostile-dotdot*')
+	[ -z "$leaks" ] || fail "the '..' member was written: $leaks"
+}
+
+set +e
+"$PB" build -k debian -p newswatch -v 1 -s "$PROBE_SRC" -o "$TMP/out" -w "$TMP/ws/deb" \
+	-j 2 "${good[@]}" "${debs[@]}" >"$TMP/deb.txt" 2>"$TMP/deb.err"
+rc=$?
+set -e
+cat "$TMP/deb.txt"
+[ $rc -eq 1 ] || { cat "$TMP/deb.err"; fail "exit status $rc, expected 1"; }
+grep -qE "^$abi-amd64 +BUILT +BUILT" "$TMP/deb.txt" || fail "the good kernel did not build"
+expect() { # release, text the failure must hold
+	grep -A3 "^  $1:\$" "$TMP/$3.txt" | grep -qF -- "$2" ||
+		fail "$1: no '$2' in its failure"
+	grep -qE "^$1 +FAILED +FAILED" "$TMP/$3.txt" || fail "$1 is not FAILED"
+	ok "$1 FAILED: $2"
+}
+h=linux-headers-6.1.0
+expect 6.1.0-99-amd64 "$h-99-amd64_6.1.999-1_amd64.deb: refused member './../../pb-hostile-dotdot': path with '..'" deb
+expect 6.1.0-97-amd64 "refused member './../../pb-hostile-dotdot': path with '..'" deb
+expect 6.1.0-96-amd64 "$h-96-amd64_6.1.999-1_amd64.deb: refused member '$abs': absolute path" deb
+expect 6.1.0-95-amd64 "refused member './usr/src/escape/pwned': Cannot extract through symlink" deb
+expect 6.1.0-94-amd64 "refused member './usr/src/relesc/pwned': Cannot extract through symlink" deb
+expect 6.1.0-93-amd64 "hard link ./usr/src/linux-headers-6.1.0-93-amd64/hl: refused member '$outside/victim': absolute path" deb
+expect 6.1.0-92-amd64 "refused member './usr/src/linux-headers-6.1.0-92-amd64/Makefile'" deb
+check_outside
+ok "Debian: nothing outside the roots, the good kernel built"
+
+# the same attacks as RPMs, beside a good CentOS-shaped kernel
+PB_SRC_ABI=$abi PB_FIXTURE_CACHE=$PB_CACHE/fixtures "$fx/mk-centos-rpms.sh" \
+	"$PB_CACHE/debian" "$TMP/rpms" 6.1.0-56.el8.x86_64 >/dev/null
+set +e
+"$PB" build -k centos -p newswatch -v 1 -s "$PROBE_SRC" -o "$TMP/out" -w "$TMP/ws/rpm" \
+	-j 2 "$TMP/rpms/"*.rpm "$TMP/hostile/"kernel-devel-6.1.0-9[^8]*.rpm >"$TMP/rpm.txt" 2>"$TMP/rpm.err"
+rc=$?
+set -e
+cat "$TMP/rpm.txt"
+[ $rc -eq 1 ] || { cat "$TMP/rpm.err"; fail "exit status $rc, expected 1"; }
+grep -qE "^6.1.0-56.el8.x86_64 +BUILT +BUILT" "$TMP/rpm.txt" || fail "the good CentOS kernel did not build"
+k=kernel-devel-6.1.0
+expect 6.1.0-97.el8.x86_64 "$k-97.el8.x86_64.rpm: refused member './../../pb-hostile-dotdot': path with '..'" rpm
+expect 6.1.0-96.el8.x86_64 "$k-96.el8.x86_64.rpm: refused member '$abs': absolute path" rpm
+expect 6.1.0-95.el8.x86_64 "refused member './usr/src/escape/pwned': Cannot extract through symlink" rpm
+expect 6.1.0-94.el8.x86_64 "refused member './usr/src/relesc/pwned': Cannot extract through symlink" rpm
+expect 6.1.0-92.el8.x86_64 "refused member './usr/src/kernels/6.1.0-92.el8.x86_64/Makefile': Cannot extract through symlink" rpm
+# rpm sorts its payload: the absolute member comes first there
+expect 6.1.0-99.el8.x86_64 "$k-99.el8.x86_64.rpm: refused member '$abs': absolute path" rpm
+check_outside
+ok "RPM: nothing outside the roots, the good kernel built"
