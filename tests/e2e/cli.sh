@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: --help and --version, bad usage (exit
+# 2), clear errors naming the file or distro at fault, --ignore-list, and a
+# manifest that is not ours is never overwritten. Uses the Debian packages
+# of debian.sh (fetched if missing).
+. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+pb_skip_if_no_e2e
+pb_tmpdir
+
+expect_rc() { # rc, command...
+	local want=$1 rc
+	shift
+	set +e
+	"$@" >"$TMP/o.txt" 2>"$TMP/e.txt"
+	rc=$?
+	set -e
+	[ $rc -eq "$want" ] || { cat "$TMP/o.txt" "$TMP/e.txt"; fail "'$*': exit $rc, expected $want"; }
+}
+
+expect_rc 0 "$PB" --version
+grep -qx "probe-builder [0-9.]*" "$TMP/o.txt" || fail "--version: $(cat "$TMP/o.txt")"
+expect_rc 0 "$PB" build --help
+for opt in --kernel-type --probe-name --probe-version --source-dir --output-dir \
+	--workspace --jobs --kernel-filter --ignore-list --nearest-compiler --plugin-dir \
+	--quiet --verbose PROBE_BUILDER_PLUGIN_PATH; do
+	grep -q -- "$opt" "$TMP/o.txt" || fail "build --help does not mention $opt"
+done
+expect_rc 0 "$PB" --help
+grep -q "plugins" "$TMP/o.txt" || fail "--help does not list the plugins command"
+ok "--help and --version"
+
+expect_rc 2 "$PB"
+expect_rc 2 "$PB" frobnicate
+expect_rc 2 "$PB" build -k debian -p x -v 1
+grep -q -- "-k, -p, -v and -s are required" "$TMP/e.txt" || fail "missing options: $(cat "$TMP/e.txt")"
+expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC"
+grep -q "no PACKAGE files given" "$TMP/e.txt" || fail "no packages: $(cat "$TMP/e.txt")"
+expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -j 0 x.deb
+expect_rc 2 "$PB" build -k debian -p a/b -v 1 -s "$PROBE_SRC" x.deb
+expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -f '(' x.deb
+ok "bad usage exits 2 with a message"
+
+cd "$TMP"
+expect_rc 1 "$PB" build -k nosuch -p x -v 1 -s "$PROBE_SRC" "$TMP"
+grep -q "unknown distro 'nosuch'" "$TMP/e.txt" || fail "unknown distro: $(cat "$TMP/e.txt")"
+expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" "$TMP/missing_1_amd64.deb"
+grep -q "$TMP/missing_1_amd64.deb: No such file or directory" "$TMP/e.txt" || fail "missing file: $(cat "$TMP/e.txt")"
+expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$TMP/nosrc" "$TMP"
+grep -q "$TMP/nosrc: not a directory" "$TMP/e.txt" || fail "missing source: $(cat "$TMP/e.txt")"
+mkdir -p "$TMP/empty"
+expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$TMP/empty" "$TMP"
+grep -q "nothing to build" "$TMP/e.txt" || fail "empty source: $(cat "$TMP/e.txt")"
+touch "$TMP/readme.txt"
+expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" "$TMP/readme.txt"
+grep -q "ignored $TMP/readme.txt: not a Debian package file name" "$TMP/e.txt" || fail "junk file: $(cat "$TMP/e.txt")"
+grep -q "no debian kernel release among the 1 package files" "$TMP/e.txt" || fail "no kernel: $(cat "$TMP/e.txt")"
+ok "errors name the distro, file or directory at fault"
+
+abi=$(pb_debian_abi)
+mapfile -t files < <(pb_debian_fetch "linux-headers-$abi-amd64" \
+	"linux-headers-$abi-cloud-amd64" "linux-headers-$abi-common" "linux-kbuild-${abi%%.0-*}" \
+	"linux-image-$abi-amd64" "linux-image-$abi-cloud-amd64")
+
+# a kernel without its image package fails up front, naming what is missing
+noimg=()
+for f in "${files[@]}"; do [[ $f == */linux-image-$abi-cloud-amd64_* ]] || noimg+=("$f"); done
+printf '# comment\n  %s-amd64   # the plain flavor\n' "$abi" >"$TMP/ignore"
+expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -o "$TMP/out" -w "$TMP/ws" \
+	--ignore-list "$TMP/ignore" "${noimg[@]}"
+grep -qE "^$abi-amd64 +SKIPPED +SKIPPED" "$TMP/o.txt" || fail "--ignore-list: $(cat "$TMP/o.txt")"
+grep -qF "no linux-image-$abi-cloud-amd64 (= " "$TMP/o.txt" || fail "missing image: $(cat "$TMP/o.txt")"
+ok "--ignore-list skips; a kernel without its image package fails naming it"
+
+# a manifest.json that is not ours stays as it is, and nothing is built
+mkdir -p "$TMP/out2" && echo '{"mine": true}' >"$TMP/out2/manifest.json"
+expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -o "$TMP/out2" -w "$TMP/ws" "${files[@]}"
+grep -q "$TMP/out2/manifest.json: not a probe-builder manifest" "$TMP/e.txt" || fail "foreign manifest: $(cat "$TMP/e.txt")"
+[ "$(cat "$TMP/out2/manifest.json")" = '{"mine": true}' ] || fail "the foreign manifest was changed"
+[ "$(ls "$TMP/out2")" = manifest.json ] || fail "something was built next to a foreign manifest"
+ok "a foreign manifest.json is left alone"
+
+# -q: only the summary and errors
+expect_rc 0 "$PB" build -q -k debian -p x -v 1 -s "$PROBE_SRC" -o "$TMP/out3" -w "$TMP/ws" \
+	-f "cloud" "${files[@]}"
+[ ! -s "$TMP/e.txt" ] || fail "-q printed: $(cat "$TMP/e.txt")"
+grep -qE "^$abi-cloud-amd64 +BUILT +BUILT" "$TMP/o.txt" || fail "-q summary: $(cat "$TMP/o.txt")"
+ok "-q prints the summary only"
