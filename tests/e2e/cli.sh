@@ -85,3 +85,12 @@ expect_rc 0 "$PB" build -q -k debian -p x -v 1 -s "$PROBE_SRC" -o "$TMP/out3" -w
 [ ! -s "$TMP/e.txt" ] || fail "-q printed: $(cat "$TMP/e.txt")"
 grep -qE "^$abi-cloud-amd64 +BUILT +BUILT" "$TMP/o.txt" || fail "-q summary: $(cat "$TMP/o.txt")"
 ok "-q prints the summary only"
+
+# on a terminal: one progress line redrawn in place, no per-kernel log lines
+rm -rf "$TMP/out4"
+TERM=dumb script -qfec "'$PB' build -k debian -p x -v 1 -s '$PROBE_SRC' -o '$TMP/out4' -w '$TMP/ws' -j 2 -f cloud ${files[*]}" \
+	/dev/null >"$TMP/tty.txt" 2>&1 || { cat "$TMP/tty.txt"; fail "build on a terminal"; }
+grep -q $'\r\033\\[K\\[0/1\\] building: '"$abi-cloud-amd64" "$TMP/tty.txt" || { cat -v "$TMP/tty.txt"; fail "no progress line on a terminal"; }
+! grep -q "cloud-amd64: building" "$TMP/tty.txt" || fail "log lines on a terminal"
+grep -qE "^$abi-cloud-amd64 +BUILT +BUILT" <(tr -d '\r' <"$TMP/tty.txt") || fail "no summary on a terminal"
+ok "on a terminal, progress is one line redrawn"
