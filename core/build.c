@@ -157,7 +157,7 @@ static void fail_rest(struct rel_ctx *c, const char *msg)
 static int hash_inputs(struct rel_ctx *c, struct pb_err *err)
 {
 	json_object *inputs = json_object_new_array();
-	size_t i, len = 64;
+	size_t i, len = 128;
 	char *stamp;
 
 	json_object_object_add(c->entry, "inputs", inputs);
@@ -167,7 +167,8 @@ static int hash_inputs(struct rel_ctx *c, struct pb_err *err)
 	if (!stamp)
 		return pb_err_set(err, -ENOMEM, "out of memory");
 	c->stamp = stamp;
-	strcpy(stamp, "probe-builder root 1\n");
+	/* another version may unpack or fix up differently: start over */
+	snprintf(stamp, len, "%s root\n", PACKAGE_STRING);
 	for (i = 0; i < c->n_pkgs; i++) {
 		char hex[PB_HEX_MAX], real[PATH_MAX];
 		json_object *in;
@@ -513,7 +514,8 @@ static void build_ebpf(struct rel_ctx *c, const char *name)
 	json_object_object_add(c->entry, "ebpf", out);
 }
 
-static const char *kernel_arch_ok(const char *arch)
+/* The host machine when it is not arch (a cross build), else NULL. */
+static const char *cross_host(const char *arch)
 {
 	static struct utsname u;
 
@@ -615,7 +617,7 @@ static void build_outputs(struct rel_ctx *c)
 	}
 	if (!need_kmod && !need_ebpf)
 		return;
-	host = kernel_arch_ok(c->rel.arch);
+	host = cross_host(c->rel.arch);
 	if (host) {
 		snprintf(path, sizeof(path),
 			 "release is %s and this machine %s: cross builds "
