@@ -280,14 +280,28 @@ static int find_config(struct rel_ctx *c, int *tree_ready, struct pb_err *err)
 }
 
 /* make, with an environment that cannot steer kbuild elsewhere */
-static int run_make(struct rel_ctx *c, const char *const argv[],
-		    int *status, struct pb_err *err)
+static int run_make(struct rel_ctx *c, const char *const argv[], int *status,
+		    struct pb_err *err)
 {
-	static const char *const scrub[] = {
-		"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "KBUILD_OUTPUT",
-		"O", "M", "ARCH", "CROSS_COMPILE", "KCFLAGS", "KCPPFLAGS",
-		"KBUILD_EXTRA_SYMBOLS", "CC", "LD", "CFLAGS", "LDFLAGS",
-		"KERNELDIR", "KERNELRELEASE", "GNUMAKEFLAGS"};
+	static const char *const scrub[] = {"MAKEFLAGS",
+					    "MFLAGS",
+					    "MAKELEVEL",
+					    "MAKEOVERRIDES",
+					    "KBUILD_OUTPUT",
+					    "O",
+					    "M",
+					    "ARCH",
+					    "CROSS_COMPILE",
+					    "KCFLAGS",
+					    "KCPPFLAGS",
+					    "KBUILD_EXTRA_SYMBOLS",
+					    "CC",
+					    "LD",
+					    "CFLAGS",
+					    "LDFLAGS",
+					    "KERNELDIR",
+					    "KERNELRELEASE",
+					    "GNUMAKEFLAGS"};
 	size_t i;
 	char line[8192] = "";
 	int ret;
@@ -308,8 +322,8 @@ static int run_make(struct rel_ctx *c, const char *const argv[],
 
 /* Copies the built file to the output dir under its final name. */
 static int install_output(struct rel_ctx *c, const char *which,
-			  const char *built, const char *name,
-			  json_object *out, struct pb_err *err)
+			  const char *built, const char *name, json_object *out,
+			  struct pb_err *err)
 {
 	char dst[PATH_MAX * 2], hex[PB_HEX_MAX];
 	int ret;
@@ -331,8 +345,8 @@ static void prefix_maps(struct rel_ctx *c, const char *copy, char *buf,
 {
 	/* the same bytes whatever the workspace: source paths in the debug
 	 * info read as they would on a host */
-	const char *opt = c->cc.major >= 8 ? "-ffile-prefix-map"
-					   : "-fdebug-prefix-map";
+	const char *opt =
+		c->cc.major >= 8 ? "-ffile-prefix-map" : "-fdebug-prefix-map";
 
 	snprintf(buf, len, "%s=%s=/usr/src/%s-%s %s=%s/=/", opt, copy,
 		 c->o->probe, c->o->version, opt, c->root);
@@ -355,8 +369,8 @@ static int fresh_copy(struct rel_ctx *c, const char *what, char *copy,
 static void build_kmod(struct rel_ctx *c, const char *name)
 {
 	char copy[PATH_MAX], built[PATH_MAX * 2], maps[PATH_MAX * 3];
-	char kcflags[PATH_MAX * 3 + 16], mcc[PATH_MAX + 8],
-		mdir[PATH_MAX + 8], mname[300], mver[300], vermagic[512];
+	char kcflags[PATH_MAX * 3 + 16], mcc[PATH_MAX + 8], mdir[PATH_MAX + 8],
+		mname[300], mver[300], vermagic[512];
 	const char *argv[12];
 	struct pb_err err = {0};
 	json_object *out;
@@ -457,9 +471,10 @@ static void build_ebpf(struct rel_ctx *c, const char *name)
 	}
 	snprintf(bpfdir, sizeof(bpfdir), "%s/bpf", copy);
 	/* clang reads the same option as gcc */
-	snprintf(maps, sizeof(maps), "-ffile-prefix-map=%s=/usr/src/%s-%s "
-		 "-ffile-prefix-map=%s/=/", copy, c->o->probe, c->o->version,
-		 c->root);
+	snprintf(maps, sizeof(maps),
+		 "-ffile-prefix-map=%s=/usr/src/%s-%s "
+		 "-ffile-prefix-map=%s/=/",
+		 copy, c->o->probe, c->o->version, c->root);
 	snprintf(extra, sizeof(extra), "BPF_EXTRA_CFLAGS=%s", maps);
 	snprintf(mk, sizeof(mk), "KERNELDIR=%s", c->kdir);
 	snprintf(mcc, sizeof(mcc), "CC=%s", c->cc.path);
@@ -535,8 +550,8 @@ static void record_compiler(struct rel_ctx *c, const struct pb_kcc *k)
 	json_object_object_add(jc, "exact_major",
 			       json_object_new_boolean(c->cc.exact));
 	json_object_object_add(c->entry, "compiler", jc);
-	pb_info("%s: kernel built with '%s' (%s); using %s: %s%s",
-		c->rel.name, k->text, k->source, c->cc.path, c->cc.version,
+	pb_info("%s: kernel built with '%s' (%s); using %s: %s%s", c->rel.name,
+		k->text, k->source, c->cc.path, c->cc.version,
 		c->cc.exact ? "" : " (nearest major, --nearest-compiler)");
 }
 
@@ -671,9 +686,9 @@ static int open_log(struct rel_ctx *c, struct pb_err *err)
 		return ret;
 	snprintf(c->log_path, sizeof(c->log_path), "%s/%s.log", dir,
 		 c->rel.name);
-	c->log_fd = open(c->log_path,
-			 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND,
-			 0644);
+	c->log_fd =
+		open(c->log_path,
+		     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
 	if (c->log_fd < 0)
 		return pb_err_set(err, -errno, "%s: %s", c->log_path,
 				  strerror(errno));
@@ -746,8 +761,7 @@ done:
 			       json_object_new_string(overall(c.entry)));
 	json_object_object_add(c.entry, "duration_s",
 			       json_object_new_double(now_s() - t0));
-	pb_info("%s: %s in %.1fs", c.rel.name, overall(c.entry),
-		now_s() - t0);
+	pb_info("%s: %s in %.1fs", c.rel.name, overall(c.entry), now_s() - t0);
 	pb_log_set_file(NULL);
 	if (logf)
 		fclose(logf);

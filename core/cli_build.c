@@ -17,6 +17,7 @@
 #include "manifest.h"
 #include "naming.h"
 #include "probe-builder/log.h"
+#include "probe-builder/pkgname.h"
 #include "summary.h"
 
 enum {
@@ -29,7 +30,8 @@ enum {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: probe-builder build -k DISTRO -p NAME -v VERSION -s DIR "
+		"Usage: probe-builder build -k DISTRO -p NAME -v VERSION -s "
+		"DIR "
 		"[OPTION]... PACKAGE...\n"
 		"Build a kernel module and an eBPF object from the probe "
 		"source in DIR for every\n"
@@ -67,10 +69,10 @@ static void usage(FILE *f)
 		"      --clang PATH           clang for eBPF objects (default: "
 		"$CLANG or clang)\n"
 		"      --llc PATH             llc for eBPF objects (default: "
-		"$LLC or llc)\n" PB_COMMON_HELP
-		"\nOutputs are named "
+		"$LLC or llc)\n" PB_COMMON_HELP "\nOutputs are named "
 		"<probe>-<version>-<arch>-<release>-<md5 of the kernel "
-		"config>.ko\nand <probe>-bpf-<version>-<arch>-<release>-<md5>.o; "
+		"config>.ko\nand "
+		"<probe>-bpf-<version>-<arch>-<release>-<md5>.o; "
 		"an output already there is\nEXISTING and not rebuilt. Exit "
 		"status: 0 when every kernel is BUILT, EXISTING or\nSKIPPED, 1 "
 		"when one FAILED, 2 on bad usage.\n");
@@ -98,6 +100,14 @@ static int pkg_add(struct pkg_list *l, const char *path)
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_base(const void *a, const void *b)
+{
+	int c = strcmp(pb_basename(*(char *const *)a),
+		       pb_basename(*(char *const *)b));
+
+	return c ? c : strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* A directory argument stands for its .deb and .rpm files. */
@@ -269,9 +279,10 @@ int pb_cmd_build(int argc, char **argv)
 		case 'j':
 			n = strtol(optarg, &end, 10);
 			if (*end || n < 1 || n > 1024) {
-				fprintf(stderr, "probe-builder build: -j "
-						"wants a number from 1 to "
-						"1024, not '%s'\n",
+				fprintf(stderr,
+					"probe-builder build: -j "
+					"wants a number from 1 to "
+					"1024, not '%s'\n",
 					optarg);
 				goto out;
 			}
@@ -376,6 +387,8 @@ int pb_cmd_build(int argc, char **argv)
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		if (expand_arg(&pkgs, argv[i]) < 0)
 			goto out;
+	/* the same files in another order must give the same run */
+	qsort(pkgs.paths, pkgs.n, sizeof(*pkgs.paths), cmp_base);
 	batch = pb_batch_new();
 	if (!batch)
 		goto out;

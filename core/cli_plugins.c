@@ -45,8 +45,10 @@ int pb_cmd_plugins(int argc, char **argv)
 		return 2;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "probe-builder plugins: unexpected argument "
-				"'%s'\n", argv[optind]);
+		fprintf(stderr,
+			"probe-builder plugins: unexpected argument "
+			"'%s'\n",
+			argv[optind]);
 		pb_cli_common_free(&common);
 		return 2;
 	}

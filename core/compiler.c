@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiler.h"
 #include "fsutil.h"
@@ -238,19 +239,18 @@ static void list_installed(const char *family, const char *path_env,
 				major = 0;
 			}
 			snprintf(full, sizeof(full), "%s/%s", dir, de->d_name);
-			if (!pb_is_file(full) ||
+			if (!pb_is_file(full) || access(full, X_OK) != 0 ||
 			    (major == 0 && cc_major(full, &major) < 0))
 				continue;
 			if (sl + strlen(de->d_name) + 16 < seen_len &&
 			    !strstr(seen, full)) {
-				sl += (size_t)snprintf(seen + sl,
-						       seen_len - sl,
-						       "%s%s (%d)",
-						       sl ? ", " : "", full,
-						       major);
+				sl += (size_t)snprintf(
+					seen + sl, seen_len - sl, "%s%s (%d)",
+					sl ? ", " : "", full, major);
 			}
 			if (!*have_best ||
-			    abs(major - k->major) < abs(best->major - k->major) ||
+			    abs(major - k->major) <
+				    abs(best->major - k->major) ||
 			    (abs(major - k->major) ==
 				     abs(best->major - k->major) &&
 			     major > best->major)) {
@@ -273,8 +273,7 @@ int pb_cc_choose(const struct pb_kcc *k, const char *path_env,
 	int major, have_best = 0;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(name, sizeof(name), "%s-%d.%d", k->family, k->major,
-		 k->minor);
+	snprintf(name, sizeof(name), "%s-%d.%d", k->family, k->major, k->minor);
 	if (pb_which(name, path_env, found, sizeof(found)) == 0 &&
 	    cc_major(found, &major) == 0 && major == k->major) {
 		fill(out, found, major, 1);

@@ -59,8 +59,7 @@ static int elf_open(const char *path, struct elf_view *v, struct pb_err *err)
 	return 0;
 }
 
-static const Elf64_Shdr *elf_section(const struct elf_view *v,
-				     const char *name)
+static const Elf64_Shdr *elf_section(const struct elf_view *v, const char *name)
 {
 	size_t i;
 
@@ -94,7 +93,8 @@ int pb_elf_modinfo(const char *path, const char *key, char *out, size_t len,
 	    s->sh_size > v.len - s->sh_offset) {
 		ret = pb_err_set(err, -ENOENT,
 				 "%s: no .modinfo section: not a kernel "
-				 "module", path);
+				 "module",
+				 path);
 		goto out;
 	}
 	p = (const char *)v.data + s->sh_offset;

@@ -57,10 +57,9 @@ int pb_rm_rf(const char *path, struct pb_err *err)
 	int ret = 0;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT
-			       ? 0
-			       : pb_err_set(err, -errno, "%s: %s", path,
-					    strerror(errno));
+		return errno == ENOENT ? 0
+				       : pb_err_set(err, -errno, "%s: %s", path,
+						    strerror(errno));
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlink(path) < 0)
 			return pb_err_set(err, -errno, "cannot remove %s: %s",
@@ -271,8 +270,7 @@ int pb_copy_file_atomic(const char *src, const char *dst, struct pb_err *err)
 	int in, fd, ret;
 
 	if (tmp_path_for(dst, tmp, sizeof(tmp)) < 0)
-		return pb_err_set(err, -ENAMETOOLONG, "%s: path too long",
-				  dst);
+		return pb_err_set(err, -ENAMETOOLONG, "%s: path too long", dst);
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return pb_err_set(err, -errno, "%s: %s", src, strerror(errno));
@@ -294,8 +292,7 @@ int pb_copy_file_atomic(const char *src, const char *dst, struct pb_err *err)
 	return finish_atomic(fd, tmp, dst, err);
 }
 
-int pb_read_file(const char *path, char **data, size_t *len,
-		 struct pb_err *err)
+int pb_read_file(const char *path, char **data, size_t *len, struct pb_err *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;

@@ -72,9 +72,10 @@ int pb_manifest_load(const char *output_dir, json_object **manifest,
 		return pb_err_set(err, -EINVAL,
 				  "%s: not a probe-builder manifest (%s); move "
 				  "it away, it will not be overwritten",
-				  path, json_util_get_last_err()
-						? json_util_get_last_err()
-						: "no 'kernels' array");
+				  path,
+				  json_util_get_last_err()
+					  ? json_util_get_last_err()
+					  : "no 'kernels' array");
 	}
 	*manifest = m;
 	return 0;
@@ -106,7 +107,8 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 			all[n++] = json_object_get(e);
 	}
 	for (j = 0; j < n_new; j++)
-		all[n++] = json_object_get(json_object_array_get_idx(results, j));
+		all[n++] =
+			json_object_get(json_object_array_get_idx(results, j));
 	qsort(all, n, sizeof(*all), entry_cmp);
 	merged = json_object_new_array();
 	for (i = 0; i < n; i++)

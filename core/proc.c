@@ -163,8 +163,9 @@ int pb_which(const char *name, const char *path_env, char *out, size_t len)
 		char cand[PATH_MAX];
 		struct stat st;
 
-		if ((size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)(n ? n : 1),
-				     n ? p : ".", name) < sizeof(cand) &&
+		if ((size_t)snprintf(cand, sizeof(cand), "%.*s/%s",
+				     (int)(n ? n : 1), n ? p : ".",
+				     name) < sizeof(cand) &&
 		    stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
 		    access(cand, X_OK) == 0) {
 			snprintf(out, len, "%s", cand);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -141,12 +142,20 @@ static void load_plugin(struct pb_registry *reg, const char *path)
 
 	h = lt_dlopen(path);
 	if (!h) {
-		pb_warn("%s: cannot load plugin, skipped: %s", path,
-			lt_dlerror());
+		/* libltdl says "file not found" for a file that is there but
+		 * not a shared object; the dynamic loader says what is wrong */
+		const char *why = lt_dlerror();
+		void *d = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
+
+		if (d)
+			dlclose(d);
+		else
+			why = dlerror();
+		pb_warn("%s: cannot load plugin, skipped: %s", path, why);
 		return;
 	}
-	entry = (pb_plugin_entry_fn)(uintptr_t)lt_dlsym(
-		h, PB_PLUGIN_ENTRY_SYMBOL);
+	entry = (pb_plugin_entry_fn)(uintptr_t)lt_dlsym(h,
+							PB_PLUGIN_ENTRY_SYMBOL);
 	if (!entry) {
 		pb_warn("%s: not a probe-builder plugin (no %s symbol), "
 			"skipped",
@@ -204,8 +213,8 @@ static void load_plugin(struct pb_registry *reg, const char *path)
 		}
 		d = new_distro(reg, p->distros[i], path);
 		if (d)
-			d->description = strdup(p->description ? p->description
-							       : "");
+			d->description =
+				strdup(p->description ? p->description : "");
 	}
 }
 
@@ -360,11 +369,11 @@ int pb_registry_load(struct pb_registry *reg,
 		if (*p == ':')
 			p++;
 	}
-	if (opts->plugin_dir && add_dir(reg, opts->plugin_dir,
-					strlen(opts->plugin_dir)) < 0)
+	if (opts->plugin_dir &&
+	    add_dir(reg, opts->plugin_dir, strlen(opts->plugin_dir)) < 0)
 		goto oom;
-	if (opts->distro_dir && add_dir(reg, opts->distro_dir,
-					strlen(opts->distro_dir)) < 0)
+	if (opts->distro_dir &&
+	    add_dir(reg, opts->distro_dir, strlen(opts->distro_dir)) < 0)
 		goto oom;
 	/* every plugin first: a data file may name a builder found later */
 	for (i = 0; i < reg->n_dirs; i++) {

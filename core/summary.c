@@ -72,8 +72,9 @@ size_t pb_summary_print(FILE *f, json_object *results)
 		if (log)
 			fprintf(f, "    log: %s\n", log);
 	}
-	fprintf(f, "\n%zu kernel%s: %zu built, %zu existing, %zu skipped, %zu "
-		   "failed\n",
+	fprintf(f,
+		"\n%zu kernel%s: %zu built, %zu existing, %zu skipped, %zu "
+		"failed\n",
 		n, n == 1 ? "" : "s", count[0], count[1], count[2], count[3]);
 	return failed;
 }

@@ -14,8 +14,7 @@
 #include "probe-builder/pkgname.h"
 #include "unpack.h"
 
-int pb_member_path(const char *name, char *out, size_t len,
-		   struct pb_err *err)
+int pb_member_path(const char *name, char *out, size_t len, struct pb_err *err)
 {
 	const char *p = name;
 	size_t o = 0;
@@ -103,8 +102,8 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 	struct archive_entry *e;
 	int r;
 
-	while (!c->done && (r = archive_read_next_header(in, &e)) !=
-				   ARCHIVE_EOF) {
+	while (!c->done &&
+	       (r = archive_read_next_header(in, &e)) != ARCHIVE_EOF) {
 		char rel[PATH_MAX], full[PATH_MAX * 2], hl[PATH_MAX],
 			shown[PATH_MAX];
 		const char *name, *link;

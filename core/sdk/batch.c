@@ -131,10 +131,13 @@ int pb_batch_add(struct pb_batch *b, const char *release, const char *arch,
 				return pb_err_set(err, -ENOMEM,
 						  "out of memory");
 		} else if (strcmp(r->arch, arch) != 0) {
-			return pb_err_set(err, -EINVAL,
-					  "%s: architecture %s, but release %s "
-					  "is %s",
-					  path, arch, release, r->arch);
+			/* one name, two machines: a run builds for one */
+			pb_batch_ignore(b, path,
+					"architecture %s, but release %s is "
+					"%s in this run (build one "
+					"architecture per run)",
+					arch, release, r->arch);
+			return 0;
 		}
 	}
 	for (j = 0; j < r->n_pkgs; j++)
@@ -201,8 +204,7 @@ void pb_batch_fail(struct pb_batch *b, const char *release, const char *fmt,
 	r->failure = msg;
 }
 
-void pb_batch_ignore(struct pb_batch *b, const char *path, const char *fmt,
-		     ...)
+void pb_batch_ignore(struct pb_batch *b, const char *path, const char *fmt, ...)
 {
 	struct batch_ignored *grown;
 	va_list ap;

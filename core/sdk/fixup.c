@@ -84,8 +84,8 @@ static int fix_links_in(const char *root, const char *dir, const char *reldir,
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
 				     de->d_name) >= sizeof(path) ||
 		    (size_t)snprintf(rel, sizeof(rel), "%s%s%s", reldir,
-				     *reldir ? "/" : "", de->d_name) >=
-			    sizeof(rel)) {
+				     *reldir ? "/" : "",
+				     de->d_name) >= sizeof(rel)) {
 			ret = pb_err_set(err, -ENAMETOOLONG,
 					 "%s/%s: path too long", dir,
 					 de->d_name);
@@ -159,6 +159,29 @@ static int starts_word(const char *buf, const char *p)
 	return strchr(" \t\n=\"'(:", p[-1]) != NULL;
 }
 
+/* The next reference to prefix that starts a word and does not already
+ * point into root (so a second run changes nothing, even with a root that
+ * is itself under prefix); */
+static const char *next_ref(const char *buf, const char *from, const char *root,
+			    size_t rlen, const char *prefix, size_t plen)
+{
+	const char *hit = strstr(from, prefix);
+
+	while (hit) {
+		if (!starts_word(buf, hit)) {
+			hit = strstr(hit + 1, prefix);
+			continue;
+		}
+		if (strncmp(hit, root, rlen) == 0 &&
+		    strncmp(hit + rlen, prefix, plen) == 0) {
+			hit = strstr(hit + rlen + plen, prefix);
+			continue;
+		}
+		return hit;
+	}
+	return NULL;
+}
+
 int pb_fixup_rewrite_prefix(const char *root, const char *relpath,
 			    const char *prefix, size_t *n_changed,
 			    struct pb_err *err)
@@ -190,9 +213,9 @@ int pb_fixup_rewrite_prefix(const char *root, const char *relpath,
 	}
 	len = fread(buf, 1, (size_t)st.st_size, f);
 	buf[len] = '\0';
-	for (p = strstr(buf, prefix); p; p = strstr(p + plen, prefix))
-		if (starts_word(buf, p))
-			count++;
+	for (p = next_ref(buf, buf, root, rlen, prefix, plen); p;
+	     p = next_ref(buf, p + plen, root, rlen, prefix, plen))
+		count++;
 	if (count == 0)
 		goto out;
 	cap = len + count * rlen + 1;
@@ -202,10 +225,8 @@ int pb_fixup_rewrite_prefix(const char *root, const char *relpath,
 		goto out;
 	}
 	for (p = buf; *p;) {
-		const char *hit = strstr(p, prefix);
+		const char *hit = next_ref(buf, p, root, rlen, prefix, plen);
 
-		while (hit && !starts_word(buf, hit))
-			hit = strstr(hit + plen, prefix);
 		if (!hit) {
 			size_t rest = len - (size_t)(p - buf);
 

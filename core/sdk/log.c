@@ -8,8 +8,7 @@
 static enum pb_log_level log_level = PB_LOG_INFO;
 static FILE *log_file;
 
-static const char *const level_names[] = {"error", "warning", "info",
-					  "debug"};
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 void pb_log_set_level(enum pb_log_level level)
 {
@@ -31,9 +30,9 @@ void pb_log(enum pb_log_level level, const char *fmt, ...)
 	va_list ap;
 
 	if (level <= log_level) {
-		fprintf(stderr, "probe-builder: %s%s", level <= PB_LOG_WARN
-			? level_names[level] : "", level <= PB_LOG_WARN
-			? ": " : "");
+		fprintf(stderr, "probe-builder: %s%s",
+			level <= PB_LOG_WARN ? level_names[level] : "",
+			level <= PB_LOG_WARN ? ": " : "");
 		va_start(ap, fmt);
 		vfprintf(stderr, fmt, ap);
 		va_end(ap);

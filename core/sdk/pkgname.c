@@ -46,7 +46,8 @@ int pb_pkgname_parse_deb(const char *path, struct pb_pkgname *out)
 	u2 = memchr(u1 + 1, '_', (size_t)(end - u1 - 1));
 	if (!u2 || memchr(u2 + 1, '_', (size_t)(end - u2 - 1)))
 		return -EINVAL;
-	if (copy_span(out->name, sizeof(out->name), base, (size_t)(u1 - base)) ||
+	if (copy_span(out->name, sizeof(out->name), base,
+		      (size_t)(u1 - base)) ||
 	    copy_span(out->arch, sizeof(out->arch), u2 + 1,
 		      (size_t)(end - u2 - 1)))
 		return -EINVAL;
@@ -85,9 +86,11 @@ int pb_pkgname_parse_rpm(const char *path, struct pb_pkgname *out)
 		;
 	for (d1 = d2 - 1; d1 > base && *d1 != '-'; d1--)
 		;
-	if (dot <= base || d2 <= base || d1 <= base)
+	if (dot <= base || d2 <= base || d1 <= base ||
+	    memchr(dot, '-', (size_t)(end - dot)))
 		return -EINVAL;
-	if (copy_span(out->name, sizeof(out->name), base, (size_t)(d1 - base)) ||
+	if (copy_span(out->name, sizeof(out->name), base,
+		      (size_t)(d1 - base)) ||
 	    copy_span(out->version, sizeof(out->version), d1 + 1,
 		      (size_t)(d2 - d1 - 1)) ||
 	    copy_span(out->release, sizeof(out->release), d2 + 1,
@@ -103,7 +106,7 @@ const char *pb_arch_canonical(const char *pkg_arch)
 	static const struct {
 		const char *pkg, *uname;
 	} map[] = {
-		{"amd64", "x86_64"}, {"arm64", "aarch64"}, {"i386", "i686"},
+		{"amd64", "x86_64"}, {"arm64", "aarch64"},   {"i386", "i686"},
 		{"armhf", "armv7l"}, {"ppc64el", "ppc64le"},
 	};
 	size_t i;

@@ -24,7 +24,9 @@ enum pb_pkg_role {
 
 /* Adds a package file to a release (created on first use). arch is the
  * release's architecture as `uname -m` says it; a package of another arch
- * for the same release is an error. Adding the same path twice is a no-op. */
+ * for a release already there is ignored (pb_batch_ignore, with the
+ * reason): a run builds for one architecture. Adding the same path twice is
+ * a no-op. */
 int pb_batch_add(struct pb_batch *b, const char *release, const char *arch,
 		 const char *path, enum pb_pkg_role role, struct pb_err *err);
 

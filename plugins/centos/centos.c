@@ -17,14 +17,14 @@ struct rpm_pkg {
 	struct pb_pkgname pn;
 	enum rpm_kind kind;
 	char flavor[64]; /* the P above */
-	char rel[256];   /* version-release.arch, as uname -r says it */
+	char rel[256];	 /* version-release.arch, as uname -r says it */
 	int used;
 };
 
 static int flavor_ok(const char *p, size_t n)
 {
-	static const char *const names[] = {"kernel", "kernel-uek",
-					    "kernel-rt", "kernel-uek-rt"};
+	static const char *const names[] = {"kernel", "kernel-uek", "kernel-rt",
+					    "kernel-uek-rt"};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -69,8 +69,8 @@ static int classify(struct rpm_pkg *p)
 	return -1;
 }
 
-static int centos_batch(struct pb_batch *b, const char *const *paths,
-			size_t n, struct pb_err *err)
+static int centos_batch(struct pb_batch *b, const char *const *paths, size_t n,
+			struct pb_err *err)
 {
 	struct rpm_pkg *pk;
 	size_t i, j;

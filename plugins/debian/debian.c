@@ -16,8 +16,8 @@ struct deb_pkg {
 	const char *path;
 	struct pb_pkgname pn;
 	enum deb_kind kind;
-	char abi[128];    /* 6.1.0-56; for kbuild the name's suffix: 6.1 */
-	char flavor[64];  /* amd64, cloud-amd64; "rt" for common-rt */
+	char abi[128];	 /* 6.1.0-56; for kbuild the name's suffix: 6.1 */
+	char flavor[64]; /* amd64, cloud-amd64; "rt" for common-rt */
 	int used;
 };
 
@@ -85,8 +85,8 @@ static int add(struct pb_batch *b, const char *rel, const char *arch,
 	return pb_batch_add(b, rel, arch, p->path, role, err);
 }
 
-static int debian_batch(struct pb_batch *b, const char *const *paths,
-			size_t n, struct pb_err *err)
+static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
+			struct pb_err *err)
 {
 	regex_t re_hdr, re_img;
 	struct deb_pkg *pk;
@@ -132,9 +132,10 @@ static int debian_batch(struct pb_batch *b, const char *const *paths,
 		if (fl->used != 0 || fl->kind != K_FLAVOR)
 			continue;
 		snprintf(rel, sizeof(rel), "%s-%s", fl->abi, fl->flavor);
-		/* two versions of one release: the newer wins */
+		/* two versions of one release: the newer wins, whatever
+		 * has been taken already */
 		for (j = 0; j < n; j++)
-			if (j != i && pk[j].used == 0 &&
+			if (j != i && pk[j].used >= 0 &&
 			    pk[j].kind == K_FLAVOR &&
 			    strcmp(pk[j].abi, fl->abi) == 0 &&
 			    strcmp(pk[j].flavor, fl->flavor) == 0 &&
@@ -153,9 +154,11 @@ static int debian_batch(struct pb_batch *b, const char *const *paths,
 		for (j = 0; j < n; j++) {
 			struct deb_pkg *p = &pk[j];
 
-			if (p->used < 0)
+			if (p->used < 0 || (strcmp(p->pn.arch, fl->pn.arch) &&
+					    strcmp(p->pn.arch, "all")))
 				continue;
-			if (p->kind == K_COMMON && strcmp(p->abi, fl->abi) == 0 &&
+			if (p->kind == K_COMMON &&
+			    strcmp(p->abi, fl->abi) == 0 &&
 			    !strcmp(p->flavor, rt ? "rt" : "") &&
 			    !strcmp(p->pn.version, fl->pn.version))
 				common = p;
@@ -191,15 +194,18 @@ static int debian_batch(struct pb_batch *b, const char *const *paths,
 		if (ret)
 			break;
 		if (!common)
-			pb_batch_fail(b, rel, "no linux-headers-%s-common%s "
+			pb_batch_fail(b, rel,
+				      "no linux-headers-%s-common%s "
 				      "(= %s) among the package files",
 				      fl->abi, rt ? "-rt" : "", fl->pn.version);
 		if (!kbuild)
-			pb_batch_fail(b, rel, "no linux-kbuild-%s (>= %s) "
-				      "among the package files", mm,
-				      fl->pn.version);
+			pb_batch_fail(b, rel,
+				      "no linux-kbuild-%s (>= %s) "
+				      "among the package files",
+				      mm, fl->pn.version);
 		if (!image)
-			pb_batch_fail(b, rel, "no linux-image-%s (= %s) among "
+			pb_batch_fail(b, rel,
+				      "no linux-image-%s (= %s) among "
 				      "the package files: its boot/config-%s "
 				      "is what names the outputs (the header "
 				      "tree's .config differs from it)",

@@ -17,15 +17,15 @@ struct ub_pkg {
 	const char *path;
 	struct pb_pkgname pn;
 	enum ub_kind kind;
-	char abi[128];   /* 5.15.0-91 */
+	char abi[128];	 /* 5.15.0-91 */
 	char flavor[64]; /* generic */
 	int used;
 };
 
 #define ABI_RE "([0-9]+\\.[0-9]+\\.[0-9]+-[0-9]+)"
 
-static int ubuntu_batch(struct pb_batch *b, const char *const *paths,
-			size_t n, struct pb_err *err)
+static int ubuntu_batch(struct pb_batch *b, const char *const *paths, size_t n,
+			struct pb_err *err)
 {
 	regex_t re_common, re_flavor, re_config;
 	struct ub_pkg *pk;
@@ -112,7 +112,9 @@ static int ubuntu_batch(struct pb_batch *b, const char *const *paths,
 			struct ub_pkg *p = &pk[j];
 
 			if (p->used < 0 || strcmp(p->abi, fl->abi) ||
-			    strcmp(p->pn.version, fl->pn.version))
+			    strcmp(p->pn.version, fl->pn.version) ||
+			    (strcmp(p->pn.arch, fl->pn.arch) &&
+			     strcmp(p->pn.arch, "all")))
 				continue;
 			if (p->kind == K_COMMON) {
 				n_common++;
@@ -128,15 +130,18 @@ static int ubuntu_batch(struct pb_batch *b, const char *const *paths,
 			}
 		}
 		if (!ret && !n_common)
-			pb_batch_fail(b, rel, "no linux-headers-%s (= %s, "
+			pb_batch_fail(b, rel,
+				      "no linux-headers-%s (= %s, "
 				      "the _all package shared by the "
 				      "flavors) among the package files",
 				      fl->abi, fl->pn.version);
 		if (!ret && !n_config)
-			pb_batch_fail(b, rel, "no linux-modules-%s or "
+			pb_batch_fail(b, rel,
+				      "no linux-modules-%s or "
 				      "linux-image-%s (= %s) among the package "
 				      "files: its boot/config-%s names the "
-				      "outputs", rel, rel, fl->pn.version, rel);
+				      "outputs",
+				      rel, rel, fl->pn.version, rel);
 	}
 	for (i = 0; i < n && !ret; i++)
 		if (pk[i].used == 0)

@@ -1,0 +1,312 @@
+/* File digests (pb_hash_file) and the ELF checks (pb_elf_machine,
+ * pb_elf_modinfo, pb_elf_has_section) on files made here: text files, a
+ * relocatable object with a .modinfo section compiled by the system gcc,
+ * and /bin/true. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "elfcheck.h"
+#include "hash.h"
+
+static char tmp[64];
+
+static void path_of(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", tmp, name);
+}
+
+static void put(const char *name, const void *data, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	path_of(path, sizeof(path), name);
+	f = fopen(path, "wb");
+	if (!f)
+		fail_msg("%s: %s", path, strerror(errno));
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	strcpy(tmp, "/tmp/pb-test-elf.XXXXXX");
+	return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int rm_cb(const char *path, const struct stat *st, int flag,
+		 struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	return nftw(tmp, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* -------------------------------------------------------------- hash */
+
+static void test_hash_known(void **state)
+{
+	struct pb_err err = {0};
+	char path[PATH_MAX], hex[PB_HEX_MAX];
+
+	(void)state;
+	put("abc", "abc", 3);
+	path_of(path, sizeof(path), "abc");
+	assert_int_equal(pb_hash_file(path, "md5", hex, &err), 0);
+	assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
+	assert_int_equal(pb_hash_file(path, "sha256", hex, &err), 0);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+				 "b00361a396177a9cb410ff61f20015ad");
+
+	put("empty", "", 0);
+	path_of(path, sizeof(path), "empty");
+	assert_int_equal(pb_hash_file(path, "md5", hex, &err), 0);
+	assert_string_equal(hex, "d41d8cd98f00b204e9800998ecf8427e");
+	assert_int_equal(pb_hash_file(path, "sha256", hex, &err), 0);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+				 "27ae41e4649b934ca495991b7852b855");
+}
+
+static void test_hash_large(void **state)
+{
+	/* more than one read buffer: "a" x 1000000, a FIPS 180-2 vector */
+	struct pb_err err = {0};
+	char path[PATH_MAX], hex[PB_HEX_MAX];
+	char *a = malloc(1000000);
+
+	(void)state;
+	assert_non_null(a);
+	memset(a, 'a', 1000000);
+	put("million", a, 1000000);
+	free(a);
+	path_of(path, sizeof(path), "million");
+	assert_int_equal(pb_hash_file(path, "sha256", hex, &err), 0);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
+				 "f1809a48a497200e046d39ccc7112cd0");
+	assert_int_equal(pb_hash_file(path, "md5", hex, &err), 0);
+	assert_string_equal(hex, "7707d6ae4e027c70eea2a935c2296f21");
+}
+
+static void test_hash_errors(void **state)
+{
+	struct pb_err err = {0};
+	char path[PATH_MAX], hex[PB_HEX_MAX];
+
+	(void)state;
+	path_of(path, sizeof(path), "abc");
+	put("abc", "abc", 3);
+	assert_int_equal(pb_hash_file(path, "nosuchdigest", hex, &err),
+			 -EINVAL);
+	path_of(path, sizeof(path), "missing");
+	assert_int_equal(pb_hash_file(path, "md5", hex, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, path));
+}
+
+/* --------------------------------------------------------------- ELF */
+
+static void test_machine_bin_true(void **state)
+{
+	struct pb_err err = {0};
+	struct utsname u;
+	int machine = -1;
+
+	(void)state;
+	assert_int_equal(pb_elf_machine("/bin/true", &machine, &err), 0);
+	assert_int_equal(uname(&u), 0);
+	if (strcmp(u.machine, "x86_64") == 0)
+		assert_int_equal(machine, EM_X86_64);
+	else if (strcmp(u.machine, "aarch64") == 0)
+		assert_int_equal(machine, EM_AARCH64);
+	else
+		assert_true(machine > 0);
+	assert_int_equal(pb_elf_has_section("/bin/true", ".text", &err), 1);
+	assert_int_equal(pb_elf_has_section("/bin/true", ".modinfo", &err), 0);
+}
+
+static void test_machine_not_elf(void **state)
+{
+	static const unsigned char half_magic[] = {0x7f, 'E', 'L'};
+	struct pb_err err = {0};
+	char path[PATH_MAX];
+	int machine = -1;
+
+	(void)state;
+	put("text", "#!/bin/sh\necho not an ELF file\n", 31);
+	path_of(path, sizeof(path), "text");
+	assert_int_equal(pb_elf_machine(path, &machine, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, path));
+	assert_int_equal(machine, -1);
+
+	put("short", half_magic, sizeof(half_magic));
+	path_of(path, sizeof(path), "short");
+	assert_int_equal(pb_elf_machine(path, &machine, &err), -EINVAL);
+
+	path_of(path, sizeof(path), "missing");
+	assert_true(pb_elf_machine(path, &machine, &err) < 0);
+}
+
+static void test_truncated_elf(void **state)
+{
+	struct pb_err err = {0};
+	char path[PATH_MAX], buf[4096], out[64];
+	FILE *f = fopen("/bin/true", "rb");
+	size_t n;
+	int machine;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_true(n > sizeof(Elf64_Ehdr));
+	/* the header only: the section table is past the end */
+	put("truncated", buf, sizeof(Elf64_Ehdr));
+	path_of(path, sizeof(path), "truncated");
+	assert_int_equal(pb_elf_machine(path, &machine, &err), -EINVAL);
+	assert_int_equal(
+		pb_elf_modinfo(path, "vermagic", out, sizeof(out), &err),
+		-EINVAL);
+}
+
+/* Compiles src into name.o with the system gcc; 0, or -1 when there is
+ * no gcc to do it. */
+static int compile(const char *name, const char *src)
+{
+	char c[PATH_MAX], o[PATH_MAX], cmd[3 * PATH_MAX];
+	char cfile[PATH_MAX];
+
+	snprintf(cfile, sizeof(cfile), "%s.c", name);
+	put(cfile, src, strlen(src));
+	path_of(c, sizeof(c), cfile);
+	snprintf(cfile, sizeof(cfile), "%s.o", name);
+	path_of(o, sizeof(o), cfile);
+	if (system("gcc --version >/dev/null 2>&1") != 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "gcc -c -O0 -o '%s' '%s'", o, c);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* what modpost puts in a module: NUL-terminated "key=value" strings */
+#define MI_DEF                                      \
+	"#define MI(id, s) static const char id[] " \
+	"__attribute__((section(\".modinfo\"), used, aligned(1))) = s\n"
+
+static const char module_src[] =
+	MI_DEF "MI(a, \"license=GPL\");\n"
+	       "MI(b, \"srcversion=6E0F8C5A1B2C3D4E5F6A7B8\");\n"
+	       "MI(c, \"depends=\");\n"
+	       "MI(d, \"name=newswatch\");\n"
+	       "MI(e, \"vermagic=6.1.0-56-amd64 SMP preempt mod_unload "
+	       "modversions \");\n"
+	       "int init_module(void) { return 0; }\n";
+
+static const char no_vermagic_src[] =
+	MI_DEF "MI(a, \"license=GPL\");\n"
+	       "MI(b, \"vermagicx=not this one\");\n"
+	       "MI(c, \"name=newswatch\");\n"
+	       "int init_module(void) { return 0; }\n";
+
+static const char no_modinfo_src[] = "int f(void) { return 1; }\n";
+
+static void test_modinfo(void **state)
+{
+	struct pb_err err = {0};
+	char path[PATH_MAX], out[256], small[8];
+	int machine;
+
+	(void)state;
+	if (compile("mod", module_src) < 0)
+		skip();
+	path_of(path, sizeof(path), "mod.o");
+	assert_int_equal(
+		pb_elf_modinfo(path, "vermagic", out, sizeof(out), &err), 0);
+	assert_string_equal(
+		out, "6.1.0-56-amd64 SMP preempt mod_unload modversions ");
+	assert_int_equal(
+		pb_elf_modinfo(path, "license", out, sizeof(out), &err), 0);
+	assert_string_equal(out, "GPL");
+	assert_int_equal(pb_elf_modinfo(path, "name", out, sizeof(out), &err),
+			 0);
+	assert_string_equal(out, "newswatch");
+	/* an empty value is a value */
+	assert_int_equal(
+		pb_elf_modinfo(path, "depends", out, sizeof(out), &err), 0);
+	assert_string_equal(out, "");
+	/* a key is a whole key: "version" is not "srcversion" */
+	assert_int_equal(
+		pb_elf_modinfo(path, "version", out, sizeof(out), &err),
+		-ENOENT);
+	/* a small buffer gets a cut, terminated value */
+	assert_int_equal(
+		pb_elf_modinfo(path, "vermagic", small, sizeof(small), &err),
+		0);
+	assert_string_equal(small, "6.1.0-5");
+	assert_int_equal(pb_elf_has_section(path, ".modinfo", &err), 1);
+	assert_int_equal(pb_elf_machine(path, &machine, &err), 0);
+	assert_true(machine > 0);
+}
+
+static void test_no_vermagic(void **state)
+{
+	struct pb_err err = {0};
+	char path[PATH_MAX], out[256];
+
+	(void)state;
+	if (compile("novermagic", no_vermagic_src) < 0)
+		skip();
+	path_of(path, sizeof(path), "novermagic.o");
+	assert_int_equal(
+		pb_elf_modinfo(path, "vermagic", out, sizeof(out), &err),
+		-ENOENT);
+	assert_non_null(strstr(err.msg, "vermagic"));
+	assert_non_null(strstr(err.msg, path));
+
+	if (compile("nomodinfo", no_modinfo_src) < 0)
+		skip();
+	path_of(path, sizeof(path), "nomodinfo.o");
+	assert_int_equal(
+		pb_elf_modinfo(path, "vermagic", out, sizeof(out), &err),
+		-ENOENT);
+	assert_non_null(strstr(err.msg, ".modinfo"));
+	assert_int_equal(pb_elf_has_section(path, ".modinfo", &err), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hash_known),
+		cmocka_unit_test(test_hash_large),
+		cmocka_unit_test(test_hash_errors),
+		cmocka_unit_test(test_machine_bin_true),
+		cmocka_unit_test(test_machine_not_elf),
+		cmocka_unit_test(test_truncated_elf),
+		cmocka_unit_test(test_modinfo),
+		cmocka_unit_test(test_no_vermagic),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

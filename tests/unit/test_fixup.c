@@ -1,0 +1,469 @@
+/* The fixup helpers of the SDK: re-pointing symlinks that leave a release
+ * root, and rewriting /usr/src/ references in Makefiles into it. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "probe-builder/fixup.h"
+
+/* ------------------------------------------------------------ helpers */
+
+struct fx {
+	char tmp[64];	/* mkdtemp */
+	char root[128]; /* tmp/root: the release root */
+};
+
+static void mkdirs(const char *root, const char *rel)
+{
+	char path[PATH_MAX], *p;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			fail_msg("mkdir %s: %s", path, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", path, strerror(errno));
+}
+
+static void parent_dirs(const char *root, const char *rel)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		mkdirs(root, dir);
+	}
+}
+
+static void put_file(const char *root, const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	parent_dirs(root, rel);
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	if (!f)
+		fail_msg("%s: %s", path, strerror(errno));
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void put_link(const char *root, const char *rel, const char *target)
+{
+	char path[PATH_MAX];
+
+	parent_dirs(root, rel);
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if (symlink(target, path) < 0)
+		fail_msg("symlink %s: %s", path, strerror(errno));
+}
+
+static char *link_of(const char *root, const char *rel)
+{
+	static char target[PATH_MAX];
+	char path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		fail_msg("readlink %s: %s", path, strerror(errno));
+	target[n] = '\0';
+	return target;
+}
+
+/* root/rel, followed, is root/want (which must exist) */
+static void expect_resolves(const char *root, const char *rel, const char *want)
+{
+	char path[PATH_MAX], got[PATH_MAX], exp[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if (!realpath(path, got))
+		fail_msg("%s -> %s does not resolve: %s", rel,
+			 link_of(root, rel), strerror(errno));
+	snprintf(path, sizeof(path), "%s%s%s", root, *want ? "/" : "", want);
+	assert_non_null(realpath(path, exp));
+	if (strcmp(got, exp) != 0)
+		fail_msg("%s -> %s resolves to %s, expected %s", rel,
+			 link_of(root, rel), got, exp);
+}
+
+static char *slurp(const char *root, const char *rel)
+{
+	char path[PATH_MAX], *buf;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("%s: %s", path, strerror(errno));
+	buf = calloc(1, 65536);
+	assert_non_null(buf);
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	strcpy(f->tmp, "/tmp/pb-test-fixup.XXXXXX");
+	if (!mkdtemp(f->tmp))
+		return -1;
+	snprintf(f->root, sizeof(f->root), "%s/root", f->tmp);
+	if (mkdir(f->root, 0755) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int rm_cb(const char *path, const struct stat *st, int flag,
+		 struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	int ret = nftw(f->tmp, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+
+	free(f);
+	return ret;
+}
+
+/* --------------------------------------------------- symlink fixups */
+
+#define COMMON "usr/src/linux-headers-6.1.0-56-common"
+#define FLAVOR "usr/src/linux-headers-6.1.0-56-amd64"
+
+static void test_absolute_links(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+
+	mkdirs(r, COMMON "/scripts");
+	mkdirs(r, FLAVOR);
+	mkdirs(r, "lib/modules/6.1.0-56-amd64");
+	put_file(r, COMMON "/Makefile", "VERSION = 6\n");
+	/* depth 0 */
+	put_link(r, "top", "/" COMMON "/Makefile");
+	/* depth 2 */
+	put_link(r, "usr/src/common", "/" COMMON);
+	/* depth 3 */
+	put_link(r, "lib/modules/6.1.0-56-amd64/build", "/" FLAVOR);
+	/* depth 3, with dots and double slashes in the target */
+	put_link(r, "lib/modules/6.1.0-56-amd64/source",
+		 "//usr/./src/../src/linux-headers-6.1.0-56-common/");
+
+	assert_int_equal(pb_fixup_absolute_symlinks(r, &err), 0);
+
+	assert_string_equal(link_of(r, "top"), COMMON "/Makefile");
+	expect_resolves(r, "top", COMMON "/Makefile");
+	assert_string_equal(link_of(r, "usr/src/common"), "../../" COMMON);
+	expect_resolves(r, "usr/src/common", COMMON);
+	assert_string_equal(link_of(r, "lib/modules/6.1.0-56-amd64/build"),
+			    "../../../" FLAVOR);
+	expect_resolves(r, "lib/modules/6.1.0-56-amd64/build", FLAVOR);
+	expect_resolves(r, "lib/modules/6.1.0-56-amd64/source", COMMON);
+	assert_true(link_of(r, "lib/modules/6.1.0-56-amd64/source")[0] != '/');
+}
+
+static void test_relative_links(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+	char path[PATH_MAX];
+	struct stat before, after;
+
+	mkdirs(r, COMMON "/scripts");
+	mkdirs(r, FLAVOR);
+	mkdirs(r, "etc");
+	put_file(r, "etc/os-release", "ID=debian\n");
+	/* climbs above the root: on a host ".." stops at "/" */
+	put_link(r, FLAVOR "/up", "../../../../../../etc/os-release");
+	put_link(r, "escape0", "../etc/os-release");
+	/* stays inside: untouched */
+	put_link(r, FLAVOR "/scripts",
+		 "../linux-headers-6.1.0-56-common/scripts");
+	put_link(r, FLAVOR "/deep", "../../../" COMMON);
+	snprintf(path, sizeof(path), "%s/" FLAVOR "/scripts", r);
+	assert_int_equal(lstat(path, &before), 0);
+
+	assert_int_equal(pb_fixup_absolute_symlinks(r, &err), 0);
+
+	assert_true(link_of(r, FLAVOR "/up")[0] != '/');
+	expect_resolves(r, FLAVOR "/up", "etc/os-release");
+	assert_string_equal(link_of(r, FLAVOR "/up"),
+			    "../../../etc/os-release");
+	assert_string_equal(link_of(r, "escape0"), "etc/os-release");
+	expect_resolves(r, "escape0", "etc/os-release");
+
+	assert_string_equal(link_of(r, FLAVOR "/scripts"),
+			    "../linux-headers-6.1.0-56-common/scripts");
+	assert_string_equal(link_of(r, FLAVOR "/deep"), "../../../" COMMON);
+	/* not even re-created */
+	assert_int_equal(lstat(path, &after), 0);
+	assert_true(before.st_ino == after.st_ino);
+}
+
+static void test_link_to_slash(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+
+	mkdirs(r, "a/b");
+	put_link(r, "rootlink", "/");
+	put_link(r, "a/b/rootlink", "/");
+	put_link(r, "a/b/dotdots", "../../../..");
+
+	assert_int_equal(pb_fixup_absolute_symlinks(r, &err), 0);
+
+	assert_true(link_of(r, "rootlink")[0] != '/');
+	expect_resolves(r, "rootlink", "");
+	assert_true(link_of(r, "a/b/rootlink")[0] != '/');
+	expect_resolves(r, "a/b/rootlink", "");
+	expect_resolves(r, "a/b/dotdots", "");
+}
+
+static void test_dangling_and_idempotent(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+	char first[PATH_MAX];
+
+	mkdirs(r, "lib/modules/6.1.0-56-amd64");
+	/* the target is in another package: re-pointed all the same */
+	put_link(r, "lib/modules/6.1.0-56-amd64/build", "/" FLAVOR);
+	assert_int_equal(pb_fixup_absolute_symlinks(r, &err), 0);
+	snprintf(first, sizeof(first), "%s",
+		 link_of(r, "lib/modules/6.1.0-56-amd64/build"));
+	assert_string_equal(first, "../../../" FLAVOR);
+	/* a second run changes nothing */
+	assert_int_equal(pb_fixup_absolute_symlinks(r, &err), 0);
+	assert_string_equal(link_of(r, "lib/modules/6.1.0-56-amd64/build"),
+			    first);
+	/* a root that does not exist is an error */
+	assert_true(pb_fixup_absolute_symlinks("/nonexistent/pb-test", &err) <
+		    0);
+}
+
+/* ---------------------------------------------------- prefix rewrite */
+
+static void test_rewrite_include(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+	char *got, want[4096];
+	size_t n = 99;
+
+	put_file(r, FLAVOR "/Makefile",
+		 "# SPDX-License-Identifier: GPL-2.0\n"
+		 "include /usr/src/linux-headers-6.1.0-56-common/Makefile\n");
+	assert_int_equal(pb_fixup_rewrite_prefix(r, FLAVOR "/Makefile",
+						 "/usr/src/", &n, &err),
+			 0);
+	assert_int_equal(n, 1);
+	got = slurp(r, FLAVOR "/Makefile");
+	snprintf(want, sizeof(want),
+		 "# SPDX-License-Identifier: GPL-2.0\n"
+		 "include %s/usr/src/linux-headers-6.1.0-56-common/Makefile\n",
+		 r);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_rewrite_words(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+	char *got, want[8192];
+	size_t n = 0;
+
+	put_file(r, FLAVOR "/Makefile",
+		 "MAKEARGS := -C /usr/src/linux-headers-6.1.0-56-common "
+		 "O=/usr/src/linux-headers-6.1.0-56-amd64\n"
+		 "/usr/src/at-line-start\n"
+		 "QUOTED = \"/usr/src/q\" '/usr/src/s'\n"
+		 "NOT = foo/usr/src/ bar/usr/src/x\n"
+		 "NOR = /usr/srcx /usr/lib/x\n");
+	assert_int_equal(pb_fixup_rewrite_prefix(r, FLAVOR "/Makefile",
+						 "/usr/src/", &n, &err),
+			 0);
+	assert_int_equal(n, 5);
+	got = slurp(r, FLAVOR "/Makefile");
+	snprintf(want, sizeof(want),
+		 "MAKEARGS := -C %s/usr/src/linux-headers-6.1.0-56-common "
+		 "O=%s/usr/src/linux-headers-6.1.0-56-amd64\n"
+		 "%s/usr/src/at-line-start\n"
+		 "QUOTED = \"%s/usr/src/q\" '%s/usr/src/s'\n"
+		 "NOT = foo/usr/src/ bar/usr/src/x\n"
+		 "NOR = /usr/srcx /usr/lib/x\n",
+		 r, r, r, r, r);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_rewrite_idempotent_and_mtime(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+	struct timespec times[2] = {{1600000000, 0}, {1600000000, 123456789}};
+	char path[PATH_MAX], *once, *twice;
+	struct stat st;
+	size_t n = 0;
+
+	put_file(r, FLAVOR "/Makefile",
+		 "include /usr/src/linux-headers-6.1.0-56-common/Makefile\n"
+		 "\t$(MAKE) -C /usr/src/linux-headers-6.1.0-56-common "
+		 "O=/usr/src/linux-headers-6.1.0-56-amd64\n");
+	snprintf(path, sizeof(path), "%s/" FLAVOR "/Makefile", r);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+
+	assert_int_equal(pb_fixup_rewrite_prefix(r, FLAVOR "/Makefile",
+						 "/usr/src/", &n, &err),
+			 0);
+	assert_int_equal(n, 3);
+	once = slurp(r, FLAVOR "/Makefile");
+	/* kbuild compares time stamps: the rewrite keeps the file's */
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal((long long)st.st_mtim.tv_sec, 1600000000LL);
+	assert_int_equal(st.st_mtim.tv_nsec, 123456789);
+	assert_int_equal(st.st_mode & 07777, 0640);
+
+	assert_int_equal(pb_fixup_rewrite_prefix(r, FLAVOR "/Makefile",
+						 "/usr/src/", &n, &err),
+			 0);
+	assert_int_equal(n, 0);
+	twice = slurp(r, FLAVOR "/Makefile");
+	assert_string_equal(once, twice);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal((long long)st.st_mtim.tv_sec, 1600000000LL);
+	free(once);
+	free(twice);
+
+	/* n_changed may be NULL */
+	assert_int_equal(pb_fixup_rewrite_prefix(r, FLAVOR "/Makefile",
+						 "/usr/src/", NULL, &err),
+			 0);
+}
+
+/* A workspace under /usr/src: the root's own path starts with the prefix,
+ * so after one pass the rewritten references start a word with "/usr/src/"
+ * again. A second pass must still leave them alone. (The root is spelled
+ * /usr/src/../../tmp/..., so nothing is written outside /tmp.) */
+static void test_rewrite_idempotent_root_under_prefix(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	char root[PATH_MAX], *once, *twice;
+	struct stat st;
+	size_t n = 0;
+
+	if (stat("/usr/src", &st) < 0 || !S_ISDIR(st.st_mode))
+		skip();
+	snprintf(root, sizeof(root), "/usr/src/../..%s", f->root);
+	put_file(f->root, FLAVOR "/Makefile",
+		 "include /usr/src/linux-headers-6.1.0-56-common/Makefile\n");
+	assert_int_equal(pb_fixup_rewrite_prefix(root, FLAVOR "/Makefile",
+						 "/usr/src/", &n, &err),
+			 0);
+	assert_int_equal(n, 1);
+	once = slurp(f->root, FLAVOR "/Makefile");
+	assert_int_equal(pb_fixup_rewrite_prefix(root, FLAVOR "/Makefile",
+						 "/usr/src/", &n, &err),
+			 0);
+	twice = slurp(f->root, FLAVOR "/Makefile");
+	if (strcmp(once, twice) != 0)
+		fail_msg(
+			"second pass changed %zu reference(s):\n%s\nbecame\n%s",
+			n, once, twice);
+	assert_int_equal(n, 0);
+	free(once);
+	free(twice);
+}
+
+static void test_rewrite_missing(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	size_t n = 7;
+
+	assert_int_equal(pb_fixup_rewrite_prefix(f->root, FLAVOR "/Makefile",
+						 "/usr/src/", &n, &err),
+			 -ENOENT);
+	assert_int_equal(err.code, -ENOENT);
+	assert_int_equal(n, 0);
+}
+
+static void test_root_exists(void **state)
+{
+	struct fx *f = *state;
+	const char *r = f->root;
+
+	mkdirs(r, COMMON);
+	put_file(r, "boot/config-6.1.0-56-amd64", "CONFIG_X=y\n");
+	put_link(r, "usr/src/link", "linux-headers-6.1.0-56-common");
+	put_link(r, "usr/src/dangling", "nowhere");
+	assert_int_equal(pb_root_exists(r, "boot/config-6.1.0-56-amd64"), 1);
+	assert_int_equal(pb_root_exists(r, "usr/src/link"), 1);
+	assert_int_equal(pb_root_exists(r, "boot/config-6.1.0-57-amd64"), 0);
+	assert_int_equal(pb_root_exists(r, "usr/src/dangling"), 0);
+}
+
+#define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		FX(test_absolute_links),
+		FX(test_relative_links),
+		FX(test_link_to_slash),
+		FX(test_dangling_and_idempotent),
+		FX(test_rewrite_include),
+		FX(test_rewrite_words),
+		FX(test_rewrite_idempotent_and_mtime),
+		FX(test_rewrite_idempotent_root_under_prefix),
+		FX(test_rewrite_missing),
+		FX(test_root_exists),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
