@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,74 +341,130 @@ static int install_output(struct rel_ctx *c, const char *which,
 	return 0;
 }
 
-static void prefix_maps(struct rel_ctx *c, const char *copy, char *buf,
-			size_t len)
-{
-	/* the same bytes whatever the workspace: source paths in the debug
-	 * info read as they would on a host */
-	const char *opt =
-		c->cc.major >= 8 ? "-ffile-prefix-map" : "-fdebug-prefix-map";
+/* A make command line, its arguments formatted one by one. */
+struct make_cmd {
+	char *argv[16];
+	size_t n;
+	int oom;
+};
 
-	snprintf(buf, len, "%s=%s=/usr/src/%s-%s %s=%s/=/", opt, copy,
-		 c->o->probe, c->o->version, opt, c->root);
+static void cmd_add(struct make_cmd *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void cmd_add(struct make_cmd *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->n + 1 >= sizeof(m->argv) / sizeof(m->argv[0])) {
+		m->oom = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&m->argv[m->n], fmt, ap) < 0) {
+		m->argv[m->n] = NULL;
+		m->oom = 1;
+	} else {
+		m->n++;
+	}
+	va_end(ap);
 }
 
-static int fresh_copy(struct rel_ctx *c, const char *what, char *copy,
-		      size_t len, struct pb_err *err)
+static void cmd_free(struct make_cmd *m)
 {
-	int ret;
+	while (m->n > 0)
+		free(m->argv[--m->n]);
+}
 
-	snprintf(copy, len, "%s/%s", c->build_dir, what);
-	ret = pb_rm_rf(copy, err);
+/* Starts `make -C dir` with what every probe build is given: the compiler,
+ * the probe's name and version. */
+static void cmd_start(struct make_cmd *m, struct rel_ctx *c, const char *dir)
+{
+	memset(m, 0, sizeof(*m));
+	cmd_add(m, "make");
+	cmd_add(m, "-C");
+	cmd_add(m, "%s", dir);
+	cmd_add(m, "CC=%s", c->cc.path);
+	cmd_add(m, "PROBE_NAME=%s", c->o->probe);
+	cmd_add(m, "PROBE_VERSION=%s", c->o->version);
+}
+
+/* The same bytes whatever the workspace: source paths in the debug info
+ * read as they would on a host. gcc before 8 only maps debug info. */
+static void cmd_prefix_maps(struct make_cmd *m, struct rel_ctx *c,
+			    const char *var, const char *opt, const char *copy)
+{
+	cmd_add(m, "%s=%s=%s=/usr/src/%s-%s %s=%s/=/", var, opt, copy,
+		c->o->probe, c->o->version, opt, c->root);
+}
+
+/* A private copy of the source for one output, and make run in it. */
+static int run_build(struct rel_ctx *c, const char *which, const char *copy,
+		     struct make_cmd *m)
+{
+	struct pb_err err = {0};
+	int status, ret;
+
+	ret = pb_rm_rf(copy, &err);
 	if (!ret)
-		ret = pb_mkdir_p(c->build_dir, err);
+		ret = pb_mkdir_p(c->build_dir, &err);
 	if (!ret)
-		ret = pb_copy_tree(c->o->source_dir, copy, err);
+		ret = pb_copy_tree(c->o->source_dir, copy, &err);
+	if (!ret && m->oom)
+		ret = pb_err_set(&err, -ENOMEM, "out of memory");
+	if (!ret) {
+		m->argv[m->n] = NULL;
+		ret = run_make(c, (const char *const *)m->argv, &status, &err);
+		if (ret)
+			pb_err_prefix(&err, "%s build", which);
+	}
+	if (ret) {
+		char msg[PB_ERR_MSG_MAX + 32];
+
+		snprintf(msg, sizeof(msg), "%s (see the log)", err.msg);
+		fail_output(c, which, msg);
+	}
 	return ret;
+}
+
+/* Installs what a build made and records it as BUILT. */
+static void finish_build(struct rel_ctx *c, const char *which,
+			 const char *built, const char *name, json_object *out,
+			 double t0)
+{
+	struct pb_err err = {0};
+
+	if (install_output(c, which, built, name, out, &err) < 0) {
+		json_object_put(out);
+		fail_output(c, which, err.msg);
+		return;
+	}
+	json_object_object_add(out, "duration_s",
+			       json_object_new_double(now_s() - t0));
+	json_object_object_add(c->entry, which, out);
 }
 
 static void build_kmod(struct rel_ctx *c, const char *name)
 {
-	char copy[PATH_MAX], built[PATH_MAX * 2], maps[PATH_MAX * 3];
-	char kcflags[PATH_MAX * 3 + 16], mcc[PATH_MAX + 8], mdir[PATH_MAX + 8],
-		mname[300], mver[300], vermagic[512];
-	const char *argv[12];
+	char copy[PATH_MAX], built[PATH_MAX * 2], vermagic[512];
 	struct pb_err err = {0};
+	struct make_cmd m;
 	json_object *out;
 	double t0 = now_s();
 	size_t rl = strlen(c->rel.name);
-	int status, ret;
+	int ret;
 
-	ret = fresh_copy(c, "kmod", copy, sizeof(copy), &err);
-	if (ret) {
-		fail_output(c, "kmod", err.msg);
+	snprintf(copy, sizeof(copy), "%s/kmod", c->build_dir);
+	cmd_start(&m, c, c->kdir);
+	cmd_add(&m, "M=%s", copy);
+	cmd_add(&m, "modules");
+	cmd_prefix_maps(&m, c, "KCFLAGS",
+			c->cc.major >= 8 ? "-ffile-prefix-map"
+					 : "-fdebug-prefix-map",
+			copy);
+	ret = run_build(c, "kmod", copy, &m);
+	cmd_free(&m);
+	if (ret)
 		return;
-	}
-	prefix_maps(c, copy, maps, sizeof(maps));
-	snprintf(kcflags, sizeof(kcflags), "KCFLAGS=%s", maps);
-	snprintf(mcc, sizeof(mcc), "CC=%s", c->cc.path);
-	snprintf(mdir, sizeof(mdir), "M=%s", copy);
-	snprintf(mname, sizeof(mname), "PROBE_NAME=%s", c->o->probe);
-	snprintf(mver, sizeof(mver), "PROBE_VERSION=%s", c->o->version);
-	argv[0] = "make";
-	argv[1] = "-C";
-	argv[2] = c->kdir;
-	argv[3] = mdir;
-	argv[4] = "modules";
-	argv[5] = mcc;
-	argv[6] = kcflags;
-	argv[7] = mname;
-	argv[8] = mver;
-	argv[9] = NULL;
-	ret = run_make(c, argv, &status, &err);
-	if (ret) {
-		char msg[PB_ERR_MSG_MAX + 64];
-
-		snprintf(msg, sizeof(msg), "module build: %s (see the log)",
-			 err.msg);
-		fail_output(c, "kmod", msg);
-		return;
-	}
 	snprintf(built, sizeof(built), "%s/%s.ko", copy, c->o->probe);
 	if (!pb_is_file(built)) {
 		char msg[PATH_MAX * 3];
@@ -441,92 +498,45 @@ static void build_kmod(struct rel_ctx *c, const char *name)
 	out = output_entry(PB_ST_BUILT);
 	json_object_object_add(out, "vermagic",
 			       json_object_new_string(vermagic));
-	ret = install_output(c, "kmod", built, name, out, &err);
-	if (ret) {
-		json_object_put(out);
-		fail_output(c, "kmod", err.msg);
-		return;
-	}
-	json_object_object_add(out, "duration_s",
-			       json_object_new_double(now_s() - t0));
-	json_object_object_add(c->entry, "kmod", out);
+	finish_build(c, "kmod", built, name, out, t0);
 }
 
 static void build_ebpf(struct rel_ctx *c, const char *name)
 {
 	char copy[PATH_MAX], bpfdir[PATH_MAX + 8], built[PATH_MAX * 2];
-	char maps[PATH_MAX * 3], extra[PATH_MAX * 3 + 32], mk[PATH_MAX + 16],
-		mcc[PATH_MAX + 8], mclang[PATH_MAX + 8], mllc[PATH_MAX + 8],
-		mname[300], mver[300];
-	const char *argv[12];
 	struct pb_err err = {0};
-	json_object *out;
+	struct make_cmd m;
 	double t0 = now_s();
-	int status, ret, machine = 0;
+	int ret, machine = 0;
 
-	ret = fresh_copy(c, "ebpf", copy, sizeof(copy), &err);
-	if (ret) {
-		fail_output(c, "ebpf", err.msg);
-		return;
-	}
+	snprintf(copy, sizeof(copy), "%s/ebpf", c->build_dir);
 	snprintf(bpfdir, sizeof(bpfdir), "%s/bpf", copy);
-	/* clang reads the same option as gcc */
-	snprintf(maps, sizeof(maps),
-		 "-ffile-prefix-map=%s=/usr/src/%s-%s "
-		 "-ffile-prefix-map=%s/=/",
-		 copy, c->o->probe, c->o->version, c->root);
-	snprintf(extra, sizeof(extra), "BPF_EXTRA_CFLAGS=%s", maps);
-	snprintf(mk, sizeof(mk), "KERNELDIR=%s", c->kdir);
-	snprintf(mcc, sizeof(mcc), "CC=%s", c->cc.path);
-	snprintf(mclang, sizeof(mclang), "CLANG=%s", c->o->clang);
-	snprintf(mllc, sizeof(mllc), "LLC=%s", c->o->llc);
-	snprintf(mname, sizeof(mname), "PROBE_NAME=%s", c->o->probe);
-	snprintf(mver, sizeof(mver), "PROBE_VERSION=%s", c->o->version);
-	argv[0] = "make";
-	argv[1] = "-C";
-	argv[2] = bpfdir;
-	argv[3] = mk;
-	argv[4] = mcc;
-	argv[5] = mclang;
-	argv[6] = mllc;
-	argv[7] = extra;
-	argv[8] = mname;
-	argv[9] = mver;
-	argv[10] = NULL;
-	ret = run_make(c, argv, &status, &err);
-	if (ret) {
-		char msg[PB_ERR_MSG_MAX + 64];
-
-		snprintf(msg, sizeof(msg), "eBPF build: %s (see the log)",
-			 err.msg);
-		fail_output(c, "ebpf", msg);
+	cmd_start(&m, c, bpfdir);
+	cmd_add(&m, "KERNELDIR=%s", c->kdir);
+	cmd_add(&m, "CLANG=%s", c->o->clang);
+	cmd_add(&m, "LLC=%s", c->o->llc);
+	/* clang knows -ffile-prefix-map whatever gcc the kernel wants */
+	cmd_prefix_maps(&m, c, "BPF_EXTRA_CFLAGS", "-ffile-prefix-map", copy);
+	ret = run_build(c, "ebpf", copy, &m);
+	cmd_free(&m);
+	if (ret)
 		return;
-	}
 	snprintf(built, sizeof(built), "%s/probe.o", bpfdir);
 	ret = pb_elf_machine(built, &machine, &err);
 	if (ret || machine != EM_BPF) {
 		char msg[PB_ERR_MSG_MAX + 64];
 
 		if (ret)
-			snprintf(msg, sizeof(msg), "eBPF build: %s", err.msg);
+			snprintf(msg, sizeof(msg), "ebpf build: %s", err.msg);
 		else
 			snprintf(msg, sizeof(msg),
-				 "eBPF build: bpf/probe.o is an ELF for "
+				 "ebpf build: bpf/probe.o is an ELF for "
 				 "machine %d, not eBPF (247)",
 				 machine);
 		fail_output(c, "ebpf", msg);
 		return;
 	}
-	out = output_entry(PB_ST_BUILT);
-	ret = install_output(c, "ebpf", built, name, out, &err);
-	if (ret) {
-		json_object_put(out);
-		fail_output(c, "ebpf", err.msg);
-		return;
-	}
-	json_object_object_add(out, "duration_s",
-			       json_object_new_double(now_s() - t0));
-	json_object_object_add(c->entry, "ebpf", out);
+	finish_build(c, "ebpf", built, name, output_entry(PB_ST_BUILT), t0);
 }
 
 /* The host machine when it is not arch (a cross build), else NULL. */

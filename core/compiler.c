@@ -89,6 +89,19 @@ static int kconfig_value(const char *data, const char *name, char *out,
 	return -ENOENT;
 }
 
+/* CONFIG_GCC_VERSION=120200 is 12.2.0 */
+static void from_number(struct pb_kcc *out, const char *family, long v,
+			const char *text, const char *source)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->family, sizeof(out->family), "%s", family);
+	out->major = (int)(v / 10000);
+	out->minor = (int)(v / 100 % 100);
+	out->patch = (int)(v % 100);
+	snprintf(out->text, sizeof(out->text), "%s", text);
+	snprintf(out->source, sizeof(out->source), "%s", source);
+}
+
 static int from_kconfig(const char *file, struct pb_kcc *out)
 {
 	char *data = NULL, text[256] = "", num[32];
@@ -100,28 +113,14 @@ static int from_kconfig(const char *file, struct pb_kcc *out)
 	kconfig_value(data, "CONFIG_CC_VERSION_TEXT", text, sizeof(text));
 	if (kconfig_value(data, "CONFIG_GCC_VERSION", num, sizeof(num)) == 0 &&
 	    (v = strtol(num, NULL, 10)) > 0) {
-		memset(out, 0, sizeof(*out));
-		strcpy(out->family, "gcc");
-		out->major = (int)(v / 10000);
-		out->minor = (int)(v / 100 % 100);
-		out->patch = (int)(v % 100);
-		snprintf(out->text, sizeof(out->text), "%s",
-			 text[0] ? text : num);
-		snprintf(out->source, sizeof(out->source),
-			 "CONFIG_GCC_VERSION");
+		from_number(out, "gcc", v, text[0] ? text : num,
+			    "CONFIG_GCC_VERSION");
 		ret = 0;
 	} else if (kconfig_value(data, "CONFIG_CLANG_VERSION", num,
 				 sizeof(num)) == 0 &&
 		   (v = strtol(num, NULL, 10)) > 0) {
-		memset(out, 0, sizeof(*out));
-		strcpy(out->family, "clang");
-		out->major = (int)(v / 10000);
-		out->minor = (int)(v / 100 % 100);
-		out->patch = (int)(v % 100);
-		snprintf(out->text, sizeof(out->text), "%s",
-			 text[0] ? text : num);
-		snprintf(out->source, sizeof(out->source),
-			 "CONFIG_CLANG_VERSION");
+		from_number(out, "clang", v, text[0] ? text : num,
+			    "CONFIG_CLANG_VERSION");
 		ret = 0;
 	} else if (text[0] && pb_kcc_parse_text(text, out) == 0) {
 		snprintf(out->source, sizeof(out->source),
