@@ -16,8 +16,7 @@
 
 #include "probe-builder/probe-builder.h"
 #include "registry.h"
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#include "testutil.h"
 
 static struct pb_registry reg;
 
@@ -273,7 +272,7 @@ static void test_batch_api(void **state)
 		assert_int_equal(seen, 1);
 	}
 	/* names that cannot be a directory */
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < PBT_N_OF(bad); i++)
 		assert_int_equal(pb_batch_add(b, bad[i], "x86_64",
 					      "/p_1_all.deb", PB_PKG_TREE,
 					      &err),
@@ -377,11 +376,12 @@ static void test_debian_flavors(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("debian", in, N_OF(in));
-	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, amd, N_OF(amd));
+	b = run("debian", in, PBT_N_OF(in));
+	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, amd, PBT_N_OF(amd));
 	expect_release(b, "6.1.0-56-cloud-amd64", "x86_64", NULL, cloud,
-		       N_OF(cloud));
-	expect_release(b, "6.1.0-56-rt-amd64", "x86_64", NULL, rt, N_OF(rt));
+		       PBT_N_OF(cloud));
+	expect_release(b, "6.1.0-56-rt-amd64", "x86_64", NULL, rt,
+		       PBT_N_OF(rt));
 	/* the debug image and the metapackages are nothing to build from */
 	expect_ignored(b, I_DBG, NULL);
 	expect_ignored(b, META_H, NULL);
@@ -397,9 +397,9 @@ static void test_debian_rt_needs_common_rt(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("debian", in, N_OF(in));
+	b = run("debian", in, PBT_N_OF(in));
 	expect_release(b, "6.1.0-56-rt-amd64", "x86_64",
-		       "linux-headers-6.1.0-56-common-rt", rt, N_OF(rt));
+		       "linux-headers-6.1.0-56-common-rt", rt, PBT_N_OF(rt));
 	/* the plain common package is not the rt flavor's */
 	expect_ignored(b, COMMON, NULL);
 	expect_n(b, 1, 1);
@@ -414,9 +414,9 @@ static void test_debian_deb12_abi(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("debian", in, N_OF(in));
+	b = run("debian", in, PBT_N_OF(in));
 	expect_release(b, "6.12.111+deb12-amd64", "x86_64", NULL, exp,
-		       N_OF(exp));
+		       PBT_N_OF(exp));
 	expect_n(b, 1, 0);
 	pb_batch_free(b);
 }
@@ -429,9 +429,9 @@ static void test_debian_backports_abi(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("debian", in, N_OF(in));
+	b = run("debian", in, PBT_N_OF(in));
 	expect_release(b, "6.1.0-0.deb11.21-amd64", "x86_64", NULL, exp,
-		       N_OF(exp));
+		       PBT_N_OF(exp));
 	expect_n(b, 1, 0);
 	pb_batch_free(b);
 }
@@ -453,20 +453,23 @@ static void test_debian_kbuild_choice(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("debian", in1, N_OF(in1));
-	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, exact, N_OF(exact));
+	b = run("debian", in1, PBT_N_OF(in1));
+	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, exact,
+		       PBT_N_OF(exact));
 	expect_ignored(b, KBUILD_NEWER, NULL);
 	expect_ignored(b, KBUILD_OLDER, NULL);
 	expect_n(b, 1, 2);
 	pb_batch_free(b);
 
-	b = run("debian", in2, N_OF(in2));
-	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, exact, N_OF(exact));
+	b = run("debian", in2, PBT_N_OF(in2));
+	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, exact,
+		       PBT_N_OF(exact));
 	expect_n(b, 1, 2);
 	pb_batch_free(b);
 
-	b = run("debian", in3, N_OF(in3));
-	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, newer, N_OF(newer));
+	b = run("debian", in3, PBT_N_OF(in3));
+	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, newer,
+		       PBT_N_OF(newer));
 	expect_ignored(b, KBUILD_OLDER, NULL);
 	expect_n(b, 1, 1);
 	pb_batch_free(b);
@@ -488,29 +491,29 @@ static void test_debian_missing_packages(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("debian", no_image, N_OF(no_image));
+	b = run("debian", no_image, PBT_N_OF(no_image));
 	expect_release(b, "6.1.0-56-amd64", "x86_64", "linux-image",
-		       no_image_exp, N_OF(no_image_exp));
+		       no_image_exp, PBT_N_OF(no_image_exp));
 	expect_n(b, 1, 0);
 	pb_batch_free(b);
 
-	b = run("debian", no_kbuild, N_OF(no_kbuild));
+	b = run("debian", no_kbuild, PBT_N_OF(no_kbuild));
 	expect_release(b, "6.1.0-56-amd64", "x86_64", "linux-kbuild",
-		       no_kbuild_exp, N_OF(no_kbuild_exp));
+		       no_kbuild_exp, PBT_N_OF(no_kbuild_exp));
 	expect_n(b, 1, 0);
 	pb_batch_free(b);
 
-	b = run("debian", old_kbuild, N_OF(old_kbuild));
+	b = run("debian", old_kbuild, PBT_N_OF(old_kbuild));
 	expect_release(b, "6.1.0-56-amd64", "x86_64", "linux-kbuild",
-		       no_kbuild_exp, N_OF(no_kbuild_exp));
+		       no_kbuild_exp, PBT_N_OF(no_kbuild_exp));
 	expect_ignored(b, KBUILD_OLDER, NULL);
 	expect_n(b, 1, 1);
 	pb_batch_free(b);
 
-	b = run("debian", no_common, N_OF(no_common));
+	b = run("debian", no_common, PBT_N_OF(no_common));
 	expect_release(b, "6.1.0-56-amd64", "x86_64",
 		       "linux-headers-6.1.0-56-common", no_common_exp,
-		       N_OF(no_common_exp));
+		       PBT_N_OF(no_common_exp));
 	expect_n(b, 1, 0);
 	pb_batch_free(b);
 }
@@ -523,8 +526,8 @@ static void test_debian_unsigned_image(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("debian", in, N_OF(in));
-	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, exp, N_OF(exp));
+	b = run("debian", in, PBT_N_OF(in));
+	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, exp, PBT_N_OF(exp));
 	expect_n(b, 1, 0);
 	pb_batch_free(b);
 }
@@ -538,7 +541,7 @@ static void test_debian_not_debs(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("debian", in, N_OF(in));
+	b = run("debian", in, PBT_N_OF(in));
 	expect_ignored(b, rpm, NULL);
 	expect_ignored(b, junk, NULL);
 	expect_n(b, 0, 2);
@@ -563,14 +566,14 @@ static void test_debian_two_versions_of_a_release(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("debian", older_first, N_OF(older_first));
-	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, exp, N_OF(exp));
+	b = run("debian", older_first, PBT_N_OF(older_first));
+	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, exp, PBT_N_OF(exp));
 	expect_ignored(b, H_AMD_OLD, NULL);
 	expect_n(b, 1, 3);
 	pb_batch_free(b);
 
-	b = run("debian", newer_first, N_OF(newer_first));
-	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, exp, N_OF(exp));
+	b = run("debian", newer_first, PBT_N_OF(newer_first));
+	expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, exp, PBT_N_OF(exp));
 	expect_ignored(b, H_AMD_OLD, NULL);
 	expect_n(b, 1, 3);
 	pb_batch_free(b);
@@ -593,13 +596,13 @@ static void test_debian_two_architectures(void **state)
 	size_t k;
 
 	(void)state;
-	for (k = 0; k < N_OF(ins); k++) {
-		struct pb_batch *b = run("debian", ins[k], N_OF(amd_first));
+	for (k = 0; k < PBT_N_OF(ins); k++) {
+		struct pb_batch *b = run("debian", ins[k], PBT_N_OF(amd_first));
 
 		expect_release(b, "6.1.0-56-amd64", "x86_64", NULL, amd,
-			       N_OF(amd));
+			       PBT_N_OF(amd));
 		expect_release(b, "6.1.0-56-arm64", "aarch64", NULL, arm,
-			       N_OF(arm));
+			       PBT_N_OF(arm));
 		expect_n(b, 2, 0);
 		pb_batch_free(b);
 	}
@@ -654,12 +657,14 @@ static void test_ubuntu_flavors(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("ubuntu", in, N_OF(in));
+	b = run("ubuntu", in, PBT_N_OF(in));
 	/* the _all package goes into both flavors' trees */
-	expect_release(b, "5.15.0-91-generic", "x86_64", NULL, gen, N_OF(gen));
+	expect_release(b, "5.15.0-91-generic", "x86_64", NULL, gen,
+		       PBT_N_OF(gen));
 	expect_release(b, "5.15.0-91-lowlatency", "x86_64", NULL, low,
-		       N_OF(low));
-	expect_release(b, "5.15.0-1051-aws", "x86_64", NULL, aws, N_OF(aws));
+		       PBT_N_OF(low));
+	expect_release(b, "5.15.0-1051-aws", "x86_64", NULL, aws,
+		       PBT_N_OF(aws));
 	expect_ignored(b, U_EXTRA, NULL);
 	expect_ignored(b, U_META, NULL);
 	expect_n(b, 3, 2);
@@ -674,8 +679,9 @@ static void test_ubuntu_arm64(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("ubuntu", in, N_OF(in));
-	expect_release(b, "5.15.0-91-generic", "aarch64", NULL, exp, N_OF(exp));
+	b = run("ubuntu", in, PBT_N_OF(in));
+	expect_release(b, "5.15.0-91-generic", "aarch64", NULL, exp,
+		       PBT_N_OF(exp));
 	expect_n(b, 1, 0);
 	pb_batch_free(b);
 }
@@ -688,8 +694,9 @@ static void test_ubuntu_hwe_and_image(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("ubuntu", in, N_OF(in));
-	expect_release(b, "5.15.0-91-generic", "x86_64", NULL, exp, N_OF(exp));
+	b = run("ubuntu", in, PBT_N_OF(in));
+	expect_release(b, "5.15.0-91-generic", "x86_64", NULL, exp,
+		       PBT_N_OF(exp));
 	expect_n(b, 1, 0);
 	pb_batch_free(b);
 }
@@ -706,23 +713,23 @@ static void test_ubuntu_missing_packages(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("ubuntu", no_mod, N_OF(no_mod));
+	b = run("ubuntu", no_mod, PBT_N_OF(no_mod));
 	expect_release(b, "5.15.0-91-generic", "x86_64", "linux-modules",
-		       no_mod_exp, N_OF(no_mod_exp));
+		       no_mod_exp, PBT_N_OF(no_mod_exp));
 	expect_ignored(b, U_EXTRA, NULL);
 	expect_n(b, 1, 1);
 	pb_batch_free(b);
 
-	b = run("ubuntu", no_common, N_OF(no_common));
+	b = run("ubuntu", no_common, PBT_N_OF(no_common));
 	expect_release(b, "5.15.0-91-generic", "x86_64",
 		       "linux-headers-5.15.0-91", no_common_exp,
-		       N_OF(no_common_exp));
+		       PBT_N_OF(no_common_exp));
 	expect_n(b, 1, 0);
 	pb_batch_free(b);
 
-	b = run("ubuntu", wrong_mod, N_OF(wrong_mod));
+	b = run("ubuntu", wrong_mod, PBT_N_OF(wrong_mod));
 	expect_release(b, "5.15.0-91-lowlatency", "x86_64", "linux-modules",
-		       wrong_mod_exp, N_OF(wrong_mod_exp));
+		       wrong_mod_exp, PBT_N_OF(wrong_mod_exp));
 	expect_ignored(b, U_MOD_GEN, NULL);
 	expect_n(b, 1, 1);
 	pb_batch_free(b);
@@ -767,17 +774,17 @@ static void test_centos_releases(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("centos", in, N_OF(in));
+	b = run("centos", in, PBT_N_OF(in));
 	expect_release(b, "4.18.0-513.5.1.el8_9.x86_64", "x86_64", NULL, el8,
-		       N_OF(el8));
+		       PBT_N_OF(el8));
 	expect_release(b, "3.10.0-1160.el7.x86_64", "x86_64", NULL, el7,
-		       N_OF(el7));
+		       PBT_N_OF(el7));
 	expect_release(b, "5.4.17-2136.307.3.1.el8uek.x86_64", "x86_64", NULL,
-		       uek, N_OF(uek));
+		       uek, PBT_N_OF(uek));
 	expect_release(b, "6.12.40-63.114.amzn2023.x86_64", "x86_64", NULL, al,
-		       N_OF(al));
+		       PBT_N_OF(al));
 	expect_release(b, "4.18.0-513.5.1.el8_9.aarch64", "aarch64", NULL, arm,
-		       N_OF(arm));
+		       PBT_N_OF(arm));
 	expect_ignored(b, C_HEADERS, NULL);
 	expect_ignored(b, C_SRC, NULL);
 	expect_ignored(b, C_TOOLS, NULL);
@@ -793,11 +800,11 @@ static void test_centos_config_without_devel(void **state)
 	struct pb_batch *b;
 
 	(void)state;
-	b = run("centos", in, N_OF(in));
+	b = run("centos", in, PBT_N_OF(in));
 	/* no config package: the plugin falls back to the devel tree's
 	 * .config at config_file time, so this is not a batch failure */
 	expect_release(b, "4.18.0-513.5.1.el8_9.x86_64", "x86_64", NULL, el8,
-		       N_OF(el8));
+		       PBT_N_OF(el8));
 	expect_ignored(b, C_CORE8_OTHER, "kernel-devel");
 	expect_n(b, 1, 1);
 	pb_batch_free(b);
@@ -812,19 +819,14 @@ static void test_data_file_distro_uses_centos(void **state)
 	(void)state;
 	assert_ptr_equal(plugin_of("amazonlinux2023"), plugin_of("centos"));
 	assert_ptr_equal(plugin_of("rocky"), plugin_of("centos"));
-	b = run("amazonlinux2023", in, N_OF(in));
+	b = run("amazonlinux2023", in, PBT_N_OF(in));
 	expect_release(b, "6.12.40-63.114.amzn2023.x86_64", "x86_64", NULL, al,
-		       N_OF(al));
+		       PBT_N_OF(al));
 	expect_n(b, 1, 0);
 	pb_batch_free(b);
 }
 
 /* ------------------------------------------------------- input order */
-
-static int strcmp_ptr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* The whole batch as text, ignored files sorted: two runs give the same
  * text when they give the same result. */
@@ -858,7 +860,7 @@ static char *dump(const struct pb_batch *b)
 
 		assert_true(asprintf(&ign[i], "ignored %s: %s\n", p, why) > 0);
 	}
-	qsort(ign, n_ign, sizeof(*ign), strcmp_ptr);
+	qsort(ign, n_ign, sizeof(*ign), pbt_strcmp_ptr);
 	for (i = 0; i < n_ign; i++) {
 		fputs(ign[i], f);
 		free(ign[i]);
@@ -945,7 +947,7 @@ static void test_order_debian(void **state)
 	};
 
 	(void)state;
-	check_order_independent("debian", in, N_OF(in));
+	check_order_independent("debian", in, PBT_N_OF(in));
 }
 
 static void test_order_ubuntu(void **state)
@@ -955,7 +957,7 @@ static void test_order_ubuntu(void **state)
 				  U_AWS,     U_AWS_MOD};
 
 	(void)state;
-	check_order_independent("ubuntu", in, N_OF(in));
+	check_order_independent("ubuntu", in, PBT_N_OF(in));
 }
 
 static void test_order_centos(void **state)
@@ -966,7 +968,7 @@ static void test_order_centos(void **state)
 		C_TOOLS,   C_DEV8_ARM, C_CORE8_ARM, C_CORE8_OTHER};
 
 	(void)state;
-	check_order_independent("centos", in, N_OF(in));
+	check_order_independent("centos", in, PBT_N_OF(in));
 }
 
 int main(void)

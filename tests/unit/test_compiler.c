@@ -16,66 +16,7 @@
 #include <cmocka.h>
 
 #include "compiler.h"
-
-/* ------------------------------------------------------------ helpers */
-
-/* Every directory a test makes is removed by its teardown, even when the
- * test fails half way. */
-static char *tmpdirs[8];
-static size_t n_tmpdirs;
-
-static char *make_tmpdir(void)
-{
-	char *dir = strdup("/tmp/pb-test-compiler.XXXXXX");
-
-	assert_non_null(dir);
-	assert_non_null(mkdtemp(dir));
-	assert_true(n_tmpdirs < sizeof(tmpdirs) / sizeof(tmpdirs[0]));
-	tmpdirs[n_tmpdirs++] = dir;
-	return dir;
-}
-
-static int rm_tmpdirs(void **state)
-{
-	char cmd[PATH_MAX + 32];
-	int ret = 0;
-
-	(void)state;
-	while (n_tmpdirs > 0) {
-		char *dir = tmpdirs[--n_tmpdirs];
-
-		/* our own mkdtemp directory, nothing else */
-		if (strncmp(dir, "/tmp/pb-test-", 13) != 0)
-			return -1;
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			ret = -1;
-		free(dir);
-	}
-	return ret;
-}
-
-static void write_file(const char *dir, const char *rel, const char *text,
-		       mode_t mode)
-{
-	char path[PATH_MAX], *slash;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	for (slash = strchr(path + strlen(dir) + 1, '/'); slash;
-	     slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", path, strerror(errno));
-		*slash = '/';
-	}
-	f = fopen(path, "w");
-	if (!f)
-		fail_msg("%s: %s", path, strerror(errno));
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, mode), 0);
-}
+#include "testutil.h"
 
 /* ------------------------------------------------------------ banners */
 
@@ -108,7 +49,7 @@ static void test_parse_banners(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < PBT_N_OF(cases); i++) {
 		struct pb_kcc k;
 		int ret = pb_kcc_parse_text(cases[i].text, &k);
 
@@ -138,7 +79,7 @@ static void test_parse_junk(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+	for (i = 0; i < PBT_N_OF(junk); i++) {
 		struct pb_kcc k;
 		int ret = pb_kcc_parse_text(junk[i], &k);
 
@@ -152,19 +93,20 @@ static void test_parse_junk(void **state)
 
 static void test_tree_auto_conf(void **state)
 {
-	char *dir = make_tmpdir();
+	char *dir = pbt_tmpdir("compiler");
 	struct pb_err err = {0};
 	struct pb_kcc k;
 
 	(void)state;
-	write_file(dir, "include/config/auto.conf",
-		   "#\n# Automatically generated file; DO NOT EDIT.\n#\n"
-		   "CONFIG_CC_VERSION_TEXT=\"gcc-12 (Debian 12.2.0-14+deb12u1)"
-		   " 12.2.0\"\nCONFIG_CC_IS_GCC=y\nCONFIG_GCC_VERSION=120200\n"
-		   "CONFIG_CLANG_VERSION=0\nCONFIG_LD_IS_BFD=y\n",
-		   0644);
+	pbt_write_file(
+		dir, "include/config/auto.conf",
+		"#\n# Automatically generated file; DO NOT EDIT.\n#\n"
+		"CONFIG_CC_VERSION_TEXT=\"gcc-12 (Debian 12.2.0-14+deb12u1)"
+		" 12.2.0\"\nCONFIG_CC_IS_GCC=y\nCONFIG_GCC_VERSION=120200\n"
+		"CONFIG_CLANG_VERSION=0\nCONFIG_LD_IS_BFD=y\n",
+		0644);
 	/* a .config saying otherwise loses: auto.conf is read first */
-	write_file(dir, ".config", "CONFIG_GCC_VERSION=110400\n", 0644);
+	pbt_write_file(dir, ".config", "CONFIG_GCC_VERSION=110400\n", 0644);
 	assert_int_equal(pb_kcc_from_tree(dir, &k, &err), 0);
 	assert_string_equal(k.family, "gcc");
 	assert_int_equal(k.major, 12);
@@ -176,16 +118,17 @@ static void test_tree_auto_conf(void **state)
 
 static void test_tree_clang(void **state)
 {
-	char *dir = make_tmpdir();
+	char *dir = pbt_tmpdir("compiler");
 	struct pb_err err = {0};
 	struct pb_kcc k;
 
 	(void)state;
-	write_file(dir, "include/config/auto.conf",
-		   "CONFIG_CC_VERSION_TEXT=\"Ubuntu clang version 14.0.0-"
-		   "1ubuntu1\"\nCONFIG_CC_IS_CLANG=y\nCONFIG_GCC_VERSION=0\n"
-		   "CONFIG_CLANG_VERSION=140000\n",
-		   0644);
+	pbt_write_file(
+		dir, "include/config/auto.conf",
+		"CONFIG_CC_VERSION_TEXT=\"Ubuntu clang version 14.0.0-"
+		"1ubuntu1\"\nCONFIG_CC_IS_CLANG=y\nCONFIG_GCC_VERSION=0\n"
+		"CONFIG_CLANG_VERSION=140000\n",
+		0644);
 	assert_int_equal(pb_kcc_from_tree(dir, &k, &err), 0);
 	assert_string_equal(k.family, "clang");
 	assert_int_equal(k.major, 14);
@@ -195,17 +138,18 @@ static void test_tree_clang(void **state)
 
 static void test_tree_dot_config_text(void **state)
 {
-	char *dir = make_tmpdir();
+	char *dir = pbt_tmpdir("compiler");
 	struct pb_err err = {0};
 	struct pb_kcc k;
 
 	(void)state;
 	/* older kernels: no CONFIG_GCC_VERSION, only the banner */
-	write_file(dir, ".config",
-		   "# Linux/x86 5.4.0 Kernel Configuration\n"
-		   "CONFIG_CC_VERSION_TEXT=\"x86_64-linux-gnu-gcc-11 (Ubuntu "
-		   "11.4.0-1ubuntu1~22.04) 11.4.0\"\nCONFIG_CC_IS_GCC=y\n",
-		   0644);
+	pbt_write_file(
+		dir, ".config",
+		"# Linux/x86 5.4.0 Kernel Configuration\n"
+		"CONFIG_CC_VERSION_TEXT=\"x86_64-linux-gnu-gcc-11 (Ubuntu "
+		"11.4.0-1ubuntu1~22.04) 11.4.0\"\nCONFIG_CC_IS_GCC=y\n",
+		0644);
 	assert_int_equal(pb_kcc_from_tree(dir, &k, &err), 0);
 	assert_string_equal(k.family, "gcc");
 	assert_int_equal(k.major, 11);
@@ -215,23 +159,25 @@ static void test_tree_dot_config_text(void **state)
 
 static void test_tree_compile_h(void **state)
 {
-	char *dir = make_tmpdir();
+	char *dir = pbt_tmpdir("compiler");
 	struct pb_err err = {0};
 	struct pb_kcc k;
 
 	(void)state;
 	/* el7: no compiler in the config at all; an auto.conf without it
 	 * does not stop the search */
-	write_file(dir, "include/config/auto.conf", "CONFIG_64BIT=y\n", 0644);
-	write_file(dir, "include/generated/compile.h",
-		   "/* This file is auto generated, version 1 */\n"
-		   "/* SMP */\n#define UTS_MACHINE \"x86_64\"\n"
-		   "#define UTS_VERSION \"#1 SMP Wed Oct 18 16:23:49 UTC "
-		   "2023\"\n#define LINUX_COMPILE_BY \"mockbuild\"\n"
-		   "#define LINUX_COMPILE_HOST \"kbuilder.bsys.centos.org\"\n"
-		   "#define LINUX_COMPILER \"gcc version 4.8.5 20150623 (Red "
-		   "Hat 4.8.5-44) (GCC) \"\n",
-		   0644);
+	pbt_write_file(dir, "include/config/auto.conf", "CONFIG_64BIT=y\n",
+		       0644);
+	pbt_write_file(
+		dir, "include/generated/compile.h",
+		"/* This file is auto generated, version 1 */\n"
+		"/* SMP */\n#define UTS_MACHINE \"x86_64\"\n"
+		"#define UTS_VERSION \"#1 SMP Wed Oct 18 16:23:49 UTC "
+		"2023\"\n#define LINUX_COMPILE_BY \"mockbuild\"\n"
+		"#define LINUX_COMPILE_HOST \"kbuilder.bsys.centos.org\"\n"
+		"#define LINUX_COMPILER \"gcc version 4.8.5 20150623 (Red "
+		"Hat 4.8.5-44) (GCC) \"\n",
+		0644);
 	assert_int_equal(pb_kcc_from_tree(dir, &k, &err), 0);
 	assert_string_equal(k.family, "gcc");
 	assert_int_equal(k.major, 4);
@@ -242,12 +188,12 @@ static void test_tree_compile_h(void **state)
 
 static void test_tree_nothing(void **state)
 {
-	char *dir = make_tmpdir();
+	char *dir = pbt_tmpdir("compiler");
 	struct pb_err err = {0};
 	struct pb_kcc k;
 
 	(void)state;
-	write_file(dir, "Makefile", "VERSION = 6\n", 0644);
+	pbt_write_file(dir, "Makefile", "VERSION = 6\n", 0644);
 	assert_int_equal(pb_kcc_from_tree(dir, &k, &err), -ENOENT);
 	assert_int_equal(err.code, -ENOENT);
 	/* the message names the tree */
@@ -271,7 +217,7 @@ static void fake_cc(const char *dir, const char *name, const char *dumpversion,
 		 "*) exit 1 ;;\n"
 		 "esac\n",
 		 dumpversion, banner);
-	write_file(dir, name, script, 0755);
+	pbt_write_file(dir, name, script, 0755);
 }
 
 struct cc_fixture {
@@ -286,13 +232,13 @@ static int cc_setup(void **state)
 
 	if (!fx)
 		return -1;
-	fx->dir = make_tmpdir();
+	fx->dir = pbt_tmpdir("compiler");
 	fake_cc(fx->dir, "gcc-9", "9", "gcc-9 (Debian 9.3.0-22) 9.3.0");
 	fake_cc(fx->dir, "gcc", "12", "gcc (Debian 12.2.0-14+deb12u1) 12.2.0");
 	fake_cc(fx->dir, "gcc-13", "13", "gcc-13 (Debian 13.2.0-25) 13.2.0");
 	/* not a compiler, though its name starts like one */
 	fake_cc(fx->dir, "gcc-ar-11", "11", "GNU ar 2.40");
-	fx->dir2 = make_tmpdir();
+	fx->dir2 = pbt_tmpdir("compiler");
 	fake_cc(fx->dir2, "gcc-10", "10", "gcc-10 (Debian 10.2.1-6) 10.2.1");
 	fake_cc(fx->dir2, "gcc-12", "12",
 		"gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0");
@@ -305,7 +251,7 @@ static int cc_setup(void **state)
 static int cc_teardown(void **state)
 {
 	free(*state);
-	return rm_tmpdirs(NULL);
+	return pbt_rm_tmpdirs(NULL);
 }
 
 static void kcc(struct pb_kcc *k, int major, int minor)
@@ -430,9 +376,9 @@ static void test_choose_skips_non_executable(void **state)
 	struct pb_err err = {0};
 	struct pb_cc_choice c;
 	struct pb_kcc k;
-	char *dir = make_tmpdir(), path[3 * PATH_MAX];
+	char *dir = pbt_tmpdir("compiler"), path[3 * PATH_MAX];
 
-	write_file(dir, "gcc-11", "not a program\n", 0644);
+	pbt_write_file(dir, "gcc-11", "not a program\n", 0644);
 	snprintf(path, sizeof(path), "%s:%s", dir, fx->dir);
 	kcc(&k, 11, 4);
 	assert_int_equal(pb_cc_choose(&k, path, 0, &c, &err), -ENOENT);
@@ -447,12 +393,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_banners),
 		cmocka_unit_test(test_parse_junk),
-		cmocka_unit_test_teardown(test_tree_auto_conf, rm_tmpdirs),
-		cmocka_unit_test_teardown(test_tree_clang, rm_tmpdirs),
+		cmocka_unit_test_teardown(test_tree_auto_conf, pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_tree_clang, pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_tree_dot_config_text,
-					  rm_tmpdirs),
-		cmocka_unit_test_teardown(test_tree_compile_h, rm_tmpdirs),
-		cmocka_unit_test_teardown(test_tree_nothing, rm_tmpdirs),
+					  pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_tree_compile_h, pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_tree_nothing, pbt_rm_tmpdirs),
 		cmocka_unit_test_setup_teardown(test_choose_exact_name,
 						cc_setup, cc_teardown),
 		cmocka_unit_test_setup_teardown(test_choose_plain_gcc, cc_setup,

@@ -6,7 +6,6 @@
 
 #include <elf.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,47 +22,20 @@
 
 #include "elfcheck.h"
 #include "hash.h"
+#include "testutil.h"
 
-static char tmp[64];
-
-static void path_of(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", tmp, name);
-}
-
-static void put(const char *name, const void *data, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	path_of(path, sizeof(path), name);
-	f = fopen(path, "wb");
-	if (!f)
-		fail_msg("%s: %s", path, strerror(errno));
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
+static char tmp[PBT_TMP_MAX];
 
 static int group_setup(void **state)
 {
 	(void)state;
-	strcpy(tmp, "/tmp/pb-test-elf.XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
-}
-
-static int rm_cb(const char *path, const struct stat *st, int flag,
-		 struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	return pbt_mkdtemp(tmp, sizeof(tmp), "elf");
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmp, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	return pbt_rm_tree(tmp);
 }
 
 /* -------------------------------------------------------------- hash */
@@ -74,16 +46,16 @@ static void test_hash_known(void **state)
 	char path[PATH_MAX], hex[PB_HEX_MAX];
 
 	(void)state;
-	put("abc", "abc", 3);
-	path_of(path, sizeof(path), "abc");
+	pbt_write(tmp, "abc", "abc", 3);
+	pbt_path(path, sizeof(path), tmp, "abc");
 	assert_int_equal(pb_hash_file(path, "md5", hex, &err), 0);
 	assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
 	assert_int_equal(pb_hash_file(path, "sha256", hex, &err), 0);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 				 "b00361a396177a9cb410ff61f20015ad");
 
-	put("empty", "", 0);
-	path_of(path, sizeof(path), "empty");
+	pbt_write(tmp, "empty", "", 0);
+	pbt_path(path, sizeof(path), tmp, "empty");
 	assert_int_equal(pb_hash_file(path, "md5", hex, &err), 0);
 	assert_string_equal(hex, "d41d8cd98f00b204e9800998ecf8427e");
 	assert_int_equal(pb_hash_file(path, "sha256", hex, &err), 0);
@@ -101,9 +73,9 @@ static void test_hash_large(void **state)
 	(void)state;
 	assert_non_null(a);
 	memset(a, 'a', 1000000);
-	put("million", a, 1000000);
+	pbt_write(tmp, "million", a, 1000000);
 	free(a);
-	path_of(path, sizeof(path), "million");
+	pbt_path(path, sizeof(path), tmp, "million");
 	assert_int_equal(pb_hash_file(path, "sha256", hex, &err), 0);
 	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
 				 "f1809a48a497200e046d39ccc7112cd0");
@@ -117,11 +89,11 @@ static void test_hash_errors(void **state)
 	char path[PATH_MAX], hex[PB_HEX_MAX];
 
 	(void)state;
-	path_of(path, sizeof(path), "abc");
-	put("abc", "abc", 3);
+	pbt_path(path, sizeof(path), tmp, "abc");
+	pbt_write(tmp, "abc", "abc", 3);
 	assert_int_equal(pb_hash_file(path, "nosuchdigest", hex, &err),
 			 -EINVAL);
-	path_of(path, sizeof(path), "missing");
+	pbt_path(path, sizeof(path), tmp, "missing");
 	assert_int_equal(pb_hash_file(path, "md5", hex, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, path));
 }
@@ -155,17 +127,17 @@ static void test_machine_not_elf(void **state)
 	int machine = -1;
 
 	(void)state;
-	put("text", "#!/bin/sh\necho not an ELF file\n", 31);
-	path_of(path, sizeof(path), "text");
+	pbt_write(tmp, "text", "#!/bin/sh\necho not an ELF file\n", 31);
+	pbt_path(path, sizeof(path), tmp, "text");
 	assert_int_equal(pb_elf_machine(path, &machine, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, path));
 	assert_int_equal(machine, -1);
 
-	put("short", half_magic, sizeof(half_magic));
-	path_of(path, sizeof(path), "short");
+	pbt_write(tmp, "short", half_magic, sizeof(half_magic));
+	pbt_path(path, sizeof(path), tmp, "short");
 	assert_int_equal(pb_elf_machine(path, &machine, &err), -EINVAL);
 
-	path_of(path, sizeof(path), "missing");
+	pbt_path(path, sizeof(path), tmp, "missing");
 	assert_true(pb_elf_machine(path, &machine, &err) < 0);
 }
 
@@ -183,8 +155,8 @@ static void test_truncated_elf(void **state)
 	fclose(f);
 	assert_true(n > sizeof(Elf64_Ehdr));
 	/* the header only: the section table is past the end */
-	put("truncated", buf, sizeof(Elf64_Ehdr));
-	path_of(path, sizeof(path), "truncated");
+	pbt_write(tmp, "truncated", buf, sizeof(Elf64_Ehdr));
+	pbt_path(path, sizeof(path), tmp, "truncated");
 	assert_int_equal(pb_elf_machine(path, &machine, &err), -EINVAL);
 	assert_int_equal(
 		pb_elf_modinfo(path, "vermagic", out, sizeof(out), &err),
@@ -199,10 +171,10 @@ static int compile(const char *name, const char *src)
 	char cfile[PATH_MAX];
 
 	snprintf(cfile, sizeof(cfile), "%s.c", name);
-	put(cfile, src, strlen(src));
-	path_of(c, sizeof(c), cfile);
+	pbt_write(tmp, cfile, src, strlen(src));
+	pbt_path(c, sizeof(c), tmp, cfile);
 	snprintf(cfile, sizeof(cfile), "%s.o", name);
-	path_of(o, sizeof(o), cfile);
+	pbt_path(o, sizeof(o), tmp, cfile);
 	if (system("gcc --version >/dev/null 2>&1") != 0)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "gcc -c -O0 -o '%s' '%s'", o, c);
@@ -241,7 +213,7 @@ static void test_modinfo(void **state)
 	(void)state;
 	if (compile("mod", module_src) < 0)
 		skip();
-	path_of(path, sizeof(path), "mod.o");
+	pbt_path(path, sizeof(path), tmp, "mod.o");
 	assert_int_equal(
 		pb_elf_modinfo(path, "vermagic", out, sizeof(out), &err), 0);
 	assert_string_equal(
@@ -278,7 +250,7 @@ static void test_no_vermagic(void **state)
 	(void)state;
 	if (compile("novermagic", no_vermagic_src) < 0)
 		skip();
-	path_of(path, sizeof(path), "novermagic.o");
+	pbt_path(path, sizeof(path), tmp, "novermagic.o");
 	assert_int_equal(
 		pb_elf_modinfo(path, "vermagic", out, sizeof(out), &err),
 		-ENOENT);
@@ -287,7 +259,7 @@ static void test_no_vermagic(void **state)
 
 	if (compile("nomodinfo", no_modinfo_src) < 0)
 		skip();
-	path_of(path, sizeof(path), "nomodinfo.o");
+	pbt_path(path, sizeof(path), tmp, "nomodinfo.o");
 	assert_int_equal(
 		pb_elf_modinfo(path, "vermagic", out, sizeof(out), &err),
 		-ENOENT);

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,64 +19,15 @@
 #include <cmocka.h>
 
 #include "probe-builder/fixup.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------ helpers */
 
 struct fx {
-	char tmp[64];	/* mkdtemp */
-	char root[128]; /* tmp/root: the release root */
+	char tmp[PBT_TMP_MAX]; /* first: pbt_fx_new makes it */
+	char root[128];	       /* tmp/root: the release root */
 };
-
-static void mkdirs(const char *root, const char *rel)
-{
-	char path[PATH_MAX], *p;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", path, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		fail_msg("mkdir %s: %s", path, strerror(errno));
-}
-
-static void parent_dirs(const char *root, const char *rel)
-{
-	char dir[PATH_MAX], *slash;
-
-	snprintf(dir, sizeof(dir), "%s", rel);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		mkdirs(root, dir);
-	}
-}
-
-static void put_file(const char *root, const char *rel, const char *text)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	parent_dirs(root, rel);
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	if (!f)
-		fail_msg("%s: %s", path, strerror(errno));
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void put_link(const char *root, const char *rel, const char *target)
-{
-	char path[PATH_MAX];
-
-	parent_dirs(root, rel);
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	if (symlink(target, path) < 0)
-		fail_msg("symlink %s: %s", path, strerror(errno));
-}
+_Static_assert(offsetof(struct fx, tmp) == 0, "pbt_fx_new makes tmp");
 
 static char *link_of(const char *root, const char *rel)
 {
@@ -85,7 +35,7 @@ static char *link_of(const char *root, const char *rel)
 	char path[PATH_MAX];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	pbt_path(path, sizeof(path), root, rel);
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n < 0)
 		fail_msg("readlink %s: %s", path, strerror(errno));
@@ -98,7 +48,7 @@ static void expect_resolves(const char *root, const char *rel, const char *want)
 {
 	char path[PATH_MAX], got[PATH_MAX], exp[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	pbt_path(path, sizeof(path), root, rel);
 	if (!realpath(path, got))
 		fail_msg("%s -> %s does not resolve: %s", rel,
 			 link_of(root, rel), strerror(errno));
@@ -109,56 +59,17 @@ static void expect_resolves(const char *root, const char *rel, const char *want)
 			 link_of(root, rel), got, exp);
 }
 
-static char *slurp(const char *root, const char *rel)
-{
-	char path[PATH_MAX], *buf;
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("%s: %s", path, strerror(errno));
-	buf = calloc(1, 65536);
-	assert_non_null(buf);
-	n = fread(buf, 1, 65535, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static int fx_setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f = pbt_fx_new(sizeof(*f), "fixup");
 
 	if (!f)
-		return -1;
-	strcpy(f->tmp, "/tmp/pb-test-fixup.XXXXXX");
-	if (!mkdtemp(f->tmp))
 		return -1;
 	snprintf(f->root, sizeof(f->root), "%s/root", f->tmp);
 	if (mkdir(f->root, 0755) < 0)
 		return -1;
 	*state = f;
 	return 0;
-}
-
-static int rm_cb(const char *path, const struct stat *st, int flag,
-		 struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int fx_teardown(void **state)
-{
-	struct fx *f = *state;
-	int ret = nftw(f->tmp, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-
-	free(f);
-	return ret;
 }
 
 /* --------------------------------------------------- symlink fixups */
@@ -172,19 +83,19 @@ static void test_absolute_links(void **state)
 	struct pb_err err = {0};
 	const char *r = f->root;
 
-	mkdirs(r, COMMON "/scripts");
-	mkdirs(r, FLAVOR);
-	mkdirs(r, "lib/modules/6.1.0-56-amd64");
-	put_file(r, COMMON "/Makefile", "VERSION = 6\n");
+	pbt_mkdirs(r, COMMON "/scripts");
+	pbt_mkdirs(r, FLAVOR);
+	pbt_mkdirs(r, "lib/modules/6.1.0-56-amd64");
+	pbt_write_file(r, COMMON "/Makefile", "VERSION = 6\n", 0);
 	/* depth 0 */
-	put_link(r, "top", "/" COMMON "/Makefile");
+	pbt_symlink(r, "top", "/" COMMON "/Makefile");
 	/* depth 2 */
-	put_link(r, "usr/src/common", "/" COMMON);
+	pbt_symlink(r, "usr/src/common", "/" COMMON);
 	/* depth 3 */
-	put_link(r, "lib/modules/6.1.0-56-amd64/build", "/" FLAVOR);
+	pbt_symlink(r, "lib/modules/6.1.0-56-amd64/build", "/" FLAVOR);
 	/* depth 3, with dots and double slashes in the target */
-	put_link(r, "lib/modules/6.1.0-56-amd64/source",
-		 "//usr/./src/../src/linux-headers-6.1.0-56-common/");
+	pbt_symlink(r, "lib/modules/6.1.0-56-amd64/source",
+		    "//usr/./src/../src/linux-headers-6.1.0-56-common/");
 
 	assert_int_equal(pb_fixup_absolute_symlinks(r, &err), 0);
 
@@ -207,17 +118,17 @@ static void test_relative_links(void **state)
 	char path[PATH_MAX];
 	struct stat before, after;
 
-	mkdirs(r, COMMON "/scripts");
-	mkdirs(r, FLAVOR);
-	mkdirs(r, "etc");
-	put_file(r, "etc/os-release", "ID=debian\n");
+	pbt_mkdirs(r, COMMON "/scripts");
+	pbt_mkdirs(r, FLAVOR);
+	pbt_mkdirs(r, "etc");
+	pbt_write_file(r, "etc/os-release", "ID=debian\n", 0);
 	/* climbs above the root: on a host ".." stops at "/" */
-	put_link(r, FLAVOR "/up", "../../../../../../etc/os-release");
-	put_link(r, "escape0", "../etc/os-release");
+	pbt_symlink(r, FLAVOR "/up", "../../../../../../etc/os-release");
+	pbt_symlink(r, "escape0", "../etc/os-release");
 	/* stays inside: untouched */
-	put_link(r, FLAVOR "/scripts",
-		 "../linux-headers-6.1.0-56-common/scripts");
-	put_link(r, FLAVOR "/deep", "../../../" COMMON);
+	pbt_symlink(r, FLAVOR "/scripts",
+		    "../linux-headers-6.1.0-56-common/scripts");
+	pbt_symlink(r, FLAVOR "/deep", "../../../" COMMON);
 	snprintf(path, sizeof(path), "%s/" FLAVOR "/scripts", r);
 	assert_int_equal(lstat(path, &before), 0);
 
@@ -244,10 +155,10 @@ static void test_link_to_slash(void **state)
 	struct pb_err err = {0};
 	const char *r = f->root;
 
-	mkdirs(r, "a/b");
-	put_link(r, "rootlink", "/");
-	put_link(r, "a/b/rootlink", "/");
-	put_link(r, "a/b/dotdots", "../../../..");
+	pbt_mkdirs(r, "a/b");
+	pbt_symlink(r, "rootlink", "/");
+	pbt_symlink(r, "a/b/rootlink", "/");
+	pbt_symlink(r, "a/b/dotdots", "../../../..");
 
 	assert_int_equal(pb_fixup_absolute_symlinks(r, &err), 0);
 
@@ -265,9 +176,9 @@ static void test_dangling_and_idempotent(void **state)
 	const char *r = f->root;
 	char first[PATH_MAX];
 
-	mkdirs(r, "lib/modules/6.1.0-56-amd64");
+	pbt_mkdirs(r, "lib/modules/6.1.0-56-amd64");
 	/* the target is in another package: re-pointed all the same */
-	put_link(r, "lib/modules/6.1.0-56-amd64/build", "/" FLAVOR);
+	pbt_symlink(r, "lib/modules/6.1.0-56-amd64/build", "/" FLAVOR);
 	assert_int_equal(pb_fixup_absolute_symlinks(r, &err), 0);
 	snprintf(first, sizeof(first), "%s",
 		 link_of(r, "lib/modules/6.1.0-56-amd64/build"));
@@ -291,14 +202,16 @@ static void test_rewrite_include(void **state)
 	char *got, want[4096];
 	size_t n = 99;
 
-	put_file(r, FLAVOR "/Makefile",
-		 "# SPDX-License-Identifier: GPL-2.0\n"
-		 "include /usr/src/linux-headers-6.1.0-56-common/Makefile\n");
+	pbt_write_file(
+		r, FLAVOR "/Makefile",
+		"# SPDX-License-Identifier: GPL-2.0\n"
+		"include /usr/src/linux-headers-6.1.0-56-common/Makefile\n",
+		0);
 	assert_int_equal(pb_fixup_rewrite_prefix(r, FLAVOR "/Makefile",
 						 "/usr/src/", &n, &err),
 			 0);
 	assert_int_equal(n, 1);
-	got = slurp(r, FLAVOR "/Makefile");
+	got = pbt_read_file(r, FLAVOR "/Makefile");
 	snprintf(want, sizeof(want),
 		 "# SPDX-License-Identifier: GPL-2.0\n"
 		 "include %s/usr/src/linux-headers-6.1.0-56-common/Makefile\n",
@@ -315,18 +228,19 @@ static void test_rewrite_words(void **state)
 	char *got, want[8192];
 	size_t n = 0;
 
-	put_file(r, FLAVOR "/Makefile",
-		 "MAKEARGS := -C /usr/src/linux-headers-6.1.0-56-common "
-		 "O=/usr/src/linux-headers-6.1.0-56-amd64\n"
-		 "/usr/src/at-line-start\n"
-		 "QUOTED = \"/usr/src/q\" '/usr/src/s'\n"
-		 "NOT = foo/usr/src/ bar/usr/src/x\n"
-		 "NOR = /usr/srcx /usr/lib/x\n");
+	pbt_write_file(r, FLAVOR "/Makefile",
+		       "MAKEARGS := -C /usr/src/linux-headers-6.1.0-56-common "
+		       "O=/usr/src/linux-headers-6.1.0-56-amd64\n"
+		       "/usr/src/at-line-start\n"
+		       "QUOTED = \"/usr/src/q\" '/usr/src/s'\n"
+		       "NOT = foo/usr/src/ bar/usr/src/x\n"
+		       "NOR = /usr/srcx /usr/lib/x\n",
+		       0);
 	assert_int_equal(pb_fixup_rewrite_prefix(r, FLAVOR "/Makefile",
 						 "/usr/src/", &n, &err),
 			 0);
 	assert_int_equal(n, 5);
-	got = slurp(r, FLAVOR "/Makefile");
+	got = pbt_read_file(r, FLAVOR "/Makefile");
 	snprintf(want, sizeof(want),
 		 "MAKEARGS := -C %s/usr/src/linux-headers-6.1.0-56-common "
 		 "O=%s/usr/src/linux-headers-6.1.0-56-amd64\n"
@@ -349,10 +263,12 @@ static void test_rewrite_idempotent_and_mtime(void **state)
 	struct stat st;
 	size_t n = 0;
 
-	put_file(r, FLAVOR "/Makefile",
-		 "include /usr/src/linux-headers-6.1.0-56-common/Makefile\n"
-		 "\t$(MAKE) -C /usr/src/linux-headers-6.1.0-56-common "
-		 "O=/usr/src/linux-headers-6.1.0-56-amd64\n");
+	pbt_write_file(
+		r, FLAVOR "/Makefile",
+		"include /usr/src/linux-headers-6.1.0-56-common/Makefile\n"
+		"\t$(MAKE) -C /usr/src/linux-headers-6.1.0-56-common "
+		"O=/usr/src/linux-headers-6.1.0-56-amd64\n",
+		0);
 	snprintf(path, sizeof(path), "%s/" FLAVOR "/Makefile", r);
 	assert_int_equal(chmod(path, 0640), 0);
 	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
@@ -361,7 +277,7 @@ static void test_rewrite_idempotent_and_mtime(void **state)
 						 "/usr/src/", &n, &err),
 			 0);
 	assert_int_equal(n, 3);
-	once = slurp(r, FLAVOR "/Makefile");
+	once = pbt_read_file(r, FLAVOR "/Makefile");
 	/* kbuild compares time stamps: the rewrite keeps the file's */
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal((long long)st.st_mtim.tv_sec, 1600000000LL);
@@ -372,7 +288,7 @@ static void test_rewrite_idempotent_and_mtime(void **state)
 						 "/usr/src/", &n, &err),
 			 0);
 	assert_int_equal(n, 0);
-	twice = slurp(r, FLAVOR "/Makefile");
+	twice = pbt_read_file(r, FLAVOR "/Makefile");
 	assert_string_equal(once, twice);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal((long long)st.st_mtim.tv_sec, 1600000000LL);
@@ -400,17 +316,18 @@ static void test_rewrite_idempotent_root_under_prefix(void **state)
 	if (stat("/usr/src", &st) < 0 || !S_ISDIR(st.st_mode))
 		skip();
 	snprintf(root, sizeof(root), "/usr/src/../..%s", f->root);
-	put_file(f->root, FLAVOR "/Makefile",
-		 "include /usr/src/linux-headers-6.1.0-56-common/Makefile\n");
+	pbt_write_file(
+		f->root, FLAVOR "/Makefile",
+		"include /usr/src/linux-headers-6.1.0-56-common/Makefile\n", 0);
 	assert_int_equal(pb_fixup_rewrite_prefix(root, FLAVOR "/Makefile",
 						 "/usr/src/", &n, &err),
 			 0);
 	assert_int_equal(n, 1);
-	once = slurp(f->root, FLAVOR "/Makefile");
+	once = pbt_read_file(f->root, FLAVOR "/Makefile");
 	assert_int_equal(pb_fixup_rewrite_prefix(root, FLAVOR "/Makefile",
 						 "/usr/src/", &n, &err),
 			 0);
-	twice = slurp(f->root, FLAVOR "/Makefile");
+	twice = pbt_read_file(f->root, FLAVOR "/Makefile");
 	if (strcmp(once, twice) != 0)
 		fail_msg(
 			"second pass changed %zu reference(s):\n%s\nbecame\n%s",
@@ -438,17 +355,17 @@ static void test_root_exists(void **state)
 	struct fx *f = *state;
 	const char *r = f->root;
 
-	mkdirs(r, COMMON);
-	put_file(r, "boot/config-6.1.0-56-amd64", "CONFIG_X=y\n");
-	put_link(r, "usr/src/link", "linux-headers-6.1.0-56-common");
-	put_link(r, "usr/src/dangling", "nowhere");
+	pbt_mkdirs(r, COMMON);
+	pbt_write_file(r, "boot/config-6.1.0-56-amd64", "CONFIG_X=y\n", 0);
+	pbt_symlink(r, "usr/src/link", "linux-headers-6.1.0-56-common");
+	pbt_symlink(r, "usr/src/dangling", "nowhere");
 	assert_int_equal(pb_root_exists(r, "boot/config-6.1.0-56-amd64"), 1);
 	assert_int_equal(pb_root_exists(r, "usr/src/link"), 1);
 	assert_int_equal(pb_root_exists(r, "boot/config-6.1.0-57-amd64"), 0);
 	assert_int_equal(pb_root_exists(r, "usr/src/dangling"), 0);
 }
 
-#define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
+#define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, pbt_fx_teardown)
 
 int main(void)
 {

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "naming.h"
+#include "testutil.h"
 
 #define MD5 "4e1fa2c6b6e6b8f34c2ac2a5e9b9c0d1"
 
@@ -56,7 +57,7 @@ static void test_bad_parts(void **state)
 
 	(void)state;
 	/* each bad value in each of the five places */
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < PBT_N_OF(bad); i++) {
 		for (part = 0; part < 5; part++) {
 			const char *p[5] = {"falco", "7.0.0", "x86_64",
 					    "6.1.0-56-amd64", MD5};

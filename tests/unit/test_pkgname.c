@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "probe-builder/pkgname.h"
+#include "testutil.h"
 
 struct deb_case {
 	const char *file;
@@ -50,7 +51,7 @@ static void test_deb_real_names(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < PBT_N_OF(cases); i++) {
 		struct pb_pkgname pn;
 
 		memset(&pn, 'x', sizeof(pn));
@@ -83,7 +84,7 @@ static void test_deb_malformed(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < PBT_N_OF(bad); i++) {
 		int ret = pb_pkgname_parse_deb(bad[i], &pn);
 
 		if (ret != -EINVAL)
@@ -125,7 +126,7 @@ static void test_rpm_real_names(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < PBT_N_OF(cases); i++) {
 		struct pb_pkgname pn;
 
 		memset(&pn, 'x', sizeof(pn));
@@ -156,7 +157,7 @@ static void test_rpm_malformed(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < PBT_N_OF(bad); i++) {
 		int ret = pb_pkgname_parse_rpm(bad[i], &pn);
 
 		if (ret != -EINVAL)
@@ -180,7 +181,7 @@ static void test_rpm_without_arch_refused(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < PBT_N_OF(bad); i++) {
 		int ret = pb_pkgname_parse_rpm(bad[i], &pn);
 
 		if (ret != -EINVAL)

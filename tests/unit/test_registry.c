@@ -21,71 +21,21 @@
 
 #include "probe-builder/probe-builder.h"
 #include "registry.h"
+#include "testutil.h"
 
 static const char *test_plugindir, *build_plugindir, *build_distrodir;
 
 /* ------------------------------------------------------------ helpers */
 
-/* Every directory a test makes is removed by its teardown, even when the
- * test fails half way. */
-static char *tmpdirs[8];
-static size_t n_tmpdirs;
-
-static char *make_tmpdir(void)
-{
-	char *dir = strdup("/tmp/pb-test-registry.XXXXXX");
-
-	assert_non_null(dir);
-	assert_non_null(mkdtemp(dir));
-	assert_true(n_tmpdirs < sizeof(tmpdirs) / sizeof(tmpdirs[0]));
-	tmpdirs[n_tmpdirs++] = dir;
-	return dir;
-}
-
-static int rm_tmpdirs(void **state)
-{
-	char cmd[PATH_MAX + 32];
-	int ret = 0;
-
-	(void)state;
-	while (n_tmpdirs > 0) {
-		char *dir = tmpdirs[--n_tmpdirs];
-
-		/* our own mkdtemp directory, nothing else */
-		if (strncmp(dir, "/tmp/pb-test-", 13) != 0)
-			return -1;
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			ret = -1;
-		free(dir);
-	}
-	return ret;
-}
-
 /* dir/name -> srcdir/name */
 static void link_plugin(const char *dir, const char *srcdir, const char *name)
 {
-	char from[PATH_MAX], to[PATH_MAX];
+	char from[PATH_MAX];
 
-	snprintf(from, sizeof(from), "%s/%s", srcdir, name);
-	snprintf(to, sizeof(to), "%s/%s", dir, name);
+	pbt_path(from, sizeof(from), srcdir, name);
 	if (access(from, R_OK) < 0)
 		fail_msg("%s: %s (not built?)", from, strerror(errno));
-	if (symlink(from, to) < 0)
-		fail_msg("symlink %s: %s", to, strerror(errno));
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		fail_msg("%s: %s", path, strerror(errno));
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	pbt_symlink(dir, name, from);
 }
 
 /* stderr goes to a file while the registry loads, so that its warnings
@@ -225,7 +175,7 @@ static int group_setup(void **state)
 
 static void test_good_plugin(void **state)
 {
-	char *dir = make_tmpdir(), path[PATH_MAX], buf[64];
+	char *dir = pbt_tmpdir("registry"), path[PATH_MAX], buf[64];
 	const char *dirs[1] = {dir};
 	const struct pb_builder *b;
 	const struct pb_plugin *p;
@@ -269,7 +219,7 @@ static void test_good_plugin(void **state)
 
 static void test_bad_plugins_skipped(void **state)
 {
-	char *dir = make_tmpdir(), path[PATH_MAX];
+	char *dir = pbt_tmpdir("registry"), path[PATH_MAX];
 	const char *dirs[1] = {dir};
 	struct pb_registry reg;
 	struct capture cap;
@@ -281,7 +231,7 @@ static void test_bad_plugins_skipped(void **state)
 	link_plugin(dir, test_plugindir, "small.so");
 	link_plugin(dir, test_plugindir, "good.so");
 	/* not even a shared object */
-	write_file(dir, "garbage.so", "this is not an ELF file\n");
+	pbt_write_file(dir, "garbage.so", "this is not an ELF file\n", 0);
 
 	capture_start(&cap);
 	load(&reg, dirs, 1, NULL, NULL);
@@ -312,7 +262,8 @@ static void test_bad_plugins_skipped(void **state)
  * first one found along the search path keeps it. */
 static void test_duplicate_distro_order(void **state)
 {
-	char *dup = make_tmpdir(), dup_path[PATH_MAX], deb_path[PATH_MAX];
+	char *dup = pbt_tmpdir("registry"), dup_path[PATH_MAX],
+	     deb_path[PATH_MAX];
 	const char *dup_first[2] = {dup, build_plugindir};
 	const char *deb_first[2] = {build_plugindir, dup};
 	struct pb_registry reg;
@@ -350,7 +301,7 @@ static void test_duplicate_distro_order(void **state)
  * then plugin_dir. */
 static void test_search_path_order(void **state)
 {
-	char *dup = make_tmpdir(), *empty = make_tmpdir();
+	char *dup = pbt_tmpdir("registry"), *empty = pbt_tmpdir("registry");
 	char dup_path[PATH_MAX], env[2 * PATH_MAX + 2];
 	const char *only_empty[1] = {empty};
 	struct pb_registry reg;
@@ -393,7 +344,7 @@ static void test_search_path_order(void **state)
 
 static void test_data_files(void **state)
 {
-	char *data = make_tmpdir(), path[PATH_MAX];
+	char *data = pbt_tmpdir("registry"), path[PATH_MAX];
 	const char *dirs[2] = {build_plugindir, data};
 	const struct pb_distro *d;
 	struct pb_registry reg;
@@ -401,23 +352,27 @@ static void test_data_files(void **state)
 	char *log;
 
 	(void)state;
-	write_file(data, "mydistro.distro",
-		   "# a distro packaged like CentOS\n"
-		   "\n"
-		   "name = mydistro\n"
-		   "builder = centos\n"
-		   "description = My Distro 9\n"
-		   "mirror = https://mirror.example.invalid/mydistro/9/\n"
-		   "mirror = https://second.example.invalid/9/\n"
-		   "  indented=  spaced value  \n");
-	write_file(data, "orphan.distro",
-		   "name = orphan\nbuilder = nosuchbuilder\n");
-	write_file(data, "noname.distro", "builder = centos\n");
-	write_file(
+	pbt_write_file(data, "mydistro.distro",
+		       "# a distro packaged like CentOS\n"
+		       "\n"
+		       "name = mydistro\n"
+		       "builder = centos\n"
+		       "description = My Distro 9\n"
+		       "mirror = https://mirror.example.invalid/mydistro/9/\n"
+		       "mirror = https://second.example.invalid/9/\n"
+		       "  indented=  spaced value  \n",
+		       0);
+	pbt_write_file(data, "orphan.distro",
+		       "name = orphan\nbuilder = nosuchbuilder\n", 0);
+	pbt_write_file(data, "noname.distro", "builder = centos\n", 0);
+	pbt_write_file(
 		data, "broken.distro",
-		"name = broken\nbuilder = centos\nthis line has no equals\n");
-	write_file(data, "stealer.distro", "name = debian\nbuilder = centos\n");
-	write_file(data, "notadistro.txt", "name = txt\nbuilder = centos\n");
+		"name = broken\nbuilder = centos\nthis line has no equals\n",
+		0);
+	pbt_write_file(data, "stealer.distro",
+		       "name = debian\nbuilder = centos\n", 0);
+	pbt_write_file(data, "notadistro.txt", "name = txt\nbuilder = centos\n",
+		       0);
 
 	capture_start(&cap);
 	load(&reg, dirs, 2, NULL, NULL);
@@ -462,12 +417,13 @@ static void test_data_files(void **state)
 /* A data file may come before the plugin of its builder on the path. */
 static void test_data_file_before_its_builder(void **state)
 {
-	char *data = make_tmpdir(), path[PATH_MAX];
+	char *data = pbt_tmpdir("registry"), path[PATH_MAX];
 	const char *dirs[2] = {data, build_plugindir};
 	struct pb_registry reg;
 
 	(void)state;
-	write_file(data, "early.distro", "name = early\nbuilder = ubuntu\n");
+	pbt_write_file(data, "early.distro", "name = early\nbuilder = ubuntu\n",
+		       0);
 	load(&reg, dirs, 2, NULL, NULL);
 	snprintf(path, sizeof(path), "%s/early.distro", data);
 	expect_distro(&reg, "early", "ubuntu", path);
@@ -499,14 +455,14 @@ static void test_real_tree(void **state)
 	expect_distro(&reg, "debian", "debian", path);
 	expect_distro(&reg, "ubuntu", "ubuntu", NULL);
 	expect_distro(&reg, "centos", "centos", NULL);
-	for (i = 0; i < sizeof(centos_like) / sizeof(centos_like[0]); i++) {
+	for (i = 0; i < PBT_N_OF(centos_like); i++) {
 		snprintf(path, sizeof(path), "%s/%s.distro", build_distrodir,
 			 centos_like[i]);
 		expect_distro(&reg, centos_like[i], "centos", path);
 	}
 	assert_int_equal(reg.n_distros, 3 + 8);
 	assert_string_equal(pb_registry_find(&reg, "ol")->description,
-			    "Oracle Linux (with UEK kernels)");
+			    "Oracle Linux (RHCK and UEK kernels)");
 	pb_registry_free(&reg);
 }
 
@@ -533,16 +489,18 @@ static void test_bad_opts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_good_plugin, rm_tmpdirs),
-		cmocka_unit_test_teardown(test_bad_plugins_skipped, rm_tmpdirs),
+		cmocka_unit_test_teardown(test_good_plugin, pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_bad_plugins_skipped,
+					  pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_duplicate_distro_order,
-					  rm_tmpdirs),
-		cmocka_unit_test_teardown(test_search_path_order, rm_tmpdirs),
-		cmocka_unit_test_teardown(test_data_files, rm_tmpdirs),
+					  pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_search_path_order,
+					  pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_data_files, pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_data_file_before_its_builder,
-					  rm_tmpdirs),
-		cmocka_unit_test_teardown(test_real_tree, rm_tmpdirs),
-		cmocka_unit_test_teardown(test_bad_opts, rm_tmpdirs),
+					  pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_real_tree, pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_bad_opts, pbt_rm_tmpdirs),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -22,6 +22,7 @@
 #include <archive_entry.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "unpack.h"
 
 /* ------------------------------------------------------ pb_member_path */
@@ -236,18 +237,16 @@ static void build_cpio_file(const char *path, const struct member *m, size_t n,
 /* tmp/pkgs (package files), tmp/area/root (the release root; area must
  * only ever hold root), tmp/outside (what hostile links point at) */
 struct fx {
-	char tmp[64];
+	char tmp[PBT_TMP_MAX]; /* first: pbt_fx_new makes it */
 	char pkgs[128], area[128], root[128], outside[128];
 };
+_Static_assert(offsetof(struct fx, tmp) == 0, "pbt_fx_new makes tmp");
 
 static int fx_setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f = pbt_fx_new(sizeof(*f), "unpack");
 
 	if (!f)
-		return -1;
-	strcpy(f->tmp, "/tmp/pb-test-unpack.XXXXXX");
-	if (!mkdtemp(f->tmp))
 		return -1;
 	snprintf(f->pkgs, sizeof(f->pkgs), "%s/pkgs", f->tmp);
 	snprintf(f->area, sizeof(f->area), "%s/area", f->tmp);
@@ -258,24 +257,6 @@ static int fx_setup(void **state)
 		return -1;
 	*state = f;
 	return 0;
-}
-
-static int rm_cb(const char *path, const struct stat *st, int flag,
-		 struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int fx_teardown(void **state)
-{
-	struct fx *f = *state;
-	int ret = nftw(f->tmp, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-
-	free(f);
-	return ret;
 }
 
 static char *list;
@@ -294,11 +275,6 @@ static int list_cb(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
-static int cmp_line(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every path under dir, relative, sorted, one a line. */
 static char *tree_of(const char *dir)
 {
@@ -315,7 +291,7 @@ static char *tree_of(const char *dir)
 	fclose(list_f);
 	for (p = strtok(list, "\n"); p && n < 256; p = strtok(NULL, "\n"))
 		lines[n++] = p;
-	qsort(lines, n, sizeof(lines[0]), cmp_line);
+	qsort(lines, n, sizeof(lines[0]), pbt_strcmp_ptr);
 	o = open_memstream(&out, &len);
 	assert_non_null(o);
 	for (i = 0; i < n; i++)
@@ -332,25 +308,6 @@ static void expect_tree(const char *dir, const char *want)
 	if (strcmp(got, want) != 0)
 		fail_msg("tree of %s:\n%s\nexpected:\n%s", dir, got, want);
 	free(got);
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		fail_msg("%s: %s", path, strerror(errno));
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void at(char *buf, size_t len, const char *dir, const char *rel)
-{
-	snprintf(buf, len, "%s/%s", dir, rel);
 }
 
 /* Nothing was written outside the root: the link target directory is
@@ -408,13 +365,13 @@ static const struct member good_members[] = {
 	{HDR "/scripts", M_LINK, "../linux-headers-6.1.0-56-common/scripts", 0},
 	{"./usr/share/doc/x/", M_DIR, NULL, 0},
 };
-#define N_GOOD (sizeof(good_members) / sizeof(good_members[0]))
+#define N_GOOD PBT_N_OF(good_members)
 
 static void test_unpack_tree(void **state)
 {
 	struct fx *f = *state;
 	struct pb_err err = {0};
-	char pkg[256], p[512], target[256];
+	char pkg[256], p[512], target[256], *got;
 	struct stat st;
 	ssize_t n;
 
@@ -445,32 +402,35 @@ static void test_unpack_tree(void **state)
 			     "usr/src/linux-headers-" REL "/Makefile\n"
 			     "usr/src/linux-headers-" REL "/scripts\n");
 	/* contents */
-	at(p, sizeof(p), f->root, "usr/src/linux-headers-" REL "/Makefile");
-	assert_string_equal(slurp(p),
+	got = pbt_read_file(f->root, "usr/src/linux-headers-" REL "/Makefile");
+	assert_string_equal(got,
 			    "include /usr/src/linux-headers-6.1.0-56-common/"
 			    "Makefile\n");
-	at(p, sizeof(p), f->root, "boot/config-" REL);
-	assert_string_equal(slurp(p), "CONFIG_LOCALVERSION=\"\"\nCONFIG_X=y\n");
+	free(got);
+	got = pbt_read_file(f->root, "boot/config-" REL);
+	assert_string_equal(got, "CONFIG_LOCALVERSION=\"\"\nCONFIG_X=y\n");
+	free(got);
 	/* symlinks as they are in the package: fixing them is a later
 	 * stage's job */
-	at(p, sizeof(p), f->root, "usr/src/linux-headers-" REL "/scripts");
+	pbt_path(p, sizeof(p), f->root,
+		 "usr/src/linux-headers-" REL "/scripts");
 	assert_int_equal(lstat(p, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	n = readlink(p, target, sizeof(target) - 1);
 	assert_true(n > 0);
 	target[n] = '\0';
 	assert_string_equal(target, "../linux-headers-6.1.0-56-common/scripts");
-	at(p, sizeof(p), f->root, "lib/modules/" REL "/build");
+	pbt_path(p, sizeof(p), f->root, "lib/modules/" REL "/build");
 	n = readlink(p, target, sizeof(target) - 1);
 	assert_true(n > 0);
 	target[n] = '\0';
 	assert_string_equal(target, "/usr/src/linux-headers-6.1.0-56-amd64");
 	/* no set-id bit from a package */
-	at(p, sizeof(p), f->root, "usr/bin/setuid-tool");
+	pbt_path(p, sizeof(p), f->root, "usr/bin/setuid-tool");
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0755);
 	/* the time stamps of the package */
-	at(p, sizeof(p), f->root, "boot/config-" REL);
+	pbt_path(p, sizeof(p), f->root, "boot/config-" REL);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal((long long)st.st_mtime, 1700000000LL);
 	expect_nothing_outside(f);
@@ -488,22 +448,24 @@ static void test_unpack_hardlink(void **state)
 	};
 	struct fx *f = *state;
 	struct pb_err err = {0};
-	char pkg[256], a[512], b[512];
+	char pkg[256], a[512], b[512], *got;
 	struct stat sa, sb;
 
 	snprintf(pkg, sizeof(pkg), "%s/hl_1_all.deb", f->pkgs);
-	build_deb(pkg, m, sizeof(m) / sizeof(m[0]), C_GZIP);
+	build_deb(pkg, m, PBT_N_OF(m), C_GZIP);
 	if (pb_unpack(pkg, f->root, PB_PKG_TREE, NULL, &err) != 0)
 		fail_msg("pb_unpack: %s", err.msg);
-	at(a, sizeof(a), f->root, "usr/src/a.h");
-	at(b, sizeof(b), f->root, "usr/src/b.h");
+	pbt_path(a, sizeof(a), f->root, "usr/src/a.h");
+	pbt_path(b, sizeof(b), f->root, "usr/src/b.h");
 	assert_int_equal(stat(a, &sa), 0);
 	if (stat(b, &sb) < 0)
 		fail_msg("the hard link member usr/src/b.h was not "
 			 "unpacked: %s",
 			 strerror(errno));
 	assert_true(sa.st_ino == sb.st_ino);
-	assert_string_equal(slurp(b), "#define A 1\n");
+	got = pbt_read_file(f->root, "usr/src/b.h");
+	assert_string_equal(got, "#define A 1\n");
+	free(got);
 	expect_nothing_outside(f);
 }
 
@@ -511,7 +473,7 @@ static void test_unpack_config_role(void **state)
 {
 	struct fx *f = *state;
 	struct pb_err err = {0};
-	char pkg[256], p[512];
+	char pkg[256], *got;
 
 	snprintf(pkg, sizeof(pkg),
 		 "%s/linux-image-6.1.0-56-amd64_6.1.192-2_amd64.deb", f->pkgs);
@@ -525,8 +487,9 @@ static void test_unpack_config_role(void **state)
 			     "lib/modules\n"
 			     "lib/modules/" REL "\n"
 			     "lib/modules/" REL "/config\n");
-	at(p, sizeof(p), f->root, "lib/modules/" REL "/config");
-	assert_string_equal(slurp(p), "CONFIG_MODULES_COPY=y\n");
+	got = pbt_read_file(f->root, "lib/modules/" REL "/config");
+	assert_string_equal(got, "CONFIG_MODULES_COPY=y\n");
+	free(got);
 }
 
 static void test_unpack_config_stops_at_release(void **state)
@@ -542,7 +505,7 @@ static void test_unpack_config_stops_at_release(void **state)
 	char pkg[256];
 
 	snprintf(pkg, sizeof(pkg), "%s/img_1_amd64.deb", f->pkgs);
-	build_deb(pkg, m, sizeof(m) / sizeof(m[0]), C_GZIP);
+	build_deb(pkg, m, PBT_N_OF(m), C_GZIP);
 	if (pb_unpack(pkg, f->root, PB_PKG_CONFIG, REL, &err) != 0)
 		fail_msg("pb_unpack: %s", err.msg);
 	/* the release's own config is out: the rest is not read */
@@ -768,7 +731,7 @@ static void test_unpack_bad_packages(void **state)
 	assert_non_null(strstr(err.msg, cut));
 }
 
-#define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
+#define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, pbt_fx_teardown)
 
 int main(void)
 {
