@@ -1,0 +1,636 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "fetch.h"
+#include "hash.h"
+#include "probe-builder/log.h"
+#include "probe-builder/pkgname.h"
+
+/* a host that failed this often is tried after the others */
+#define HOST_FAILURES_DEMOTE 2
+
+enum xfer_state { X_WAITING, X_RUNNING, X_DONE };
+
+struct host_stat {
+	char host[256];
+	unsigned failures;
+};
+
+struct xfer {
+	struct pb_fetch_item *it;
+	enum xfer_state state;
+	CURL *easy;
+	FILE *part;
+	char part_path[PATH_MAX];
+	char curl_err[CURL_ERROR_SIZE];
+	unsigned char *dead; /* per URL: it must not be tried again */
+	size_t cur;	     /* the URL of the transfer running */
+	unsigned attempts;   /* transient failures so far */
+	double not_before;   /* backoff */
+	double started;
+	long status;	     /* of the last response's status line */
+	int64_t resume_from; /* bytes already in the .part file */
+	int64_t got;	     /* body bytes written by this transfer */
+	int too_big;	     /* more bytes than the index says */
+	curl_off_t dl_now;   /* for the progress bar */
+};
+
+struct fetcher {
+	const struct pb_fetch_opts *o;
+	CURLM *multi;
+	struct xfer *x;
+	size_t n;
+	struct host_stat *hosts;
+	size_t n_hosts;
+	size_t n_done, n_failed, running;
+	int64_t bytes_total, bytes_done;
+	double last_draw;
+	int drawn;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void pb_url_host(const char *url, char *out, size_t len)
+{
+	const char *p = strstr(url, "://");
+	size_t n;
+
+	p = p ? p + 3 : url;
+	n = strcspn(p, "/?#");
+	snprintf(out, len, "%.*s", (int)n, p);
+}
+
+static struct host_stat *host_of(struct fetcher *f, const char *url)
+{
+	struct host_stat *g;
+	char host[256];
+	size_t i;
+
+	pb_url_host(url, host, sizeof(host));
+	for (i = 0; i < f->n_hosts; i++)
+		if (strcmp(f->hosts[i].host, host) == 0)
+			return &f->hosts[i];
+	g = realloc(f->hosts, (f->n_hosts + 1) * sizeof(*g));
+	if (!g)
+		return NULL;
+	f->hosts = g;
+	memset(&g[f->n_hosts], 0, sizeof(*g));
+	snprintf(g[f->n_hosts].host, sizeof(g->host), "%s", host);
+	return &g[f->n_hosts++];
+}
+
+static unsigned host_failures(struct fetcher *f, const char *url)
+{
+	struct host_stat *h = host_of(f, url);
+
+	return h ? h->failures : 0;
+}
+
+/* ---------------------------------------------------------- progress */
+
+static void fmt_bytes(char *buf, size_t len, double b)
+{
+	if (b >= 1024.0 * 1024 * 1024)
+		snprintf(buf, len, "%.1f GiB", b / (1024.0 * 1024 * 1024));
+	else if (b >= 1024.0 * 1024)
+		snprintf(buf, len, "%.1f MiB", b / (1024.0 * 1024));
+	else
+		snprintf(buf, len, "%.0f KiB", b / 1024.0);
+}
+
+static void draw(struct fetcher *f, int force)
+{
+	double t = now_s(), now_bytes = (double)f->bytes_done;
+	char done[32], total[32];
+	size_t i;
+
+	if (!f->o->progress || (!force && t - f->last_draw < 0.1))
+		return;
+	f->last_draw = t;
+	for (i = 0; i < f->n; i++)
+		if (f->x[i].state == X_RUNNING)
+			now_bytes += (double)f->x[i].dl_now;
+	fmt_bytes(done, sizeof(done), now_bytes);
+	fmt_bytes(total, sizeof(total), (double)f->bytes_total);
+	fprintf(stderr, "\r\033[Kdownloading: %zu/%zu files, %s of %s%s%s",
+		f->n_done, f->n, done, total, f->n_failed ? ", failed: " : "",
+		f->n_failed ? "yes" : "");
+	fflush(stderr);
+	f->drawn = 1;
+}
+
+/* Log lines must not land in the middle of the bar. */
+static void undraw(struct fetcher *f)
+{
+	if (f->drawn) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+		f->drawn = 0;
+	}
+}
+
+/* ---------------------------------------------------------- callbacks */
+
+static size_t on_header(char *buf, size_t size, size_t n, void *data)
+{
+	struct xfer *x = data;
+	size_t len = size * n;
+	long code;
+
+	/* every response of a redirect chain starts with its status line */
+	if (len > 9 && strncmp(buf, "HTTP/", 5) == 0 &&
+	    sscanf(buf, "HTTP/%*s %ld", &code) == 1)
+		x->status = code;
+	return len;
+}
+
+static size_t on_body(char *buf, size_t size, size_t n, void *data)
+{
+	struct xfer *x = data;
+	size_t len = size * n;
+
+	if (x->status != 200 && x->status != 206)
+		return len; /* an error page: not the file */
+	if (x->status == 200 && x->resume_from > 0 && x->got == 0) {
+		/* the server ignored the Range: start over */
+		if (fflush(x->part) != 0 || ftruncate(fileno(x->part), 0) < 0 ||
+		    fseeko(x->part, 0, SEEK_SET) < 0)
+			return 0;
+		x->resume_from = 0;
+	}
+	if (x->it->size >= 0 &&
+	    x->resume_from + x->got + (int64_t)len > x->it->size) {
+		x->too_big = 1;
+		return 0;
+	}
+	if (fwrite(buf, 1, len, x->part) != len)
+		return 0;
+	x->got += (int64_t)len;
+	return len;
+}
+
+static int on_progress(void *data, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xfer *x = data;
+
+	(void)dltotal;
+	(void)ultotal;
+	(void)ulnow;
+	x->dl_now = dlnow;
+	return 0;
+}
+
+/* ---------------------------------------------------------- transfers */
+
+static int part_size(const char *path, int64_t *size)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	*size = (int64_t)st.st_size;
+	return 0;
+}
+
+/* Checks a complete file against the item; 0 when it is the one. */
+static int verify(const struct pb_fetch_item *it, const char *path, char *why,
+		  size_t len)
+{
+	char hex[PB_HEX_MAX];
+	struct pb_err err = {0};
+	int64_t size = 0;
+
+	if (part_size(path, &size) < 0) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	if (it->size >= 0 && size != it->size) {
+		snprintf(why, len, "size %lld, the index says %lld",
+			 (long long)size, (long long)it->size);
+		return -EBADMSG;
+	}
+	if (!it->sha256)
+		return 0;
+	if (pb_hash_file(path, "sha256", hex, &err) < 0) {
+		snprintf(why, len, "%s", err.msg);
+		return -EIO;
+	}
+	if (strcasecmp(hex, it->sha256) != 0) {
+		snprintf(why, len, "SHA-256 %s, the index says %s", hex,
+			 it->sha256);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static void item_fail(struct fetcher *f, struct xfer *x)
+{
+	x->state = X_DONE;
+	x->it->result = -EIO;
+	f->n_done++;
+	f->n_failed++;
+	undraw(f);
+	pb_error("%s", x->it->error);
+}
+
+static void item_ok(struct fetcher *f, struct xfer *x, int cached)
+{
+	x->state = X_DONE;
+	x->it->result = 0;
+	x->it->cached = cached;
+	x->it->url_used = x->cur;
+	f->n_done++;
+	if (x->it->size > 0)
+		f->bytes_done += x->it->size;
+	if (!cached && !f->o->quiet && !f->o->progress) {
+		char host[256];
+
+		pb_url_host(x->it->urls[x->cur], host, sizeof(host));
+		pb_info("fetched %s from %s (%lld bytes, %.1fs)",
+			pb_basename(x->it->dest), host,
+			(long long)(x->resume_from + x->got),
+			now_s() - x->started);
+	}
+}
+
+/* The URL to try next: alive, on the host with the fewest failures, in
+ * the order given on a tie. -1 when every URL is dead. */
+static long pick_url(struct fetcher *f, struct xfer *x)
+{
+	long best = -1;
+	unsigned best_fail = 0;
+	size_t i;
+
+	for (i = 0; i < x->it->n_urls; i++) {
+		unsigned fl;
+
+		if (x->dead[i])
+			continue;
+		fl = host_failures(f, x->it->urls[i]);
+		if (fl >= HOST_FAILURES_DEMOTE)
+			fl = HOST_FAILURES_DEMOTE;
+		else
+			fl = 0;
+		if (best < 0 || fl < best_fail) {
+			best = (long)i;
+			best_fail = fl;
+		}
+	}
+	return best;
+}
+
+static const char *proxy_for(const char *url)
+{
+	/* libcurl reads http_proxy but not HTTP_PROXY (httpoxy); the seed's
+	 * caching-proxy workflow sets the capital one */
+	if (strncmp(url, "http://", 7) == 0 && !getenv("http_proxy") &&
+	    getenv("HTTP_PROXY"))
+		return getenv("HTTP_PROXY");
+	return NULL;
+}
+
+static int start(struct fetcher *f, struct xfer *x)
+{
+	const char *url;
+	long pick = pick_url(f, x);
+	int64_t have = 0;
+	CURL *e;
+
+	if (pick < 0) {
+		item_fail(f, x);
+		return 0;
+	}
+	x->cur = (size_t)pick;
+	url = x->it->urls[x->cur];
+	x->got = 0;
+	x->status = 0;
+	x->too_big = 0;
+	x->dl_now = 0;
+	x->curl_err[0] = '\0';
+	x->started = now_s();
+	if (part_size(x->part_path, &have) < 0)
+		have = 0;
+	if (x->it->size >= 0 && have >= x->it->size) {
+		/* a whole file from an interrupted run: check it as is */
+		char why[300];
+
+		if (have == x->it->size &&
+		    verify(x->it, x->part_path, why, sizeof(why)) == 0 &&
+		    rename(x->part_path, x->it->dest) == 0) {
+			x->resume_from = have;
+			item_ok(f, x, 0);
+			return 0;
+		}
+		unlink(x->part_path);
+		have = 0;
+	}
+	x->resume_from = have;
+	x->part = fopen(x->part_path, "ab");
+	if (!x->part) {
+		snprintf(x->it->error, sizeof(x->it->error), "%s: %s",
+			 x->part_path, strerror(errno));
+		item_fail(f, x);
+		return 0;
+	}
+	e = curl_easy_init();
+	if (!e) {
+		fclose(x->part);
+		x->part = NULL;
+		snprintf(x->it->error, sizeof(x->it->error),
+			 "%s: cannot start a transfer", url);
+		item_fail(f, x);
+		return 0;
+	}
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_err);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
+			 f->o->connect_timeout_s ? f->o->connect_timeout_s
+						 : 15L);
+	if (f->o->low_speed_time_s > 0) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+				 f->o->low_speed_time_s);
+		curl_easy_setopt(
+			e, CURLOPT_LOW_SPEED_LIMIT,
+			f->o->low_speed_limit > 0 ? f->o->low_speed_limit : 1L);
+	}
+	curl_easy_setopt(e, CURLOPT_USERAGENT,
+			 PACKAGE_NAME "/" PACKAGE_VERSION);
+	if (proxy_for(url))
+		curl_easy_setopt(e, CURLOPT_PROXY, proxy_for(url));
+	if (have > 0)
+		curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
+				 (curl_off_t)have);
+	if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		fclose(x->part);
+		x->part = NULL;
+		snprintf(x->it->error, sizeof(x->it->error),
+			 "%s: cannot start a transfer", url);
+		item_fail(f, x);
+		return 0;
+	}
+	x->easy = e;
+	x->state = X_RUNNING;
+	f->running++;
+	return 0;
+}
+
+/* A failure worth another try, after a pause that doubles each time. */
+static void transient(struct fetcher *f, struct xfer *x, const char *why)
+{
+	const char *url = x->it->urls[x->cur];
+	struct host_stat *h = host_of(f, url);
+	double delay;
+
+	if (h)
+		h->failures++;
+	x->attempts++;
+	snprintf(x->it->error, sizeof(x->it->error),
+		 "%s: %s (after %u "
+		 "attempt%s)",
+		 url, why, x->attempts, x->attempts == 1 ? "" : "s");
+	if (x->attempts > f->o->retries) {
+		item_fail(f, x);
+		return;
+	}
+	delay = f->o->backoff_s;
+	for (unsigned k = 1; k < x->attempts && delay < 30.0; k++)
+		delay *= 2;
+	x->not_before = now_s() + delay;
+	x->state = X_WAITING;
+	undraw(f);
+	pb_warn("%s: %s; retrying in %.1fs (attempt %u of %u)", url, why, delay,
+		x->attempts + 1, f->o->retries + 1);
+}
+
+/* This mirror cannot serve this file (404, wrong bytes): the next one. */
+static void dead_url(struct fetcher *f, struct xfer *x, const char *why)
+{
+	const char *url = x->it->urls[x->cur];
+	struct host_stat *h = host_of(f, url);
+
+	if (h)
+		h->failures++;
+	x->dead[x->cur] = 1;
+	snprintf(x->it->error, sizeof(x->it->error), "%s: %s", url, why);
+	if (pick_url(f, x) < 0) {
+		item_fail(f, x);
+		return;
+	}
+	x->not_before = 0;
+	x->state = X_WAITING;
+	undraw(f);
+	pb_warn("%s: %s; trying another mirror", url, why);
+}
+
+static void finished(struct fetcher *f, struct xfer *x, CURLcode rc)
+{
+	char why[600];
+	long code = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_multi_remove_handle(f->multi, x->easy);
+	curl_easy_cleanup(x->easy);
+	x->easy = NULL;
+	f->running--;
+	if (fclose(x->part) != 0 && rc == CURLE_OK)
+		rc = CURLE_WRITE_ERROR;
+	x->part = NULL;
+	if (x->too_big) {
+		unlink(x->part_path);
+		dead_url(f, x, "more bytes than the index says");
+		return;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(why, sizeof(why), "%s",
+			 x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
+		transient(f, x, why);
+		return;
+	}
+	if (code == 416) {
+		/* what we have does not fit what it has: start over */
+		unlink(x->part_path);
+		transient(f, x, "HTTP 416 on resume");
+		return;
+	}
+	if (code >= 500 || code == 408 || code == 429) {
+		snprintf(why, sizeof(why), "HTTP %ld", code);
+		transient(f, x, why);
+		return;
+	}
+	if (code != 200 && code != 206) {
+		snprintf(why, sizeof(why), "HTTP %ld", code);
+		dead_url(f, x, why);
+		return;
+	}
+	if (x->it->size >= 0 && x->resume_from + x->got < x->it->size) {
+		snprintf(why, sizeof(why), "short body: %lld of %lld bytes",
+			 (long long)(x->resume_from + x->got),
+			 (long long)x->it->size);
+		transient(f, x, why);
+		return;
+	}
+	if (verify(x->it, x->part_path, why, sizeof(why)) < 0) {
+		/* wrong bytes: never kept, never resumed */
+		unlink(x->part_path);
+		dead_url(f, x, why);
+		return;
+	}
+	if (rename(x->part_path, x->it->dest) < 0) {
+		snprintf(x->it->error, sizeof(x->it->error),
+			 "cannot rename %s to %s: %s", x->part_path,
+			 x->it->dest, strerror(errno));
+		item_fail(f, x);
+		return;
+	}
+	item_ok(f, x, 0);
+}
+
+int pb_fetch_all(struct pb_fetch_item *items, size_t n,
+		 const struct pb_fetch_opts *o, struct pb_err *err)
+{
+	struct fetcher f;
+	unsigned concurrency;
+	size_t i;
+	int ret = 0;
+
+	if (!o || o->sz < sizeof(*o))
+		return pb_err_set(err, -EINVAL, "fetch options too old");
+	memset(&f, 0, sizeof(f));
+	f.o = o;
+	f.n = n;
+	concurrency = o->concurrency ? o->concurrency : 4;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return pb_err_set(err, -EIO, "libcurl cannot start");
+	f.multi = curl_multi_init();
+	f.x = calloc(n + 1, sizeof(*f.x));
+	if (!f.multi || !f.x) {
+		ret = pb_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct xfer *x = &f.x[i];
+		char why[300];
+
+		x->it = &items[i];
+		x->it->result = -EINPROGRESS;
+		x->it->error[0] = '\0';
+		x->it->cached = 0;
+		x->dead = calloc(items[i].n_urls + 1, 1);
+		if (!x->dead) {
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(x->part_path, sizeof(x->part_path), "%s.part",
+			 items[i].dest);
+		if (items[i].size > 0)
+			f.bytes_total += items[i].size;
+		if (items[i].n_urls == 0) {
+			snprintf(x->it->error, sizeof(x->it->error),
+				 "%s: no URL to fetch it from", items[i].dest);
+			item_fail(&f, x);
+			continue;
+		}
+		/* the cache: a file already there with the right hash */
+		if (items[i].sha256 && access(items[i].dest, F_OK) == 0) {
+			if (verify(&items[i], items[i].dest, why,
+				   sizeof(why)) == 0) {
+				item_ok(&f, x, 1);
+				continue;
+			}
+			unlink(items[i].dest);
+		}
+	}
+	while (f.n_done < n) {
+		double t = now_s(), next = 0;
+		int numfds, still;
+		long wait_ms = 1000;
+		CURLMsg *msg;
+
+		for (i = 0; i < n && f.running < concurrency; i++) {
+			struct xfer *x = &f.x[i];
+
+			if (x->state == X_WAITING && x->not_before <= t)
+				start(&f, x);
+		}
+		for (i = 0; i < n; i++)
+			if (f.x[i].state == X_WAITING &&
+			    (next == 0 || f.x[i].not_before < next))
+				next = f.x[i].not_before;
+		if (next > t && (next - t) * 1000 < wait_ms)
+			wait_ms = (long)((next - t) * 1000) + 1;
+		if (f.running == 0) {
+			if (f.n_done < n && next > t)
+				usleep((useconds_t)wait_ms * 1000);
+			continue;
+		}
+		curl_multi_perform(f.multi, &still);
+		while ((msg = curl_multi_info_read(f.multi, &still)) != NULL) {
+			struct xfer *x = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+					  (char **)&x);
+			if (x)
+				finished(&f, x, msg->data.result);
+		}
+		draw(&f, 0);
+		if (f.running > 0)
+			curl_multi_poll(f.multi, NULL, 0, (int)wait_ms,
+					&numfds);
+	}
+	undraw(&f);
+	if (f.n_failed)
+		ret = pb_err_set(err, -EIO, "%zu of %zu downloads failed",
+				 f.n_failed, n);
+out:
+	if (f.x) {
+		for (i = 0; i < n; i++) {
+			if (f.x[i].easy) {
+				curl_multi_remove_handle(f.multi, f.x[i].easy);
+				curl_easy_cleanup(f.x[i].easy);
+			}
+			if (f.x[i].part)
+				fclose(f.x[i].part);
+			free(f.x[i].dead);
+		}
+	}
+	free(f.x);
+	free(f.hosts);
+	if (f.multi)
+		curl_multi_cleanup(f.multi);
+	curl_global_cleanup();
+	return ret;
+}

@@ -1,0 +1,56 @@
+/* Downloads: one libcurl multi handle, N transfers at once, retries with
+ * backoff, .part files resumed with Range, failover to another mirror that
+ * holds the same file, size and SHA-256 checked before a file is renamed
+ * into place. */
+#ifndef PB_FETCH_H
+#define PB_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe-builder/error.h"
+
+struct pb_fetch_opts {
+	size_t sz;
+	unsigned concurrency;   /* transfers at once (-d); 0: 4 */
+	unsigned retries;       /* attempts after the first (-r) */
+	long connect_timeout_s; /* 0: 15 */
+	long low_speed_time_s;  /* abort a transfer slower than */
+	long low_speed_limit;   /* low_speed_limit bytes/s for that long */
+	double backoff_s;       /* first retry delay, doubled each time */
+	int progress;           /* a bar on stderr (a terminal) */
+	int quiet;              /* no log line per file */
+};
+
+#define PB_FETCH_OPTS_INIT                                                    \
+	{                                                                     \
+		.sz = sizeof(struct pb_fetch_opts), .concurrency = 4,         \
+		.retries = 3, .connect_timeout_s = 15, .low_speed_time_s = 30,\
+		.low_speed_limit = 1024, .backoff_s = 0.5                     \
+	}
+
+struct pb_fetch_item {
+	/* in */
+	const char *const *urls; /* the same file on several mirrors */
+	size_t n_urls;
+	const char *dest;   /* the final path; dest.part while it comes */
+	int64_t size;       /* expected size, -1: unknown */
+	const char *sha256; /* expected, NULL: unknown */
+	/* out */
+	int result; /* 0 or a negative errno */
+	char error[600];
+	size_t url_used; /* index in urls of the mirror that served it */
+	int cached;      /* dest was already there and right: no transfer */
+};
+
+/* Fetches every item. A dest already there with the expected SHA-256 is
+ * kept without a transfer. Returns 0 when every item is in place, -EIO when
+ * one is not (each item says why), another negative errno when the
+ * downloader itself could not start. */
+int pb_fetch_all(struct pb_fetch_item *items, size_t n,
+		 const struct pb_fetch_opts *o, struct pb_err *err);
+
+/* The host part of a URL ("127.0.0.1:8080"), for messages and counts. */
+void pb_url_host(const char *url, char *out, size_t len);
+
+#endif

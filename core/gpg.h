@@ -1,0 +1,20 @@
+/* OpenPGP signatures of repository metadata, checked with gpgv against
+ * keyring files (binary or ASCII-armored). */
+#ifndef PB_GPG_H
+#define PB_GPG_H
+
+#include <stddef.h>
+
+#include "probe-builder/error.h"
+
+/* Verifies signature over data (a detached signature: Release.gpg,
+ * repomd.xml.asc) or, with data NULL, the clearsigned file signature
+ * (InRelease), whose signed text then goes to out (and only that text:
+ * anything outside the signed part is dropped). workdir holds gpgv's home
+ * and dearmored keyrings. The message says which key was missing, or that
+ * the signature is bad. */
+int pb_gpg_verify(const char *signature, const char *data,
+		  const char *const *keyrings, size_t n_keyrings,
+		  const char *workdir, const char *out, struct pb_err *err);
+
+#endif
