@@ -188,6 +188,15 @@ static int hash_inputs(struct rel_ctx *c, struct pb_err *err)
 						       : c->pkgs[i]));
 		json_object_object_add(in, "sha256",
 				       json_object_new_string(hex));
+		{
+			json_object *url;
+
+			if (c->o->origins &&
+			    json_object_object_get_ex(c->o->origins,
+						      c->pkgs[i], &url))
+				json_object_object_add(in, "url",
+						       json_object_get(url));
+		}
 		json_object_object_add(
 			in, "role",
 			json_object_new_string(c->roles[i] == PB_PKG_CONFIG

@@ -29,6 +29,8 @@ struct pb_build_opts {
 	int want_ebpf;        /* the source has bpf/ */
 	int verbose;
 	int progress; /* stderr is a terminal */
+	/* local package path -> the URL it came from (NULL: local files) */
+	json_object *origins;
 };
 
 /* Statuses, as the summary and the manifest spell them. */

@@ -5,7 +5,12 @@
 
 #include <stddef.h>
 
+#include <regex.h>
+
+#include "fetch.h"
 #include "registry.h"
+
+struct pb_crawl;
 
 struct pb_cli_common {
 	const char **plugin_dirs;
@@ -22,6 +27,7 @@ void pb_cli_common_free(struct pb_cli_common *c);
 int pb_cli_registry(const struct pb_cli_common *c, struct pb_registry *reg);
 
 int pb_cmd_build(int argc, char **argv);
+int pb_cmd_crawl(int argc, char **argv);
 int pb_cmd_plugins(int argc, char **argv);
 
 /* getopt values of the common long options */
@@ -29,8 +35,95 @@ enum {
 	PB_OPT_PLUGIN_DIR = 0x100,
 	PB_OPT_VERBOSE,
 	PB_OPT_HELP,
+	PB_OPT_MIRROR,
+	PB_OPT_SUITE,
+	PB_OPT_KEYRING,
+	PB_OPT_NO_VERIFY,
+	PB_OPT_REQUIRE_SIGNED,
+	PB_OPT_ALLOW_PARTIAL,
+	PB_OPT_DISTRO_FILTER,
+	PB_OPT_ARCH,
+	PB_OPT_CONNECT_TIMEOUT,
+	PB_OPT_LOW_SPEED_TIME,
 	PB_OPT_FIRST_FREE,
 };
+
+/* What `crawl` and `build` without packages share: where the kernels are
+ * and how to fetch them. */
+struct pb_cli_crawl {
+	const char **mirrors;
+	size_t n_mirrors;
+	const char **suites;
+	size_t n_suites;
+	const char **keyrings;
+	size_t n_keyrings;
+	int no_verify, require_signed, allow_partial;
+	const char *distro_filter;
+	const char *arch;
+	struct pb_fetch_opts fetch;
+};
+
+void pb_cli_crawl_init(struct pb_cli_crawl *cc);
+/* 1 when opt was one of them, 0 when not, -1 on a bad value (said). */
+int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg);
+void pb_cli_crawl_free(struct pb_cli_crawl *cc);
+/* Crawls d; errors are said. */
+int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
+		     const regex_t *kernel_filter, const char *workspace,
+		     int quiet, struct pb_crawl *out);
+
+#define PB_CRAWL_LONG_OPTS                                                    \
+	{"mirror", required_argument, NULL, PB_OPT_MIRROR},                   \
+		{"suite", required_argument, NULL, PB_OPT_SUITE},             \
+		{"keyring", required_argument, NULL, PB_OPT_KEYRING},         \
+		{"no-verify", no_argument, NULL, PB_OPT_NO_VERIFY},           \
+		{"require-signed", no_argument, NULL, PB_OPT_REQUIRE_SIGNED}, \
+		{"allow-partial", no_argument, NULL, PB_OPT_ALLOW_PARTIAL},   \
+		{"distro-filter", required_argument, NULL,                    \
+		 PB_OPT_DISTRO_FILTER},                                       \
+		{"arch", required_argument, NULL, PB_OPT_ARCH},               \
+		{"connect-timeout", required_argument, NULL,                  \
+		 PB_OPT_CONNECT_TIMEOUT},                                     \
+		{"low-speed-time", required_argument, NULL,                   \
+		 PB_OPT_LOW_SPEED_TIME},                                      \
+		{"download-concurrency", required_argument, NULL, 'd'},       \
+	{                                                                     \
+		"retries", required_argument, NULL, 'r'                       \
+	}
+
+#define PB_CRAWL_HELP                                                         \
+	"      --mirror URL           crawl URL instead of the default "      \
+	"mirrors (repeatable):\n"                                             \
+	"                             a mirror root laid out like the "       \
+	"distro's, or one\n"                                                  \
+	"                             repository (holding dists/ or "         \
+	"repodata/)\n"                                                        \
+	"      --suite NAME           the APT suites to read (repeatable; "   \
+	"default: the\n"                                                      \
+	"                             distro's, for Debian the host's apt "   \
+	"sources)\n"                                                          \
+	"      --distro-filter PREFIX only suites or versions starting with "  \
+	"PREFIX (jammy, 8)\n"                                                 \
+	"      --arch ARCH            x86_64 or aarch64 (default: this "      \
+	"machine's)\n"                                                        \
+	"      --keyring FILE         check signatures with FILE "            \
+	"(repeatable; default: the\n"                                         \
+	"                             distro's keys, for Debian the host's "  \
+	"trusted ones)\n"                                                     \
+	"      --require-signed       fail on an RPM repository without "     \
+	"repomd.xml.asc\n"                                                    \
+	"      --no-verify            do not check signatures (loudly)\n"     \
+	"      --allow-partial        go on without a repository that "       \
+	"fails, listing it\n"                                                 \
+	"  -d, --download-concurrency N  transfers at once (default: 4)\n"    \
+	"  -r, --retries N            retries per file, with backoff "        \
+	"(default: 3)\n"                                                      \
+	"      --connect-timeout S    give up connecting after S seconds "    \
+	"(default: 15)\n"                                                     \
+	"      --low-speed-time S     give up a transfer below 1 KiB/s for "  \
+	"S seconds\n"                                                         \
+	"                             (default: 30)\n"                        \
+	"  HTTP_PROXY, HTTPS_PROXY and NO_PROXY are honoured.\n"
 
 #define PB_COMMON_LONG_OPTS                                                   \
 	{"plugin-dir", required_argument, NULL, PB_OPT_PLUGIN_DIR},           \

@@ -13,6 +13,7 @@
 
 #include "build.h"
 #include "cli.h"
+#include "crawl.h"
 #include "fsutil.h"
 #include "manifest.h"
 #include "naming.h"
@@ -25,6 +26,7 @@ enum {
 	OPT_NEAREST,
 	OPT_CLANG,
 	OPT_LLC,
+	OPT_FROM_JSON,
 };
 
 static void usage(FILE *f)
@@ -69,7 +71,12 @@ static void usage(FILE *f)
 		"      --clang PATH           clang for eBPF objects (default: "
 		"$CLANG or clang)\n"
 		"      --llc PATH             llc for eBPF objects (default: "
-		"$LLC or llc)\n" PB_COMMON_HELP "\nOutputs are named "
+		"$LLC or llc)\n"
+		"      --from-json FILE       build the kernels listed in FILE "
+		"(crawl --json)\n"
+		"\nWithout PACKAGE files (packages are cached in the "
+		"workspace):\n" PB_CRAWL_HELP "\n" PB_COMMON_HELP
+		"\nOutputs are named "
 		"<probe>-<version>-<arch>-<release>-<md5 of the kernel "
 		"config>.ko\nand "
 		"<probe>-bpf-<version>-<arch>-<release>-<md5>.o; "
@@ -213,6 +220,45 @@ static int absolute(const char *path, char *out, size_t len, int create)
 	return 0;
 }
 
+/* The kernels among local package files, by their names. */
+static int local_batch(const struct pb_build_opts *o, char **args, size_t n,
+		       struct pkg_list *pkgs, struct pb_batch **out)
+{
+	struct pb_err err = {0};
+	struct pb_batch *batch;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++)
+		if (expand_arg(pkgs, args[i]) < 0)
+			return -1;
+	/* the same files in another order must give the same run */
+	qsort(pkgs->paths, pkgs->n, sizeof(*pkgs->paths), cmp_base);
+	batch = pb_batch_new();
+	if (!batch)
+		return -1;
+	*out = batch;
+	ret = o->distro->builder->plugin->batch(
+		batch, (const char *const *)pkgs->paths, pkgs->n, &err);
+	if (ret) {
+		pb_error("%s builder: %s", o->distro->builder->plugin->name,
+			 err.msg);
+		return -1;
+	}
+	for (i = 0; i < pb_batch_n_ignored(batch); i++) {
+		const char *why;
+		const char *p = pb_batch_ignored(batch, i, &why);
+
+		pb_warn("ignored %s: %s", p, why);
+	}
+	if (pb_batch_n_releases(batch) == 0) {
+		pb_error("no %s kernel release among the %zu package files",
+			 o->distro->name, pkgs->n);
+		return -1;
+	}
+	return 0;
+}
+
 int pb_cmd_build(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -228,13 +274,15 @@ int pb_cmd_build(int argc, char **argv)
 		{"nearest-compiler", no_argument, NULL, OPT_NEAREST},
 		{"clang", required_argument, NULL, OPT_CLANG},
 		{"llc", required_argument, NULL, OPT_LLC},
+		{"from-json", required_argument, NULL, OPT_FROM_JSON},
+		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
 		{NULL, 0, NULL, 0}};
 	struct pb_cli_common common = {0};
 	struct pb_build_opts o = {.sz = sizeof(o), .jobs = 1};
 	const char *distro = NULL, *source = NULL, *output = "output",
 		   *workspace = "workspace", *filter = NULL,
-		   *ignore_file = NULL;
+		   *ignore_file = NULL, *from_json = NULL;
 	char source_abs[PATH_MAX], output_abs[PATH_MAX],
 		workspace_abs[PATH_MAX], path[PATH_MAX + 16];
 	struct ignore_list ignore = {0};
@@ -243,19 +291,29 @@ int pb_cmd_build(int argc, char **argv)
 	int have_reg = 0, have_re = 0, opt, rc = 2, ret;
 	json_object *manifest = NULL, *results = NULL, *skipped = NULL;
 	struct pb_batch *batch = NULL;
+	struct pb_cli_crawl cc;
+	struct pb_crawl crawl = {0};
+	json_object *origins = NULL;
 	struct pb_err err = {0};
 	size_t *idx = NULL, n_idx = 0, i, n_filtered = 0;
 	regex_t re;
 
 	o.clang = getenv("CLANG") ? getenv("CLANG") : "clang";
 	o.llc = getenv("LLC") ? getenv("LLC") : "llc";
+	pb_cli_crawl_init(&cc);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "k:p:v:s:o:w:j:f:qh", longopts,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "k:p:v:s:o:w:j:f:d:r:qh",
+				  longopts, NULL)) != -1) {
 		char *end;
 		long n;
+		int r;
 
 		if (pb_cli_common_opt(&common, opt, optarg))
+			continue;
+		r = pb_cli_crawl_opt(&cc, opt, optarg);
+		if (r < 0)
+			goto out;
+		if (r)
 			continue;
 		switch (opt) {
 		case 'k':
@@ -303,6 +361,9 @@ int pb_cmd_build(int argc, char **argv)
 		case OPT_LLC:
 			o.llc = optarg;
 			break;
+		case OPT_FROM_JSON:
+			from_json = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = 0;
@@ -318,9 +379,9 @@ int pb_cmd_build(int argc, char **argv)
 				"--help'.\n");
 		goto out;
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "probe-builder build: no PACKAGE files given\n"
-				"Try 'probe-builder build --help'.\n");
+	if (optind < argc && from_json) {
+		fprintf(stderr, "probe-builder build: PACKAGE files or "
+				"--from-json, not both\n");
 		goto out;
 	}
 	if (!pb_name_part_ok(o.probe) || !pb_name_part_ok(o.version)) {
@@ -384,31 +445,56 @@ int pb_cmd_build(int argc, char **argv)
 			 distro);
 		goto out;
 	}
-	for (i = (size_t)optind; i < (size_t)argc; i++)
-		if (expand_arg(&pkgs, argv[i]) < 0)
+	if (optind < argc) {
+		if (local_batch(&o, argv + optind, (size_t)(argc - optind),
+				&pkgs, &batch) < 0)
 			goto out;
-	/* the same files in another order must give the same run */
-	qsort(pkgs.paths, pkgs.n, sizeof(*pkgs.paths), cmp_base);
-	batch = pb_batch_new();
-	if (!batch)
-		goto out;
-	ret = o.distro->builder->plugin->batch(
-		batch, (const char *const *)pkgs.paths, pkgs.n, &err);
-	if (ret) {
-		pb_error("%s builder: %s", o.distro->builder->plugin->name,
-			 err.msg);
-		goto out;
-	}
-	for (i = 0; i < pb_batch_n_ignored(batch); i++) {
-		const char *why;
-		const char *p = pb_batch_ignored(batch, i, &why);
+	} else {
+		/* every kernel of the distro: crawled, or listed in a file
+		 * from `probe-builder crawl --json` */
+		if (from_json) {
+			json_object *j = json_object_from_file(from_json);
 
-		pb_warn("ignored %s: %s", p, why);
-	}
-	if (pb_batch_n_releases(batch) == 0) {
-		pb_error("no %s kernel release among the %zu package files",
-			 distro, pkgs.n);
-		goto out;
+			if (!j) {
+				pb_error("--from-json %s: %s", from_json,
+					 json_util_get_last_err()
+						 ? json_util_get_last_err()
+						 : "not JSON");
+				goto out;
+			}
+			ret = pb_crawl_from_json(j, from_json, &crawl, &err);
+			json_object_put(j);
+			if (ret) {
+				pb_error("%s", err.msg);
+				goto out;
+			}
+			if (crawl.distro[0] && strcmp(crawl.distro, distro)) {
+				pb_error("--from-json %s lists %s kernels, not "
+					 "%s ones",
+					 from_json, crawl.distro, distro);
+				goto out;
+			}
+		} else if (pb_cli_crawl_run(&cc, o.distro, have_re ? &re : NULL,
+					    workspace_abs, common.quiet,
+					    &crawl) < 0) {
+			goto out;
+		}
+		batch = pb_batch_new();
+		origins = json_object_new_object();
+		if (!batch || !origins)
+			goto out;
+		cc.fetch.progress = isatty(2) && !common.quiet;
+		cc.fetch.quiet = common.quiet;
+		if (pb_crawl_download(&crawl, workspace_abs, &cc.fetch, batch,
+				      origins, &err) < 0) {
+			pb_error("%s", err.msg);
+			goto out;
+		}
+		o.origins = origins;
+		if (pb_batch_n_releases(batch) == 0) {
+			pb_error("the crawl found no %s kernel", distro);
+			goto out;
+		}
 	}
 	idx = calloc(pb_batch_n_releases(batch), sizeof(*idx));
 	skipped = json_object_new_array();
@@ -455,7 +541,11 @@ int pb_cmd_build(int argc, char **argv)
 		pb_summary_print(stdout, results);
 		goto out;
 	}
-	rc = pb_summary_print(stdout, results) ? 1 : 0;
+	rc = pb_summary_print(stdout, results) ? 1 : crawl.n_missed ? 3 : 0;
+	if (crawl.n_missed)
+		pb_warn("the crawl was partial (--allow-partial): %zu "
+			"repositor%s missed",
+			crawl.n_missed, crawl.n_missed == 1 ? "y" : "ies");
 	pb_info("outputs in %s, manifest %s/manifest.json", output_abs,
 		output_abs);
 out:
@@ -468,6 +558,9 @@ out:
 		free(pkgs.paths[i]);
 	free(pkgs.paths);
 	free(idx);
+	pb_crawl_free(&crawl);
+	pb_cli_crawl_free(&cc);
+	json_object_put(origins);
 	json_object_put(results);
 	json_object_put(skipped);
 	json_object_put(manifest);

@@ -266,7 +266,7 @@ static void item_ok(struct fetcher *f, struct xfer *x, int cached)
 
 		pb_url_host(x->it->urls[x->cur], host, sizeof(host));
 		pb_info("fetched %s from %s (%lld bytes, %.1fs)",
-			pb_basename(x->it->dest), host,
+			pb_basename(x->it->urls[x->cur]), host,
 			(long long)(x->resume_from + x->got),
 			now_s() - x->started);
 	}
@@ -460,6 +460,7 @@ static void finished(struct fetcher *f, struct xfer *x, CURLcode rc)
 	long code = 0;
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	x->it->http_code = code;
 	curl_multi_remove_handle(f->multi, x->easy);
 	curl_easy_cleanup(x->easy);
 	x->easy = NULL;
@@ -547,6 +548,7 @@ int pb_fetch_all(struct pb_fetch_item *items, size_t n,
 		x->it->result = -EINPROGRESS;
 		x->it->error[0] = '\0';
 		x->it->cached = 0;
+		x->it->http_code = 0;
 		x->dead = calloc(items[i].n_urls + 1, 1);
 		if (!x->dead) {
 			ret = pb_err_set(err, -ENOMEM, "out of memory");

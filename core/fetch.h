@@ -40,6 +40,7 @@ struct pb_fetch_item {
 	int result; /* 0 or a negative errno */
 	char error[600];
 	size_t url_used; /* index in urls of the mirror that served it */
+	long http_code;  /* of the last answer (404: not there) */
 	int cached;      /* dest was already there and right: no transfer */
 };
 

@@ -14,7 +14,10 @@ static void usage(FILE *f)
 		"kernel of a Linux distribution, from its kernel packages.\n\n"
 		"Commands:\n"
 		"  build     build a probe for the kernels in a set of "
-		"package files\n"
+		"package files, or for\n"
+		"            every kernel of a distribution\n"
+		"  crawl     list every kernel of a distribution and the "
+		"packages it needs\n"
 		"  plugins   list the distros, their builder plugin and where "
 		"it came from\n\n"
 		"  probe-builder COMMAND --help   the options of a command\n"
@@ -38,6 +41,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "build"))
 		return pb_cmd_build(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "crawl"))
+		return pb_cmd_crawl(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "plugins"))
 		return pb_cmd_plugins(argc - 1, argv + 1);
 	fprintf(stderr, "probe-builder: unknown command '%s'\n", argv[1]);

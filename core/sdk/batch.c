@@ -17,6 +17,7 @@ struct batch_pkg {
 struct batch_release {
 	char *name;
 	char *arch;
+	char *flavor;
 	char *failure;
 	struct batch_pkg *pkgs;
 	size_t n_pkgs;
@@ -51,6 +52,7 @@ void pb_batch_free(struct pb_batch *b)
 		free(b->rels[i].pkgs);
 		free(b->rels[i].name);
 		free(b->rels[i].arch);
+		free(b->rels[i].flavor);
 		free(b->rels[i].failure);
 	}
 	free(b->rels);
@@ -202,6 +204,26 @@ void pb_batch_fail(struct pb_batch *b, const char *release, const char *fmt,
 		return;
 	}
 	r->failure = msg;
+}
+
+void pb_batch_set_flavor(struct pb_batch *b, const char *release,
+			 const char *flavor)
+{
+	struct batch_release *r = get_release(b, release);
+	char *f;
+
+	if (!r || !flavor)
+		return;
+	f = strdup(flavor);
+	if (!f)
+		return;
+	free(r->flavor);
+	r->flavor = f;
+}
+
+const char *pb_batch_release_flavor(const struct pb_batch *b, size_t i)
+{
+	return i < b->n_rels ? b->rels[i].flavor : NULL;
 }
 
 void pb_batch_ignore(struct pb_batch *b, const char *path, const char *fmt, ...)

@@ -36,6 +36,12 @@ int pb_batch_add(struct pb_batch *b, const char *release, const char *arch,
 void pb_batch_fail(struct pb_batch *b, const char *release, const char *fmt,
 		   ...) __attribute__((format(printf, 3, 4)));
 
+/* The flavor of a release, for the crawl listing: amd64, cloud-amd64,
+ * generic, kernel-uek... (the release is created if needed). */
+void pb_batch_set_flavor(struct pb_batch *b, const char *release,
+			 const char *flavor);
+const char *pb_batch_release_flavor(const struct pb_batch *b, size_t i);
+
 /* Records a file that the plugin did not take, with the reason. */
 void pb_batch_ignore(struct pb_batch *b, const char *path, const char *fmt,
 		     ...) __attribute__((format(printf, 3, 4)));

@@ -51,8 +51,30 @@ struct pb_plugin {
 	int (*config_file)(const struct pb_release *rel, char *buf, size_t len,
 			   struct pb_err *err);
 
-	/* Hooks added after ABI 1 go here, at the end. */
+	/* --- the crawler (probe-builder crawl, build without packages).
+	 * Data more than hooks; older plugins without them cannot crawl. */
+
+	/* "apt" or "rpm": the kind of repositories the distro publishes */
+	const char *repo_kind;
+	/* the package names worth reading from an index (fnmatch globs):
+	 * what the batch hook may take, nothing else is kept */
+	const char *const *index_globs;
+	/* default mirrors, NULL-terminated, one spec each (see README,
+	 * "Mirror specs"): "apt URL suites=a,b components=main",
+	 * "rpm URL versions=8.5.2111 paths=$version/BaseOS/$arch/os/",
+	 * "mirrorlist URL versions=2 paths=2/core/latest/$arch/mirror.list" */
+	const char *const *mirrors;
+	/* keyrings that sign the repositories (paths), NULL-terminated */
+	const char *const *keyrings;
+	/* PB_PLUGIN_F_* */
+	uint32_t flags;
+
+	/* Hooks added later go here, at the end. */
 };
+
+/* The default mirrors are the ones in the host's apt sources
+ * (/etc/apt/sources.list, sources.list.d): Debian's. */
+#define PB_PLUGIN_F_HOST_APT_SOURCES 0x1u
 
 /* The size of the first version of the descriptor: the loader refuses a
  * plugin whose size is below it. */
@@ -60,11 +82,11 @@ struct pb_plugin {
 	(offsetof(struct pb_plugin, config_file) +                            \
 	 sizeof(((struct pb_plugin *)0)->config_file))
 
-/* Whether plugin p was built with hook `field`. */
+/* Whether plugin p was built with member `field` (a hook or data), set. */
 #define PB_PLUGIN_HAS(p, field)                                               \
 	((p)->size >= offsetof(struct pb_plugin, field) +                     \
 			      sizeof(((struct pb_plugin *)0)->field) &&       \
-	 (p)->field != NULL)
+	 (p)->field)
 
 #if defined(__GNUC__)
 #define PB_PLUGIN_EXPORT __attribute__((visibility("default")))

@@ -114,6 +114,7 @@ static int centos_batch(struct pb_batch *b, const char *const *paths, size_t n,
 		if (dev->used < 0 || dev->kind != K_DEVEL)
 			continue;
 		dev->used = 1;
+		pb_batch_set_flavor(b, dev->rel, dev->flavor);
 		ret = pb_batch_add(b, dev->rel, dev->pn.arch, dev->path,
 				   PB_PKG_TREE, err);
 		for (j = 0; j < n && !ret; j++) {
@@ -171,6 +172,25 @@ static int centos_config_file(const struct pb_release *rel, char *buf,
 }
 
 static const char *const centos_distros[] = {"centos", NULL};
+static const char *const centos_globs[] = {"kernel*", NULL};
+static const char *const centos_mirrors[] = {
+	"rpm https://vault.centos.org/ "
+	"versions=7.0.1406,7.1.1503,7.2.1511,7.3.1611,7.4.1708,7.5.1804,"
+	"7.6.1810,7.7.1908,7.8.2003,7.9.2009 "
+	"paths=$version/os/$arch/,$version/updates/$arch/",
+	"rpm https://vault.centos.org/ "
+	"versions=8.0.1905,8.1.1911,8.2.2004,8.3.2011,8.4.2105,8.5.2111 "
+	"paths=$version/BaseOS/$arch/os/",
+	/* the current tree of the last release */
+	"rpm http://mirror.centos.org/centos/ versions=7 "
+	"paths=$version/os/$arch/,$version/updates/$arch/",
+	NULL};
+/* repomd.xml is seldom signed on these mirrors; when it is (.asc), these
+ * are the keys (Debian's distribution-gpg-keys package has them) */
+static const char *const centos_keyrings[] = {
+	"/usr/share/distribution-gpg-keys/centos/RPM-GPG-KEY-CentOS-7",
+	"/usr/share/distribution-gpg-keys/centos/RPM-GPG-KEY-CentOS-Official",
+	NULL};
 
 static const struct pb_plugin centos_plugin = {
 	.abi_version = PB_PLUGIN_ABI_VERSION,
@@ -182,6 +202,10 @@ static const struct pb_plugin centos_plugin = {
 	.batch = centos_batch,
 	.kernel_dir = centos_kernel_dir,
 	.config_file = centos_config_file,
+	.repo_kind = "rpm",
+	.index_globs = centos_globs,
+	.mirrors = centos_mirrors,
+	.keyrings = centos_keyrings,
 };
 
 PB_PLUGIN_DEFINE(centos_plugin)

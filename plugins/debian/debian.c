@@ -18,13 +18,15 @@ struct deb_pkg {
 	enum deb_kind kind;
 	char abi[128];	 /* 6.1.0-56; for kbuild the name's suffix: 6.1 */
 	char flavor[64]; /* amd64, cloud-amd64; "rt" for common-rt */
+	int unsigned_;	 /* linux-image-...-unsigned: the same config */
 	int used;
 };
 
-/* <abi> is a version (6.1.0, 6.12.111) and an optional ABI part: -56,
- * -0.deb11.21 (backports), +deb12; what follows the next dash is the
+/* <abi> is a version (6.1.0, 6.12.111) and an ABI part: -56,
+ * -0.deb11.21 (backports), +deb12 (without it, linux-headers-6.12-amd64 is
+ * a metapackage); what follows the next dash is the
  * flavor. */
-#define ABI_RE "([0-9]+\\.[0-9]+(\\.[0-9]+)?(-[0-9][0-9a-z.]*|\\+[0-9a-z.]+)?)"
+#define ABI_RE "([0-9]+\\.[0-9]+(\\.[0-9]+)?(-[0-9][0-9a-z.]*|\\+[0-9a-z.]+))"
 
 static int classify(regex_t *re_hdr, regex_t *re_img, const char *name,
 		    struct deb_pkg *p)
@@ -60,8 +62,10 @@ static int classify(regex_t *re_hdr, regex_t *re_img, const char *name,
 		fl = strlen(p->flavor);
 		if (fl > 4 && strcmp(p->flavor + fl - 4, "-dbg") == 0)
 			return -1;
-		if (fl > 9 && strcmp(p->flavor + fl - 9, "-unsigned") == 0)
+		if (fl > 9 && strcmp(p->flavor + fl - 9, "-unsigned") == 0) {
 			p->flavor[fl - 9] = '\0';
+			p->unsigned_ = 1;
+		}
 		p->kind = K_IMAGE;
 		return 0;
 	}
@@ -165,7 +169,10 @@ static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
 			else if (p->kind == K_IMAGE &&
 				 strcmp(p->abi, fl->abi) == 0 &&
 				 strcmp(p->flavor, fl->flavor) == 0 &&
-				 strcmp(p->pn.version, fl->pn.version) == 0)
+				 strcmp(p->pn.version, fl->pn.version) == 0 &&
+				 (!image || image->unsigned_))
+				/* the signed image is what hosts install; the
+				 * -unsigned one carries the same config */
 				image = p;
 			else if (p->kind == K_KBUILD &&
 				 (strcmp(p->abi, fl->abi) == 0 ||
@@ -184,6 +191,7 @@ static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
 					kbuild = p;
 			}
 		}
+		pb_batch_set_flavor(b, rel, fl->flavor);
 		ret = add(b, rel, arch, fl, PB_PKG_TREE, err);
 		if (!ret && common)
 			ret = add(b, rel, arch, common, PB_PKG_TREE, err);
@@ -259,6 +267,10 @@ static int debian_config_file(const struct pb_release *rel, char *buf,
 }
 
 static const char *const debian_distros[] = {"debian", NULL};
+static const char *const debian_globs[] = {"linux-headers-*", "linux-kbuild-*",
+					   "linux-image-*", NULL};
+static const char *const debian_keyrings[] = {
+	"/usr/share/keyrings/debian-archive-keyring.gpg", NULL};
 
 static const struct pb_plugin debian_plugin = {
 	.abi_version = PB_PLUGIN_ABI_VERSION,
@@ -271,6 +283,11 @@ static const struct pb_plugin debian_plugin = {
 	.fixup = debian_fixup,
 	.kernel_dir = debian_kernel_dir,
 	.config_file = debian_config_file,
+	.repo_kind = "apt",
+	.index_globs = debian_globs,
+	.keyrings = debian_keyrings,
+	/* the mirrors this host already uses */
+	.flags = PB_PLUGIN_F_HOST_APT_SOURCES,
 };
 
 PB_PLUGIN_DEFINE(debian_plugin)

@@ -106,6 +106,7 @@ static int ubuntu_batch(struct pb_batch *b, const char *const *paths, size_t n,
 		snprintf(rel, sizeof(rel), "%s-%s", fl->abi, fl->flavor);
 		arch = pb_arch_canonical(fl->pn.arch);
 		fl->used = 1;
+		pb_batch_set_flavor(b, rel, fl->flavor);
 		ret = pb_batch_add(b, rel, arch, fl->path, PB_PKG_TREE, err);
 		/* every flavor gets its own copy of the shared tree */
 		for (j = 0; j < n && !ret; j++) {
@@ -177,6 +178,26 @@ static int ubuntu_config_file(const struct pb_release *rel, char *buf,
 }
 
 static const char *const ubuntu_distros[] = {"ubuntu", NULL};
+static const char *const ubuntu_globs[] = {
+	"linux-headers-*", "linux-*-headers-*", "linux-modules-*",
+	"linux-image-*", NULL};
+#define UBUNTU_SUITES(s) s "," s "-updates," s "-security"
+#define UBUNTU_ALL                                    \
+	UBUNTU_SUITES("bionic")                       \
+	"," UBUNTU_SUITES("focal") "," UBUNTU_SUITES( \
+		"jammy") "," UBUNTU_SUITES("noble")
+static const char *const ubuntu_mirrors[] = {
+	"apt http://archive.ubuntu.com/ubuntu/ suites=" UBUNTU_ALL
+	" components=main archs=x86_64,i686",
+	"apt http://security.ubuntu.com/ubuntu/ "
+	"suites=bionic-security,focal-security,jammy-security,noble-security "
+	"components=main archs=x86_64,i686",
+	/* arm64 and the other ports live on another host */
+	"apt http://ports.ubuntu.com/ubuntu-ports/ suites=" UBUNTU_ALL
+	" components=main archs=aarch64,armv7l,ppc64le,s390x",
+	NULL};
+static const char *const ubuntu_keyrings[] = {
+	"/usr/share/keyrings/ubuntu-archive-keyring.gpg", NULL};
 
 static const struct pb_plugin ubuntu_plugin = {
 	.abi_version = PB_PLUGIN_ABI_VERSION,
@@ -188,6 +209,10 @@ static const struct pb_plugin ubuntu_plugin = {
 	.batch = ubuntu_batch,
 	.kernel_dir = ubuntu_kernel_dir,
 	.config_file = ubuntu_config_file,
+	.repo_kind = "apt",
+	.index_globs = ubuntu_globs,
+	.mirrors = ubuntu_mirrors,
+	.keyrings = ubuntu_keyrings,
 };
 
 PB_PLUGIN_DEFINE(ubuntu_plugin)

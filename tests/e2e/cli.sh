@@ -33,8 +33,8 @@ expect_rc 2 "$PB"
 expect_rc 2 "$PB" frobnicate
 expect_rc 2 "$PB" build -k debian -p x -v 1
 grep -q -- "-k, -p, -v and -s are required" "$TMP/e.txt" || fail "missing options: $(cat "$TMP/e.txt")"
-expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC"
-grep -q "no PACKAGE files given" "$TMP/e.txt" || fail "no packages: $(cat "$TMP/e.txt")"
+expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" --from-json x.json x.deb
+grep -q "PACKAGE files or --from-json, not both" "$TMP/e.txt" || fail "both: $(cat "$TMP/e.txt")"
 expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -j 0 x.deb
 expect_rc 2 "$PB" build -k debian -p a/b -v 1 -s "$PROBE_SRC" x.deb
 expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -f '(' x.deb

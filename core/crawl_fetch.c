@@ -1,0 +1,120 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawl.h"
+#include "fsutil.h"
+#include "mirror.h"
+#include "probe-builder/log.h"
+
+int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
+		      const struct pb_fetch_opts *fo, struct pb_batch *b,
+		      json_object *origins, struct pb_err *err)
+{
+	struct pb_fetch_item *items = NULL;
+	const char ***urls = NULL;
+	char(*dest)[PATH_MAX] = NULL;
+	size_t n = 0, i, j, k, total = 0;
+	int ret = 0;
+
+	for (i = 0; i < c->n_kernels; i++)
+		total += c->kernels[i].n_pkgs;
+	items = calloc(total + 1, sizeof(*items));
+	urls = calloc(total + 1, sizeof(*urls));
+	dest = calloc(total + 1, sizeof(*dest));
+	if (!items || !urls || !dest) {
+		ret = pb_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* one item per distinct file: kernels share common packages */
+	for (i = 0; i < c->n_kernels; i++) {
+		const struct pb_crawl_kernel *kn = &c->kernels[i];
+
+		if (kn->error)
+			continue;
+		for (j = 0; j < kn->n_pkgs; j++) {
+			const struct pb_crawl_pkg *p = &kn->pkgs[j];
+			char dir[PATH_MAX];
+			size_t a;
+
+			for (k = 0; k < n; k++)
+				if (!strcmp(items[k].sha256, p->sha256))
+					break;
+			if (k < n)
+				continue;
+			if (strchr(p->name, '/') || !strcmp(p->name, "..")) {
+				ret = pb_err_set(err, -EINVAL,
+						 "%s: bad package name '%s'",
+						 kn->release, p->name);
+				goto out;
+			}
+			snprintf(dir, sizeof(dir), "%s/cache/%.2s/%s",
+				 workspace, p->sha256, p->sha256);
+			ret = pb_mkdir_p(dir, err);
+			if (ret)
+				goto out;
+			snprintf(dest[n], sizeof(dest[n]), "%s/%s", dir,
+				 p->name);
+			urls[n] = calloc(pb_strv_len_const(p->alts) + 2,
+					 sizeof(char *));
+			if (!urls[n]) {
+				ret = pb_err_set(err, -ENOMEM, "out of memory");
+				goto out;
+			}
+			urls[n][0] = p->url;
+			for (a = 0; p->alts && p->alts[a]; a++)
+				urls[n][a + 1] = p->alts[a];
+			items[n].urls = urls[n];
+			items[n].n_urls = a + 1;
+			items[n].dest = dest[n];
+			items[n].size = p->size;
+			items[n].sha256 = p->sha256;
+			n++;
+		}
+	}
+	if (n)
+		pb_info("fetching %zu packages (the cache keeps them)", n);
+	pb_fetch_all(items, n, fo, err);
+	pb_err_clear(err);
+	for (i = 0; i < c->n_kernels; i++) {
+		const struct pb_crawl_kernel *kn = &c->kernels[i];
+
+		pb_batch_set_flavor(b, kn->release, kn->flavor);
+		if (kn->error) {
+			pb_batch_fail(b, kn->release, "%s", kn->error);
+			continue;
+		}
+		for (j = 0; j < kn->n_pkgs && !ret; j++) {
+			const struct pb_crawl_pkg *p = &kn->pkgs[j];
+
+			for (k = 0; k < n; k++)
+				if (!strcmp(items[k].sha256, p->sha256))
+					break;
+			if (k == n || items[k].result) {
+				pb_batch_fail(b, kn->release,
+					      "download failed: %s",
+					      k < n ? items[k].error : p->url);
+				continue;
+			}
+			ret = pb_batch_add(b, kn->release, kn->arch, dest[k],
+					   p->role, err);
+			if (!ret && origins)
+				json_object_object_add(
+					origins, dest[k],
+					json_object_new_string(
+						items[k].urls
+							[items[k].url_used]));
+		}
+	}
+out:
+	for (i = 0; urls && i < n; i++)
+		free(urls[i]);
+	free(urls);
+	free(items);
+	free(dest);
+	return ret;
+}
