@@ -17,6 +17,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "archive_filters.h"
 #include "index.h"
 
 /* what libarchive reads from the file at a time */
@@ -170,7 +171,7 @@ int pb_decomp_open(const char *path, struct pb_decomp **out, struct pb_err *err)
 		ret = pb_err_set(err, -ENOMEM, "%s: out of memory", path);
 		goto fail;
 	}
-	if (archive_read_support_filter_all(d->a) < ARCHIVE_WARN ||
+	if (pb_archive_filters(d->a, 0) != ARCHIVE_OK ||
 	    archive_read_support_format_raw(d->a) != ARCHIVE_OK ||
 	    archive_read_support_format_empty(d->a) != ARCHIVE_OK) {
 		ret = archive_fail(d->a, err, path, "cannot set up libarchive",

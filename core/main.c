@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+
 #include "cli.h"
 
 static void usage(FILE *f)
@@ -26,6 +28,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* once, before any parse: its first call is not thread-safe */
+	xmlInitParser();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

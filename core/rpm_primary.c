@@ -293,15 +293,35 @@ static void size_attr(struct primary *p, const xmlChar **attrs, int n)
 	p->size = v;
 }
 
+/* Without entity substitution, libxml2's SAX2 gives a '&' of an attribute
+ * value (from "&amp;" or "&#38;") as the five characters "&#38;", and
+ * only that one: a '&' of the document itself cannot be there. */
+static void unescape_amp(struct val *v)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < v->len; i++) {
+		v->s[o++] = v->s[i];
+		if (v->s[i] == '&' && v->len - i >= 5 &&
+		    memcmp(v->s + i, "&#38;", 5) == 0)
+			i += 4;
+	}
+	v->len = o;
+	v->s[o] = '\0';
+}
+
 static void location_attrs(struct primary *p, const xmlChar **attrs, int n)
 {
 	size_t len = 0;
 	const xmlChar *s = attr(attrs, n, "href", NULL, &len);
 
 	val_set(&p->v[V_HREF], s ? (const char *)s : "", s ? len : 0);
+	unescape_amp(&p->v[V_HREF]);
 	s = attr(attrs, n, "base", "xml", &len);
-	if (s)
+	if (s) {
 		val_set(&p->v[V_BASE], (const char *)s, len);
+		unescape_amp(&p->v[V_BASE]);
+	}
 }
 
 static void text_into(struct primary *p, struct val *v)
@@ -427,31 +447,28 @@ static void on_entity(void *ctx, const xmlChar *name, int type,
 static void on_error(void *ctx, xmlErrorPtr e)
 {
 	struct primary *p = ctx;
-	char *dst;
+	char *dst = NULL;
 	size_t len;
 
-	if (e->level == XML_ERR_FATAL && !p->fatal[0]) {
+	if (e->level == XML_ERR_FATAL && !p->fatal[0])
 		dst = p->fatal;
-		/* libxml2 2.9 says "Extra content at the end of the
-		 * document" of a document cut short: say what it is */
-		if (e->code == XML_ERR_DOCUMENT_END && !p->seen_root) {
-			snprintf(dst, sizeof(p->fatal),
-				 "line %d: no XML document in it", e->line);
-			return;
-		}
-		if (e->code == XML_ERR_DOCUMENT_END && p->depth > 0) {
-			snprintf(dst, sizeof(p->fatal),
-				 "line %d: the document is cut short (%d "
-				 "elements not closed)",
-				 e->line, p->depth);
-			return;
-		}
-	} else if (e->level >= XML_ERR_ERROR && !p->error[0])
+	else if (e->level == XML_ERR_ERROR && !p->error[0])
 		dst = p->error;
-	else
+	if (!dst)
 		return;
-	snprintf(dst, sizeof(p->fatal), "line %d: %s", e->line,
-		 e->message ? e->message : "XML error");
+	/* libxml2 2.9 says "Extra content at the end of the document" of
+	 * a document cut short or of no document at all: say which */
+	if (e->code == XML_ERR_DOCUMENT_END && !p->seen_root)
+		snprintf(dst, sizeof(p->fatal),
+			 "line %d: no XML document in it", e->line);
+	else if (e->code == XML_ERR_DOCUMENT_END && p->depth > 0)
+		snprintf(dst, sizeof(p->fatal),
+			 "line %d: the document is cut short (%d elements "
+			 "not closed)",
+			 e->line, p->depth);
+	else
+		snprintf(dst, sizeof(p->fatal), "line %d: %s", e->line,
+			 e->message ? e->message : "XML error");
 	len = strlen(dst);
 	while (len && is_space(dst[len - 1]))
 		dst[--len] = '\0';

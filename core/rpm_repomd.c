@@ -75,6 +75,20 @@ static int attr_is(const xmlChar **attrs, int n, const char *name,
 	return s && len == strlen(want) && memcmp(s, want, len) == 0;
 }
 
+/* Without entity substitution, libxml2's SAX2 gives a '&' of an attribute
+ * value as the five characters "&#38;" (and only that one). */
+static void unescape_amp(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		*o++ = *s;
+		if (strncmp(s, "&#38;", 5) == 0)
+			s += 4;
+	}
+	*o = '\0';
+}
+
 static void start_text(struct repomd *r, char *dst)
 {
 	r->text = dst;
@@ -117,6 +131,8 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 			r->href = strndup((const char *)s, len);
 			if (!r->href)
 				fail(r, -ENOMEM, "out of memory");
+			else
+				unescape_amp(r->href);
 		}
 	} else if (strcmp(name, "checksum") == 0) {
 		r->sha_wanted =

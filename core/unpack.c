@@ -11,6 +11,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "archive_filters.h"
 #include "probe-builder/pkgname.h"
 #include "unpack.h"
 
@@ -204,7 +205,7 @@ static int unpack_deb(struct archive *outer, struct unpack_ctx *c,
 		inner = archive_read_new();
 		if (!inner)
 			return pb_err_set(err, -ENOMEM, "out of memory");
-		archive_read_support_filter_all(inner);
+		pb_archive_filters(inner, 0);
 		archive_read_support_format_tar(inner);
 		if (archive_read_open(inner, outer, NULL, deb_member_read,
 				      NULL) != ARCHIVE_OK) {
@@ -254,7 +255,7 @@ int pb_unpack(const char *pkg, const char *root, enum pb_pkg_role role,
 		c.disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
 				ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 				ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-	archive_read_support_filter_all(in);
+	pb_archive_filters(in, !is_deb);
 	if (is_deb)
 		archive_read_support_format_ar(in);
 	else
