@@ -217,35 +217,36 @@ out:
 	return ret;
 }
 
-/* path with $version, $arch and $basearch replaced */
+/* root + path with $version, $arch and $basearch replaced */
 static char *subst(const char *root, const char *path, const char *version,
 		   const char *arch)
 {
-	size_t cap = strlen(root) + strlen(path) * 4 + 64, o;
-	char *out = malloc(cap);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
 	const char *p;
 
-	if (!out)
+	if (!f)
 		return NULL;
-	o = (size_t)snprintf(out, cap, "%s", root);
-	for (p = path; *p && o + 1 < cap;) {
-		const char *val = NULL;
-		size_t skip = 0;
-
-		if (strncmp(p, "$version", 8) == 0)
-			val = version, skip = 8;
-		else if (strncmp(p, "$basearch", 9) == 0)
-			val = arch, skip = 9;
-		else if (strncmp(p, "$arch", 5) == 0)
-			val = arch, skip = 5;
-		if (val) {
-			o += (size_t)snprintf(out + o, cap - o, "%s", val);
-			p += skip;
+	fputs(root, f);
+	for (p = path; *p;) {
+		if (strncmp(p, "$version", 8) == 0) {
+			fputs(version, f);
+			p += 8;
+		} else if (strncmp(p, "$basearch", 9) == 0) {
+			fputs(arch, f);
+			p += 9;
+		} else if (strncmp(p, "$arch", 5) == 0) {
+			fputs(arch, f);
+			p += 5;
 		} else {
-			out[o++] = *p++;
+			fputc(*p++, f);
 		}
 	}
-	out[o < cap ? o : cap - 1] = '\0';
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
 	return out;
 }
 
@@ -513,6 +514,22 @@ static int parse_one_line(const char *file, struct pb_mirror_spec **specs,
 	return ret;
 }
 
+static int has_word(const char *list, const char *word)
+{
+	char **v = pb_strv_split(list, " \t");
+	int found = v && strv_has(v, word);
+
+	pb_strv_free(v);
+	return found;
+}
+
+/* apt's false values for Enabled: */
+static int is_no(const char *v)
+{
+	return v && (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+		     !strcasecmp(v, "off") || !strcmp(v, "0"));
+}
+
 /* deb822 paragraphs: Types, URIs, Suites, Components, Signed-By, Enabled */
 static int parse_deb822(const char *file, struct pb_mirror_spec **specs,
 			size_t *n)
@@ -522,6 +539,15 @@ static int parse_deb822(const char *file, struct pb_mirror_spec **specs,
 
 	if (pb_read_file(file, &text, NULL, NULL) < 0)
 		return 0;
+	/* CRLF files: as apt does, a \r at a line end does not count */
+	{
+		char *r, *w;
+
+		for (r = w = text; *r; r++)
+			if (*r != '\r')
+				*w++ = *r;
+		*w = '\0';
+	}
 	for (para = text; para && *para && !ret;) {
 		char *end = strstr(para, "\n\n"), *line, *lsave = NULL;
 		char *types = NULL, *uris = NULL, *suites = NULL, *comps = NULL,
@@ -551,11 +577,8 @@ static int parse_deb822(const char *file, struct pb_mirror_spec **specs,
 			else if (!strcasecmp(line, "Enabled"))
 				enabled = val;
 		}
-		if (types && strstr(types, "deb") &&
-		    (strstr(types, "deb ") || !strcmp(types, "deb") ||
-		     strstr(types, " deb")) &&
-		    uris && suites && comps &&
-		    !(enabled && !strcasecmp(enabled, "no"))) {
+		if (types && has_word(types, "deb") && uris && suites &&
+		    comps && !is_no(enabled)) {
 			char **u = pb_strv_split(uris, " \t");
 			size_t i;
 
