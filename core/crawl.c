@@ -224,6 +224,109 @@ static int specs_of(struct crawler *c, struct pb_mirror_spec **specs, size_t *n,
 	return 0;
 }
 
+/* --mirror for an RPM distro: a URL holding repodata/ is one repository;
+ * any other is a mirror root laid out like the distro's. */
+static int rpm_roots(struct crawler *c, const struct pb_mirror_spec *specs,
+		     size_t n_specs, struct pb_err *err)
+{
+	struct pb_fetch_item *items;
+	char(*urls)[PATH_MAX + 32], (*dest)[PATH_MAX];
+	const char **up, **roots;
+	size_t i, n = c->o->n_mirrors, n_roots = 0;
+	char dir[PATH_MAX];
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s/meta/probe", c->o->workspace);
+	ret = pb_mkdir_p(dir, err);
+	if (ret)
+		return ret;
+	items = calloc(n, sizeof(*items));
+	urls = calloc(n, sizeof(*urls));
+	dest = calloc(n, sizeof(*dest));
+	up = calloc(n, sizeof(*up));
+	roots = calloc(n, sizeof(*roots));
+	if (!items || !urls || !dest || !up || !roots) {
+		ret = pb_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *m = c->o->mirrors[i];
+		size_t l = strlen(m);
+
+		snprintf(urls[i], sizeof(urls[i]), "%s%srepodata/repomd.xml", m,
+			 l && m[l - 1] == '/' ? "" : "/");
+		snprintf(dest[i], sizeof(dest[i]), "%s/repomd-%zu.xml", dir, i);
+		up[i] = urls[i];
+		items[i].urls = &up[i];
+		items[i].n_urls = 1;
+		items[i].dest = dest[i];
+		items[i].size = -1;
+		items[i].quiet_404 = 1;
+	}
+	fetch(c, items, n);
+	for (i = 0; i < n && !ret; i++) {
+		struct pb_repo *g;
+		char *root;
+
+		if (items[i].result) {
+			if (items[i].http_code != 404) {
+				/* neither: say why now rather than later */
+				ret = pb_err_set(err, -EIO, "--mirror %s: %s",
+						 c->o->mirrors[i],
+						 items[i].error);
+				break;
+			}
+			roots[n_roots++] = c->o->mirrors[i];
+			continue;
+		}
+		g = realloc(c->repos, (c->n_repos + 1) * sizeof(*g));
+		root = strndup(urls[i],
+			       strlen(urls[i]) - strlen("repodata/repomd.xml"));
+		if (!g || !root) {
+			free(root);
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		c->repos = g;
+		memset(&g[c->n_repos], 0, sizeof(*g));
+		g[c->n_repos].kind = PB_REPO_RPM;
+		g[c->n_repos].url = root;
+		g[c->n_repos].mirror = strdup(root);
+		g[c->n_repos].label = strdup("");
+		g[c->n_repos].components = calloc(1, sizeof(char *));
+		g[c->n_repos].keyrings = calloc(1, sizeof(char *));
+		c->n_repos++;
+	}
+	if (!ret && n_roots) {
+		struct pb_repo *more = NULL, *g;
+		size_t n_more = 0, k;
+
+		ret = pb_repos_expand(specs, n_specs, c->o->arch,
+				      c->o->distro_filter, roots, n_roots,
+				      &more, &n_more, err);
+		g = ret ? NULL
+			: realloc(c->repos,
+				  (c->n_repos + n_more + 1) * sizeof(*g));
+		if (!ret && !g)
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
+		if (g) {
+			c->repos = g;
+			for (k = 0; k < n_more; k++)
+				c->repos[c->n_repos++] = more[k];
+			free(more);
+		} else {
+			pb_repos_free(more, n_more);
+		}
+	}
+out:
+	free(items);
+	free(urls);
+	free(dest);
+	free(up);
+	free(roots);
+	return ret;
+}
+
 static int build_repos(struct crawler *c, struct pb_err *err)
 {
 	struct pb_mirror_spec *specs = NULL;
@@ -293,6 +396,10 @@ static int build_repos(struct crawler *c, struct pb_err *err)
 				    : "%s: no mirror known; give one with "
 				      "--mirror URL",
 			c->o->distro->name, c->o->distro->name);
+		goto out;
+	}
+	if (!apt && c->o->n_mirrors) {
+		ret = rpm_roots(c, specs, n_specs, err);
 		goto out;
 	}
 	ret = pb_repos_expand(specs, n_specs, c->o->arch, c->o->distro_filter,
@@ -525,6 +632,9 @@ static void si_add(struct signed_items *si, const char *base, const char *rel,
 	si->items[i].n_urls = 1;
 	si->items[i].dest = si->dest[i];
 	si->items[i].size = -1;
+	/* a missing InRelease, Release or .asc is an answer: the crawl
+	 * says what it makes of it */
+	si->items[i].quiet_404 = 1;
 }
 
 /* Phase 1: InRelease (APT), repomd.xml and its .asc (RPM); phase 2, for

@@ -249,7 +249,8 @@ static void item_fail(struct fetcher *f, struct xfer *x)
 	f->n_done++;
 	f->n_failed++;
 	undraw(f);
-	pb_error("%s", x->it->error);
+	if (!(x->it->quiet_404 && x->it->http_code == 404))
+		pb_error("%s", x->it->error);
 }
 
 static void item_ok(struct fetcher *f, struct xfer *x, int cached)
@@ -440,7 +441,8 @@ static void dead_url(struct fetcher *f, struct xfer *x, const char *why)
 	const char *url = x->it->urls[x->cur];
 	struct host_stat *h = host_of(f, url);
 
-	if (h)
+	/* a file a mirror does not have says nothing of the host */
+	if (h && x->it->http_code != 404)
 		h->failures++;
 	x->dead[x->cur] = 1;
 	snprintf(x->it->error, sizeof(x->it->error), "%s: %s", url, why);

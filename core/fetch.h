@@ -36,6 +36,7 @@ struct pb_fetch_item {
 	const char *dest;   /* the final path; dest.part while it comes */
 	int64_t size;       /* expected size, -1: unknown */
 	const char *sha256; /* expected, NULL: unknown */
+	int quiet_404;      /* not being there is an answer: no error line */
 	/* out */
 	int result; /* 0 or a negative errno */
 	char error[600];
