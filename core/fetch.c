@@ -303,9 +303,11 @@ static const char *proxy_for(const char *url)
 {
 	/* libcurl reads http_proxy but not HTTP_PROXY (httpoxy); the seed's
 	 * caching-proxy workflow sets the capital one */
-	if (strncmp(url, "http://", 7) == 0 && !getenv("http_proxy") &&
-	    getenv("HTTP_PROXY"))
-		return getenv("HTTP_PROXY");
+	const char *lower = getenv("http_proxy"), *upper = getenv("HTTP_PROXY");
+
+	if (strncmp(url, "http://", 7) == 0 && (!lower || !*lower) && upper &&
+	    *upper)
+		return upper;
 	return NULL;
 }
 

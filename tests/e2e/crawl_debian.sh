@@ -145,3 +145,20 @@ rc=$?
 set -e
 [ $rc -eq 1 ] && grep -q -- "--mirror URL" "$TMP/none.err" || { cat "$TMP/none.err"; fail "no mirror: $rc"; }
 ok "without apt sources, --mirror is asked for"
+
+# through a caching proxy, the seed's workflow: HTTP_PROXY is honoured (the
+# mirror's host name resolves nowhere: only the proxy can reach it), and
+# NO_PROXY takes a host out of it
+HTTP_PROXY=$M_URL http_proxy= "$PB" crawl -q -w "$TMP/ws-proxy" --mirror http://mirror.invalid/ \
+	--suite bookworm --suite bookworm-security --keyring "$TMP/key/keyring.gpg" debian \
+	>"$TMP/proxy.txt" 2>"$TMP/proxy.err" || { cat "$TMP/proxy.err"; fail "crawl through HTTP_PROXY"; }
+grep -qx "=== $abi-amd64 ===" "$TMP/proxy.txt" && grep -q "^http://mirror.invalid/pool/" "$TMP/proxy.txt" ||
+	fail "through the proxy: $(cat "$TMP/proxy.txt")"
+set +e
+HTTP_PROXY=$M_URL http_proxy= NO_PROXY=mirror.invalid "$PB" crawl -q -w "$TMP/ws-proxy" -r 0 \
+	--mirror http://mirror.invalid/ --suite bookworm --keyring "$TMP/key/keyring.gpg" debian \
+	>/dev/null 2>"$TMP/noproxy.err"
+rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "mirror.invalid" "$TMP/noproxy.err" || { cat "$TMP/noproxy.err"; fail "NO_PROXY: exit $rc"; }
+ok "HTTP_PROXY carries the crawl to a mirror only the proxy reaches; NO_PROXY takes it out"
