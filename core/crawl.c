@@ -37,7 +37,8 @@ struct repo_state {
 };
 
 struct rec {
-	char *name; /* base name of the file */
+	size_t order; /* of its repository: the mirrors' order */
+	char *name;   /* base name of the file */
 	char *url;
 	char **alts;
 	size_t n_alts;
@@ -268,17 +269,13 @@ static int rpm_roots(struct crawler *c, const struct pb_mirror_spec *specs,
 		struct pb_repo *g;
 		char *root;
 
-		if (items[i].result) {
-			if (items[i].http_code != 404) {
-				/* neither: say why now rather than later */
-				ret = pb_err_set(err, -EIO, "--mirror %s: %s",
-						 c->o->mirrors[i],
-						 items[i].error);
-				break;
-			}
+		if (items[i].result && items[i].http_code == 404) {
 			roots[n_roots++] = c->o->mirrors[i];
 			continue;
 		}
+		/* a repository, or a mirror that does not answer: as one, it
+		 * fails later like any other, and --allow-partial may go on
+		 * without it */
 		g = realloc(c->repos, (c->n_repos + 1) * sizeof(*g));
 		root = strndup(urls[i],
 			       strlen(urls[i]) - strlen("repodata/repomd.xml"));
@@ -659,6 +656,22 @@ static int fetch_signed(struct crawler *c, struct pb_err *err)
 			continue;
 		if ((ret = pb_mkdir_p(s->dir, err)) < 0)
 			goto out;
+		/* what decides is what this crawl got: nothing of a
+		 * previous one may stand in for a file now missing */
+		{
+			static const char *const old[] = {
+				"InRelease",	  "Release",
+				"Release.gpg",	  "repomd.xml",
+				"repomd.xml.asc", "Release.checked"};
+			size_t k;
+
+			for (k = 0; k < sizeof(old) / sizeof(old[0]); k++) {
+				char f[PATH_MAX + 32];
+
+				snprintf(f, sizeof(f), "%s/%s", s->dir, old[k]);
+				unlink(f);
+			}
+		}
 		s->f1 = (long)si.n;
 		if (s->r->kind == PB_REPO_APT) {
 			snprintf(rel, sizeof(rel), "dists/%s/InRelease",
@@ -904,6 +917,7 @@ static int add_rec(const struct pb_pkg_rec *p, void *data)
 	}
 	r = &c->recs[c->n_recs];
 	memset(r, 0, sizeof(*r));
+	r->order = (size_t)(x->s - c->st);
 	if (asprintf(&r->url, "%s%s%s", base,
 		     bl && base[bl - 1] != '/' ? "/" : "", p->location) < 0)
 		return -ENOMEM;
@@ -923,7 +937,12 @@ static int rec_by_name(const void *a, const void *b)
 	const struct rec *x = a, *y = b;
 	int n = strcmp(x->name, y->name);
 
-	return n ? n : strcmp(x->url, y->url);
+	/* the first mirror given is the first one tried */
+	if (n)
+		return n;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->url, y->url);
 }
 
 static int rec_by_url(const void *a, const void *b)

@@ -332,6 +332,12 @@ static int start(struct fetcher *f, struct xfer *x)
 	x->started = now_s();
 	if (part_size(x->part_path, &have) < 0)
 		have = 0;
+	if (have > 0 && !x->it->sha256) {
+		/* without a hash to check the joined bytes against, the start
+		 * of another version of the file must not be resumed */
+		unlink(x->part_path);
+		have = 0;
+	}
 	if (x->it->size >= 0 && have >= x->it->size) {
 		/* a whole file from an interrupted run: check it as is */
 		char why[300];
