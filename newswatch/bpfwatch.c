@@ -1,0 +1,423 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "bpfwatch.h"
+#include "log.h"
+
+/* MD5 of the config this kernel runs with, as probe-builder names it:
+ * /proc/config.gz when the kernel has it, else /boot/config-<release>. */
+static int config_md5(const char *release, char *hex, char *err, size_t errlen)
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	char boot[PATH_MAX];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *ctx;
+	gzFile gz;
+	int n;
+
+	/* gzread reads a plain file as it is, too */
+	gz = gzopen("/proc/config.gz", "rb");
+	if (!gz) {
+		snprintf(boot, sizeof(boot), "/boot/config-%s", release);
+		gz = gzopen(boot, "rb");
+	}
+	if (!gz) {
+		snprintf(err, errlen,
+			 "no /proc/config.gz and no /boot/config-%s: the "
+			 "probe's name needs the kernel config",
+			 release);
+		return -1;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_md5(), NULL)) {
+		gzclose(gz);
+		EVP_MD_CTX_free(ctx);
+		snprintf(err, errlen, "MD5 unavailable");
+		return -1;
+	}
+	while ((n = gzread(gz, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	gzclose(gz);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	if (n < 0) {
+		snprintf(err, errlen, "reading the kernel config failed");
+		return -1;
+	}
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int nw_bpf_object_name(const struct nw_config *c, char *out, size_t len,
+		       char *err, size_t errlen)
+{
+	struct utsname u;
+	char md5[33];
+
+	if (uname(&u) < 0) {
+		snprintf(err, errlen, "uname: %s", strerror(errno));
+		return -1;
+	}
+	if (config_md5(u.release, md5, err, errlen) < 0)
+		return -1;
+	snprintf(out, len, "%s-bpf-%s-%s-%s-%s.o", c->probe_name,
+		 c->probe_version, u.machine, u.release, md5);
+	return 0;
+}
+
+static size_t to_file(char *p, size_t size, size_t n, void *f)
+{
+	return fwrite(p, size, n, f);
+}
+
+/* probe_url/name into dest: a plain GET, written whole or not at all */
+static int download(const char *url, const char *dest, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX + 8], eb[CURL_ERROR_SIZE] = "";
+	long code = 0;
+	CURLcode rc;
+	FILE *f;
+	CURL *e;
+
+	snprintf(tmp, sizeof(tmp), "%s.part", dest);
+	f = fopen(tmp, "wb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	e = curl_easy_init();
+	if (!e) {
+		fclose(f);
+		unlink(tmp);
+		snprintf(err, errlen, "cannot start a download");
+		return -1;
+	}
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, to_file);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, eb);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	rc = curl_easy_perform(e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(e);
+	if (fclose(f) != 0 || rc != CURLE_OK || code != 200) {
+		unlink(tmp);
+		if (rc != CURLE_OK)
+			snprintf(err, errlen, "%s: %s", url,
+				 eb[0] ? eb : curl_easy_strerror(rc));
+		else
+			snprintf(err, errlen, "%s: HTTP %ld", url, code);
+		return -1;
+	}
+	if (rename(tmp, dest) < 0) {
+		unlink(tmp);
+		snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The object for this kernel: in probe_dir, else fetched from probe_url
+ * into the state directory. */
+static int find_object(const struct nw_config *c, char *path, size_t len,
+		       char *err, size_t errlen)
+{
+	char name[512], dir[PATH_MAX], url[PATH_MAX * 2];
+	size_t ul;
+
+	if (nw_bpf_object_name(c, name, sizeof(name), err, errlen) < 0)
+		return -1;
+	snprintf(path, len, "%s/%s", c->probe_dir, name);
+	if (access(path, R_OK) == 0)
+		return 0;
+	if (!c->probe_url[0]) {
+		snprintf(err, errlen,
+			 "no %s (and no probe_url to fetch it "
+			 "from): build it with probe-builder for this kernel",
+			 path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s/probes", c->state_dir);
+	mkdir(dir, 0700);
+	snprintf(path, len, "%s/%s", dir, name);
+	if (access(path, R_OK) == 0)
+		return 0;
+	ul = strlen(c->probe_url);
+	snprintf(url, sizeof(url), "%s%s%s", c->probe_url,
+		 ul && c->probe_url[ul - 1] == '/' ? "" : "/", name);
+	return download(url, path, err, errlen);
+}
+
+#ifdef HAVE_LIBBPF
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "newswatch_event.h"
+
+struct nw_bpfwatch {
+	struct bpf_object *obj;
+	struct bpf_link *links[4];
+	size_t n_links;
+	struct ring_buffer *rb;
+	struct perf_buffer *pb;
+	char object[PATH_MAX];
+	nw_path_cb cb;
+	void *ctx;
+	char fs_root[PATH_MAX]; /* mount point of the spool's filesystem */
+	uint32_t spool_dev;	/* its device, as the kernel encodes it */
+};
+
+/* The mount point of path's filesystem: the last directory up from path
+ * on the same device. */
+static void fs_root_of(const char *path, char *out, size_t len, uint32_t *kdev)
+{
+	char cur[PATH_MAX], *slash;
+	struct stat st, up;
+
+	if (!realpath(path, cur) || stat(cur, &st) < 0) {
+		snprintf(out, len, "%s", path);
+		*kdev = 0;
+		return;
+	}
+	*kdev = (major(st.st_dev) << 20) | minor(st.st_dev);
+	for (;;) {
+		slash = strrchr(cur, '/');
+		if (!slash || slash == cur) {
+			/* up is "/" */
+			if (stat("/", &up) == 0 && up.st_dev == st.st_dev)
+				cur[0] = '\0'; /* the root filesystem */
+			break;
+		}
+		*slash = '\0';
+		if (stat(cur, &up) < 0 || up.st_dev != st.st_dev) {
+			*slash = '/';
+			break;
+		}
+	}
+	snprintf(out, len, "%s", cur);
+}
+
+/* The components come leaf first, up to the root of the filesystem the
+ * file is on: the path is them in reverse, under that filesystem's mount
+ * point. The object may have been built with another depth than this
+ * header's: the event says its own. */
+static void deliver(struct nw_bpfwatch *w, const void *data, size_t size)
+{
+	const struct newswatch_event *ev = data;
+	const char *comps = (const char *)data + NEWSWATCH_EVENT_COMP_OFFSET;
+	char path[PATH_MAX];
+	size_t o;
+	int i;
+
+	if (size < NEWSWATCH_EVENT_COMP_OFFSET ||
+	    ev->magic != NEWSWATCH_EVENT_MAGIC || ev->name_len == 0 ||
+	    ev->ncomps > ev->depth ||
+	    NEWSWATCH_EVENT_COMP_OFFSET + (size_t)ev->depth * ev->name_len >
+		    size)
+		return;
+	/* deeper than the walk, or another filesystem: not the spool */
+	if (ev->flags & (NEWSWATCH_F_TRUNCATED | NEWSWATCH_F_READ_ERROR |
+			 NEWSWATCH_F_NAME_TRUNCATED) ||
+	    ev->dev != w->spool_dev || ev->ncomps == 0)
+		return;
+	o = (size_t)snprintf(path, sizeof(path), "%s", w->fs_root);
+	for (i = (int)ev->ncomps - 1; i >= 0 && o + 2 < sizeof(path); i--) {
+		const char *c = comps + (size_t)i * ev->name_len;
+		int n = snprintf(path + o, sizeof(path) - o, "/%.*s",
+				 (int)ev->name_len, c);
+
+		if (n < 0)
+			return;
+		o += (size_t)n;
+	}
+	w->cb(w->ctx, path, 0);
+}
+
+static int on_ring(void *ctx, void *data, size_t size)
+{
+	deliver(ctx, data, size);
+	return 0;
+}
+
+static void on_perf(void *ctx, int cpu, void *data, __u32 size)
+{
+	(void)cpu;
+	deliver(ctx, data, size);
+}
+
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
+		     char *err, size_t errlen)
+{
+	struct nw_bpfwatch *w = calloc(1, sizeof(*w));
+	struct newswatch_config nc;
+	struct bpf_program *prog;
+	struct bpf_map *cfg, *events;
+	__u32 key = 0;
+	int ret;
+
+	*out = NULL;
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	fs_root_of(c->spool, w->fs_root, sizeof(w->fs_root), &w->spool_dev);
+	if (find_object(c, w->object, sizeof(w->object), err, errlen) < 0)
+		goto fail;
+	libbpf_set_print(quiet_libbpf);
+	w->obj = bpf_object__open_file(w->object, NULL);
+	if (!w->obj) {
+		snprintf(err, errlen, "%s: %s", w->object, strerror(errno));
+		goto fail;
+	}
+	ret = bpf_object__load(w->obj);
+	if (ret) {
+		snprintf(err, errlen, "%s: the kernel refused it: %s",
+			 w->object, strerror(-ret));
+		goto fail;
+	}
+	cfg = bpf_object__find_map_by_name(w->obj, "nw_config");
+	events = bpf_object__find_map_by_name(w->obj, "nw_events");
+	if (!cfg || !events) {
+		snprintf(err, errlen, "%s: no nw_config or nw_events map",
+			 w->object);
+		goto fail;
+	}
+	memset(&nc, 0, sizeof(nc));
+	snprintf(nc.comm, sizeof(nc.comm), "%s", c->process);
+	if (bpf_map_update_elem(bpf_map__fd(cfg), &key, &nc, BPF_ANY) < 0) {
+		snprintf(err, errlen, "setting the process filter: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	bpf_object__for_each_program(prog, w->obj)
+	{
+		struct bpf_link *l = bpf_program__attach(prog);
+
+		if (!l || w->n_links >= 4) {
+			snprintf(err, errlen, "attaching %s: %s",
+				 bpf_program__section_name(prog),
+				 strerror(errno));
+			goto fail;
+		}
+		w->links[w->n_links++] = l;
+	}
+	if (bpf_map__type(events) == BPF_MAP_TYPE_RINGBUF)
+		w->rb = ring_buffer__new(bpf_map__fd(events), on_ring, w, NULL);
+	else
+		w->pb = perf_buffer__new(bpf_map__fd(events), 64, on_perf, NULL,
+					 w, NULL);
+	if (!w->rb && !w->pb) {
+		snprintf(err, errlen, "opening the event buffer: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	*out = w;
+	return 0;
+fail:
+	nw_bpfwatch_close(w);
+	return -1;
+}
+
+int nw_bpfwatch_fd(struct nw_bpfwatch *w)
+{
+	return w->rb ? ring_buffer__epoll_fd(w->rb)
+		     : perf_buffer__epoll_fd(w->pb);
+}
+
+int nw_bpfwatch_read(struct nw_bpfwatch *w, nw_path_cb cb, void *ctx)
+{
+	w->cb = cb;
+	w->ctx = ctx;
+	return w->rb ? ring_buffer__consume(w->rb)
+		     : perf_buffer__consume(w->pb);
+}
+
+void nw_bpfwatch_close(struct nw_bpfwatch *w)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	ring_buffer__free(w->rb);
+	perf_buffer__free(w->pb);
+	for (i = 0; i < w->n_links; i++)
+		bpf_link__destroy(w->links[i]);
+	bpf_object__close(w->obj);
+	free(w);
+}
+
+#else /* without libbpf: the fanotify backend only */
+
+struct nw_bpfwatch {
+	int unused;
+};
+
+int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
+		     char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	*out = NULL;
+	if (find_object(c, path, sizeof(path), err, errlen) < 0)
+		return -1;
+	snprintf(err, errlen, "newswatch was built without libbpf");
+	return -1;
+}
+
+int nw_bpfwatch_fd(struct nw_bpfwatch *w)
+{
+	(void)w;
+	return -1;
+}
+
+int nw_bpfwatch_read(struct nw_bpfwatch *w, nw_path_cb cb, void *ctx)
+{
+	(void)w;
+	(void)cb;
+	(void)ctx;
+	return 0;
+}
+
+void nw_bpfwatch_close(struct nw_bpfwatch *w)
+{
+	(void)w;
+}
+#endif
+
+const char *nw_bpfwatch_object(struct nw_bpfwatch *w)
+{
+#ifdef HAVE_LIBBPF
+	return w ? w->object : "";
+#else
+	(void)w;
+	return "";
+#endif
+}

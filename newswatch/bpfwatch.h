@@ -1,0 +1,29 @@
+/* The eBPF backend: the probe probe-builder built for this kernel, found by
+ * its naming rule (<probe>-bpf-<version>-<arch>-<release>-<md5 of the
+ * config>.o) in a directory or under a base URL, loaded and attached with
+ * libbpf; its events name the files the watched process creates. */
+#ifndef NW_BPFWATCH_H
+#define NW_BPFWATCH_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "fanwatch.h"
+
+struct nw_bpfwatch;
+
+/* The object's file name for the running kernel, from uname and the MD5
+ * of /proc/config.gz (or /boot/config-<release>). */
+int nw_bpf_object_name(const struct nw_config *c, char *out, size_t len,
+		       char *err, size_t errlen);
+
+/* Finds, loads and attaches; -1 with the reason when eBPF cannot be used
+ * (no object for this kernel, not allowed, not built with libbpf). */
+int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
+		     char *err, size_t errlen);
+int nw_bpfwatch_fd(struct nw_bpfwatch *w);
+const char *nw_bpfwatch_object(struct nw_bpfwatch *w);
+int nw_bpfwatch_read(struct nw_bpfwatch *w, nw_path_cb cb, void *ctx);
+void nw_bpfwatch_close(struct nw_bpfwatch *w);
+
+#endif

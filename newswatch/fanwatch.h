@@ -1,0 +1,25 @@
+/* The fanotify backend: file creations, renames into place and closes
+ * after writing anywhere on the spool's filesystem, reported with the
+ * directory and the name (FAN_REPORT_DFID_NAME). */
+#ifndef NW_FANWATCH_H
+#define NW_FANWATCH_H
+
+#include <stddef.h>
+
+/* complete: the writer closed it, or it was renamed into place; else it
+ * was just created. overflow: events were lost, rescan. */
+typedef void (*nw_path_cb)(void *ctx, const char *path, int complete);
+
+struct nw_fanwatch {
+	int fd;
+	int mount_fd;
+	int overflow;
+};
+
+int nw_fanwatch_open(const char *spool, struct nw_fanwatch *w, char *err,
+		     size_t errlen);
+/* Reads what is there (non-blocking) and calls cb for each event. */
+int nw_fanwatch_read(struct nw_fanwatch *w, nw_path_cb cb, void *ctx);
+void nw_fanwatch_close(struct nw_fanwatch *w);
+
+#endif

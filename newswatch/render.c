@@ -1,0 +1,113 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "render.h"
+
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\r')
+			fputs("\\r", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static void put_groups(FILE *f, const struct nw_article *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_newsgroups; i++) {
+		if (i)
+			fputs(", ", f);
+		put_escaped(f, a->newsgroups[i]);
+	}
+}
+
+static void put_field(FILE *f, const char *name, size_t n,
+		      const struct nw_item *it)
+{
+	const struct nw_article *a = it->article;
+
+#define IS(s) (n == sizeof(s) - 1 && !strncmp(name, s, n))
+	if (IS("subject"))
+		put_escaped(f, a->subject ? a->subject : "(no subject)");
+	else if (IS("from"))
+		put_escaped(f, a->from ? a->from : "");
+	else if (IS("newsgroups"))
+		put_groups(f, a);
+	else if (IS("group"))
+		put_escaped(f, it->group);
+	else if (IS("message_id"))
+		put_escaped(f, a->message_id ? a->message_id : "");
+	else if (IS("date"))
+		put_escaped(f, a->date ? a->date : "");
+	else if (IS("path"))
+		put_escaped(f, it->path);
+	else if (IS("number"))
+		fprintf(f, "%lu", it->number);
+	else if (IS("text")) {
+		fputs("New article in ", f);
+		put_escaped(f, it->group);
+		fputs(": \\\"", f);
+		put_escaped(f, a->subject ? a->subject : "(no subject)");
+		fputs("\\\" from ", f);
+		put_escaped(f, a->from ? a->from : "(unknown)");
+	} else {
+		/* not a placeholder: as it was */
+		fprintf(f, "{%.*s}", (int)n, name);
+	}
+#undef IS
+}
+
+char *nw_render(const char *tmpl, const struct nw_item *it, char *err,
+		size_t errlen)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	const char *p;
+	json_object *check;
+
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (p = tmpl; *p;) {
+		if (*p == '{') {
+			size_t n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_");
+
+			if (n && p[1 + n] == '}') {
+				put_field(f, p + 1, n, it);
+				p += n + 2;
+				continue;
+			}
+		}
+		fputc(*p++, f);
+	}
+	fclose(f);
+	check = json_tokener_parse(out);
+	if (!check) {
+		snprintf(err, errlen,
+			 "the template does not give valid JSON: %.200s", out);
+		free(out);
+		return NULL;
+	}
+	json_object_put(check);
+	return out;
+}

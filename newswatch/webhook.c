@@ -1,0 +1,61 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "webhook.h"
+
+static size_t discard(char *p, size_t size, size_t n, void *d)
+{
+	(void)p;
+	(void)d;
+	return size * n;
+}
+
+enum nw_post_result nw_webhook_post(const char *url, const char *body,
+				    long timeout_s, char *why, size_t len)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h = NULL;
+	enum nw_post_result r;
+	long code = 0;
+	CURLcode rc;
+	CURL *e = curl_easy_init();
+
+	if (!e) {
+		snprintf(why, len, "cannot start a request");
+		return NW_POST_RETRY;
+	}
+	h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, timeout_s);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "newswatch");
+	rc = curl_easy_perform(e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK) {
+		snprintf(why, len, "%s",
+			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		r = NW_POST_RETRY;
+	} else if (code >= 200 && code < 300) {
+		why[0] = '\0';
+		r = NW_POST_OK;
+	} else if (code >= 500 || code == 408 || code == 429) {
+		snprintf(why, len, "HTTP %ld", code);
+		r = NW_POST_RETRY;
+	} else {
+		snprintf(why, len, "HTTP %ld: the receiver refuses it", code);
+		r = NW_POST_REFUSED;
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(e);
+	return r;
+}

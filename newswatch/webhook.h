@@ -1,0 +1,17 @@
+/* Delivering one notification: a POST of a JSON body. */
+#ifndef NW_WEBHOOK_H
+#define NW_WEBHOOK_H
+
+#include <stddef.h>
+
+enum nw_post_result {
+	NW_POST_OK = 0,      /* 2xx */
+	NW_POST_RETRY = 1,   /* worth another try later: 5xx, 408, 429,
+				connection, timeout */
+	NW_POST_REFUSED = 2, /* the receiver refuses this body for good */
+};
+
+enum nw_post_result nw_webhook_post(const char *url, const char *body,
+				    long timeout_s, char *why, size_t len);
+
+#endif
