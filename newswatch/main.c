@@ -528,8 +528,12 @@ int main(int argc, char **argv)
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGHUP) {
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				si.ssi_signo = 0;
+			if (si.ssi_signo == SIGHUP) {
+				nw_log(NW_INFO, "SIGHUP: rescanning the spool");
+				catch_up(&d);
+			} else if (si.ssi_signo) {
 				nw_log(NW_INFO,
 				       "signal %u: stopping (%zu "
 				       "queued, kept for the next start)",
