@@ -670,14 +670,15 @@ int nw_article_parse(const char *data, size_t len, size_t max_header,
 		if (n && memchr(line, '\0', n)) {
 			set_err(err, errlen,
 				"line %zu: NUL byte in the header (binary "
-				"data, "
-				"not an article)",
+				"data, not an article)",
 				lineno);
 			rc = -EBADMSG;
 			goto out;
 		}
 		if (!nl) {
-			if (len > win) {
+			/* the limit reached: the block, with its empty line,
+			 * is longer, even when the data stops right there */
+			if (max_header && len >= max_header) {
 				set_err(err, errlen,
 					"header block larger than %zu bytes "
 					"(no blank line within them)",

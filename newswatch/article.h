@@ -7,8 +7,9 @@
 #include <stddef.h>
 
 /* Every string is malloc'd, valid UTF-8 and one line of text: folded lines
- * are unfolded and any other control character (tab aside) becomes a space.
- * A field that is absent is NULL (only Newsgroups is required). */
+ * are unfolded and any other control character (tab aside) becomes a space;
+ * raw 8-bit bytes that are not UTF-8 are read as ISO-8859-1. A field that
+ * is absent or empty is NULL (only Newsgroups is required). */
 struct nw_article {
 	char *message_id;    /* "<...>" as given, or NULL */
 	char *from;	     /* decoded to UTF-8 (RFC 2047), unfolded */
@@ -25,10 +26,12 @@ struct nw_article {
  * Returns 0 and fills out, or a negative errno, leaves out zeroed and
  * writes a message (at most errlen bytes, NUL-terminated, when err is not
  * NULL) saying what is wrong:
- *   -EINVAL    empty input; "no blank line after the headers" (the data
- *              ends first);
+ *   -EINVAL    empty input; "no blank line after the headers" (the data,
+ *              shorter than max_header, ends first: an article still
+ *              being written, or a file with no body separator);
  *   -EMSGSIZE  "header block larger than N bytes" (no empty line within
- *              the first max_header bytes);
+ *              the first max_header bytes; len == max_header is enough,
+ *              so a caller may read just max_header bytes);
  *   -EBADMSG   a line that is not a header field, a NUL byte (binary
  *              data), a continuation line with no field before it, a
  *              missing or empty Newsgroups field;

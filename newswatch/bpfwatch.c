@@ -167,11 +167,14 @@ static int find_object(const struct nw_config *c, char *path, size_t len,
 	return download(url, path, err, errlen);
 }
 
-#ifdef HAVE_LIBBPF
+#include "newswatch_event.h"
+
+/* the probe's event layout this daemon reads (version 1, with the
+ * components' offset) */
+#if defined(HAVE_LIBBPF) && defined(NEWSWATCH_EVENT_COMP_OFFSET)
+#define NW_WITH_BPF 1
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-
-#include "newswatch_event.h"
 
 struct nw_bpfwatch {
 	struct bpf_object *obj;
@@ -414,7 +417,7 @@ void nw_bpfwatch_close(struct nw_bpfwatch *w)
 
 const char *nw_bpfwatch_object(struct nw_bpfwatch *w)
 {
-#ifdef HAVE_LIBBPF
+#ifdef NW_WITH_BPF
 	return w ? w->object : "";
 #else
 	(void)w;
