@@ -325,6 +325,7 @@ static void *deliverer(void *arg)
 	struct daemon *d = arg;
 	unsigned long long seq;
 	char *id, *body;
+	void *web = nw_webhook_new();
 
 	while (nw_queue_next(d->q, &seq, &id, &body)) {
 		double pause = 1;
@@ -341,7 +342,7 @@ static void *deliverer(void *arg)
 				nw_queue_done(d->q, seq, NULL, 0);
 				break;
 			}
-			r = nw_webhook_post(d->cfg.webhook, body,
+			r = nw_webhook_post(web, d->cfg.webhook, body,
 					    d->cfg.timeout_s, why, sizeof(why));
 			if (r == NW_POST_OK) {
 				nw_queue_done(d->q, seq, id, 1);
@@ -367,6 +368,7 @@ static void *deliverer(void *arg)
 		free(id);
 		free(body);
 	}
+	nw_webhook_free(web);
 	return NULL;
 }
 

@@ -14,23 +14,34 @@ static size_t discard(char *p, size_t size, size_t n, void *d)
 	return size * n;
 }
 
-enum nw_post_result nw_webhook_post(const char *url, const char *body,
+void *nw_webhook_new(void)
+{
+	return curl_easy_init();
+}
+
+void nw_webhook_free(void *h)
+{
+	if (h)
+		curl_easy_cleanup(h);
+}
+
+enum nw_post_result nw_webhook_post(void *h, const char *url, const char *body,
 				    long timeout_s, char *why, size_t len)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *h = NULL;
+	struct curl_slist *hdr = NULL;
 	enum nw_post_result r;
 	long code = 0;
 	CURLcode rc;
-	CURL *e = curl_easy_init();
+	CURL *e = h;
 
 	if (!e) {
 		snprintf(why, len, "cannot start a request");
 		return NW_POST_RETRY;
 	}
-	h = curl_slist_append(h, "Content-Type: application/json");
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
@@ -55,7 +66,8 @@ enum nw_post_result nw_webhook_post(const char *url, const char *body,
 		snprintf(why, len, "HTTP %ld: the receiver refuses it", code);
 		r = NW_POST_REFUSED;
 	}
-	curl_slist_free_all(h);
-	curl_easy_cleanup(e);
+	/* the handle outlives the header list */
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hdr);
 	return r;
 }

@@ -11,7 +11,10 @@ enum nw_post_result {
 	NW_POST_REFUSED = 2, /* the receiver refuses this body for good */
 };
 
-enum nw_post_result nw_webhook_post(const char *url, const char *body,
+/* One handle per deliverer: its connection is kept for the next POST. */
+void *nw_webhook_new(void);
+void nw_webhook_free(void *h);
+enum nw_post_result nw_webhook_post(void *h, const char *url, const char *body,
 				    long timeout_s, char *why, size_t len);
 
 #endif
