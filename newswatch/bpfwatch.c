@@ -391,7 +391,8 @@ int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
 	*out = NULL;
 	if (find_object(c, path, sizeof(path), err, errlen) < 0)
 		return -1;
-	snprintf(err, errlen, "newswatch was built without libbpf");
+	snprintf(err, errlen, "%s: newswatch was built without its eBPF "
+		 "backend (libbpf and the probe's event header)", path);
 	return -1;
 }
 
