@@ -162,3 +162,22 @@ rc=$?
 set -e
 [ $rc -eq 1 ] && grep -q "mirror.invalid" "$TMP/noproxy.err" || { cat "$TMP/noproxy.err"; fail "NO_PROXY: exit $rc"; }
 ok "HTTP_PROXY carries the crawl to a mirror only the proxy reaches; NO_PROXY takes it out"
+
+# an unsigned mirror: refused, unless --no-verify, which says so loudly
+"$fx/mk-apt-mirror.sh" --unsigned --compress xz --suite "bookworm:$others" \
+	--suite "bookworm-security:$kbuild" "$TMP/unsigned" >/dev/null
+pb_httpd_start U "$TMP/unsigned" "$TMP/httpd-u"
+trap 'pb_httpd_stop U; pb_httpd_stop M; rm -rf "$TMP"' EXIT
+set +e
+"$PB" crawl -q -w "$TMP/ws-u" --mirror "$U_URL/" --keyring "$TMP/key/keyring.gpg" debian \
+	>/dev/null 2>"$TMP/unsigned.err"
+rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "dists/bookworm: Release is not signed (no InRelease, no Release.gpg)" "$TMP/unsigned.err" ||
+	{ cat "$TMP/unsigned.err"; fail "an unsigned mirror was not refused (exit $rc)"; }
+"$PB" crawl -w "$TMP/ws-u" --mirror "$U_URL/" --no-verify debian >"$TMP/nov.txt" 2>"$TMP/nov.err" ||
+	{ cat "$TMP/nov.err"; fail "--no-verify"; }
+grep -q "warning: --no-verify: the signatures of the repositories are NOT checked" "$TMP/nov.err" ||
+	fail "--no-verify is not said loudly"
+[ "$(grep -c '^=== ' "$TMP/nov.txt")" -eq 2 ] || fail "--no-verify did not list the kernels"
+ok "an unsigned mirror is refused; --no-verify reads it and says so loudly"
