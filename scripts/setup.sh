@@ -11,7 +11,7 @@ PKGS=(
 	# build
 	build-essential autoconf automake libtool libltdl-dev pkg-config
 	libcurl4-openssl-dev libarchive-dev libxml2-dev liblzma-dev libssl-dev
-	libjson-c-dev libcmocka-dev zlib1g-dev libbpf-dev
+	libjson-c-dev libcmocka-dev zlib1g-dev libbpf-dev bpftool
 	# what building probes takes: kbuild's tools, clang/llc for eBPF,
 	# pahole for kernels that ship BTF (6.12)
 	make gcc clang llvm dwarves kmod bc flex bison libelf-dev
