@@ -23,6 +23,9 @@ struct pb_cli_common {
 int pb_cli_common_opt(struct pb_cli_common *c, int opt, const char *arg);
 void pb_cli_common_free(struct pb_cli_common *c);
 
+/* -f REGEX (POSIX extended); a bad one is said, naming the command. */
+int pb_cli_regex(const char *cmd, const char *filter, regex_t *re);
+
 /* Loads the plugins and distro files along the search path. */
 int pb_cli_registry(const struct pb_cli_common *c, struct pb_registry *reg);
 

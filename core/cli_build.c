@@ -391,16 +391,8 @@ int pb_cmd_build(int argc, char **argv)
 		goto out;
 	}
 	if (filter) {
-		int r = regcomp(&re, filter, REG_EXTENDED | REG_NOSUB);
-
-		if (r) {
-			char msg[256];
-
-			regerror(r, &re, msg, sizeof(msg));
-			fprintf(stderr, "probe-builder build: -f '%s': %s\n",
-				filter, msg);
+		if (pb_cli_regex("build", filter, &re) < 0)
 			goto out;
-		}
 		have_re = 1;
 	}
 	o.verbose = common.verbose;

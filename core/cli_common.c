@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -54,4 +55,16 @@ int pb_cli_registry(const struct pb_cli_common *c, struct pb_registry *reg)
 	if (ret)
 		pb_error("%s", err.msg);
 	return ret;
+}
+
+int pb_cli_regex(const char *cmd, const char *filter, regex_t *re)
+{
+	char msg[256];
+	int r = regcomp(re, filter, REG_EXTENDED | REG_NOSUB);
+
+	if (!r)
+		return 0;
+	regerror(r, re, msg, sizeof(msg));
+	fprintf(stderr, "probe-builder %s: -f '%s': %s\n", cmd, filter, msg);
+	return -1;
 }

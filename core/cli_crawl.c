@@ -241,16 +241,8 @@ int pb_cmd_crawl(int argc, char **argv)
 		goto out;
 	}
 	if (filter) {
-		int r = regcomp(&re, filter, REG_EXTENDED | REG_NOSUB);
-
-		if (r) {
-			char msg[256];
-
-			regerror(r, &re, msg, sizeof(msg));
-			fprintf(stderr, "probe-builder crawl: -f '%s': %s\n",
-				filter, msg);
+		if (pb_cli_regex("crawl", filter, &re) < 0)
 			goto out;
-		}
 		have_re = 1;
 	}
 	rc = 1;
