@@ -169,6 +169,51 @@ static int find_object(const struct nw_config *c, char *path, size_t len,
 
 #include "newswatch_event.h"
 
+#ifdef NEWSWATCH_EVENT_COMP_OFFSET
+/* The components come leaf first, up to the root of the filesystem the
+ * file is on: the path is them in reverse, under that filesystem's mount
+ * point. The object may have been built with another depth than this
+ * header's: the event says its own. */
+int nw_bpf_event_path(const void *data, size_t size, const char *fs_root,
+		      uint32_t dev, char *out, size_t len)
+{
+	const struct newswatch_event *ev = data;
+	const char *comps = (const char *)data + NEWSWATCH_EVENT_COMP_OFFSET;
+	size_t o;
+	int i;
+
+	if (size < NEWSWATCH_EVENT_COMP_OFFSET ||
+	    ev->magic != NEWSWATCH_EVENT_MAGIC || ev->name_len == 0 ||
+	    ev->ncomps > ev->depth ||
+	    NEWSWATCH_EVENT_COMP_OFFSET + (size_t)ev->depth * ev->name_len >
+		    size)
+		return 0;
+	/* deeper than the walk, or another filesystem: not the spool */
+	if (ev->flags & (NEWSWATCH_F_TRUNCATED | NEWSWATCH_F_READ_ERROR |
+			 NEWSWATCH_F_NAME_TRUNCATED) ||
+	    ev->dev != dev || ev->ncomps == 0)
+		return 0;
+	o = (size_t)snprintf(out, len, "%s", fs_root);
+	for (i = (int)ev->ncomps - 1; i >= 0 && o + 2 < len; i--) {
+		const char *c = comps + (size_t)i * ev->name_len;
+		int n = snprintf(out + o, len - o, "/%.*s", (int)ev->name_len,
+				 c);
+
+		if (n < 0 || (size_t)n >= len - o)
+			return 0;
+		o += (size_t)n;
+	}
+	return 1;
+}
+#else
+int nw_bpf_event_path(const void *data, size_t size, const char *fs_root,
+		      uint32_t dev, char *out, size_t len)
+{
+	(void)data, (void)size, (void)fs_root, (void)dev, (void)out, (void)len;
+	return 0;
+}
+#endif
+
 /* the probe's event layout this daemon reads (version 1, with the
  * components' offset) */
 #if defined(HAVE_LIBBPF) && defined(NEWSWATCH_EVENT_COMP_OFFSET)
@@ -219,40 +264,13 @@ static void fs_root_of(const char *path, char *out, size_t len, uint32_t *kdev)
 	snprintf(out, len, "%s", cur);
 }
 
-/* The components come leaf first, up to the root of the filesystem the
- * file is on: the path is them in reverse, under that filesystem's mount
- * point. The object may have been built with another depth than this
- * header's: the event says its own. */
 static void deliver(struct nw_bpfwatch *w, const void *data, size_t size)
 {
-	const struct newswatch_event *ev = data;
-	const char *comps = (const char *)data + NEWSWATCH_EVENT_COMP_OFFSET;
 	char path[PATH_MAX];
-	size_t o;
-	int i;
 
-	if (size < NEWSWATCH_EVENT_COMP_OFFSET ||
-	    ev->magic != NEWSWATCH_EVENT_MAGIC || ev->name_len == 0 ||
-	    ev->ncomps > ev->depth ||
-	    NEWSWATCH_EVENT_COMP_OFFSET + (size_t)ev->depth * ev->name_len >
-		    size)
-		return;
-	/* deeper than the walk, or another filesystem: not the spool */
-	if (ev->flags & (NEWSWATCH_F_TRUNCATED | NEWSWATCH_F_READ_ERROR |
-			 NEWSWATCH_F_NAME_TRUNCATED) ||
-	    ev->dev != w->spool_dev || ev->ncomps == 0)
-		return;
-	o = (size_t)snprintf(path, sizeof(path), "%s", w->fs_root);
-	for (i = (int)ev->ncomps - 1; i >= 0 && o + 2 < sizeof(path); i--) {
-		const char *c = comps + (size_t)i * ev->name_len;
-		int n = snprintf(path + o, sizeof(path) - o, "/%.*s",
-				 (int)ev->name_len, c);
-
-		if (n < 0)
-			return;
-		o += (size_t)n;
-	}
-	w->cb(w->ctx, path, 0);
+	if (nw_bpf_event_path(data, size, w->fs_root, w->spool_dev, path,
+			      sizeof(path)))
+		w->cb(w->ctx, path, 0);
 }
 
 static int on_ring(void *ctx, void *data, size_t size)
@@ -391,8 +409,10 @@ int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
 	*out = NULL;
 	if (find_object(c, path, sizeof(path), err, errlen) < 0)
 		return -1;
-	snprintf(err, errlen, "%s: newswatch was built without its eBPF "
-		 "backend (libbpf and the probe's event header)", path);
+	snprintf(err, errlen,
+		 "%s: newswatch was built without its eBPF "
+		 "backend (libbpf and the probe's event header)",
+		 path);
 	return -1;
 }
 

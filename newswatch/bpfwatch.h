@@ -6,6 +6,7 @@
 #define NW_BPFWATCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "fanwatch.h"
@@ -21,6 +22,13 @@ int nw_bpf_object_name(const struct nw_config *c, char *out, size_t len,
  * (no object for this kernel, not allowed, not built with libbpf). */
 int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
 		     char *err, size_t errlen);
+/* The path of the file an event of the probe names, under fs_root (the
+ * mount point of the filesystem whose kernel dev_t is dev): 1 with it in
+ * out, 0 when the event is not usable (another filesystem, cut short, not
+ * an event of this layout). Exposed for the tests. */
+int nw_bpf_event_path(const void *data, size_t size, const char *fs_root,
+		      uint32_t dev, char *out, size_t len);
+
 int nw_bpfwatch_fd(struct nw_bpfwatch *w);
 const char *nw_bpfwatch_object(struct nw_bpfwatch *w);
 int nw_bpfwatch_read(struct nw_bpfwatch *w, nw_path_cb cb, void *ctx);

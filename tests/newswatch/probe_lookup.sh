@@ -82,3 +82,23 @@ run_until_watching "$TMP/d.conf" "$TMP/d.log"
 grep -q "eBPF unavailable (no $TMP/none/$name (and no probe_url" "$TMP/d.log" ||
 	{ cat "$TMP/d.log"; fail "a missing probe is not said"; }
 ok "no probe for this kernel: said, fanotify used"
+
+# --check-config: what is wrong, and where
+bad() { # expected message, then config lines
+	local want=$1 rc
+	shift
+	printf '%s\n' "$@" >"$TMP/bad.conf"
+	set +e
+	"$NW" --check-config -c "$TMP/bad.conf" >/dev/null 2>"$TMP/bad.err"
+	rc=$?
+	set -e
+	[ $rc -eq 1 ] && grep -qF -- "$want" "$TMP/bad.err" ||
+		{ cat "$TMP/bad.err"; fail "--check-config: exit $rc, no '$want'"; }
+}
+bad "webhook 'ftp://x' is not an http(s) URL" "spool = $TMP/spool" "webhook = ftp://x"
+bad "the template does not give valid JSON" "spool = $TMP/spool" \
+	"webhook = http://127.0.0.1:9/" 'template = {"text": {subject}}'
+bad "$TMP/bad.conf:2: unknown key 'webhok'" "spool = $TMP/spool" "webhok = http://x/"
+bad "spool $TMP/nothere: No such file or directory" "spool = $TMP/nothere" "webhook = http://x/"
+bad "$TMP/bad.conf:1: not a 'key = value' line" "just words"
+ok "--check-config names the file, the line and what is wrong"
