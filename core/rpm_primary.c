@@ -16,6 +16,7 @@
 #include <libxml/xmlerror.h>
 
 #include "index.h"
+#include "xml_push.h"
 
 /* what is read from the decompressor and pushed at a time */
 #define PRIMARY_CHUNK (256 * 1024)
@@ -503,70 +504,25 @@ int pb_rpm_primary_parse(const char *path, const char *const *globs,
 			 pb_pkg_cb cb, void *ctx, struct pb_index_stats *stats,
 			 struct pb_err *err)
 {
-	struct pb_decomp *d = NULL;
 	struct primary *p;
-	char *buf = NULL;
-	long n;
 	int ret;
 
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
 	p = calloc(1, sizeof(*p));
-	buf = malloc(PRIMARY_CHUNK);
-	if (!p || !buf) {
-		ret = pb_err_set(err, -ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
+	if (!p)
+		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
 	p->path = path;
 	p->globs = globs;
 	p->cb = cb;
 	p->ctx = ctx;
 	p->err = err;
-	ret = pb_decomp_open(path, &d, err);
-	if (ret)
-		goto out;
-
-	xmlInitParser();
-	/* the first bytes tell the encoding */
-	n = pb_decomp_read(d, buf, 4, err);
-	if (n < 0) {
-		ret = (int)n;
-		goto out;
-	}
-	p->xml = xmlCreatePushParserCtxt(&primary_sax, p, buf, (int)n, path);
-	if (!p->xml) {
-		ret = pb_err_set(err, -ENOMEM, "%s: cannot make an XML parser",
-				 path);
-		goto out;
-	}
-	/* never the network, never entities substituted (no NOENT), no
-	 * external subset (no DTDLOAD) */
-	xmlCtxtUseOptions(p->xml, XML_PARSE_NONET | XML_PARSE_NOCDATA);
-	for (;;) {
-		n = pb_decomp_read(d, buf, PRIMARY_CHUNK, err);
-		if (n < 0) {
-			ret = (int)n;
-			goto out;
-		}
-		if (xmlParseChunk(p->xml, buf, (int)n, n == 0) != 0 || p->ret) {
-			ret = xml_failed(p);
-			goto out;
-		}
-		if (n == 0)
-			break;
-	}
-	if (!p->xml->wellFormed) {
+	ret = pb_xml_push_file(path, &primary_sax, p, PRIMARY_CHUNK, &p->ret,
+			       &p->xml, err);
+	if (ret == 1)
 		ret = xml_failed(p);
-		goto out;
-	}
-	ret = 0;
-out:
-	if (stats && p)
+	if (stats)
 		*stats = p->st;
-	if (p && p->xml)
-		xmlFreeParserCtxt(p->xml);
-	pb_decomp_close(d);
-	free(buf);
 	free(p);
 	return ret;
 }

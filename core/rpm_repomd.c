@@ -12,6 +12,7 @@
 #include <libxml/xmlerror.h>
 
 #include "index.h"
+#include "xml_push.h"
 
 #define REPOMD_CHUNK (64 * 1024)
 #define TEXT_MAX 4096
@@ -308,63 +309,27 @@ bad_sha:
 
 int pb_repomd_parse(const char *path, struct pb_repomd *out, struct pb_err *err)
 {
-	struct pb_decomp *d = NULL;
 	struct repomd *r;
-	char *buf = NULL;
-	long n;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	out->primary_size = -1;
 	r = calloc(1, sizeof(*r));
-	buf = malloc(REPOMD_CHUNK);
-	if (!r || !buf) {
-		ret = pb_err_set(err, -ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
+	if (!r)
+		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
 	r->path = path;
 	r->err = err;
 	/* plain as a rule, but a compressed one costs nothing */
-	ret = pb_decomp_open(path, &d, err);
-	if (ret)
-		goto out;
-	xmlInitParser();
-	n = pb_decomp_read(d, buf, 4, err);
-	if (n < 0) {
-		ret = (int)n;
-		goto out;
-	}
-	r->xml = xmlCreatePushParserCtxt(&repomd_sax, r, buf, (int)n, path);
-	if (!r->xml) {
-		ret = pb_err_set(err, -ENOMEM, "%s: cannot make an XML parser",
-				 path);
-		goto out;
-	}
-	xmlCtxtUseOptions(r->xml, XML_PARSE_NONET | XML_PARSE_NOCDATA);
-	do {
-		n = pb_decomp_read(d, buf, REPOMD_CHUNK, err);
-		if (n < 0) {
-			ret = (int)n;
-			goto out;
-		}
-		if (xmlParseChunk(r->xml, buf, (int)n, n == 0) != 0 || r->ret ||
-		    (n == 0 && !r->xml->wellFormed)) {
-			ret = r->ret ? r->ret
-				     : pb_err_set(err, -EINVAL, "%s: %s", path,
-						  r->fatal[0] ? r->fatal
-							      : "broken XML");
-			goto out;
-		}
-	} while (n > 0);
-	ret = finish(r, out);
-out:
-	if (r) {
-		if (r->xml)
-			xmlFreeParserCtxt(r->xml);
-		free(r->href);
-	}
-	pb_decomp_close(d);
-	free(buf);
+	ret = pb_xml_push_file(path, &repomd_sax, r, REPOMD_CHUNK, &r->ret,
+			       &r->xml, err);
+	if (ret == 1)
+		ret = r->ret ? r->ret
+			     : pb_err_set(err, -EINVAL, "%s: %s", path,
+					  r->fatal[0] ? r->fatal
+						      : "broken XML");
+	if (ret == 0)
+		ret = finish(r, out);
+	free(r->href);
 	free(r);
 	return ret;
 }
