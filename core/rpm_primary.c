@@ -215,41 +215,15 @@ unusable:
 
 /* ------------------------------------------------------------ SAX2 */
 
-/* attributes come as 5 pointers each: localname, prefix, URI, value,
- * end of value */
-static const xmlChar *attr(const xmlChar **attrs, int n, const char *name,
-			   const char *prefix, size_t *len)
-{
-	for (int i = 0; i < n; i++, attrs += 5) {
-		if (strcmp((const char *)attrs[0], name) != 0)
-			continue;
-		if (prefix ? !attrs[1] || strcmp((const char *)attrs[1], prefix)
-			   : attrs[1] != NULL)
-			continue;
-		*len = (size_t)(attrs[4] - attrs[3]);
-		return attrs[3];
-	}
-	return NULL;
-}
-
-static int attr_is(const xmlChar **attrs, int n, const char *name,
-		   const char *want)
-{
-	size_t len = 0;
-	const xmlChar *s = attr(attrs, n, name, NULL, &len);
-
-	return s && len == strlen(want) && memcmp(s, want, len) == 0;
-}
-
 static void version_attrs(struct primary *p, const xmlChar **attrs, int n)
 {
 	const xmlChar *e, *ver, *rel;
 	size_t elen = 0, vlen = 0, rlen = 0;
 	struct val *v = &p->v[V_VERSION];
 
-	e = attr(attrs, n, "epoch", NULL, &elen);
-	ver = attr(attrs, n, "ver", NULL, &vlen);
-	rel = attr(attrs, n, "rel", NULL, &rlen);
+	e = pb_xml_attr(attrs, n, "epoch", NULL, &elen);
+	ver = pb_xml_attr(attrs, n, "ver", NULL, &vlen);
+	rel = pb_xml_attr(attrs, n, "rel", NULL, &rlen);
 	if (!ver || !vlen) {
 		val_set(v, "", 0); /* set, empty: unusable */
 		return;
@@ -271,7 +245,7 @@ static void version_attrs(struct primary *p, const xmlChar **attrs, int n)
 static void size_attr(struct primary *p, const xmlChar **attrs, int n)
 {
 	size_t len = 0;
-	const xmlChar *s = attr(attrs, n, "package", NULL, &len);
+	const xmlChar *s = pb_xml_attr(attrs, n, "package", NULL, &len);
 	int64_t v = 0;
 
 	if (p->size_set) {
@@ -294,34 +268,19 @@ static void size_attr(struct primary *p, const xmlChar **attrs, int n)
 	p->size = v;
 }
 
-/* Without entity substitution, libxml2's SAX2 gives a '&' of an attribute
- * value (from "&amp;" or "&#38;") as the five characters "&#38;", and
- * only that one: a '&' of the document itself cannot be there. */
-static void unescape_amp(struct val *v)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < v->len; i++) {
-		v->s[o++] = v->s[i];
-		if (v->s[i] == '&' && v->len - i >= 5 &&
-		    memcmp(v->s + i, "&#38;", 5) == 0)
-			i += 4;
-	}
-	v->len = o;
-	v->s[o] = '\0';
-}
-
 static void location_attrs(struct primary *p, const xmlChar **attrs, int n)
 {
 	size_t len = 0;
-	const xmlChar *s = attr(attrs, n, "href", NULL, &len);
+	const xmlChar *s = pb_xml_attr(attrs, n, "href", NULL, &len);
 
 	val_set(&p->v[V_HREF], s ? (const char *)s : "", s ? len : 0);
-	unescape_amp(&p->v[V_HREF]);
-	s = attr(attrs, n, "base", "xml", &len);
+	p->v[V_HREF].len =
+		pb_xml_unescape_amp(p->v[V_HREF].s, p->v[V_HREF].len);
+	s = pb_xml_attr(attrs, n, "base", "xml", &len);
 	if (s) {
 		val_set(&p->v[V_BASE], (const char *)s, len);
-		unescape_amp(&p->v[V_BASE]);
+		p->v[V_BASE].len =
+			pb_xml_unescape_amp(p->v[V_BASE].s, p->v[V_BASE].len);
 	}
 }
 
@@ -356,8 +315,8 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	if (!p->pkg_depth) {
 		if (strcmp(name, "package") == 0) {
 			p->st.records++;
-			new_package(p, attr_is(attributes, nb_attributes,
-					       "type", "rpm"));
+			new_package(p, pb_xml_attr_is(attributes, nb_attributes,
+						      "type", "rpm"));
 		}
 		return;
 	}
@@ -379,7 +338,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		break;
 	case 'c':
 		if (strcmp(name, "checksum") == 0 &&
-		    attr_is(attributes, nb_attributes, "type", "sha256"))
+		    pb_xml_attr_is(attributes, nb_attributes, "type", "sha256"))
 			text_into(p, &p->v[V_SHA256]);
 		break;
 	case 's':

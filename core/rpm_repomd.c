@@ -55,41 +55,6 @@ static void fail(struct repomd *r, int code, const char *what)
 		xmlStopParser(r->xml);
 }
 
-static const xmlChar *attr(const xmlChar **attrs, int n, const char *name,
-			   size_t *len)
-{
-	for (int i = 0; i < n; i++, attrs += 5) {
-		if (attrs[1] || strcmp((const char *)attrs[0], name) != 0)
-			continue;
-		*len = (size_t)(attrs[4] - attrs[3]);
-		return attrs[3];
-	}
-	return NULL;
-}
-
-static int attr_is(const xmlChar **attrs, int n, const char *name,
-		   const char *want)
-{
-	size_t len = 0;
-	const xmlChar *s = attr(attrs, n, name, &len);
-
-	return s && len == strlen(want) && memcmp(s, want, len) == 0;
-}
-
-/* Without entity substitution, libxml2's SAX2 gives a '&' of an attribute
- * value as the five characters "&#38;" (and only that one). */
-static void unescape_amp(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		*o++ = *s;
-		if (strncmp(s, "&#38;", 5) == 0)
-			s += 4;
-	}
-	*o = '\0';
-}
-
 static void start_text(struct repomd *r, char *dst)
 {
 	r->text = dst;
@@ -115,7 +80,8 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	r->seen_root = 1;
 	if (!r->data_depth) {
 		if (!r->done && strcmp(name, "data") == 0 &&
-		    attr_is(attributes, nb_attributes, "type", "primary")) {
+		    pb_xml_attr_is(attributes, nb_attributes, "type",
+				   "primary")) {
 			r->data_depth = r->depth;
 			r->found = 1;
 		}
@@ -125,19 +91,19 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		return;
 	if (strcmp(name, "location") == 0 && !r->href) {
 		size_t len;
-		const xmlChar *s =
-			attr(attributes, nb_attributes, "href", &len);
+		const xmlChar *s = pb_xml_attr(attributes, nb_attributes,
+					       "href", NULL, &len);
 
 		if (s) {
 			r->href = strndup((const char *)s, len);
 			if (!r->href)
 				fail(r, -ENOMEM, "out of memory");
 			else
-				unescape_amp(r->href);
+				pb_xml_unescape_amp(r->href, strlen(r->href));
 		}
 	} else if (strcmp(name, "checksum") == 0) {
-		r->sha_wanted =
-			attr_is(attributes, nb_attributes, "type", "sha256");
+		r->sha_wanted = pb_xml_attr_is(attributes, nb_attributes,
+					       "type", "sha256");
 		start_text(r, r->sha256);
 	} else if (strcmp(name, "size") == 0) {
 		r->size_seen = 1;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "index.h"
 #include "xml_push.h"
@@ -57,4 +58,42 @@ out:
 	pb_decomp_close(d);
 	free(buf);
 	return ret;
+}
+
+const xmlChar *pb_xml_attr(const xmlChar **attrs, int n, const char *name,
+			   const char *prefix, size_t *len)
+{
+	for (int i = 0; i < n; i++, attrs += 5) {
+		if (strcmp((const char *)attrs[0], name) != 0)
+			continue;
+		if (prefix ? !attrs[1] || strcmp((const char *)attrs[1], prefix)
+			   : attrs[1] != NULL)
+			continue;
+		*len = (size_t)(attrs[4] - attrs[3]);
+		return attrs[3];
+	}
+	return NULL;
+}
+
+int pb_xml_attr_is(const xmlChar **attrs, int n, const char *name,
+		   const char *want)
+{
+	size_t len = 0;
+	const xmlChar *s = pb_xml_attr(attrs, n, name, NULL, &len);
+
+	return s && len == strlen(want) && memcmp(s, want, len) == 0;
+}
+
+size_t pb_xml_unescape_amp(char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		s[o++] = s[i];
+		if (s[i] == '&' && len - i >= 5 &&
+		    memcmp(s + i, "&#38;", 5) == 0)
+			i += 4;
+	}
+	s[o] = '\0';
+	return o;
 }
