@@ -19,6 +19,7 @@
 #include "elfcheck.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "logscan.h"
 #include "naming.h"
 #include "probe-builder/fixup.h"
 #include "probe-builder/log.h"
@@ -313,7 +314,8 @@ static int run_make(struct rel_ctx *c, const char *const argv[], int *status,
 					    "KERNELRELEASE",
 					    "GNUMAKEFLAGS"};
 	size_t i;
-	char line[8192] = "";
+	char line[8192] = "", why[400];
+	off_t start;
 	int ret;
 
 	for (i = 0; i < sizeof(scrub) / sizeof(scrub[0]); i++)
@@ -323,10 +325,18 @@ static int run_make(struct rel_ctx *c, const char *const argv[], int *status,
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 			 "%s%s", i ? " " : "", argv[i]);
 	pb_info("%s: running %s", c->rel.name, line);
+	start = lseek(c->log_fd, 0, SEEK_END);
 	ret = pb_run(argv, NULL, c->log_fd, status, err);
-	if (!ret && *status != 0)
+	if (!ret && *status != 0) {
+		/* the line that says why, from what this make wrote */
+		if (start >= 0 && pb_log_file_first_error(c->log_path, start,
+							  why, sizeof(why)))
+			return pb_err_set(err, -EIO,
+					  "%s exited with status %d: %s",
+					  argv[0], *status, why);
 		return pb_err_set(err, -EIO, "%s exited with status %d",
 				  argv[0], *status);
+	}
 	return ret;
 }
 

@@ -89,7 +89,8 @@ static int kconfig_value(const char *data, const char *name, char *out,
 	return -ENOENT;
 }
 
-/* CONFIG_GCC_VERSION=120200 is 12.2.0 */
+/* CONFIG_GCC_VERSION=120200 is 12.2.0; without CONFIG_CC_VERSION_TEXT
+ * (kernels before 5.8) the text says so as a version, not as 120200. */
 static void from_number(struct pb_kcc *out, const char *family, long v,
 			const char *text, const char *source)
 {
@@ -98,7 +99,11 @@ static void from_number(struct pb_kcc *out, const char *family, long v,
 	out->major = (int)(v / 10000);
 	out->minor = (int)(v / 100 % 100);
 	out->patch = (int)(v % 100);
-	snprintf(out->text, sizeof(out->text), "%s", text);
+	if (text && text[0])
+		snprintf(out->text, sizeof(out->text), "%s", text);
+	else
+		snprintf(out->text, sizeof(out->text), "%s %d.%d.%d", family,
+			 out->major, out->minor, out->patch);
 	snprintf(out->source, sizeof(out->source), "%s", source);
 }
 
@@ -113,13 +118,13 @@ static int from_kconfig(const char *file, struct pb_kcc *out)
 	kconfig_value(data, "CONFIG_CC_VERSION_TEXT", text, sizeof(text));
 	if (kconfig_value(data, "CONFIG_GCC_VERSION", num, sizeof(num)) == 0 &&
 	    (v = strtol(num, NULL, 10)) > 0) {
-		from_number(out, "gcc", v, text[0] ? text : num,
+		from_number(out, "gcc", v, text,
 			    "CONFIG_GCC_VERSION");
 		ret = 0;
 	} else if (kconfig_value(data, "CONFIG_CLANG_VERSION", num,
 				 sizeof(num)) == 0 &&
 		   (v = strtol(num, NULL, 10)) > 0) {
-		from_number(out, "clang", v, text[0] ? text : num,
+		from_number(out, "clang", v, text,
 			    "CONFIG_CLANG_VERSION");
 		ret = 0;
 	} else if (text[0] && pb_kcc_parse_text(text, out) == 0) {

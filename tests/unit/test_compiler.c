@@ -136,6 +136,22 @@ static void test_tree_clang(void **state)
 	assert_string_equal(k.source, "CONFIG_CLANG_VERSION");
 }
 
+/* kernels before 5.8: the number alone, shown as a version */
+static void test_tree_number_only(void **state)
+{
+	char *dir = pbt_tmpdir("compiler");
+	struct pb_err err = {0};
+	struct pb_kcc k;
+
+	(void)state;
+	pbt_write_file(dir, "include/config/auto.conf",
+		       "CONFIG_GCC_VERSION=90400\n", 0644);
+	assert_int_equal(pb_kcc_from_tree(dir, &k, &err), 0);
+	assert_int_equal(k.major, 9);
+	assert_int_equal(k.minor, 4);
+	assert_string_equal(k.text, "gcc 9.4.0");
+}
+
 static void test_tree_dot_config_text(void **state)
 {
 	char *dir = pbt_tmpdir("compiler");
@@ -395,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_parse_junk),
 		cmocka_unit_test_teardown(test_tree_auto_conf, pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_tree_clang, pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_tree_number_only, pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_tree_dot_config_text,
 					  pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_tree_compile_h, pbt_rm_tmpdirs),
