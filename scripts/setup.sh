@@ -15,9 +15,19 @@ PKGS=(
 	# what building probes takes: kbuild's tools, clang/llc for eBPF,
 	# pahole for kernels that ship BTF (6.12)
 	make gcc clang llvm dwarves kmod bc flex bison libelf-dev
-	# fetching and making packages in the main job and the tests
-	apt-utils dpkg-dev rpm libarchive-tools python3 file xz-utils zstd
-	ca-certificates
+	# fetching and making packages in the main job and the tests:
+	# signed APT and RPM fixture repositories (gpg makes and signs with
+	# keys, which takes gpg-agent; gpgv checks), the loopback servers and
+	# their clients, every compression the index readers are tested with
+	apt-utils dpkg-dev rpm createrepo-c libarchive-tools python3 file
+	xz-utils zstd bzip2 gzip gpg gpg-agent gpgv curl openssl ca-certificates
+	# processes, namespaces, locks and terminals in the tests (ps, ss,
+	# setpriv, unshare, flock, script), sandboxes (bwrap) and throwaway
+	# Debian roots (mmdebstrap, also what .ci/run makes its root with)
+	procps iproute2 util-linux bsdutils bubblewrap mmdebstrap
+	# the sanitizer and libFuzzer runs in make check: clang 14 takes its
+	# fuzzer/ASan/UBSan runtimes from here (only a Recommends of clang)
+	libclang-rt-14-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do
