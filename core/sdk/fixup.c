@@ -47,6 +47,10 @@ int pb_open_beneath_walk(int dirfd, const char *rel, int flags, mode_t mode,
 	if (strlen(rel) >= sizeof(buf))
 		return pb_err_set(err, -ENAMETOOLONG, "%s: path too long",
 				  rel);
+	/* ".." anywhere is refused before anything is opened */
+	for (p = strstr(rel, ".."); p; p = strstr(p + 1, ".."))
+		if ((p == rel || p[-1] == '/') && (p[2] == '/' || !p[2]))
+			return beneath_err(EXDEV, rel, err);
 	strcpy(buf, rel);
 	p = buf;
 	for (;;) {
