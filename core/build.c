@@ -287,6 +287,21 @@ static int new_root(struct rel_ctx *c, struct pb_err *err)
 	return 0;
 }
 
+/* A root whose unpack or fixups failed is never stamped, and goes at
+ * once: on a full disk that gives the log and the result room again. */
+static int drop_root(struct rel_ctx *c, int ret)
+{
+	struct pb_err e = {0};
+
+	if (c->root_fd >= 0)
+		close(c->root_fd);
+	c->root_fd = -1;
+	if (pb_rm_rf_at(c->roots_fd, c->rel.name, &e) < 0)
+		pb_warn("%s: cannot wipe the failed root: %s", c->rel.name,
+			e.msg);
+	return ret;
+}
+
 static int unpack_role(struct rel_ctx *c, enum pb_pkg_role role,
 		       struct pb_err *err)
 {
@@ -330,7 +345,7 @@ static int prepare_tree(struct rel_ctx *c, struct pb_err *err)
 	if (!ret)
 		ret = pb_write_file_atomic_at(c->roots_fd, name, c->stamp,
 					      strlen(c->stamp), err);
-	return ret;
+	return ret ? drop_root(c, ret) : 0;
 }
 
 static int find_config(struct rel_ctx *c, int *tree_ready, struct pb_err *err)
@@ -700,8 +715,8 @@ static void build_outputs(struct rel_ctx *c)
 			c->root);
 	} else {
 		ret = new_root(c, &err);
-		if (!ret)
-			ret = unpack_role(c, PB_PKG_CONFIG, &err);
+		if (!ret && unpack_role(c, PB_PKG_CONFIG, &err) < 0)
+			ret = drop_root(c, err.code);
 		if (ret) {
 			fail_rest(c, err.msg);
 			return;

@@ -392,9 +392,10 @@ int pb_mkdir_beneath(int dirfd, const char *rel, struct pb_err *err)
 		if (fd < 0) {
 			fd = pb_err_set(err, -errno, "%s: %s (%s)", rel,
 					strerror(errno),
-					errno == ENOTDIR ? "a symlink or a file "
-							   "on the way"
-							 : tok);
+					errno == ENOTDIR || errno == ELOOP
+						? "a symlink or a file on the "
+						  "way"
+						: tok);
 			goto out;
 		}
 		if (cur != dirfd)
