@@ -281,8 +281,8 @@ static int new_root(struct rel_ctx *c, struct pb_err *err)
 	if (c->root_fd < 0)
 		return pb_err_set(err, -errno, "%s: %s", c->root,
 				  strerror(errno));
-	c->limit.max = c->o->max_unpacked ? c->o->max_unpacked
-					  : PB_UNPACK_MAX_DEFAULT;
+	c->limit.max =
+		c->o->max_unpacked ? c->o->max_unpacked : PB_UNPACK_MAX_DEFAULT;
 	c->limit.used = 0;
 	return 0;
 }
@@ -529,8 +529,7 @@ static int open_build_dir(struct rel_ctx *c, struct pb_err *err)
 
 /* A private copy of the source for one output (which: its name under
  * build_dir), and make run in it. */
-static int run_build(struct rel_ctx *c, const char *which,
-		     struct make_cmd *m)
+static int run_build(struct rel_ctx *c, const char *which, struct make_cmd *m)
 {
 	struct pb_err err = {0};
 	int status, ret;

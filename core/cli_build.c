@@ -43,10 +43,23 @@ static int parse_size(const char *arg, unsigned long long *out)
 	if (errno || end == arg)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': mul = 1ULL << 10; end++; break;
-	case 'm': case 'M': mul = 1ULL << 20; end++; break;
-	case 'g': case 'G': mul = 1ULL << 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		mul = 1ULL << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ULL << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ULL << 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end || n == 0 || n > ~0ULL / mul)
 		return -1;
@@ -304,7 +317,8 @@ int pb_cmd_build(int argc, char **argv)
 		{"clang", required_argument, NULL, OPT_CLANG},
 		{"llc", required_argument, NULL, OPT_LLC},
 		{"from-json", required_argument, NULL, OPT_FROM_JSON},
-		{"max-unpacked-size", required_argument, NULL, OPT_MAX_UNPACKED},
+		{"max-unpacked-size", required_argument, NULL,
+		 OPT_MAX_UNPACKED},
 		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
 		{NULL, 0, NULL, 0}};

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 #include "fsutil.h"
 #include "probe-builder/fixup.h"
 
@@ -387,8 +386,8 @@ int pb_mkdir_beneath(int dirfd, const char *rel, struct pb_err *err)
 					rel, strerror(errno));
 			goto out;
 		}
-		fd = openat(cur, tok, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					      O_CLOEXEC);
+		fd = openat(cur, tok,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			fd = pb_err_set(err, -errno, "%s: %s (%s)", rel,
 					strerror(errno),
@@ -491,7 +490,8 @@ int pb_copy_tree_at(const char *src, int dstfd, const char *name,
 			return pb_err_set(err, -errno, "%s: %s", src,
 					  strerror(errno));
 		fd = openat(dstfd, name,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC,
 			    st.st_mode & 0777);
 		if (fd < 0) {
 			ret = pb_err_set(err, -errno, "%s: %s", name,
@@ -547,8 +547,8 @@ int pb_copy_tree_at(const char *src, int dstfd, const char *name,
 
 /* Writes len bytes of data (or, with data NULL, all of in) to name of
  * dirfd through a temporary file there. */
-static int atomic_at(int dirfd, const char *name, const void *data,
-		     size_t len, int in, struct pb_err *err)
+static int atomic_at(int dirfd, const char *name, const void *data, size_t len,
+		     int in, struct pb_err *err)
 {
 	char tmp[NAME_MAX + 1];
 	int fd, ret;

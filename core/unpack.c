@@ -211,8 +211,8 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 		archive_entry_set_pathname(e, rel);
 		/* no set-id bits from a package, and no owners */
 		archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
-		if (type == AE_IFREG && !link &&
-		    archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
+		if (type == AE_IFREG && !link && archive_entry_size_is_set(e) &&
+		    archive_entry_size(e) > 0) {
 			/* refused before a byte of it is written */
 			ret = charge(c, shown,
 				     (unsigned long long)archive_entry_size(e),
@@ -283,8 +283,9 @@ static int unpack_deb(struct archive *outer, struct unpack_ctx *c,
 		archive_read_support_format_tar(inner);
 		if (archive_read_open(inner, outer, NULL, deb_member_read,
 				      NULL) != ARCHIVE_OK) {
-			ret = pb_err_set(err, ar_code(inner, -EIO), "%s: %s: %s",
-					 c->pkg, name, ar_err(inner));
+			ret = pb_err_set(err, ar_code(inner, -EIO),
+					 "%s: %s: %s", c->pkg, name,
+					 ar_err(inner));
 		} else {
 			ret = extract_all(inner, c, err);
 		}

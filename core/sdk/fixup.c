@@ -45,8 +45,7 @@ int pb_open_beneath_walk(int dirfd, const char *rel, int flags, mode_t mode,
 	if (rel[0] == '/')
 		return beneath_err(EXDEV, rel, err);
 	if (strlen(rel) >= sizeof(buf))
-		return pb_err_set(err, -ENAMETOOLONG, "%s: path too long",
-				  rel);
+		return pb_err_set(err, -ENAMETOOLONG, "%s: path too long", rel);
 	/* ".." anywhere is refused before anything is opened */
 	for (p = strstr(rel, ".."); p; p = strstr(p + 1, ".."))
 		if ((p == rel || p[-1] == '/') && (p[2] == '/' || !p[2]))
@@ -205,8 +204,8 @@ static int follow(int rootfd, char *cur, size_t len, const char *target,
 /* Walks the directory dfd (reldir below the root, depth components deep:
  * real directories only, opened without following a link) and re-points
  * the symlinks that would leave the root. */
-static int fix_links_in(int rootfd, int dfd, const char *reldir,
-			unsigned depth, size_t *n_fixed, struct pb_err *err)
+static int fix_links_in(int rootfd, int dfd, const char *reldir, unsigned depth,
+			size_t *n_fixed, struct pb_err *err)
 {
 	DIR *d;
 	struct dirent *de;
@@ -256,8 +255,8 @@ static int fix_links_in(int rootfd, int dfd, const char *reldir,
 						 strerror(errno));
 				break;
 			}
-			ret = fix_links_in(rootfd, sub, rel, depth + 1,
-					   n_fixed, err);
+			ret = fix_links_in(rootfd, sub, rel, depth + 1, n_fixed,
+					   err);
 			close(sub);
 			if (ret)
 				break;
@@ -450,8 +449,8 @@ int pb_fixup_rewrite_prefix(const char *root, const char *relpath,
 		ret = in;
 		goto out;
 	}
-	dfd = pb_open_beneath(rootfd, *dir ? dir : ".",
-			      O_RDONLY | O_DIRECTORY, 0, err);
+	dfd = pb_open_beneath(rootfd, *dir ? dir : ".", O_RDONLY | O_DIRECTORY,
+			      0, err);
 	if (dfd < 0) {
 		ret = dfd;
 		goto out;

@@ -26,8 +26,8 @@ int pb_fixup_absolute_symlinks(const char *root, struct pb_err *err);
  * point into root. Used for Makefiles that `include /usr/src/...`. Rewrites
  * the file atomically, beneath root only (pb_open_beneath; its temporary
  * file is made anew, never opened through a link); a missing file is
- * -ENOENT, one that leads outside root -EXDEV; a failed write fails. *n_changed (may be NULL)
- * gets the number of references changed. */
+ * -ENOENT, one that leads outside root -EXDEV; a failed write fails. *n_changed
+ * (may be NULL) gets the number of references changed. */
 int pb_fixup_rewrite_prefix(const char *root, const char *relpath,
 			    const char *prefix, size_t *n_changed,
 			    struct pb_err *err);

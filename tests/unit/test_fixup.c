@@ -365,7 +365,6 @@ static void test_root_exists(void **state)
 	assert_int_equal(pb_root_exists(r, "usr/src/dangling"), 0);
 }
 
-
 /* ------------------------------------------ physical, beneath the root */
 
 /* The escape of issue 7: under a tree root, a directory link pointing at
@@ -432,12 +431,12 @@ static void test_open_beneath(void **state)
 			     O_WRONLY | O_CREAT | O_TRUNC, 0644, &err);
 	assert_int_equal(fd, -EXDEV);
 	assert_non_null(strstr(err.msg, "leads outside the root"));
-	assert_int_equal(pb_open_beneath(rootfd, FLAVOR "/abs", O_RDONLY, 0,
-					 &err),
-			 -EXDEV);
-	assert_int_equal(pb_open_beneath(rootfd, "../outside/victim", O_RDONLY,
-					 0, &err),
-			 -EXDEV);
+	assert_int_equal(
+		pb_open_beneath(rootfd, FLAVOR "/abs", O_RDONLY, 0, &err),
+		-EXDEV);
+	assert_int_equal(
+		pb_open_beneath(rootfd, "../outside/victim", O_RDONLY, 0, &err),
+		-EXDEV);
 	/* a link that stays inside is followed */
 	fd = pb_open_beneath(rootfd, FLAVOR "/in/Makefile", O_RDONLY, 0, &err);
 	assert_true(fd >= 0);
@@ -451,12 +450,12 @@ static void test_open_beneath(void **state)
 					 O_RDONLY, 0, &err) < 0);
 	assert_true(pb_open_beneath_walk(rootfd, DEEP "/r/../outside/victim",
 					 O_RDONLY, 0, &err) < 0);
-	assert_int_equal(pb_open_beneath_walk(rootfd, "a/../../x", O_RDONLY, 0,
-					      &err),
-			 -EXDEV);
-	assert_int_equal(pb_open_beneath_walk(rootfd, "/etc/passwd", O_RDONLY,
-					      0, &err),
-			 -EXDEV);
+	assert_int_equal(
+		pb_open_beneath_walk(rootfd, "a/../../x", O_RDONLY, 0, &err),
+		-EXDEV);
+	assert_int_equal(
+		pb_open_beneath_walk(rootfd, "/etc/passwd", O_RDONLY, 0, &err),
+		-EXDEV);
 	fd = pb_open_beneath_walk(rootfd, COMMON "/Makefile", O_RDONLY, 0,
 				  &err);
 	assert_true(fd >= 0);
@@ -555,8 +554,8 @@ static void test_rewrite_dir_escape(void **state)
 	assert_int_equal(pb_fixup_rewrite_prefix(r, FLAVOR "/Makefile",
 						 "/usr/src/", NULL, &err),
 			 -EXDEV);
-	snprintf(target, sizeof(target),
-		 "../d1/d2/d3/d4/r/%soutside/Makefile", up1);
+	snprintf(target, sizeof(target), "../d1/d2/d3/d4/r/%soutside/Makefile",
+		 up1);
 	pbt_symlink(r, "usr/src/x/Makefile", target);
 	assert_int_equal(pb_fixup_rewrite_prefix(r, "usr/src/x/Makefile",
 						 "/usr/src/", NULL, &err),

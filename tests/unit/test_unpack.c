@@ -733,7 +733,6 @@ static void test_unpack_bad_packages(void **state)
 	assert_non_null(strstr(err.msg, cut));
 }
 
-
 /* What a release may unpack in all is shared by its packages; a member
  * that would go over is refused before a byte of it is written. */
 static void test_unpack_limit(void **state)
