@@ -52,6 +52,12 @@ struct rel_ctx {
 	enum pb_pkg_role *roles;
 	size_t n_pkgs;
 	int log_fd;
+	/* beneath-workspace dir fds (-1: not open): roots/<distro> (the
+	 * stamp, the root made and wiped through it), the root, and
+	 * build/<distro>/<release> (the copies); nothing is written into
+	 * them through a path string */
+	int roots_fd, root_fd, build_fd;
+	struct pb_unpack_limit limit;
 	struct pb_cc_choice cc;
 	json_object *entry;
 };
@@ -211,16 +217,90 @@ static int hash_inputs(struct rel_ctx *c, struct pb_err *err)
 	return 0;
 }
 
+/* roots/<distro> beneath the workspace, every part a real directory */
+static int open_roots(struct rel_ctx *c, struct pb_err *err)
+{
+	char rel[PATH_MAX];
+	int ws = open(c->o->workspace, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (ws < 0)
+		return pb_err_set(err, -errno, "%s: %s", c->o->workspace,
+				  strerror(errno));
+	snprintf(rel, sizeof(rel), "roots/%s", c->o->distro->name);
+	c->roots_fd = pb_mkdir_beneath(ws, rel, err);
+	close(ws);
+	if (c->roots_fd < 0)
+		return pb_err_prefix(err, "%s", c->o->workspace);
+	return 0;
+}
+
 static int root_is_ready(struct rel_ctx *c)
 {
-	char *old = NULL;
-	int same;
+	char name[PATH_MAX], old[65536];
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
 
-	if (pb_read_file(c->stamp_path, &old, NULL, NULL) < 0)
+	snprintf(name, sizeof(name), "%s.stamp", c->rel.name);
+	fd = openat(c->roots_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	same = strcmp(old, c->stamp) == 0 && pb_is_dir(c->root);
-	free(old);
-	return same;
+	while (len < sizeof(old) - 1 &&
+	       (n = read(fd, old + len, sizeof(old) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	old[len] = '\0';
+	if (strcmp(old, c->stamp) != 0 ||
+	    fstatat(c->roots_fd, c->rel.name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return 0;
+	c->root_fd = openat(c->roots_fd, c->rel.name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return c->root_fd >= 0;
+}
+
+/* An empty root: the stamp goes first, so that a crash half way leaves
+ * a root without one, which the next run wipes and redoes. */
+static int new_root(struct rel_ctx *c, struct pb_err *err)
+{
+	char name[PATH_MAX];
+	int ret;
+
+	snprintf(name, sizeof(name), "%s.stamp", c->rel.name);
+	if (unlinkat(c->roots_fd, name, 0) < 0 && errno != ENOENT)
+		return pb_err_set(err, -errno, "%s: %s", c->stamp_path,
+				  strerror(errno));
+	ret = pb_rm_rf_at(c->roots_fd, c->rel.name, err);
+	if (ret)
+		return pb_err_prefix(err, "cannot wipe %s", c->root);
+	if (mkdirat(c->roots_fd, c->rel.name, 0755) < 0)
+		return pb_err_set(err, -errno, "cannot create %s: %s", c->root,
+				  strerror(errno));
+	c->root_fd = openat(c->roots_fd, c->rel.name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c->root_fd < 0)
+		return pb_err_set(err, -errno, "%s: %s", c->root,
+				  strerror(errno));
+	c->limit.max =
+		c->o->max_unpacked ? c->o->max_unpacked : PB_UNPACK_MAX_DEFAULT;
+	c->limit.used = 0;
+	return 0;
+}
+
+/* A root whose unpack or fixups failed is never stamped, and goes at
+ * once: on a full disk that gives the log and the result room again. */
+static int drop_root(struct rel_ctx *c, int ret)
+{
+	struct pb_err e = {0};
+
+	if (c->root_fd >= 0)
+		close(c->root_fd);
+	c->root_fd = -1;
+	if (pb_rm_rf_at(c->roots_fd, c->rel.name, &e) < 0)
+		pb_warn("%s: cannot wipe the failed root: %s", c->rel.name,
+			e.msg);
+	return ret;
 }
 
 static int unpack_role(struct rel_ctx *c, enum pb_pkg_role role,
@@ -234,7 +314,8 @@ static int unpack_role(struct rel_ctx *c, enum pb_pkg_role role,
 
 		if (c->roles[i] != role)
 			continue;
-		ret = pb_unpack(c->pkgs[i], c->root, role, c->rel.name, err);
+		ret = pb_unpack_at(c->pkgs[i], c->root_fd, role, c->rel.name,
+				   &c->limit, err);
 		if (ret)
 			return ret;
 		pb_info("%s: unpacked %s%s in %.1fs", c->rel.name,
@@ -245,8 +326,12 @@ static int unpack_role(struct rel_ctx *c, enum pb_pkg_role role,
 	return 0;
 }
 
+/* The stamp is written only once the unpack and every fixup succeeded,
+ * and what they wrote is on disk (syncfs reports the writeback errors a
+ * write(2) may not have). */
 static int prepare_tree(struct rel_ctx *c, struct pb_err *err)
 {
+	char name[PATH_MAX];
 	int ret;
 
 	ret = unpack_role(c, PB_PKG_TREE, err);
@@ -254,10 +339,14 @@ static int prepare_tree(struct rel_ctx *c, struct pb_err *err)
 		ret = pb_fixup_absolute_symlinks(c->root, err);
 	if (!ret && c->plugin->fixup)
 		ret = c->plugin->fixup(&c->rel, err);
+	if (!ret && syncfs(c->root_fd) < 0)
+		ret = pb_err_set(err, -errno, "%s: %s", c->root,
+				 strerror(errno));
+	snprintf(name, sizeof(name), "%s.stamp", c->rel.name);
 	if (!ret)
-		ret = pb_write_file_atomic(c->stamp_path, c->stamp,
-					   strlen(c->stamp), err);
-	return ret;
+		ret = pb_write_file_atomic_at(c->roots_fd, name, c->stamp,
+					      strlen(c->stamp), err);
+	return ret ? drop_root(c, ret) : 0;
 }
 
 static int find_config(struct rel_ctx *c, int *tree_ready, struct pb_err *err)
@@ -340,18 +429,28 @@ static int run_make(struct rel_ctx *c, const char *const argv[], int *status,
 	return ret;
 }
 
-/* Copies the built file to the output dir under its final name. */
+/* Copies the built file (a path under build_dir) to the output dir under
+ * its final name; it is opened beneath build_dir, so that a link left
+ * there cannot publish a file from elsewhere. */
 static int install_output(struct rel_ctx *c, const char *which,
 			  const char *built, const char *name, json_object *out,
 			  struct pb_err *err)
 {
 	char dst[PATH_MAX * 2], hex[PB_HEX_MAX];
-	int ret;
+	size_t bl = strlen(c->build_dir);
+	int in, ret;
 
+	if (strncmp(built, c->build_dir, bl) != 0 || built[bl] != '/')
+		return pb_err_set(err, -EINVAL, "%s: not under %s", built,
+				  c->build_dir);
+	in = pb_open_beneath(c->build_fd, built + bl + 1, O_RDONLY, 0, err);
+	if (in < 0)
+		return pb_err_prefix(err, "%s", c->build_dir);
 	snprintf(dst, sizeof(dst), "%s/%s", c->o->output_dir, name);
-	ret = pb_hash_file(built, "sha256", hex, err);
+	ret = pb_copy_fd_atomic(in, dst, err);
+	close(in);
 	if (!ret)
-		ret = pb_copy_file_atomic(built, dst, err);
+		ret = pb_hash_file(dst, "sha256", hex, err);
 	if (ret)
 		return ret;
 	json_object_object_add(out, "file", json_object_new_string(name));
@@ -416,18 +515,44 @@ static void cmd_prefix_maps(struct make_cmd *m, struct rel_ctx *c,
 		c->o->probe, c->o->version, opt, c->root);
 }
 
-/* A private copy of the source for one output, and make run in it. */
-static int run_build(struct rel_ctx *c, const char *which, const char *copy,
-		     struct make_cmd *m)
+/* build/<distro>/<release> beneath the workspace, every part a real
+ * directory: the copies are made through it. */
+static int open_build_dir(struct rel_ctx *c, struct pb_err *err)
+{
+	char rel[PATH_MAX];
+	int ws;
+
+	if (c->build_fd >= 0)
+		return 0;
+	ws = open(c->o->workspace, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ws < 0)
+		return pb_err_set(err, -errno, "%s: %s", c->o->workspace,
+				  strerror(errno));
+	snprintf(rel, sizeof(rel), "build/%s/%s", c->o->distro->name,
+		 c->rel.name);
+	c->build_fd = pb_mkdir_beneath(ws, rel, err);
+	close(ws);
+	if (c->build_fd < 0)
+		return pb_err_prefix(err, "%s", c->o->workspace);
+	return 0;
+}
+
+/* A private copy of the source for one output (which: its name under
+ * build_dir), and make run in it. */
+static int run_build(struct rel_ctx *c, const char *which, struct make_cmd *m)
 {
 	struct pb_err err = {0};
 	int status, ret;
 
-	ret = pb_rm_rf(copy, &err);
+	ret = open_build_dir(c, &err);
 	if (!ret)
-		ret = pb_mkdir_p(c->build_dir, &err);
-	if (!ret)
-		ret = pb_copy_tree(c->o->source_dir, copy, &err);
+		ret = pb_rm_rf_at(c->build_fd, which, &err);
+	if (!ret) {
+		ret = pb_copy_tree_at(c->o->source_dir, c->build_fd, which,
+				      &err);
+		if (ret)
+			pb_err_prefix(&err, "%s", c->build_dir);
+	}
 	if (!ret && m->oom)
 		ret = pb_err_set(&err, -ENOMEM, "out of memory");
 	if (!ret) {
@@ -480,7 +605,7 @@ static void build_kmod(struct rel_ctx *c, const char *name)
 			c->cc.major >= 8 ? "-ffile-prefix-map"
 					 : "-fdebug-prefix-map",
 			copy);
-	ret = run_build(c, "kmod", copy, &m);
+	ret = run_build(c, "kmod", &m);
 	cmd_free(&m);
 	if (ret)
 		return;
@@ -536,7 +661,7 @@ static void build_ebpf(struct rel_ctx *c, const char *name)
 	cmd_add(&m, "LLC=%s", c->o->llc);
 	/* clang knows -ffile-prefix-map whatever gcc the kernel wants */
 	cmd_prefix_maps(&m, c, "BPF_EXTRA_CFLAGS", "-ffile-prefix-map", copy);
-	ret = run_build(c, "ebpf", copy, &m);
+	ret = run_build(c, "ebpf", &m);
 	cmd_free(&m);
 	if (ret)
 		return;
@@ -598,17 +723,9 @@ static void build_outputs(struct rel_ctx *c)
 		pb_info("%s: reusing the unpacked tree in %s", c->rel.name,
 			c->root);
 	} else {
-		ret = pb_rm_rf(c->root, &err);
-		if (!ret)
-			ret = unlink(c->stamp_path) < 0 && errno != ENOENT
-				      ? pb_err_set(&err, -errno, "%s: %s",
-						   c->stamp_path,
-						   strerror(errno))
-				      : 0;
-		if (!ret)
-			ret = pb_mkdir_p(c->root, &err);
-		if (!ret)
-			ret = unpack_role(c, PB_PKG_CONFIG, &err);
+		ret = new_root(c, &err);
+		if (!ret && unpack_role(c, PB_PKG_CONFIG, &err) < 0)
+			ret = drop_root(c, err.code);
 		if (ret) {
 			fail_rest(c, err.msg);
 			return;
@@ -738,6 +855,7 @@ json_object *pb_build_release(const struct pb_build_opts *o,
 	memset(&c, 0, sizeof(c));
 	c.o = o;
 	c.log_fd = -1;
+	c.roots_fd = c.root_fd = c.build_fd = -1;
 	c.plugin = o->distro->builder->plugin;
 	c.entry = new_entry(o, b, i);
 	c.n_pkgs = pb_batch_n_packages(b, i);
@@ -780,7 +898,7 @@ json_object *pb_build_release(const struct pb_build_opts *o,
 		fail_rest(&c, failure);
 		goto done;
 	}
-	if (hash_inputs(&c, &err) < 0 || pb_mkdir_p(dir, &err) < 0) {
+	if (hash_inputs(&c, &err) < 0 || open_roots(&c, &err) < 0) {
 		fail_rest(&c, err.msg);
 		goto done;
 	}
@@ -796,6 +914,12 @@ done:
 		fclose(logf);
 	if (c.log_fd >= 0)
 		close(c.log_fd);
+	if (c.roots_fd >= 0)
+		close(c.roots_fd);
+	if (c.root_fd >= 0)
+		close(c.root_fd);
+	if (c.build_fd >= 0)
+		close(c.build_fd);
 	free(c.stamp);
 	free(c.pkgs);
 	free(c.roles);

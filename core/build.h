@@ -31,6 +31,8 @@ struct pb_build_opts {
 	int progress; /* stderr is a terminal */
 	/* local package path -> the URL it came from (NULL: local files) */
 	json_object *origins;
+	/* --max-unpacked-size: bytes one release may unpack (0: 4 GiB) */
+	unsigned long long max_unpacked;
 };
 
 /* Statuses, as the summary and the manifest spell them. */

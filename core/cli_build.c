@@ -27,7 +27,45 @@ enum {
 	OPT_CLANG,
 	OPT_LLC,
 	OPT_FROM_JSON,
+	OPT_MAX_UNPACKED,
 };
+
+/* SIZE with an optional K, M or G suffix (powers of 1024), above 0. */
+static int parse_size(const char *arg, unsigned long long *out)
+{
+	char *end;
+	unsigned long long n, mul = 1;
+
+	errno = 0;
+	if (!(*arg >= '0' && *arg <= '9'))
+		return -1;
+	n = strtoull(arg, &end, 10);
+	if (errno || end == arg)
+		return -1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		mul = 1ULL << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ULL << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ULL << 30;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end || n == 0 || n > ~0ULL / mul)
+		return -1;
+	*out = n * mul;
+	return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -74,6 +112,10 @@ static void usage(FILE *f)
 		"$LLC or llc)\n"
 		"      --from-json FILE       build the kernels listed in FILE "
 		"(crawl --json)\n"
+		"      --max-unpacked-size SIZE  fail a kernel whose packages "
+		"unpack to more than\n"
+		"                             SIZE bytes (K, M, G suffixes; "
+		"default: 4G)\n"
 		"\nWithout PACKAGE files (packages are cached in the "
 		"workspace):\n" PB_CRAWL_HELP "\n" PB_COMMON_HELP
 		"\nOutputs are named "
@@ -275,6 +317,8 @@ int pb_cmd_build(int argc, char **argv)
 		{"clang", required_argument, NULL, OPT_CLANG},
 		{"llc", required_argument, NULL, OPT_LLC},
 		{"from-json", required_argument, NULL, OPT_FROM_JSON},
+		{"max-unpacked-size", required_argument, NULL,
+		 OPT_MAX_UNPACKED},
 		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
 		{NULL, 0, NULL, 0}};
@@ -363,6 +407,17 @@ int pb_cmd_build(int argc, char **argv)
 			break;
 		case OPT_FROM_JSON:
 			from_json = optarg;
+			break;
+		case OPT_MAX_UNPACKED:
+			if (parse_size(optarg, &o.max_unpacked) < 0) {
+				fprintf(stderr,
+					"probe-builder build: "
+					"--max-unpacked-size wants a size "
+					"above 0 (K, M, G suffixes), not "
+					"'%s'\n",
+					optarg);
+				goto out;
+			}
 			break;
 		case 'h':
 			usage(stdout);

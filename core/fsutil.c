@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "probe-builder/fixup.h"
 
 int pb_is_dir(const char *path)
 {
@@ -93,27 +94,42 @@ int pb_rm_rf(const char *path, struct pb_err *err)
 	return ret;
 }
 
+int pb_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -ENOSPC; /* no progress: never loop */
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 static int copy_fd(int in, int out)
 {
 	char buf[65536];
 	ssize_t n;
 
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		char *p = buf;
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		int ret;
 
-		while (n > 0) {
-			ssize_t w = write(out, p, (size_t)n);
-
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return -errno;
-			}
-			p += w;
-			n -= w;
-		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		ret = pb_write_all(out, buf, (size_t)n);
+		if (ret)
+			return ret;
 	}
-	return n < 0 ? -errno : 0;
+	return 0;
 }
 
 static int copy_regular(const char *src, const char *dst, mode_t mode,
@@ -334,4 +350,259 @@ int pb_read_file(const char *path, char **data, size_t *len, struct pb_err *err)
 	if (len)
 		*len = n;
 	return 0;
+}
+
+/* ------------------------------------------------- beneath-root I/O */
+
+static int beneath_err(int e, const char *rel, struct pb_err *err)
+{
+	if (e == EXDEV)
+		return pb_err_set(err, -EXDEV,
+				  "%s: refused: it leads outside the root "
+				  "(a symlink or '..')",
+				  rel);
+	return pb_err_set(err, -e, "%s: %s", rel, strerror(e));
+}
+
+int pb_mkdir_beneath(int dirfd, const char *rel, struct pb_err *err)
+{
+	char buf[PATH_MAX], *p, *tok, *save = NULL;
+	int cur = dirfd, fd;
+
+	if (rel[0] == '/' || strlen(rel) >= sizeof(buf))
+		return pb_err_set(err, -EINVAL, "%s: bad relative path", rel);
+	strcpy(buf, rel);
+	p = buf;
+	for (tok = strtok_r(p, "/", &save); tok;
+	     tok = strtok_r(NULL, "/", &save)) {
+		if (strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0) {
+			fd = beneath_err(EXDEV, rel, err);
+			goto out;
+		}
+		if (mkdirat(cur, tok, 0755) < 0 && errno != EEXIST) {
+			fd = pb_err_set(err, -errno, "cannot create %s: %s",
+					rel, strerror(errno));
+			goto out;
+		}
+		fd = openat(cur, tok,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			fd = pb_err_set(err, -errno, "%s: %s (%s)", rel,
+					strerror(errno),
+					errno == ENOTDIR || errno == ELOOP
+						? "a symlink or a file on the "
+						  "way"
+						: tok);
+			goto out;
+		}
+		if (cur != dirfd)
+			close(cur);
+		cur = fd;
+	}
+	return cur == dirfd ? fcntl(dirfd, F_DUPFD_CLOEXEC, 3) : cur;
+out:
+	if (cur != dirfd)
+		close(cur);
+	return fd;
+}
+
+static int rm_rf_fd(int dfd, struct pb_err *err);
+
+int pb_rm_rf_at(int dirfd, const char *name, struct pb_err *err)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0
+				       : pb_err_set(err, -errno, "%s: %s", name,
+						    strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0)
+			return pb_err_set(err, -errno, "cannot remove %s: %s",
+					  name, strerror(errno));
+		return 0;
+	}
+	/* read-only dirs (some packages ship them) must open up first */
+	if ((st.st_mode & 0700) != 0700)
+		fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0);
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pb_err_set(err, -errno, "%s: %s", name, strerror(errno));
+	ret = rm_rf_fd(fd, err); /* closes fd */
+	if (ret)
+		return pb_err_prefix(err, "%s", name);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
+		return pb_err_set(err, -errno, "cannot remove %s: %s", name,
+				  strerror(errno));
+	return 0;
+}
+
+static int rm_rf_fd(int dfd, struct pb_err *err)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d) {
+		ret = pb_err_set(err, -errno, "%s", strerror(errno));
+		close(dfd);
+		return ret;
+	}
+	while (!ret && (de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		ret = pb_rm_rf_at(dirfd(d), de->d_name, err);
+	}
+	closedir(d);
+	return ret;
+}
+
+int pb_copy_tree_at(const char *src, int dstfd, const char *name,
+		    struct pb_err *err)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int fd, in, ret = 0;
+
+	if (lstat(src, &st) < 0)
+		return pb_err_set(err, -errno, "%s: %s", src, strerror(errno));
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(src, target, sizeof(target) - 1);
+
+		if (n < 0)
+			return pb_err_set(err, -errno, "%s: %s", src,
+					  strerror(errno));
+		target[n] = '\0';
+		if (symlinkat(target, dstfd, name) < 0)
+			return pb_err_set(err, -errno, "%s: %s", name,
+					  strerror(errno));
+		return 0;
+	}
+	if (S_ISREG(st.st_mode)) {
+		in = open(src, O_RDONLY | O_CLOEXEC);
+		if (in < 0)
+			return pb_err_set(err, -errno, "%s: %s", src,
+					  strerror(errno));
+		fd = openat(dstfd, name,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC,
+			    st.st_mode & 0777);
+		if (fd < 0) {
+			ret = pb_err_set(err, -errno, "%s: %s", name,
+					 strerror(errno));
+			close(in);
+			return ret;
+		}
+		ret = copy_fd(in, fd);
+		if (ret)
+			pb_err_set(err, ret, "copying %s to %s: %s", src, name,
+				   strerror(-ret));
+		close(in);
+		if (close(fd) < 0 && !ret)
+			ret = pb_err_set(err, -errno, "%s: %s", name,
+					 strerror(errno));
+		return ret;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0; /* sockets, fifos: nothing a build needs */
+	if (mkdirat(dstfd, name, (st.st_mode & 0777) | 0700) < 0)
+		return pb_err_set(err, -errno, "cannot create %s: %s", name,
+				  strerror(errno));
+	fd = openat(dstfd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pb_err_set(err, -errno, "%s: %s", name, strerror(errno));
+	d = opendir(src);
+	if (!d) {
+		ret = pb_err_set(err, -errno, "%s: %s", src, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	while (!ret && (de = readdir(d)) != NULL) {
+		char s[PATH_MAX];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(s, sizeof(s), "%s/%s", src, de->d_name) >=
+		    sizeof(s)) {
+			ret = pb_err_set(err, -ENAMETOOLONG,
+					 "%s/%s: path too long", src,
+					 de->d_name);
+			break;
+		}
+		ret = pb_copy_tree_at(s, fd, de->d_name, err);
+		if (ret)
+			pb_err_prefix(err, "%s", name);
+	}
+	closedir(d);
+	close(fd);
+	return ret;
+}
+
+/* Writes len bytes of data (or, with data NULL, all of in) to name of
+ * dirfd through a temporary file there. */
+static int atomic_at(int dirfd, const char *name, const void *data, size_t len,
+		     int in, struct pb_err *err)
+{
+	char tmp[NAME_MAX + 1];
+	int fd, ret;
+
+	if (strchr(name, '/') ||
+	    (size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", name,
+			     (long)getpid()) >= sizeof(tmp))
+		return pb_err_set(err, -EINVAL, "%s: bad file name", name);
+	/* a leftover of a dead process with our pid, or a planted link */
+	if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+		return pb_err_set(err, -errno, "cannot remove %s: %s", tmp,
+				  strerror(errno));
+	fd = openat(dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return pb_err_set(err, -errno, "cannot write %s: %s", tmp,
+				  strerror(errno));
+	ret = data ? pb_write_all(fd, data, len) : copy_fd(in, fd);
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && renameat(dirfd, tmp, dirfd, name) < 0)
+		ret = -errno;
+	if (ret) {
+		unlinkat(dirfd, tmp, 0);
+		return pb_err_set(err, ret, "cannot write %s: %s", name,
+				  strerror(-ret));
+	}
+	return 0;
+}
+
+int pb_write_file_atomic_at(int dirfd, const char *name, const void *data,
+			    size_t len, struct pb_err *err)
+{
+	return atomic_at(dirfd, name, data ? data : "", len, -1, err);
+}
+
+int pb_copy_fd_atomic(int in, const char *dst, struct pb_err *err)
+{
+	const char *slash = strrchr(dst, '/');
+	char dir[PATH_MAX];
+	int dfd, ret;
+
+	if (!slash || (size_t)(slash - dst) >= sizeof(dir))
+		return pb_err_set(err, -EINVAL, "%s: bad path", dst);
+	memcpy(dir, dst, (size_t)(slash - dst));
+	dir[slash - dst] = '\0';
+	dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pb_err_set(err, -errno, "%s: %s", dir, strerror(errno));
+	ret = atomic_at(dfd, slash + 1, NULL, 0, in, err);
+	if (ret)
+		pb_err_prefix(err, "%s", dir);
+	close(dfd);
+	return ret;
 }

@@ -3,6 +3,7 @@
 #define PB_FSUTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "probe-builder/error.h"
 
@@ -21,6 +22,30 @@ int pb_copy_file_atomic(const char *src, const char *dst, struct pb_err *err);
 int pb_read_file(const char *path, char **data, size_t *len,
 		 struct pb_err *err);
 int pb_is_dir(const char *path);
+/* Beneath-root I/O: a package tree is only ever written relative to an
+ * open directory fd, never through a path string, so that no symlink of
+ * the tree (and no ".." through one) can lead a write outside it. */
+
+/* Makes the directories of rel beneath dirfd (none of them may be a
+ * symlink) and returns an O_DIRECTORY fd of the last one. */
+int pb_mkdir_beneath(int dirfd, const char *rel, struct pb_err *err);
+/* Removes name (one component) of dirfd and all under it, never
+ * following a symlink; a missing name is not an error. */
+int pb_rm_rf_at(int dirfd, const char *name, struct pb_err *err);
+/* Copies the tree src (a path: the probe's own source) to name, a new
+ * entry of dstfd: files are created O_EXCL | O_NOFOLLOW relative to the
+ * directory fds made on the way. */
+int pb_copy_tree_at(const char *src, int dstfd, const char *name,
+		    struct pb_err *err);
+/* pb_write_file_atomic() for name (one component) of dirfd: the temporary
+ * file is created O_EXCL | O_NOFOLLOW there and renamed with renameat. */
+int pb_write_file_atomic_at(int dirfd, const char *name, const void *data,
+			    size_t len, struct pb_err *err);
+/* Copies everything readable from in to dst the same way. */
+int pb_copy_fd_atomic(int in, const char *dst, struct pb_err *err);
+/* write(2) until all of len is out; -errno on a failed write, -ENOSPC on a
+ * write that makes no progress. */
+int pb_write_all(int fd, const void *data, size_t len);
 int pb_is_file(const char *path);
 
 #endif

@@ -1,12 +1,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -65,12 +67,70 @@ static int is_release_config(const char *rel, const char *release)
 
 struct unpack_ctx {
 	const char *pkg;
-	const char *root;
 	enum pb_pkg_role role;
 	const char *release;
+	struct pb_unpack_limit *limit;
 	struct archive *disk;
 	int done; /* the config wanted is out: stop reading */
 };
+
+/* libarchive's message with the errno text it may leave out ("Write
+ * failed" alone on a full disk), never "(null)". */
+static const char *ar_err(struct archive *a)
+{
+	static __thread char buf[PB_ERR_MSG_MAX / 2];
+	const char *s = archive_error_string(a);
+	int e = archive_errno(a);
+
+	if (e > 0 && s && !strstr(s, strerror(e)))
+		snprintf(buf, sizeof(buf), "%s: %s", s, strerror(e));
+	else if (s)
+		snprintf(buf, sizeof(buf), "%s", s);
+	else if (e > 0)
+		snprintf(buf, sizeof(buf), "%s", strerror(e));
+	else
+		snprintf(buf, sizeof(buf), "libarchive gave no reason");
+	return buf;
+}
+
+static int ar_code(struct archive *a, int dflt)
+{
+	int e = archive_errno(a);
+
+	return e > 0 ? -e : dflt;
+}
+
+static void human(unsigned long long n, char *buf, size_t len)
+{
+	if (n >= (1ULL << 30) && n % (1ULL << 30) == 0)
+		snprintf(buf, len, "%lluG", n >> 30);
+	else if (n >= (1ULL << 20) && n % (1ULL << 20) == 0)
+		snprintf(buf, len, "%lluM", n >> 20);
+	else
+		snprintf(buf, len, "%llu bytes", n);
+}
+
+/* Counts n more bytes against the release's limit (only checks that
+ * they would fit, unless commit). */
+static int charge(struct unpack_ctx *c, const char *member,
+		  unsigned long long n, int commit, struct pb_err *err)
+{
+	char max[32];
+
+	if (!c->limit || !c->limit->max)
+		return 0;
+	if (n <= c->limit->max && c->limit->used <= c->limit->max - n) {
+		if (commit)
+			c->limit->used += n;
+		return 0;
+	}
+	human(c->limit->max, max, sizeof(max));
+	return pb_err_set(err, -EFBIG,
+			  "%s: member '%s': the release's packages unpack to "
+			  "more than %s (--max-unpacked-size): a "
+			  "decompression bomb?",
+			  c->pkg, member, max);
+}
 
 static int copy_data(struct archive *in, struct archive *out,
 		     struct unpack_ctx *c, const char *member,
@@ -86,14 +146,17 @@ static int copy_data(struct archive *in, struct archive *out,
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN)
-			return pb_err_set(err, -EIO, "%s: member %s: %s",
-					  c->pkg, member,
-					  archive_error_string(in));
-		if (archive_write_data_block(out, buf, size, off) <
-		    ARCHIVE_WARN)
-			return pb_err_set(err, -EIO, "%s: member %s: %s",
-					  c->pkg, member,
-					  archive_error_string(out));
+			return pb_err_set(err, ar_code(in, -EIO),
+					  "%s: member %s: %s", c->pkg, member,
+					  ar_err(in));
+		r = charge(c, member, size, 1, err);
+		if (r)
+			return r;
+		/* a failed write(2) (a full disk) is only ARCHIVE_WARN */
+		if (archive_write_data_block(out, buf, size, off) != ARCHIVE_OK)
+			return pb_err_set(err, ar_code(out, -EIO),
+					  "%s: member %s: %s", c->pkg, member,
+					  ar_err(out));
 	}
 }
 
@@ -105,15 +168,14 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 
 	while (!c->done &&
 	       (r = archive_read_next_header(in, &e)) != ARCHIVE_EOF) {
-		char rel[PATH_MAX], full[PATH_MAX * 2], hl[PATH_MAX],
-			shown[PATH_MAX];
+		char rel[PATH_MAX], hl[PATH_MAX], shown[PATH_MAX];
 		const char *name, *link;
 		mode_t type;
 		int ret;
 
 		if (r < ARCHIVE_WARN)
-			return pb_err_set(err, -EIO, "%s: %s", c->pkg,
-					  archive_error_string(in));
+			return pb_err_set(err, ar_code(in, -EIO), "%s: %s",
+					  c->pkg, ar_err(in));
 		name = archive_entry_pathname(e);
 		if (!name)
 			return pb_err_set(err, -EINVAL,
@@ -142,28 +204,40 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 			/* devices, fifos: nothing a build reads */
 			continue;
 		}
-		if (link) {
-			snprintf(full, sizeof(full), "%s/%s", c->root, hl);
-			archive_entry_set_hardlink(e, full);
-		}
-		snprintf(full, sizeof(full), "%s/%s", c->root, rel);
-		archive_entry_set_pathname(e, full);
+		/* relative to the working directory, the root: libarchive's
+		 * symlink checks walk only the member's own path */
+		if (link)
+			archive_entry_set_hardlink(e, hl);
+		archive_entry_set_pathname(e, rel);
 		/* no set-id bits from a package, and no owners */
 		archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
+		if (type == AE_IFREG && !link && archive_entry_size_is_set(e) &&
+		    archive_entry_size(e) > 0) {
+			/* refused before a byte of it is written */
+			ret = charge(c, shown,
+				     (unsigned long long)archive_entry_size(e),
+				     0, err);
+			if (ret)
+				return ret;
+		}
 		r = archive_write_header(c->disk, e);
 		if (r < ARCHIVE_WARN)
-			return pb_err_set(err, -EPERM,
+			return pb_err_set(err, ar_code(c->disk, -EPERM),
 					  "%s: refused member '%s': %s", c->pkg,
-					  shown, archive_error_string(c->disk));
+					  shown, ar_err(c->disk));
+		if (r != ARCHIVE_OK)
+			return pb_err_set(err, ar_code(c->disk, -EIO),
+					  "%s: member '%s': %s", c->pkg, shown,
+					  ar_err(c->disk));
 		if (type == AE_IFREG && !link) {
 			ret = copy_data(in, c->disk, c, shown, err);
 			if (ret)
 				return ret;
 		}
-		if (archive_write_finish_entry(c->disk) < ARCHIVE_WARN)
-			return pb_err_set(err, -EIO, "%s: member '%s': %s",
-					  c->pkg, shown,
-					  archive_error_string(c->disk));
+		if (archive_write_finish_entry(c->disk) != ARCHIVE_OK)
+			return pb_err_set(err, ar_code(c->disk, -EIO),
+					  "%s: member '%s': %s", c->pkg, shown,
+					  ar_err(c->disk));
 		if (c->role == PB_PKG_CONFIG && c->release &&
 		    is_release_config(rel, c->release))
 			c->done = 1;
@@ -196,8 +270,8 @@ static int unpack_deb(struct archive *outer, struct unpack_ctx *c,
 		const char *name;
 
 		if (r < ARCHIVE_WARN)
-			return pb_err_set(err, -EIO, "%s: %s", c->pkg,
-					  archive_error_string(outer));
+			return pb_err_set(err, ar_code(outer, -EIO), "%s: %s",
+					  c->pkg, ar_err(outer));
 		name = archive_entry_pathname(e);
 		if (!name || strncmp(name, "data.tar", 8) != 0)
 			continue;
@@ -209,8 +283,9 @@ static int unpack_deb(struct archive *outer, struct unpack_ctx *c,
 		archive_read_support_format_tar(inner);
 		if (archive_read_open(inner, outer, NULL, deb_member_read,
 				      NULL) != ARCHIVE_OK) {
-			ret = pb_err_set(err, -EIO, "%s: %s: %s", c->pkg, name,
-					 archive_error_string(inner));
+			ret = pb_err_set(err, ar_code(inner, -EIO),
+					 "%s: %s: %s", c->pkg, name,
+					 ar_err(inner));
 		} else {
 			ret = extract_all(inner, c, err);
 		}
@@ -224,33 +299,31 @@ static int unpack_deb(struct archive *outer, struct unpack_ctx *c,
 	return ret;
 }
 
-int pb_unpack(const char *pkg, const char *root, enum pb_pkg_role role,
-	      const char *release, struct pb_err *err)
+int pb_unpack_at(const char *pkg, int rootfd, enum pb_pkg_role role,
+		 const char *release, struct pb_unpack_limit *limit,
+		 struct pb_err *err)
 {
-	struct unpack_ctx c = {pkg, NULL, role, release, NULL, 0};
+	struct unpack_ctx c = {pkg, role, release, limit, NULL, 0};
 	const char *base = pb_basename(pkg);
 	size_t bl = strlen(base);
-	char real_root[PATH_MAX];
 	struct archive *in = NULL;
-	int is_deb, ret = 0;
+	int is_deb, ret = 0, cwd;
 
 	is_deb = bl > 4 && strcmp(base + bl - 4, ".deb") == 0;
 	if (!is_deb && !(bl > 4 && strcmp(base + bl - 4, ".rpm") == 0))
 		return pb_err_set(err, -EINVAL,
 				  "%s: not a .deb or .rpm package", pkg);
-	/* no symlink above the members: the secure-symlinks check of
-	 * libarchive looks at every part of the path it is given. No
-	 * ARCHIVE_EXTRACT_UNLINK: it would quietly remove a symlink that a
-	 * member goes through, where a hostile package must fail. */
-	if (!realpath(root, real_root))
-		return pb_err_set(err, -errno, "%s: %s", root, strerror(errno));
-	c.root = real_root;
 	in = archive_read_new();
 	c.disk = archive_write_disk_new();
 	if (!in || !c.disk) {
 		ret = pb_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
+	/* members are named relative to the root, the working directory:
+	 * the secure-symlinks check of libarchive looks at every part of
+	 * the path it is given, no more. No ARCHIVE_EXTRACT_UNLINK: it would
+	 * quietly remove a symlink that a member goes through, where a
+	 * hostile package must fail. */
 	archive_write_disk_set_options(
 		c.disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
 				ARCHIVE_EXTRACT_SECURE_SYMLINKS |
@@ -261,18 +334,47 @@ int pb_unpack(const char *pkg, const char *root, enum pb_pkg_role role,
 	else
 		archive_read_support_format_cpio(in);
 	if (archive_read_open_filename(in, pkg, 65536) != ARCHIVE_OK) {
-		ret = pb_err_set(err, -EIO, "%s: %s", pkg,
-				 archive_error_string(in));
+		ret = pb_err_set(err, ar_code(in, -EIO), "%s: %s", pkg,
+				 ar_err(in));
+		goto out;
+	}
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0) {
+		ret = pb_err_set(err, -errno, "the working directory: %s",
+				 strerror(errno));
+		goto out;
+	}
+	if (fchdir(rootfd) < 0) {
+		ret = pb_err_set(err, -errno, "%s: cannot enter the root: %s",
+				 pkg, strerror(errno));
+		close(cwd);
 		goto out;
 	}
 	ret = is_deb ? unpack_deb(in, &c, err) : extract_all(in, &c, err);
 	if (!ret && archive_write_close(c.disk) != ARCHIVE_OK)
-		ret = pb_err_set(err, -EIO, "%s: %s", pkg,
-				 archive_error_string(c.disk));
+		ret = pb_err_set(err, ar_code(c.disk, -EIO), "%s: %s", pkg,
+				 ar_err(c.disk));
+	if (fchdir(cwd) < 0 && !ret)
+		ret = pb_err_set(err, -errno,
+				 "cannot return to the working directory: %s",
+				 strerror(errno));
+	close(cwd);
 out:
 	if (in)
 		archive_read_free(in);
 	if (c.disk)
 		archive_write_free(c.disk);
+	return ret;
+}
+
+int pb_unpack(const char *pkg, const char *root, enum pb_pkg_role role,
+	      const char *release, struct pb_err *err)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return pb_err_set(err, -errno, "%s: %s", root, strerror(errno));
+	ret = pb_unpack_at(pkg, fd, role, release, NULL, err);
+	close(fd);
 	return ret;
 }

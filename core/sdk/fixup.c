@@ -8,134 +8,299 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "probe-builder/fixup.h"
 
-/* Resolves target, a link found in reldir (a path relative to root, ""
- * for root itself), lexically, the way a host with root as "/" would: ".."
- * stops at the top. Writes the result relative to root into out and
- * returns whether a ".." had to stop there (the link leaves the root). */
-static int resolve_in_root(const char *reldir, const char *target, char *out,
-			   size_t len, int *escapes)
+static int beneath_err(int e, const char *rel, struct pb_err *err)
 {
-	char buf[PATH_MAX * 2];
-	char *parts[PATH_MAX / 2];
-	size_t np = 0, o = 0, i;
-	char *tok, *save = NULL;
+	if (e == EXDEV)
+		return pb_err_set(err, -EXDEV,
+				  "%s: refused: it leads outside the root "
+				  "(a symlink or '..')",
+				  rel);
+	return pb_err_set(err, -e, "%s: %s", rel, strerror(e));
+}
 
-	*escapes = 0;
-	if (target[0] == '/')
-		snprintf(buf, sizeof(buf), "%s", target);
+/* openat2(2), without needing <linux/openat2.h> at build time: the
+ * structure and the flags are the kernel's ABI. */
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+struct pb_open_how {
+	unsigned long long flags;
+	unsigned long long mode;
+	unsigned long long resolve;
+};
+#define PB_RESOLVE_NO_MAGICLINKS 0x02
+#define PB_RESOLVE_BENEATH 0x08
+
+int pb_open_beneath_walk(int dirfd, const char *rel, int flags, mode_t mode,
+			 struct pb_err *err)
+{
+	char buf[PATH_MAX], *p, *slash;
+	int cur = dirfd, fd, e;
+
+	if (rel[0] == '/')
+		return beneath_err(EXDEV, rel, err);
+	if (strlen(rel) >= sizeof(buf))
+		return pb_err_set(err, -ENAMETOOLONG, "%s: path too long", rel);
+	/* ".." anywhere is refused before anything is opened */
+	for (p = strstr(rel, ".."); p; p = strstr(p + 1, ".."))
+		if ((p == rel || p[-1] == '/') && (p[2] == '/' || !p[2]))
+			return beneath_err(EXDEV, rel, err);
+	strcpy(buf, rel);
+	p = buf;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		slash = strchr(p, '/');
+		if (slash) {
+			*slash = '\0';
+			/* a trailing slash: p is the last component */
+			if (!slash[1 + strspn(slash + 1, "/")])
+				slash = NULL;
+		}
+		if (strcmp(p, "..") == 0) {
+			e = EXDEV;
+			goto fail;
+		}
+		if (!slash)
+			break;
+		if (*p && strcmp(p, ".") != 0) {
+			fd = openat(cur, p,
+				    O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					    O_CLOEXEC);
+			if (fd < 0) {
+				/* a symlink on the way: ENOTDIR here */
+				e = errno;
+				goto fail;
+			}
+			if (cur != dirfd)
+				close(cur);
+			cur = fd;
+		}
+		p = slash + 1;
+	}
+	fd = openat(cur, *p ? p : ".", flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	e = errno;
+	if (cur != dirfd)
+		close(cur);
+	if (fd < 0)
+		return beneath_err(e, rel, err);
+	return fd;
+fail:
+	if (cur != dirfd)
+		close(cur);
+	return beneath_err(e, rel, err);
+}
+
+int pb_open_beneath(int dirfd, const char *rel, int flags, mode_t mode,
+		    struct pb_err *err)
+{
+	static int no_openat2;
+	struct pb_open_how how;
+	long fd;
+
+	if (!no_openat2) {
+		memset(&how, 0, sizeof(how));
+		how.flags = (unsigned long long)(flags | O_CLOEXEC);
+		if (flags & (O_CREAT | O_TMPFILE))
+			how.mode = mode;
+		how.resolve = PB_RESOLVE_BENEATH | PB_RESOLVE_NO_MAGICLINKS;
+		do
+			fd = syscall(SYS_openat2, dirfd, rel, &how,
+				     sizeof(how));
+		while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != ENOSYS)
+			return beneath_err(errno, rel, err);
+		no_openat2 = 1; /* kernels before 5.6 */
+	}
+	return pb_open_beneath_walk(dirfd, rel, flags, mode, err);
+}
+
+/* Appends name to the path cur (relative to the root, "" for the root). */
+static int push(char *cur, size_t len, const char *name)
+{
+	size_t o = strlen(cur);
+	int n = snprintf(cur + o, len - o, "%s%s", o ? "/" : "", name);
+
+	return n < 0 || (size_t)n >= len - o ? -ENAMETOOLONG : 0;
+}
+
+static void pop(char *cur)
+{
+	char *slash = strrchr(cur, '/');
+
+	if (slash)
+		*slash = '\0';
 	else
-		snprintf(buf, sizeof(buf), "%s/%s", reldir, target);
-	for (tok = strtok_r(buf, "/", &save); tok;
-	     tok = strtok_r(NULL, "/", &save)) {
+		cur[0] = '\0';
+}
+
+/* Follows target from cur, the directory it is read in, the way the
+ * kernel does (physically) on a host with the root as "/": every
+ * component is looked up in the tree, and a symlink met on the way is
+ * followed (an absolute one from the root, a ".." at the top of the root
+ * stays there). cur only ever holds real directories, then the part that
+ * does not exist (*dangling: kept as written). The last component is not
+ * followed unless follow_last. *escapes (NULL for the links met on the
+ * way, which are fixed on their own) is set when a ".." of target itself
+ * climbs above the root. */
+static int follow(int rootfd, char *cur, size_t len, const char *target,
+		  int follow_last, unsigned *hops, int *escapes, int *dangling)
+{
+	char buf[PATH_MAX], link[PATH_MAX], *tok, *next, *save = NULL;
+	struct stat st;
+	ssize_t n;
+	int ret;
+
+	if (strlen(target) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	if (target[0] == '/')
+		cur[0] = '\0';
+	strcpy(buf, target);
+	for (tok = strtok_r(buf, "/", &save); tok; tok = next) {
+		next = strtok_r(NULL, "/", &save);
 		if (strcmp(tok, ".") == 0)
 			continue;
 		if (strcmp(tok, "..") == 0) {
-			if (np > 0)
-				np--;
-			else
+			if (cur[0])
+				pop(cur); /* a real directory: its parent */
+			else if (escapes)
 				*escapes = 1;
 			continue;
 		}
-		if (np >= sizeof(parts) / sizeof(parts[0]))
+		if (push(cur, len, tok) < 0)
 			return -ENAMETOOLONG;
-		parts[np++] = tok;
-	}
-	out[0] = '\0';
-	for (i = 0; i < np; i++) {
-		int n = snprintf(out + o, len - o, "%s%s", i ? "/" : "",
-				 parts[i]);
-
-		if (n < 0 || (size_t)n >= len - o)
-			return -ENAMETOOLONG;
-		o += (size_t)n;
+		if (*dangling || (!next && !follow_last))
+			continue;
+		if (fstatat(rootfd, cur, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			*dangling = 1;
+			continue;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			if (++*hops > 40)
+				return -ELOOP;
+			n = readlinkat(rootfd, cur, link, sizeof(link) - 1);
+			if (n < 0)
+				return -errno;
+			link[n] = '\0';
+			pop(cur);
+			ret = follow(rootfd, cur, len, link, 1, hops, NULL,
+				     dangling);
+			if (ret)
+				return ret;
+		} else if (!S_ISDIR(st.st_mode) && next) {
+			*dangling = 1; /* ENOTDIR on a host */
+		}
 	}
 	return 0;
 }
 
-/* Walks dir (reldir below root, depth components deep) and re-points the
- * symlinks that would leave the root: absolute ones, and relative ones
- * climbing above it. */
-static int fix_links_in(const char *root, const char *dir, const char *reldir,
-			unsigned depth, size_t *n_fixed, struct pb_err *err)
+/* Walks the directory dfd (reldir below the root, depth components deep:
+ * real directories only, opened without following a link) and re-points
+ * the symlinks that would leave the root. */
+static int fix_links_in(int rootfd, int dfd, const char *reldir, unsigned depth,
+			size_t *n_fixed, struct pb_err *err)
 {
 	DIR *d;
 	struct dirent *de;
-	int ret = 0;
+	int fd, ret = 0;
 
-	d = opendir(dir);
-	if (!d)
-		return pb_err_set(err, -errno, "%s: %s", dir, strerror(errno));
+	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		ret = pb_err_set(err, -errno, "%s: %s", *reldir ? reldir : ".",
+				 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
 	while ((de = readdir(d)) != NULL) {
-		char path[PATH_MAX], rel[PATH_MAX], target[PATH_MAX];
-		char inroot[PATH_MAX], fixed[PATH_MAX];
+		char rel[PATH_MAX], target[PATH_MAX], cur[PATH_MAX];
+		char fixed[PATH_MAX];
 		struct stat st;
 		size_t off = 0;
+		unsigned k, hops = 0;
+		int escapes, dangling = 0;
 		ssize_t n;
-		unsigned k;
-		int escapes;
 
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-				     de->d_name) >= sizeof(path) ||
-		    (size_t)snprintf(rel, sizeof(rel), "%s%s%s", reldir,
+		if ((size_t)snprintf(rel, sizeof(rel), "%s%s%s", reldir,
 				     *reldir ? "/" : "",
 				     de->d_name) >= sizeof(rel)) {
 			ret = pb_err_set(err, -ENAMETOOLONG,
-					 "%s/%s: path too long", dir,
+					 "%s/%s: path too long", reldir,
 					 de->d_name);
 			break;
 		}
-		if (lstat(path, &st) < 0) {
-			ret = pb_err_set(err, -errno, "%s: %s", path,
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			ret = pb_err_set(err, -errno, "%s: %s", rel,
 					 strerror(errno));
 			break;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			ret = fix_links_in(root, path, rel, depth + 1, n_fixed,
+			int sub = openat(dfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+						 O_CLOEXEC);
+
+			if (sub < 0) {
+				ret = pb_err_set(err, -errno, "%s: %s", rel,
+						 strerror(errno));
+				break;
+			}
+			ret = fix_links_in(rootfd, sub, rel, depth + 1, n_fixed,
 					   err);
+			close(sub);
 			if (ret)
 				break;
 			continue;
 		}
 		if (!S_ISLNK(st.st_mode))
 			continue;
-		n = readlink(path, target, sizeof(target) - 1);
+		n = readlinkat(dfd, de->d_name, target, sizeof(target) - 1);
 		if (n < 0) {
-			ret = pb_err_set(err, -errno, "%s: %s", path,
+			ret = pb_err_set(err, -errno, "%s: %s", rel,
 					 strerror(errno));
 			break;
 		}
 		target[n] = '\0';
-		if (resolve_in_root(reldir, target, inroot, sizeof(inroot),
-				    &escapes) < 0) {
-			ret = pb_err_set(err, -ENAMETOOLONG,
-					 "%s: link target too long", path);
+		escapes = target[0] == '/';
+		snprintf(cur, sizeof(cur), "%s", reldir);
+		ret = follow(rootfd, cur, sizeof(cur), target, 0, &hops,
+			     &escapes, &dangling);
+		if (ret == -ELOOP) {
+			ret = 0; /* never resolves, on a host either */
+		} else if (ret) {
+			ret = pb_err_set(err, ret, "%s -> %s: %s", rel, target,
+					 strerror(-ret));
 			break;
 		}
-		if (target[0] != '/' && !escapes)
+		if (!escapes)
 			continue;
-		/* climb to root, then down to where the host would land */
+		/* climb to the root, then down to where the host lands */
 		for (k = 0; k < depth && off + 3 < sizeof(fixed); k++) {
 			memcpy(fixed + off, "../", 3);
 			off += 3;
 		}
-		if (off + strlen(inroot) + 2 > sizeof(fixed)) {
+		if (off + strlen(cur) + 2 > sizeof(fixed)) {
 			ret = pb_err_set(err, -ENAMETOOLONG,
-					 "%s: link target too long", path);
+					 "%s: link target too long", rel);
 			break;
 		}
-		strcpy(fixed + off, inroot);
-		if (inroot[0] == '\0')
+		strcpy(fixed + off, cur);
+		if (cur[0] == '\0')
 			strcpy(fixed + (off ? off - 1 : 0), off ? "" : ".");
-		if (unlink(path) < 0 || symlink(fixed, path) < 0) {
+		if (unlinkat(dfd, de->d_name, 0) < 0 ||
+		    symlinkat(fixed, dfd, de->d_name) < 0) {
 			ret = pb_err_set(err, -errno,
-					 "%s: cannot re-point to %s: %s", path,
+					 "%s: cannot re-point to %s: %s", rel,
 					 fixed, strerror(errno));
 			break;
 		}
@@ -145,11 +310,27 @@ static int fix_links_in(const char *root, const char *dir, const char *reldir,
 	return ret;
 }
 
+static int open_root(const char *root, struct pb_err *err)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return pb_err_set(err, -errno, "%s: %s", root, strerror(errno));
+	return fd;
+}
+
 int pb_fixup_absolute_symlinks(const char *root, struct pb_err *err)
 {
 	size_t n_fixed = 0;
+	int rootfd = open_root(root, err), ret;
 
-	return fix_links_in(root, root, "", 0, &n_fixed, err);
+	if (rootfd < 0)
+		return rootfd;
+	ret = fix_links_in(rootfd, rootfd, "", 0, &n_fixed, err);
+	close(rootfd);
+	if (ret)
+		pb_err_prefix(err, "%s", root);
+	return ret;
 }
 
 static int starts_word(const char *buf, const char *p)
@@ -182,37 +363,108 @@ static const char *next_ref(const char *buf, const char *from, const char *root,
 	return NULL;
 }
 
+/* All of fd, NUL-terminated. */
+static int read_all(int fd, char **data, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap), *g;
+	ssize_t r;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (n + 1 >= cap) {
+			g = realloc(buf, cap * 2);
+			if (!g) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = g;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			free(buf);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -ENOSPC;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 int pb_fixup_rewrite_prefix(const char *root, const char *relpath,
 			    const char *prefix, size_t *n_changed,
 			    struct pb_err *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	char dir[PATH_MAX], tmp[NAME_MAX + 1];
 	struct timespec times[2];
 	char *buf = NULL, *out = NULL;
+	const char *base = strrchr(relpath, '/'), *p;
 	size_t len = 0, cap, o = 0, count = 0, plen = strlen(prefix);
 	size_t rlen = strlen(root);
 	struct stat st;
-	FILE *f = NULL;
-	const char *p;
-	int fd = -1, ret = 0;
+	int rootfd, dfd = -1, in = -1, fd = -1, ret = 0, made = 0;
 
 	if (n_changed)
 		*n_changed = 0;
-	snprintf(path, sizeof(path), "%s/%s", root, relpath);
-	f = fopen(path, "rb");
-	if (!f)
-		return pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) < 0) {
-		ret = pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	base = base ? base + 1 : relpath;
+	if ((size_t)(base - relpath) >= sizeof(dir) || !*base ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.pb-tmp", base) >=
+		    sizeof(tmp))
+		return pb_err_set(err, -EINVAL, "%s: bad path", relpath);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - relpath), relpath);
+	rootfd = open_root(root, err);
+	if (rootfd < 0)
+		return rootfd;
+	/* read and write only beneath the root, resolved physically: the
+	 * tree's symlinks cannot lead either outside */
+	in = pb_open_beneath(rootfd, relpath, O_RDONLY, 0, err);
+	if (in < 0) {
+		ret = in;
 		goto out;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+	dfd = pb_open_beneath(rootfd, *dir ? dir : ".", O_RDONLY | O_DIRECTORY,
+			      0, err);
+	if (dfd < 0) {
+		ret = dfd;
 		goto out;
 	}
-	len = fread(buf, 1, (size_t)st.st_size, f);
-	buf[len] = '\0';
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ret = pb_err_set(err, errno ? -errno : -EINVAL,
+				 "%s: not a regular file", relpath);
+		goto out;
+	}
+	ret = read_all(in, &buf, &len);
+	if (ret) {
+		pb_err_set(err, ret, "%s: %s", relpath, strerror(-ret));
+		goto out;
+	}
 	for (p = next_ref(buf, buf, root, rlen, prefix, plen); p;
 	     p = next_ref(buf, p + plen, root, rlen, prefix, plen))
 		count++;
@@ -242,40 +494,55 @@ int pb_fixup_rewrite_prefix(const char *root, const char *relpath,
 		o += plen;
 		p = hit + plen;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.pb-tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		  st.st_mode & 07777);
+	/* a package may ship the temporary name itself (as a symlink): it
+	 * goes, and the file is made anew, never opened through a link */
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
+		ret = pb_err_set(err, -errno, "%s%s: %s", dir, tmp,
+				 strerror(errno));
+		goto out;
+	}
+	fd = openat(dfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    st.st_mode & 07777);
 	if (fd < 0) {
-		ret = pb_err_set(err, -errno, "%s: %s", tmp, strerror(errno));
+		ret = pb_err_set(err, -errno, "%s%s: %s", dir, tmp,
+				 strerror(errno));
 		goto out;
 	}
-	if (write(fd, out, o) != (ssize_t)o) {
-		ret = pb_err_set(err, -EIO, "%s: short write", tmp);
-		goto out;
-	}
+	made = 1;
+	ret = write_all(fd, out, o);
 	/* keep the time stamp: kbuild compares them */
 	times[0] = st.st_atim;
 	times[1] = st.st_mtim;
-	futimens(fd, times);
-	if (close(fd) < 0) {
-		fd = -1;
-		ret = pb_err_set(err, -errno, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
+	if (!ret && futimens(fd, times) < 0)
+		ret = -errno;
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
 	fd = -1;
-	if (rename(tmp, path) < 0) {
-		ret = pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (ret) {
+		pb_err_set(err, ret, "%s%s: %s", dir, tmp, strerror(-ret));
 		goto out;
 	}
+	if (renameat(dfd, tmp, dfd, base) < 0) {
+		ret = pb_err_set(err, -errno, "%s: %s", relpath,
+				 strerror(errno));
+		goto out;
+	}
+	made = 0;
 	if (n_changed)
 		*n_changed = count;
 out:
-	if (fd >= 0) {
+	if (fd >= 0)
 		close(fd);
-		unlink(tmp);
-	}
-	if (f)
-		fclose(f);
+	if (made)
+		unlinkat(dfd, tmp, 0);
+	if (in >= 0)
+		close(in);
+	if (dfd >= 0)
+		close(dfd);
+	close(rootfd);
 	free(buf);
 	free(out);
 	return ret;
@@ -283,11 +550,14 @@ out:
 
 int pb_root_exists(const char *root, const char *relpath)
 {
-	char path[PATH_MAX];
-	struct stat st;
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, relpath) >=
-	    sizeof(path))
+	if (rootfd < 0)
 		return 0;
-	return stat(path, &st) == 0;
+	fd = pb_open_beneath(rootfd, relpath, O_PATH, 0, NULL);
+	close(rootfd);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
 }

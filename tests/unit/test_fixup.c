@@ -365,6 +365,209 @@ static void test_root_exists(void **state)
 	assert_int_equal(pb_root_exists(r, "usr/src/dangling"), 0);
 }
 
+/* ------------------------------------------ physical, beneath the root */
+
+/* The escape of issue 7: under a tree root, a directory link pointing at
+ * the root itself, deep enough that a link climbing above the root
+ * through it is "inside" when read lexically. up: how many ".." from the
+ * root reach f->tmp, where the outside lives. */
+#define DEEP "usr/src/d1/d2/d3/d4"
+static const char *const up1 = "../"; /* root is tmp/root */
+
+static void make_root_link(const char *r)
+{
+	/* usr/src/d1/d2/d3/d4/r -> the root (6 levels up) */
+	pbt_mkdirs(r, DEEP);
+	pbt_symlink(r, DEEP "/r", "../../../../../..");
+}
+
+static int open_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	return fd;
+}
+
+static void expect_outside_intact(struct fx *f)
+{
+	char *v = pbt_read_file(f->tmp, "outside/victim");
+
+	assert_string_equal(v, "victim\n");
+	free(v);
+}
+
+static void make_outside(struct fx *f)
+{
+	pbt_write_file(f->tmp, "outside/victim", "victim\n", 0);
+	pbt_write_file(f->tmp, "outside/Makefile",
+		       "include /usr/src/outside/Makefile\n", 0);
+}
+
+static void test_open_beneath(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+	char target[256];
+	int rootfd, fd;
+
+	make_outside(f);
+	make_root_link(r);
+	pbt_mkdirs(r, FLAVOR);
+	pbt_write_file(r, COMMON "/Makefile", "VERSION = 6\n", 0);
+	/* lexically FLAVOR/../d1/d2/d3/d4/r/../../../../outside/victim is
+	 * usr/outside/victim; physically r is the root and the ".." climb
+	 * out of it */
+	snprintf(target, sizeof(target), "../d1/d2/d3/d4/r/%soutside/victim",
+		 up1);
+	pbt_symlink(r, FLAVOR "/Makefile.pb-tmp", target);
+	pbt_symlink(r, FLAVOR "/abs", "/etc/passwd");
+	pbt_symlink(r, FLAVOR "/in", "../linux-headers-6.1.0-56-common");
+	rootfd = open_dir(r);
+
+	fd = pb_open_beneath(rootfd, FLAVOR "/Makefile.pb-tmp",
+			     O_WRONLY | O_CREAT | O_TRUNC, 0644, &err);
+	assert_int_equal(fd, -EXDEV);
+	assert_non_null(strstr(err.msg, "leads outside the root"));
+	assert_int_equal(
+		pb_open_beneath(rootfd, FLAVOR "/abs", O_RDONLY, 0, &err),
+		-EXDEV);
+	assert_int_equal(
+		pb_open_beneath(rootfd, "../outside/victim", O_RDONLY, 0, &err),
+		-EXDEV);
+	/* a link that stays inside is followed */
+	fd = pb_open_beneath(rootfd, FLAVOR "/in/Makefile", O_RDONLY, 0, &err);
+	assert_true(fd >= 0);
+	close(fd);
+
+	/* without openat2: every component O_NOFOLLOW, no link at all */
+	assert_true(pb_open_beneath_walk(rootfd, FLAVOR "/Makefile.pb-tmp",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644,
+					 &err) < 0);
+	assert_true(pb_open_beneath_walk(rootfd, FLAVOR "/in/Makefile",
+					 O_RDONLY, 0, &err) < 0);
+	assert_true(pb_open_beneath_walk(rootfd, DEEP "/r/../outside/victim",
+					 O_RDONLY, 0, &err) < 0);
+	assert_int_equal(
+		pb_open_beneath_walk(rootfd, "a/../../x", O_RDONLY, 0, &err),
+		-EXDEV);
+	assert_int_equal(
+		pb_open_beneath_walk(rootfd, "/etc/passwd", O_RDONLY, 0, &err),
+		-EXDEV);
+	fd = pb_open_beneath_walk(rootfd, COMMON "/Makefile", O_RDONLY, 0,
+				  &err);
+	assert_true(fd >= 0);
+	close(fd);
+	fd = pb_open_beneath_walk(rootfd, FLAVOR "/new", O_WRONLY | O_CREAT,
+				  0644, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	close(rootfd);
+	expect_outside_intact(f);
+}
+
+static void test_physical_links(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+	char target[256], path[PATH_MAX], got[PATH_MAX], want[PATH_MAX];
+
+	make_outside(f);
+	make_root_link(r);
+	pbt_mkdirs(r, FLAVOR);
+	pbt_mkdirs(r, COMMON);
+	snprintf(target, sizeof(target), "../d1/d2/d3/d4/r/%soutside/victim",
+		 up1);
+	pbt_symlink(r, FLAVOR "/Makefile.pb-tmp", target);
+	/* a whole directory that way */
+	snprintf(target, sizeof(target), "d1/d2/d3/d4/r/%soutside", up1);
+	pbt_symlink(r, "usr/src/outdir", target);
+	/* through the root link and back down: inside, untouched */
+	pbt_symlink(r, FLAVOR "/common", "../d1/d2/d3/d4/r/" COMMON);
+
+	assert_int_equal(pb_fixup_absolute_symlinks(r, &err), 0);
+
+	/* where a host with the root as "/" lands: ".." stops at the top */
+	assert_string_equal(link_of(r, FLAVOR "/Makefile.pb-tmp"),
+			    "../../../outside/victim");
+	assert_string_equal(link_of(r, "usr/src/outdir"), "../../outside");
+	assert_string_equal(link_of(r, FLAVOR "/common"),
+			    "../d1/d2/d3/d4/r/" COMMON);
+	expect_resolves(r, FLAVOR "/common", COMMON);
+	/* and nothing resolves outside any more */
+	pbt_path(path, sizeof(path), r, "usr/src/outdir");
+	assert_null(realpath(path, got)); /* dangling, inside */
+	pbt_mkdirs(r, "outside");
+	assert_non_null(realpath(path, got));
+	snprintf(path, sizeof(path), "%s/outside", r);
+	assert_non_null(realpath(path, want));
+	assert_string_equal(got, want);
+	expect_outside_intact(f);
+}
+
+/* The Debian fixup with the temporary name shipped as a link leaving the
+ * root physically: even without the symlink fixup first, nothing is
+ * written through it. */
+static void test_rewrite_tmp_link_escape(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+	char target[256], *got;
+	size_t n = 0;
+
+	make_outside(f);
+	make_root_link(r);
+	pbt_write_file(r, FLAVOR "/Makefile",
+		       "include /usr/src/linux-headers-6.1.0-56-common/"
+		       "Makefile\n",
+		       0);
+	snprintf(target, sizeof(target), "../d1/d2/d3/d4/r/%soutside/victim",
+		 up1);
+	pbt_symlink(r, FLAVOR "/Makefile.pb-tmp", target);
+	assert_int_equal(pb_fixup_rewrite_prefix(r, FLAVOR "/Makefile",
+						 "/usr/src/", &n, &err),
+			 0);
+	assert_int_equal(n, 1);
+	expect_outside_intact(f);
+	got = pbt_read_file(r, FLAVOR "/Makefile");
+	assert_non_null(strstr(got, r));
+	free(got);
+}
+
+/* The kernel dir (or the Makefile) itself a link leaving the root
+ * physically: refused, the outside Makefile untouched. */
+static void test_rewrite_dir_escape(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	const char *r = f->root;
+	char target[256], *got;
+
+	make_outside(f);
+	make_root_link(r);
+	snprintf(target, sizeof(target), "d1/d2/d3/d4/r/%soutside", up1);
+	pbt_symlink(r, FLAVOR, target);
+	assert_int_equal(pb_fixup_rewrite_prefix(r, FLAVOR "/Makefile",
+						 "/usr/src/", NULL, &err),
+			 -EXDEV);
+	snprintf(target, sizeof(target), "../d1/d2/d3/d4/r/%soutside/Makefile",
+		 up1);
+	pbt_symlink(r, "usr/src/x/Makefile", target);
+	assert_int_equal(pb_fixup_rewrite_prefix(r, "usr/src/x/Makefile",
+						 "/usr/src/", NULL, &err),
+			 -EXDEV);
+	got = pbt_read_file(f->tmp, "outside/Makefile");
+	assert_string_equal(got, "include /usr/src/outside/Makefile\n");
+	free(got);
+	assert_int_equal(pb_root_exists(r, FLAVOR "/Makefile"), 0);
+	assert_int_equal(pb_root_exists(r, "usr/src/x/Makefile"), 0);
+	expect_outside_intact(f);
+}
+
 #define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, pbt_fx_teardown)
 
 int main(void)
@@ -380,6 +583,10 @@ int main(void)
 		FX(test_rewrite_idempotent_root_under_prefix),
 		FX(test_rewrite_missing),
 		FX(test_root_exists),
+		FX(test_open_beneath),
+		FX(test_physical_links),
+		FX(test_rewrite_tmp_link_escape),
+		FX(test_rewrite_dir_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,12 +9,14 @@
 #include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -731,6 +733,85 @@ static void test_unpack_bad_packages(void **state)
 	assert_non_null(strstr(err.msg, cut));
 }
 
+/* What a release may unpack in all is shared by its packages; a member
+ * that would go over is refused before a byte of it is written. */
+static void test_unpack_limit(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	struct pb_unpack_limit lim = {10240, 0};
+	char pkg[256], *a = malloc(4097), *b = malloc(8193), path[PATH_MAX];
+	struct member one[] = {{"./usr/", M_DIR, NULL, 0},
+			       {"./usr/a", M_FILE, a, 0}};
+	struct member two[] = {{"./usr/b", M_FILE, b, 0}};
+	int rootfd;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	memset(a, 'a', 4096);
+	a[4096] = '\0';
+	memset(b, 'b', 8192);
+	b[8192] = '\0';
+	rootfd = open(f->root, O_RDONLY | O_DIRECTORY);
+	assert_true(rootfd >= 0);
+	snprintf(pkg, sizeof(pkg), "%s/one_1_all.deb", f->pkgs);
+	build_deb(pkg, one, PBT_N_OF(one), C_XZ);
+	if (pb_unpack_at(pkg, rootfd, PB_PKG_TREE, NULL, &lim, &err) != 0)
+		fail_msg("pb_unpack_at: %s", err.msg);
+	assert_int_equal(lim.used, 4096);
+	snprintf(pkg, sizeof(pkg), "%s/two_1_all.deb", f->pkgs);
+	build_deb(pkg, two, PBT_N_OF(two), C_XZ);
+	assert_int_equal(
+		pb_unpack_at(pkg, rootfd, PB_PKG_TREE, NULL, &lim, &err),
+		-EFBIG);
+	assert_non_null(strstr(err.msg, "./usr/b"));
+	assert_non_null(strstr(err.msg, "more than 10240 bytes"));
+	assert_non_null(strstr(err.msg, "--max-unpacked-size"));
+	snprintf(path, sizeof(path), "%s/usr/b", f->root);
+	assert_int_equal(access(path, F_OK), -1);
+	/* with room, it goes */
+	lim.max = 4096 + 8192;
+	if (pb_unpack_at(pkg, rootfd, PB_PKG_TREE, NULL, &lim, &err) != 0)
+		fail_msg("pb_unpack_at: %s", err.msg);
+	assert_int_equal(lim.used, 4096 + 8192);
+	close(rootfd);
+	free(a);
+	free(b);
+}
+
+/* A failed write(2) is only a warning for libarchive: here the file size
+ * limit makes it fail (EFBIG, as ENOSPC would on a full disk); the
+ * package fails, naming the member and the errno text. */
+static void test_unpack_failed_write(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	struct rlimit old, small = {16384, 0};
+	char pkg[256], *big = malloc(65537);
+	struct member m[] = {{"./usr/", M_DIR, NULL, 0},
+			     {"./usr/big.h", M_FILE, big, 0}};
+	void (*sig)(int);
+	int ret;
+
+	assert_non_null(big);
+	memset(big, 'x', 65536);
+	big[65536] = '\0';
+	snprintf(pkg, sizeof(pkg), "%s/big_1_all.deb", f->pkgs);
+	build_deb(pkg, m, PBT_N_OF(m), C_XZ);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small.rlim_max = old.rlim_max;
+	sig = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	ret = pb_unpack(pkg, f->root, PB_PKG_TREE, NULL, &err);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, sig);
+	assert_int_equal(ret, -EFBIG);
+	assert_non_null(strstr(err.msg, "./usr/big.h"));
+	assert_non_null(strstr(err.msg, strerror(EFBIG)));
+	assert_null(strstr(err.msg, "(null)"));
+	free(big);
+}
+
 #define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, pbt_fx_teardown)
 
 int main(void)
@@ -748,6 +829,8 @@ int main(void)
 		FX(test_unpack_hostile_hardlink),
 		FX(test_unpack_cpio_payload),
 		FX(test_unpack_bad_packages),
+		FX(test_unpack_limit),
+		FX(test_unpack_failed_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
