@@ -55,9 +55,9 @@ struct crawler {
 	struct repo_state *st;
 	struct rec *recs;
 	size_t n_recs, cap_recs;
-	char **keyrings; /* the defaults, when --keyring is not given */
+	char **keyrings;	 /* the defaults, when --keyring is not given */
 	char **missing_keyrings; /* defaults named but not on this host */
-	int host_apt;	 /* the mirrors come from the host's sources */
+	int host_apt;		 /* the mirrors come from the host's sources */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -336,7 +336,12 @@ static int rpm_roots(struct crawler *c, const struct pb_mirror_spec *specs,
 		g[c->n_repos].label = strdup("");
 		g[c->n_repos].components = calloc(1, sizeof(char *));
 		g[c->n_repos].keyrings = calloc(1, sizeof(char *));
+		/* counted first: pb_repos_free then frees what it got */
 		c->n_repos++;
+		if (!g[c->n_repos - 1].mirror || !g[c->n_repos - 1].label ||
+		    !g[c->n_repos - 1].components ||
+		    !g[c->n_repos - 1].keyrings)
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
 	}
 	if (!ret && n_roots) {
 		struct pb_repo *more = NULL, *g;
@@ -387,8 +392,17 @@ static int build_repos(struct crawler *c, struct pb_err *err)
 			pb_strv_free(specs[i].suites);
 			specs[i].suites =
 				calloc(c->o->n_suites + 1, sizeof(char *));
-			for (k = 0; specs[i].suites && k < c->o->n_suites; k++)
-				specs[i].suites[k] = strdup(c->o->suites[k]);
+			if (!specs[i].suites) {
+				ret = pb_err_set(err, -ENOMEM, "out of memory");
+				goto out;
+			}
+			for (k = 0; k < c->o->n_suites; k++)
+				if (!(specs[i].suites[k] =
+					      strdup(c->o->suites[k]))) {
+					ret = pb_err_set(err, -ENOMEM,
+							 "out of memory");
+					goto out;
+				}
 		}
 	}
 	if (!n_specs && c->o->n_mirrors && apt) {
@@ -412,7 +426,8 @@ static int build_repos(struct crawler *c, struct pb_err *err)
 				 sizeof(line) - strlen(line), "%s%s",
 				 k ? "," : "", c->o->suites[k]);
 		specs = g;
-		ret = g ? pb_mirror_spec_parse(line, g, err) : -ENOMEM;
+		ret = g ? pb_mirror_spec_parse(line, g, err)
+			: pb_err_set(err, -ENOMEM, "out of memory");
 		if (ret)
 			goto out;
 		n_specs = 1;
@@ -423,7 +438,8 @@ static int build_repos(struct crawler *c, struct pb_err *err)
 
 		snprintf(line, sizeof(line), "rpm %s", c->o->mirrors[0]);
 		specs = g;
-		ret = g ? pb_mirror_spec_parse(line, g, err) : -ENOMEM;
+		ret = g ? pb_mirror_spec_parse(line, g, err)
+			: pb_err_set(err, -ENOMEM, "out of memory");
 		if (ret)
 			goto out;
 		n_specs = 1;
@@ -525,11 +541,9 @@ static int mirrorlist_repo(struct crawler *c, size_t list, char **lines,
 	r->mirror = strdup(url);
 	r->components = calloc(1, sizeof(char *));
 	r->label = strdup(g[list].label ? g[list].label : "");
-	r->keyrings = calloc(pb_strv_len(g[list].keyrings) + 1,
-			     sizeof(char *));
+	r->keyrings = calloc(pb_strv_len(g[list].keyrings) + 1, sizeof(char *));
 	c->n_repos++; /* from here pb_repos_free frees what it has */
-	for (k = 0; r->keyrings && g[list].keyrings && g[list].keyrings[k];
-	     k++)
+	for (k = 0; r->keyrings && g[list].keyrings && g[list].keyrings[k]; k++)
 		if (!(r->keyrings[k] = strdup(g[list].keyrings[k])))
 			return pb_err_set(err, -ENOMEM, "out of memory");
 	if (!r->mirror || !r->components || !r->label || !r->keyrings)
@@ -966,12 +980,11 @@ static int plan_apt(struct crawler *c, struct repo_state *s, const char *meta,
 					 s->r->url, s->r->suite,
 					 s->r->components[k], bins[b],
 					 en->sha256);
-				ret = add_index(s, meta, url,
-						r.acquire_by_hash ? byhash
-								  : NULL,
-						en->size, en->sha256,
-						c->o->no_verify
-							? "the Release"
+				ret = add_index(
+					s, meta, url,
+					r.acquire_by_hash ? byhash : NULL,
+					en->size, en->sha256,
+					c->o->no_verify ? "the Release"
 							: "the signed Release");
 				break;
 			}
@@ -1184,8 +1197,7 @@ static int fetch_indexes(struct crawler *c, struct pb_err *err)
 			g = realloc(urls[u],
 				    (items[u].n_urls + 3) * sizeof(*g));
 			if (!g) {
-				ret = pb_err_set(err, -ENOMEM,
-						 "out of memory");
+				ret = pb_err_set(err, -ENOMEM, "out of memory");
 				goto out;
 			}
 			urls[u] = g;

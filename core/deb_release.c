@@ -169,8 +169,8 @@ static int add_entry(struct pb_deb_release *r, size_t *cap, struct line l,
 	return 0;
 }
 
-static int num(const char **p, const char *end, int digits_min,
-	       int digits_max, int *out)
+static int num(const char **p, const char *end, int digits_min, int digits_max,
+	       int *out)
 {
 	int v = 0, n = 0;
 
@@ -226,8 +226,8 @@ int pb_rfc1123_parse(const char *s, size_t len, int64_t *out)
 			return -EINVAL;
 	}
 	skip_blanks(&p, end);
-	if (end - p >= 3 && (!strncasecmp(p, "UTC", 3) ||
-			     !strncasecmp(p, "GMT", 3))) {
+	if (end - p >= 3 &&
+	    (!strncasecmp(p, "UTC", 3) || !strncasecmp(p, "GMT", 3))) {
 		p += 3;
 	} else if (end - p >= 1 && (*p == 'Z' || *p == 'z')) {
 		p++;
@@ -330,19 +330,18 @@ static int parse_field(struct pb_deb_release *r, struct line l, size_t lineno,
 		r->no_arch_all_packages =
 			value.len == 8 &&
 			strncasecmp(value.s, "Packages", 8) == 0;
-	else if (field_is(&name, "Date") ||
-		 field_is(&name, "Valid-Until")) {
-		int64_t *dst = field_is(&name, "Date") ? &r->date
-						       : &r->valid_until;
+	else if (field_is(&name, "Date") || field_is(&name, "Valid-Until")) {
+		int64_t *dst =
+			field_is(&name, "Date") ? &r->date : &r->valid_until;
 
 		if (pb_rfc1123_parse(value.s, value.len, dst) < 0)
-			return pb_err_set(err, -EINVAL,
-					  "line %zu: %.*s '%.*s' is not a "
-					  "date",
-					  lineno, (int)name.len, name.s,
-					  (int)(value.len > 60 ? 60
-							       : value.len),
-					  value.s);
+			return pb_err_set(
+				err, -EINVAL,
+				"line %zu: %.*s '%.*s' is not a "
+				"date",
+				lineno, (int)name.len, name.s,
+				(int)(value.len > 60 ? 60 : value.len),
+				value.s);
 	}
 	if (ret)
 		return pb_err_set(err, ret, "out of memory");

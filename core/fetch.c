@@ -257,8 +257,8 @@ static int verify(const struct pb_fetch_item *it, const char *path, char *why,
 				 "%s, %s says %s)",
 				 it->signed_by, hex, it->signed_by, it->sha256);
 		else
-			snprintf(why, len, "SHA-256 %s, the index says %s",
-				 hex, it->sha256);
+			snprintf(why, len, "SHA-256 %s, the index says %s", hex,
+				 it->sha256);
 		return -EBADMSG;
 	}
 	return 0;

@@ -150,10 +150,9 @@ int pb_gpg_verify(const char *signature, const char *data,
 	ret = pb_run_capture(argv, status, sizeof(status), err);
 	if (ret < 0 && !status[0] && err && err->code == ret) {
 		/* gpgv did not run, or said nothing: nothing was checked */
-		pb_err_prefix(err, "%s: cannot check the signature%s",
-			      signature,
-			      ret == -ENOENT ? " (install the gpgv package)"
-					     : "");
+		pb_err_prefix(
+			err, "%s: cannot check the signature%s", signature,
+			ret == -ENOENT ? " (install the gpgv package)" : "");
 		goto out;
 	}
 	if (ret == 0 && strstr(status, "[GNUPG:] VALIDSIG"))
@@ -193,7 +192,8 @@ const char *pb_keyring_package(const char *path)
 	static const struct {
 		const char *prefix, *package;
 	} table[] = {
-		{"/usr/share/keyrings/debian-archive-", "debian-archive-keyring"},
+		{"/usr/share/keyrings/debian-archive-",
+		 "debian-archive-keyring"},
 		{"/usr/share/keyrings/ubuntu-archive-", "ubuntu-keyring"},
 		{"/usr/share/keyrings/ubuntu-cloudimage-",
 		 "ubuntu-cloudimage-keyring"},

@@ -406,8 +406,8 @@ int pb_mirrorlist_line(const char *line, char **url, struct pb_err *err)
 	size_t len = strlen(p);
 
 	*url = NULL;
-	while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' ||
-		       p[len - 1] == '\r'))
+	while (len &&
+	       (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
 		len--;
 	if (!len || *p == '#')
 		return 1;
