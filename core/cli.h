@@ -48,6 +48,11 @@ enum {
 	PB_OPT_ARCH,
 	PB_OPT_CONNECT_TIMEOUT,
 	PB_OPT_LOW_SPEED_TIME,
+	PB_OPT_ALLOW_EXPIRED_RELEASE,
+	PB_OPT_ALLOW_FUTURE_RELEASE,
+	PB_OPT_IGNORE_RELEASE_DATE,
+	PB_OPT_ALLOW_REDIRECT_HOST,
+	PB_OPT_MAX_METADATA_SIZE,
 	PB_OPT_FIRST_FREE,
 };
 
@@ -61,6 +66,8 @@ struct pb_cli_crawl {
 	const char **keyrings;
 	size_t n_keyrings;
 	int no_verify, require_signed, allow_partial;
+	int allow_expired_release, allow_future_release;
+	long long max_metadata_size; /* bytes; 0: the default */
 	const char *distro_filter;
 	const char *arch;
 	struct pb_fetch_opts fetch;
@@ -89,6 +96,16 @@ int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
 		 PB_OPT_CONNECT_TIMEOUT},                                     \
 		{"low-speed-time", required_argument, NULL,                   \
 		 PB_OPT_LOW_SPEED_TIME},                                      \
+		{"allow-expired-release", no_argument, NULL,                  \
+		 PB_OPT_ALLOW_EXPIRED_RELEASE},                               \
+		{"allow-future-release", no_argument, NULL,                   \
+		 PB_OPT_ALLOW_FUTURE_RELEASE},                                \
+		{"ignore-release-date", no_argument, NULL,                    \
+		 PB_OPT_IGNORE_RELEASE_DATE},                                 \
+		{"allow-redirect-host", no_argument, NULL,                    \
+		 PB_OPT_ALLOW_REDIRECT_HOST},                                 \
+		{"max-metadata-size", required_argument, NULL,                \
+		 PB_OPT_MAX_METADATA_SIZE},                                   \
 		{"download-concurrency", required_argument, NULL, 'd'},       \
 	{                                                                     \
 		"retries", required_argument, NULL, 'r'                       \
@@ -126,6 +143,18 @@ int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
 	"      --low-speed-time S     give up a transfer below 1 KiB/s for "  \
 	"S seconds\n"                                                         \
 	"                             (default: 30)\n"                        \
+	"      --allow-expired-release  use an APT Release past its "         \
+	"Valid-Until (warns)\n"                                               \
+	"      --allow-future-release   use an APT Release whose Date is "    \
+	"ahead of this\n"                                                     \
+	"                             clock (warns)\n"                        \
+	"      --ignore-release-date  both of the above\n"                    \
+	"      --allow-redirect-host  follow redirects to another host than " \
+	"the mirror's\n"                                                      \
+	"      --max-metadata-size N[K|M|G]  the cap on InRelease, Release, "  \
+	"repomd.xml,\n"                                                       \
+	"                             their signatures and mirror.list "      \
+	"(default: 64M)\n"                                                    \
 	"  HTTP_PROXY, HTTPS_PROXY and NO_PROXY are honoured.\n"
 
 #define PB_COMMON_LONG_OPTS                                                   \

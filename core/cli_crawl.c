@@ -42,6 +42,29 @@ static int number(const char *opt, const char *arg, long min, long max,
 	return 0;
 }
 
+/* "64M" -> bytes; K, M, G are powers of 1024 */
+static int size_arg(const char *opt, const char *arg, long long *out)
+{
+	char *end;
+	long long n = strtoll(arg, &end, 10), mul = 1;
+
+	if (*end == 'K' || *end == 'k')
+		mul = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1024 * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1024LL * 1024 * 1024, end++;
+	if (end == arg || *end || n < 1 || n > (1LL << 50) / mul) {
+		fprintf(stderr,
+			"probe-builder: %s wants a size (bytes, or with K, "
+			"M or G), not '%s'\n",
+			opt, arg);
+		return -EINVAL;
+	}
+	*out = n * mul;
+	return 0;
+}
+
 int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg)
 {
 	long n;
@@ -95,6 +118,23 @@ int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg)
 			return -1;
 		cc->fetch.connect_timeout_s = n;
 		return 1;
+	case PB_OPT_ALLOW_EXPIRED_RELEASE:
+		cc->allow_expired_release = 1;
+		return 1;
+	case PB_OPT_ALLOW_FUTURE_RELEASE:
+		cc->allow_future_release = 1;
+		return 1;
+	case PB_OPT_IGNORE_RELEASE_DATE:
+		cc->allow_expired_release = cc->allow_future_release = 1;
+		return 1;
+	case PB_OPT_ALLOW_REDIRECT_HOST:
+		cc->fetch.allow_redirect_host = 1;
+		return 1;
+	case PB_OPT_MAX_METADATA_SIZE:
+		return size_arg("--max-metadata-size", arg,
+				&cc->max_metadata_size)
+			       ? -1
+			       : 1;
 	case PB_OPT_LOW_SPEED_TIME:
 		if (number("--low-speed-time", arg, 1, 3600, &n) < 0)
 			return -1;
@@ -147,15 +187,48 @@ int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
 		.workspace = workspace,
 		.etc_apt = getenv("PROBE_BUILDER_ETC_APT"),
 		.fetch = &cc->fetch,
+		.max_metadata_size = cc->max_metadata_size,
+		.allow_expired_release = cc->allow_expired_release,
+		.allow_future_release = cc->allow_future_release,
 	};
 	struct pb_err err = {0};
 	int ret;
 
 	cc->fetch.progress = isatty(2) && !quiet;
 	cc->fetch.quiet = quiet;
+	if (cc->allow_expired_release || cc->allow_future_release)
+		pb_warn("%s%s%s: an APT Release out of its dates is used "
+			"anyway; a stale or replayed mirror can go unnoticed",
+			cc->allow_expired_release ? "--allow-expired-release"
+						  : "",
+			cc->allow_expired_release && cc->allow_future_release
+				? ", "
+				: "",
+			cc->allow_future_release ? "--allow-future-release"
+						 : "");
+	if (cc->fetch.allow_redirect_host)
+		pb_warn("--allow-redirect-host: redirects may take any file "
+			"to another host (signatures and hashes still hold)");
 	ret = pb_crawl_run(&o, out, &err);
-	if (ret)
-		pb_error("%s", err.msg);
+	if (ret) {
+		char *msg = NULL;
+		size_t len = 0, i;
+		FILE *f = open_memstream(&msg, &len);
+
+		/* the failed repositories, every one whole, under the
+		 * message: one line each */
+		if (f) {
+			fputs(err.msg, f);
+			for (i = 0; i < out->n_missed; i++)
+				fprintf(f, "\n  %s", out->missed[i]);
+		}
+		if (f && fclose(f) == 0)
+			pb_error("%s", msg);
+		else
+			pb_error("%s", err.msg);
+		free(msg);
+		pb_crawl_free(out);
+	}
 	return ret;
 }
 

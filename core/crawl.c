@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crawl.h"
@@ -54,8 +55,9 @@ struct crawler {
 	struct repo_state *st;
 	struct rec *recs;
 	size_t n_recs, cap_recs;
-	char **keyrings; /* the defaults, when --keyring is not given */
-	int host_apt;	 /* the mirrors come from the host's sources */
+	char **keyrings;	 /* the defaults, when --keyring is not given */
+	char **missing_keyrings; /* defaults named but not on this host */
+	int host_apt;		 /* the mirrors come from the host's sources */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -94,15 +96,28 @@ static void absent_repo(struct repo_state *s, const char *what)
 	pb_warn("%s", s->why);
 }
 
-static int fetch(struct crawler *c, struct pb_fetch_item *items, size_t n)
+/* 0 when the downloader ran (each item then says how it went: the callers
+ * look at each one), else why it could not */
+static int fetch(struct crawler *c, struct pb_fetch_item *items, size_t n,
+		 struct pb_err *err)
 {
-	struct pb_err err = {0};
+	int ret;
 
 	if (n == 0)
 		return 0;
-	/* failures are per item: the callers look at each one */
-	pb_fetch_all(items, n, c->o->fetch, &err);
-	return 0;
+	ret = pb_fetch_all(items, n, c->o->fetch, err);
+	if (ret == -EIO) {
+		pb_err_clear(err);
+		return 0;
+	}
+	return ret;
+}
+
+/* the cap on metadata files that no signed index sizes */
+static int64_t max_meta(const struct crawler *c)
+{
+	return c->o->max_metadata_size > 0 ? c->o->max_metadata_size
+					   : PB_CRAWL_MAX_METADATA_DEFAULT;
 }
 
 /* The keyrings for a repository: --keyring, else its own Signed-By, else
@@ -122,20 +137,47 @@ static const char *const *keyrings_for(struct crawler *c, struct pb_repo *r,
 	return (const char *const *)c->keyrings;
 }
 
-static int add_keyring(char ***v, const char *path)
+static int strv_add(char ***v, const char *s)
 {
 	size_t n = pb_strv_len(*v);
-	char **g;
+	char **g = realloc(*v, (n + 2) * sizeof(*g));
 
-	if (access(path, R_OK) < 0)
-		return 0; /* named but not installed here */
-	g = realloc(*v, (n + 2) * sizeof(*g));
 	if (!g)
 		return -ENOMEM;
 	*v = g;
-	g[n] = strdup(path);
+	g[n] = strdup(s);
 	g[n + 1] = NULL;
 	return g[n] ? 0 : -ENOMEM;
+}
+
+/* a keyring named but not installed here is remembered, for the message
+ * when a signature then cannot be checked */
+static int add_keyring(struct crawler *c, const char *path)
+{
+	if (access(path, R_OK) < 0)
+		return strv_add(&c->missing_keyrings, path);
+	return strv_add(&c->keyrings, path);
+}
+
+/* The hint for a signature whose key is in none of the keyrings. */
+static int missing_key_hint(struct crawler *c, struct repo_state *s,
+			    struct pb_err *err)
+{
+	size_t n = pb_strv_len(c->missing_keyrings);
+	const char *pkg = n ? pb_keyring_package(c->missing_keyrings[0]) : NULL;
+
+	if (c->o->n_keyrings || pb_strv_len(s->r->keyrings) || !n)
+		return pb_err_prefix(err,
+				     "%s (pass --keyring FILE, or --no-verify)",
+				     s->where);
+	return pb_err_prefix(err,
+			     "%s (the %s keyring %s%s is not on this host: "
+			     "install %s%s, or pass --keyring FILE)",
+			     s->where, c->o->distro->name,
+			     c->missing_keyrings[0],
+			     n > 1 ? " (and others)" : "",
+			     pkg ? "the package " : "the package that has it",
+			     pkg ? pkg : "");
 }
 
 static int default_keyrings(struct crawler *c)
@@ -150,20 +192,21 @@ static int default_keyrings(struct crawler *c)
 	for (i = 0; i < d->n_keys && !ret; i++)
 		if (!strcmp(d->keys[i].key, "keyring")) {
 			from_data = 1;
-			ret = add_keyring(&c->keyrings, d->keys[i].value);
+			ret = add_keyring(c, d->keys[i].value);
 		}
 	if (!from_data && PB_PLUGIN_HAS(c->plugin, keyrings))
 		for (i = 0; c->plugin->keyrings[i] && !ret; i++)
-			ret = add_keyring(&c->keyrings, c->plugin->keyrings[i]);
+			ret = add_keyring(c, c->plugin->keyrings[i]);
 	if (c->host_apt && !ret) {
 		/* what apt itself trusts */
 		glob_t g;
 
-		ret = add_keyring(&c->keyrings, "/etc/apt/trusted.gpg");
+		if (access("/etc/apt/trusted.gpg", R_OK) == 0)
+			ret = strv_add(&c->keyrings, "/etc/apt/trusted.gpg");
 		if (!ret &&
 		    glob("/etc/apt/trusted.gpg.d/*", 0, NULL, &g) == 0) {
 			for (i = 0; i < g.gl_pathc && !ret; i++)
-				ret = add_keyring(&c->keyrings, g.gl_pathv[i]);
+				ret = add_keyring(c, g.gl_pathv[i]);
 			globfree(&g);
 		}
 	}
@@ -262,9 +305,10 @@ static int rpm_roots(struct crawler *c, const struct pb_mirror_spec *specs,
 		items[i].n_urls = 1;
 		items[i].dest = dest[i];
 		items[i].size = -1;
+		items[i].max_size = max_meta(c);
 		items[i].quiet_404 = 1;
 	}
-	fetch(c, items, n);
+	ret = fetch(c, items, n, err);
 	for (i = 0; i < n && !ret; i++) {
 		struct pb_repo *g;
 		char *root;
@@ -292,7 +336,12 @@ static int rpm_roots(struct crawler *c, const struct pb_mirror_spec *specs,
 		g[c->n_repos].label = strdup("");
 		g[c->n_repos].components = calloc(1, sizeof(char *));
 		g[c->n_repos].keyrings = calloc(1, sizeof(char *));
+		/* counted first: pb_repos_free then frees what it got */
 		c->n_repos++;
+		if (!g[c->n_repos - 1].mirror || !g[c->n_repos - 1].label ||
+		    !g[c->n_repos - 1].components ||
+		    !g[c->n_repos - 1].keyrings)
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
 	}
 	if (!ret && n_roots) {
 		struct pb_repo *more = NULL, *g;
@@ -343,8 +392,17 @@ static int build_repos(struct crawler *c, struct pb_err *err)
 			pb_strv_free(specs[i].suites);
 			specs[i].suites =
 				calloc(c->o->n_suites + 1, sizeof(char *));
-			for (k = 0; specs[i].suites && k < c->o->n_suites; k++)
-				specs[i].suites[k] = strdup(c->o->suites[k]);
+			if (!specs[i].suites) {
+				ret = pb_err_set(err, -ENOMEM, "out of memory");
+				goto out;
+			}
+			for (k = 0; k < c->o->n_suites; k++)
+				if (!(specs[i].suites[k] =
+					      strdup(c->o->suites[k]))) {
+					ret = pb_err_set(err, -ENOMEM,
+							 "out of memory");
+					goto out;
+				}
 		}
 	}
 	if (!n_specs && c->o->n_mirrors && apt) {
@@ -368,7 +426,8 @@ static int build_repos(struct crawler *c, struct pb_err *err)
 				 sizeof(line) - strlen(line), "%s%s",
 				 k ? "," : "", c->o->suites[k]);
 		specs = g;
-		ret = g ? pb_mirror_spec_parse(line, g, err) : -ENOMEM;
+		ret = g ? pb_mirror_spec_parse(line, g, err)
+			: pb_err_set(err, -ENOMEM, "out of memory");
 		if (ret)
 			goto out;
 		n_specs = 1;
@@ -379,7 +438,8 @@ static int build_repos(struct crawler *c, struct pb_err *err)
 
 		snprintf(line, sizeof(line), "rpm %s", c->o->mirrors[0]);
 		specs = g;
-		ret = g ? pb_mirror_spec_parse(line, g, err) : -ENOMEM;
+		ret = g ? pb_mirror_spec_parse(line, g, err)
+			: pb_err_set(err, -ENOMEM, "out of memory");
 		if (ret)
 			goto out;
 		n_specs = 1;
@@ -442,6 +502,55 @@ static int new_states(struct crawler *c, size_t from)
 
 /* ------------------------------------------------ phase 0: mirror lists */
 
+/* The repository of a fetched mirror.list (its lines): the first line that
+ * is a URL; the others are its copies. A line is only ever a URL: what
+ * comes from the network does not choose keyrings or paths. A bad line is
+ * skipped with a warning; a list with no URL fails its own repository. */
+static int mirrorlist_repo(struct crawler *c, size_t list, char **lines,
+			   struct pb_err *err)
+{
+	struct repo_state *s = &c->st[list];
+	struct pb_repo *g, *r;
+	char *url = NULL;
+	size_t k;
+
+	for (k = 0; lines[k] && !url; k++) {
+		struct pb_err e = {0};
+		int ret = pb_mirrorlist_line(lines[k], &url, &e);
+
+		if (ret == -ENOMEM)
+			return pb_err_set(err, ret, "out of memory");
+		if (ret < 0)
+			pb_warn("%s: line %zu ignored: %s", c->repos[list].url,
+				k + 1, e.msg);
+	}
+	if (!url) {
+		fail_repo(s, "%s: no repository URL in it", c->repos[list].url);
+		return 0;
+	}
+	g = realloc(c->repos, (c->n_repos + 1) * sizeof(*g));
+	if (!g) {
+		free(url);
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	}
+	c->repos = g;
+	r = &g[c->n_repos];
+	memset(r, 0, sizeof(*r));
+	r->kind = PB_REPO_RPM;
+	r->url = url;
+	r->mirror = strdup(url);
+	r->components = calloc(1, sizeof(char *));
+	r->label = strdup(g[list].label ? g[list].label : "");
+	r->keyrings = calloc(pb_strv_len(g[list].keyrings) + 1, sizeof(char *));
+	c->n_repos++; /* from here pb_repos_free frees what it has */
+	for (k = 0; r->keyrings && g[list].keyrings && g[list].keyrings[k]; k++)
+		if (!(r->keyrings[k] = strdup(g[list].keyrings[k])))
+			return pb_err_set(err, -ENOMEM, "out of memory");
+	if (!r->mirror || !r->components || !r->label || !r->keyrings)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
 static int resolve_mirrorlists(struct crawler *c, struct pb_err *err)
 {
 	struct pb_fetch_item *items;
@@ -470,13 +579,13 @@ static int resolve_mirrorlists(struct crawler *c, struct pb_err *err)
 		items[n].n_urls = 1;
 		items[n].dest = dest[n];
 		items[n].size = -1;
+		items[n].max_size = max_meta(c);
 		which[n++] = i;
 	}
-	fetch(c, items, n);
+	ret = fetch(c, items, n, err);
 	for (i = 0; i < n && !ret; i++) {
 		struct repo_state *s = &c->st[which[i]];
 		char *text = NULL, **lines;
-		size_t k;
 
 		if (items[i].result) {
 			if (items[i].http_code == 404)
@@ -492,50 +601,11 @@ static int resolve_mirrorlists(struct crawler *c, struct pb_err *err)
 		}
 		lines = pb_strv_split(text, "\r\n");
 		free(text);
-		for (k = 0; lines && lines[k]; k++) {
-			const char *l = lines[k] + strspn(lines[k], " \t");
-
-			if (*l == '#' || (strncmp(l, "http://", 7) &&
-					  strncmp(l, "https://", 8)))
-				continue;
-			/* the first one: the others are its copies */
-			{
-				struct pb_mirror_spec spec;
-				struct pb_repo *more = NULL, *g;
-				size_t n_more = 0, m;
-				char line[PATH_MAX + 16];
-
-				snprintf(line, sizeof(line), "rpm %s", l);
-				ret = pb_mirror_spec_parse(line, &spec, err);
-				if (ret)
-					break;
-				ret = pb_repos_expand(&spec, 1, c->o->arch,
-						      NULL, NULL, 0, &more,
-						      &n_more, err);
-				pb_mirror_spec_free(&spec);
-				if (ret)
-					break;
-				g = realloc(c->repos,
-					    (c->n_repos + n_more) * sizeof(*g));
-				if (!g) {
-					pb_repos_free(more, n_more);
-					ret = -ENOMEM;
-					break;
-				}
-				c->repos = g;
-				for (m = 0; m < n_more; m++) {
-					free(more[m].label);
-					more[m].label = strdup(
-						c->repos[which[i]].label);
-					c->repos[c->n_repos++] = more[m];
-				}
-				free(more);
-			}
+		if (!lines) {
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
 			break;
 		}
-		if (!lines || !lines[0])
-			fail_repo(s, "%s: no repository URL in it",
-				  c->repos[which[i]].url);
+		ret = mirrorlist_repo(c, which[i], lines, err);
 		pb_strv_free(lines);
 	}
 	/* the repos array moved: states point at it */
@@ -543,6 +613,8 @@ static int resolve_mirrorlists(struct crawler *c, struct pb_err *err)
 		for (i = 0; i < before; i++)
 			c->st[i].r = &c->repos[i];
 		ret = new_states(c, before);
+		if (ret)
+			ret = pb_err_set(err, ret, "out of memory");
 	}
 out:
 	free(items);
@@ -618,7 +690,7 @@ static void si_free(struct signed_items *si)
 }
 
 static void si_add(struct signed_items *si, const char *base, const char *rel,
-		   const char *dir, const char *file)
+		   const char *dir, const char *file, int64_t cap)
 {
 	size_t i = si->n++;
 
@@ -629,6 +701,7 @@ static void si_add(struct signed_items *si, const char *base, const char *rel,
 	si->items[i].n_urls = 1;
 	si->items[i].dest = si->dest[i];
 	si->items[i].size = -1;
+	si->items[i].max_size = cap;
 	/* a missing InRelease, Release or .asc is an answer: the crawl
 	 * says what it makes of it */
 	si->items[i].quiet_404 = 1;
@@ -676,17 +749,20 @@ static int fetch_signed(struct crawler *c, struct pb_err *err)
 		if (s->r->kind == PB_REPO_APT) {
 			snprintf(rel, sizeof(rel), "dists/%s/InRelease",
 				 s->r->suite);
-			si_add(&si, s->r->url, rel, s->dir, "InRelease");
+			si_add(&si, s->r->url, rel, s->dir, "InRelease",
+			       max_meta(c));
 		} else {
 			si_add(&si, s->r->url, "repodata/repomd.xml", s->dir,
-			       "repomd.xml");
+			       "repomd.xml", max_meta(c));
 			/* may well be missing: most RPM mirrors sign only
 			 * the packages */
 			si_add(&si, s->r->url, "repodata/repomd.xml.asc",
-			       s->dir, "repomd.xml.asc");
+			       s->dir, "repomd.xml.asc", max_meta(c));
 		}
 	}
-	fetch(c, si.items, si.n);
+	ret = fetch(c, si.items, si.n, err);
+	if (ret)
+		goto out;
 	for (i = 0; i < c->n_repos; i++) {
 		struct repo_state *s = &c->st[i];
 		struct pb_fetch_item *it;
@@ -707,11 +783,14 @@ static int fetch_signed(struct crawler *c, struct pb_err *err)
 		}
 		s->f2 = (long)si2.n;
 		snprintf(rel, sizeof(rel), "dists/%s/Release", s->r->suite);
-		si_add(&si2, s->r->url, rel, s->dir, "Release");
+		si_add(&si2, s->r->url, rel, s->dir, "Release", max_meta(c));
 		snprintf(rel, sizeof(rel), "dists/%s/Release.gpg", s->r->suite);
-		si_add(&si2, s->r->url, rel, s->dir, "Release.gpg");
+		si_add(&si2, s->r->url, rel, s->dir, "Release.gpg",
+		       max_meta(c));
 	}
-	fetch(c, si2.items, si2.n);
+	ret = fetch(c, si2.items, si2.n, err);
+	if (ret)
+		goto out;
 	for (i = 0; i < c->n_repos; i++) {
 		struct repo_state *s = &c->st[i];
 		struct pb_fetch_item *it;
@@ -736,11 +815,11 @@ out:
 /* ------------------------------------------- phase 3: the index files */
 
 static int add_index(struct repo_state *s, const char *meta, const char *url,
-		     const char *by_hash, int64_t size, const char *sha256)
+		     const char *by_hash, int64_t size, const char *sha256,
+		     const char *signed_by)
 {
 	struct pb_fetch_item *g = realloc(s->idx, (s->n_idx + 1) * sizeof(*g));
-	char **u;
-	char *dest;
+	char **u, *first, *second = NULL, *dest = NULL, *sha;
 
 	if (!g)
 		return -ENOMEM;
@@ -750,16 +829,79 @@ static int add_index(struct repo_state *s, const char *meta, const char *url,
 		return -ENOMEM;
 	s->idx_urls = u;
 	/* by-hash first: it cannot change under us while a mirror syncs */
-	u[2 * s->n_idx] = strdup(by_hash ? by_hash : url);
-	u[2 * s->n_idx + 1] = by_hash ? strdup(url) : NULL;
+	first = strdup(by_hash ? by_hash : url);
+	if (by_hash)
+		second = strdup(url);
+	sha = strdup(sha256);
 	if (asprintf(&dest, "%s/%s", meta, sha256) < 0)
+		dest = NULL;
+	/* every part or none: an index without its SHA-256 would be
+	 * fetched unverified */
+	if (!first || (by_hash && !second) || !sha || !dest) {
+		free(first);
+		free(second);
+		free(sha);
+		free(dest);
 		return -ENOMEM;
+	}
+	u[2 * s->n_idx] = first;
+	u[2 * s->n_idx + 1] = second;
 	memset(&g[s->n_idx], 0, sizeof(*g));
 	g[s->n_idx].n_urls = by_hash ? 2 : 1;
 	g[s->n_idx].dest = dest;
 	g[s->n_idx].size = size;
-	g[s->n_idx].sha256 = strdup(sha256);
+	g[s->n_idx].sha256 = sha;
+	g[s->n_idx].signed_by = signed_by;
 	s->n_idx++;
+	return 0;
+}
+
+/* Valid-Until and Date, as apt checks them: an expired Release may be a
+ * mirror that stopped syncing or a replay of old (vulnerable) indexes. */
+static int check_dates(struct crawler *c, struct repo_state *s,
+		       const struct pb_deb_release *r, struct pb_err *err)
+{
+	time_t now = time(NULL);
+	char when[64], clock[64];
+	struct tm tm;
+	time_t t;
+
+	t = (time_t)now;
+	strftime(clock, sizeof(clock), "%Y-%m-%d %H:%M:%S UTC",
+		 gmtime_r(&t, &tm));
+	if (r->valid_until && (int64_t)now > r->valid_until) {
+		t = (time_t)r->valid_until;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+			 gmtime_r(&t, &tm));
+		if (!c->o->allow_expired_release)
+			return pb_err_set(err, -ESTALE,
+					  "%s: the Release expired on %s "
+					  "(Valid-Until; now is %s): a stale "
+					  "or replayed mirror? "
+					  "(--allow-expired-release uses it "
+					  "anyway)",
+					  s->where, when, clock);
+		pb_warn("%s: the Release EXPIRED on %s (Valid-Until; now is "
+			"%s); used anyway because of --allow-expired-release: "
+			"its indexes may be stale or replayed",
+			s->where, when, clock);
+	}
+	if (r->date && r->date > (int64_t)now) {
+		t = (time_t)r->date;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+			 gmtime_r(&t, &tm));
+		if (!c->o->allow_future_release)
+			return pb_err_set(err, -ESTALE,
+					  "%s: the Release is dated %s, in "
+					  "the future (now is %s): is this "
+					  "clock wrong? "
+					  "(--allow-future-release uses it "
+					  "anyway)",
+					  s->where, when, clock);
+		pb_warn("%s: the Release is dated %s, IN THE FUTURE (now is "
+			"%s); used anyway because of --allow-future-release",
+			s->where, when, clock);
+	}
 	return 0;
 }
 
@@ -795,9 +937,8 @@ static int plan_apt(struct crawler *c, struct repo_state *s, const char *meta,
 		if (!ret)
 			ret = pb_copy_file_atomic(rel, text_path, err);
 	}
-	if (ret == -ENOKEY)
-		pb_err_prefix(err, "%s (pass --keyring FILE, or --no-verify)",
-			      s->where);
+	if (ret == PB_GPG_MISSING_KEY)
+		missing_key_hint(c, s, err);
 	if (ret)
 		return ret;
 	ret = pb_read_file(text_path, &text, &len, err);
@@ -807,12 +948,19 @@ static int plan_apt(struct crawler *c, struct repo_state *s, const char *meta,
 	free(text);
 	if (ret)
 		return pb_err_prefix(err, "%s", s->where);
+	ret = check_dates(c, s, &r, err);
+	if (ret) {
+		pb_deb_release_free(&r);
+		return ret;
+	}
 	for (k = 0; s->r->components[k] && !ret; k++) {
 		static const char *const exts[] = {".xz", ".gz", ""};
 		const char *bins[2] = {arch, "all"};
-		size_t b, e;
+		/* as apt: with the flag, binary-all is not read at all (a
+		 * mirror may leave it stale) */
+		size_t b, e, n_bins = r.no_arch_all_packages ? 1 : 2;
 
-		for (b = 0; b < 2 && !ret; b++) {
+		for (b = 0; b < n_bins && !ret; b++) {
 			for (e = 0; e < 3; e++) {
 				const struct pb_release_entry *en;
 				char path[512], url[PATH_MAX * 2],
@@ -832,10 +980,12 @@ static int plan_apt(struct crawler *c, struct repo_state *s, const char *meta,
 					 s->r->url, s->r->suite,
 					 s->r->components[k], bins[b],
 					 en->sha256);
-				ret = add_index(s, meta, url,
-						r.acquire_by_hash ? byhash
-								  : NULL,
-						en->size, en->sha256);
+				ret = add_index(
+					s, meta, url,
+					r.acquire_by_hash ? byhash : NULL,
+					en->size, en->sha256,
+					c->o->no_verify ? "the Release"
+							: "the signed Release");
 				break;
 			}
 		}
@@ -860,10 +1010,8 @@ static int plan_rpm(struct crawler *c, struct repo_state *s, const char *meta,
 	snprintf(asc, sizeof(asc), "%s/repomd.xml.asc", s->dir);
 	if (pb_is_file(asc) && !c->o->no_verify) {
 		ret = pb_gpg_verify(asc, repomd, kr, nkr, s->dir, NULL, err);
-		if (ret == -ENOKEY)
-			pb_err_prefix(
-				err, "%s (pass --keyring FILE, or --no-verify)",
-				s->where);
+		if (ret == PB_GPG_MISSING_KEY)
+			missing_key_hint(c, s, err);
 		if (ret)
 			return ret;
 	} else if (!pb_is_file(asc) && c->o->require_signed) {
@@ -883,7 +1031,10 @@ static int plan_rpm(struct crawler *c, struct repo_state *s, const char *meta,
 				  s->r->url);
 	}
 	snprintf(url, sizeof(url), "%s%s", s->r->url, md.primary_href);
-	ret = add_index(s, meta, url, NULL, md.primary_size, md.primary_sha256);
+	ret = add_index(s, meta, url, NULL, md.primary_size, md.primary_sha256,
+			pb_is_file(asc) && !c->o->no_verify
+				? "the signed repomd.xml"
+				: "repomd.xml");
 	pb_repomd_free(&md);
 	return ret ? pb_err_set(err, ret, "out of memory") : 0;
 }
@@ -999,6 +1150,94 @@ static struct rec *find_rec(struct crawler *c, const char *url)
 	return bsearch(&key, c->recs, c->n_recs, sizeof(*c->recs), rec_by_url);
 }
 
+/* Every index of every repository in one go, one transfer per distinct
+ * file (SHA-256): the same signed index on several mirrors is one item with
+ * the URLs of each, so a mirror whose copy is stale leaves it to the next
+ * one at once. The outcome is copied back to each repository's item. */
+static int fetch_indexes(struct crawler *c, struct pb_err *err)
+{
+	struct pb_fetch_item *items = NULL;
+	const char ***urls = NULL;
+	size_t *map = NULL, total = 0, n = 0, f = 0, i, k, u;
+	int ret = 0;
+
+	for (i = 0; i < c->n_repos; i++)
+		if (c->st[i].fate == FATE_PENDING)
+			total += c->st[i].n_idx;
+	if (!total)
+		return 0;
+	items = calloc(total, sizeof(*items));
+	urls = calloc(total, sizeof(*urls));
+	map = calloc(total, sizeof(*map));
+	if (!items || !urls || !map) {
+		ret = pb_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < c->n_repos; i++) {
+		struct repo_state *s = &c->st[i];
+
+		if (s->fate != FATE_PENDING)
+			continue;
+		for (k = 0; k < s->n_idx; k++, f++) {
+			struct pb_fetch_item *it = &s->idx[k];
+			const char **g;
+			size_t a;
+
+			for (u = 0; u < n; u++)
+				if (!strcmp(items[u].sha256, it->sha256) &&
+				    items[u].size == it->size)
+					break;
+			if (u == n) {
+				items[n] = *it;
+				items[n].urls = NULL;
+				items[n].n_urls = 0;
+				n++;
+			}
+			map[f] = u;
+			g = realloc(urls[u],
+				    (items[u].n_urls + 3) * sizeof(*g));
+			if (!g) {
+				ret = pb_err_set(err, -ENOMEM, "out of memory");
+				goto out;
+			}
+			urls[u] = g;
+			for (a = 0; a < 2; a++)
+				if (s->idx_urls[2 * k + a])
+					g[items[u].n_urls++] =
+						s->idx_urls[2 * k + a];
+			g[items[u].n_urls] = NULL;
+			items[u].urls = g;
+		}
+	}
+	ret = fetch(c, items, n, err);
+	if (ret)
+		goto out;
+	for (i = 0, f = 0; i < c->n_repos; i++) {
+		struct repo_state *s = &c->st[i];
+
+		if (s->fate != FATE_PENDING)
+			continue;
+		for (k = 0; k < s->n_idx; k++, f++) {
+			const struct pb_fetch_item *it = &items[map[f]];
+
+			s->idx[k].result = it->result;
+			s->idx[k].http_code = it->http_code;
+			s->idx[k].cached = it->cached;
+			memcpy(s->idx[k].error, it->error, sizeof(it->error));
+			/* what the parse errors name */
+			s->idx[k].urls =
+				(const char *const *)&s->idx_urls[2 * k];
+		}
+	}
+out:
+	for (u = 0; urls && u < total; u++)
+		free(urls[u]);
+	free(urls);
+	free(items);
+	free(map);
+	return ret;
+}
+
 static int fetch_and_parse_indexes(struct crawler *c, struct pb_err *err)
 {
 	char meta[PATH_MAX];
@@ -1022,17 +1261,9 @@ static int fetch_and_parse_indexes(struct crawler *c, struct pb_err *err)
 			ret = 0;
 		}
 	}
-	for (i = 0; i < c->n_repos; i++) {
-		struct repo_state *s = &c->st[i];
-
-		if (s->fate != FATE_PENDING)
-			continue;
-		/* idx_urls grew while planning: point at where it is now */
-		for (k = 0; k < s->n_idx; k++)
-			s->idx[k].urls =
-				(const char *const *)&s->idx_urls[2 * k];
-		fetch(c, s->idx, s->n_idx);
-	}
+	ret = fetch_indexes(c, err);
+	if (ret)
+		return ret;
 	for (i = 0; i < c->n_repos && !ret; i++) {
 		struct repo_state *s = &c->st[i];
 		const char *const *globs = PB_PLUGIN_HAS(c->plugin, index_globs)
@@ -1209,13 +1440,15 @@ static void free_crawler(struct crawler *c)
 	}
 	free(c->recs);
 	pb_strv_free(c->keyrings);
+	pb_strv_free(c->missing_keyrings);
 }
 
 int pb_crawl_run(const struct pb_crawl_opts *o, struct pb_crawl *out,
 		 struct pb_err *err)
 {
 	struct crawler c;
-	size_t i, n_ok = 0, n_failed = 0;
+	size_t i, k, n_ok = 0, n_failed = 0, n_missed;
+	char **missed;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -1242,10 +1475,10 @@ int pb_crawl_run(const struct pb_crawl_opts *o, struct pb_crawl *out,
 				 o->distro_filter ? " for --distro-filter "
 						  : "",
 				 o->distro_filter ? o->distro_filter : "");
-	if (!ret)
-		ret = default_keyrings(&c) ? -ENOMEM : 0;
-	if (!ret)
-		ret = new_states(&c, 0);
+	if (!ret && default_keyrings(&c))
+		ret = pb_err_set(err, -ENOMEM, "out of memory");
+	if (!ret && new_states(&c, 0))
+		ret = pb_err_set(err, -ENOMEM, "out of memory");
 	if (!ret)
 		ret = resolve_mirrorlists(&c, err);
 	if (!ret)
@@ -1269,24 +1502,50 @@ int pb_crawl_run(const struct pb_crawl_opts *o, struct pb_crawl *out,
 			goto out;
 		}
 		out->missed = g;
-		if (asprintf(&g[out->n_missed], "%s: %s", s->where, s->why) < 0)
-			g[out->n_missed] = NULL;
-		else
-			out->n_missed++;
 		g[out->n_missed] = NULL;
+		if (asprintf(&g[out->n_missed], "%s: %s", s->where, s->why) <
+		    0) {
+			g[out->n_missed] = NULL;
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		/* one line per repository, however it was reached */
+		for (k = 0; k < out->n_missed; k++)
+			if (!strcmp(g[k], g[out->n_missed]))
+				break;
+		if (k < out->n_missed) {
+			free(g[out->n_missed]);
+			g[out->n_missed] = NULL;
+			n_failed--;
+			continue;
+		}
+		g[++out->n_missed] = NULL;
 	}
-	if (n_failed && !o->allow_partial) {
-		char msg[PB_ERR_MSG_MAX] = "";
-
-		for (i = 0; i < out->n_missed; i++)
-			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-				 "\n  %s", out->missed[i]);
-		ret = pb_err_set(err, -EIO,
-				 "the crawl is incomplete: %zu repositor%s "
-				 "failed (--allow-partial goes on without "
-				 "them):%s",
-				 n_failed, n_failed == 1 ? "y" : "ies", msg);
-		goto out;
+	if (n_failed && (!o->allow_partial || !n_ok)) {
+		/* the list is out->missed, said by the caller whole: a
+		 * message of PB_ERR_MSG_MAX would cut it */
+		if (!n_ok)
+			ret = pb_err_set(err, -EIO,
+					 "%s: no repository could be read; "
+					 "%zu failed:",
+					 o->distro->name, n_failed);
+		else
+			ret = pb_err_set(
+				err, -EIO,
+				"the crawl is incomplete: %zu repositor%s "
+				"failed (--allow-partial goes on without "
+				"them):",
+				n_failed, n_failed == 1 ? "y" : "ies");
+		free_crawler(&c);
+		/* only the list stays, for the caller to say */
+		missed = out->missed;
+		n_missed = out->n_missed;
+		out->missed = NULL;
+		out->n_missed = 0;
+		pb_crawl_free(out);
+		out->missed = missed;
+		out->n_missed = n_missed;
+		return ret;
 	}
 	for (i = 0; i < out->n_missed; i++)
 		pb_warn("--allow-partial: missed %s", out->missed[i]);

@@ -34,7 +34,14 @@ struct pb_crawl_opts {
 	const char *workspace;
 	const char *etc_apt; /* the host's apt config; NULL: /etc/apt */
 	const struct pb_fetch_opts *fetch;
+	/* the cap on a metadata file that no signed index sizes (InRelease,
+	 * Release, Release.gpg, repomd.xml and .asc, mirror.list); 0: 64 MiB */
+	int64_t max_metadata_size;
+	int allow_expired_release; /* a Release past its Valid-Until: warn */
+	int allow_future_release;  /* a Release whose Date is ahead: warn */
 };
+
+#define PB_CRAWL_MAX_METADATA_DEFAULT (64LL * 1024 * 1024)
 
 struct pb_crawl_pkg {
 	char *name; /* the file name */
@@ -62,8 +69,12 @@ struct pb_crawl {
 	size_t n_missed;
 };
 
-/* Crawls. A repository that fails after its retries fails the crawl,
- * naming it, unless allow_partial (then it is in out->missed). */
+/* Crawls. A repository that fails after its retries fails the crawl
+ * (-EIO), unless allow_partial and another one was read (then it is in
+ * out->missed). On that -EIO, out->missed still lists each failed
+ * repository once with its reason ("URL: why"), for the caller to say
+ * after err's message (which a long list would not fit); pb_crawl_free
+ * frees it. On any other error out is empty. */
 int pb_crawl_run(const struct pb_crawl_opts *o, struct pb_crawl *out,
 		 struct pb_err *err);
 void pb_crawl_free(struct pb_crawl *c);

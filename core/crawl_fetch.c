@@ -78,7 +78,12 @@ int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
 	}
 	if (n)
 		pb_info("fetching %zu packages (the cache keeps them)", n);
-	pb_fetch_all(items, n, fo, err);
+	/* -EIO: some failed, each item says why (the kernels below); any
+	 * other error: nothing was fetched */
+	ret = pb_fetch_all(items, n, fo, err);
+	if (ret && ret != -EIO)
+		goto out;
+	ret = 0;
 	pb_err_clear(err);
 	for (i = 0; i < c->n_kernels; i++) {
 		const struct pb_crawl_kernel *kn = &c->kernels[i];

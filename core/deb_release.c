@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "index.h"
 
@@ -168,6 +169,96 @@ static int add_entry(struct pb_deb_release *r, size_t *cap, struct line l,
 	return 0;
 }
 
+static int num(const char **p, const char *end, int digits_min, int digits_max,
+	       int *out)
+{
+	int v = 0, n = 0;
+
+	while (*p < end && **p >= '0' && **p <= '9' && n < digits_max) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	if (n < digits_min)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static void skip_blanks(const char **p, const char *end)
+{
+	while (*p < end && is_blank(**p))
+		(*p)++;
+}
+
+int pb_rfc1123_parse(const char *s, size_t len, int64_t *out)
+{
+	static const char months[][4] = {"Jan", "Feb", "Mar", "Apr",
+					 "May", "Jun", "Jul", "Aug",
+					 "Sep", "Oct", "Nov", "Dec"};
+	const char *p = s, *end = s + len, *comma = memchr(s, ',', len);
+	struct tm tm = {0};
+	int day, year, h, m, sec = 0, mon = -1, off = 0;
+	time_t t;
+
+	if (comma)
+		p = comma + 1; /* the day name says nothing more */
+	skip_blanks(&p, end);
+	if (num(&p, end, 1, 2, &day) < 0)
+		return -EINVAL;
+	skip_blanks(&p, end);
+	for (int i = 0; i < 12 && end - p >= 3; i++)
+		if (!strncasecmp(p, months[i], 3))
+			mon = i;
+	if (mon < 0)
+		return -EINVAL;
+	p += 3;
+	skip_blanks(&p, end);
+	if (num(&p, end, 4, 4, &year) < 0)
+		return -EINVAL;
+	skip_blanks(&p, end);
+	if (num(&p, end, 1, 2, &h) < 0 || p >= end || *p++ != ':' ||
+	    num(&p, end, 2, 2, &m) < 0)
+		return -EINVAL;
+	if (p < end && *p == ':') {
+		p++;
+		if (num(&p, end, 2, 2, &sec) < 0)
+			return -EINVAL;
+	}
+	skip_blanks(&p, end);
+	if (end - p >= 3 &&
+	    (!strncasecmp(p, "UTC", 3) || !strncasecmp(p, "GMT", 3))) {
+		p += 3;
+	} else if (end - p >= 1 && (*p == 'Z' || *p == 'z')) {
+		p++;
+	} else if (end - p >= 5 && (*p == '+' || *p == '-')) {
+		int hhmm, sign = *p == '-' ? -1 : 1;
+
+		p++;
+		if (num(&p, end, 4, 4, &hhmm) < 0)
+			return -EINVAL;
+		off = sign * ((hhmm / 100) * 3600 + (hhmm % 100) * 60);
+	} else {
+		return -EINVAL;
+	}
+	skip_blanks(&p, end);
+	while (p < end && *p == '\r')
+		p++;
+	if (p != end || day < 1 || day > 31 || h > 23 || m > 59 || sec > 60)
+		return -EINVAL;
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon;
+	tm.tm_mday = day;
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*out = (int64_t)t - off;
+	return 0;
+}
+
 enum field {
 	F_OTHER,
 	F_SHA256,
@@ -235,6 +326,23 @@ static int parse_field(struct pb_deb_release *r, struct line l, size_t lineno,
 	else if (field_is(&name, "Acquire-By-Hash"))
 		r->acquire_by_hash =
 			value.len == 3 && strncasecmp(value.s, "yes", 3) == 0;
+	else if (field_is(&name, "No-Support-for-Architecture-all"))
+		r->no_arch_all_packages =
+			value.len == 8 &&
+			strncasecmp(value.s, "Packages", 8) == 0;
+	else if (field_is(&name, "Date") || field_is(&name, "Valid-Until")) {
+		int64_t *dst =
+			field_is(&name, "Date") ? &r->date : &r->valid_until;
+
+		if (pb_rfc1123_parse(value.s, value.len, dst) < 0)
+			return pb_err_set(
+				err, -EINVAL,
+				"line %zu: %.*s '%.*s' is not a "
+				"date",
+				lineno, (int)name.len, name.s,
+				(int)(value.len > 60 ? 60 : value.len),
+				value.s);
+	}
 	if (ret)
 		return pb_err_set(err, ret, "out of memory");
 	return 0;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,10 @@ struct xfer {
 	long status;	     /* of the last response's status line */
 	int64_t resume_from; /* bytes already in the .part file */
 	int64_t got;	     /* body bytes written by this transfer */
-	int too_big;	     /* more bytes than the index says */
+	int too_big;	     /* more bytes than the index says (1) or than
+				the cap on an unsized file (2) */
+	char *redir;	     /* where the last answer sent us, or NULL */
+	unsigned n_redirs;   /* redirects followed for this URL */
 	curl_off_t dl_now;   /* for the progress bar */
 };
 
@@ -181,6 +185,11 @@ static size_t on_body(char *buf, size_t size, size_t n, void *data)
 		x->too_big = 1;
 		return 0;
 	}
+	if (x->it->size < 0 && x->it->max_size > 0 &&
+	    x->resume_from + x->got + (int64_t)len > x->it->max_size) {
+		x->too_big = 2;
+		return 0;
+	}
 	if (fwrite(buf, 1, len, x->part) != len)
 		return 0;
 	x->got += (int64_t)len;
@@ -224,8 +233,15 @@ static int verify(const struct pb_fetch_item *it, const char *path, char *why,
 		return -EIO;
 	}
 	if (it->size >= 0 && size != it->size) {
-		snprintf(why, len, "size %lld, the index says %lld",
-			 (long long)size, (long long)it->size);
+		if (it->signed_by)
+			snprintf(why, len,
+				 "does not match %s: stale mirror? (size "
+				 "%lld, %s says %lld)",
+				 it->signed_by, (long long)size, it->signed_by,
+				 (long long)it->size);
+		else
+			snprintf(why, len, "size %lld, the index says %lld",
+				 (long long)size, (long long)it->size);
 		return -EBADMSG;
 	}
 	if (!it->sha256)
@@ -235,8 +251,14 @@ static int verify(const struct pb_fetch_item *it, const char *path, char *why,
 		return -EIO;
 	}
 	if (strcasecmp(hex, it->sha256) != 0) {
-		snprintf(why, len, "SHA-256 %s, the index says %s", hex,
-			 it->sha256);
+		if (it->signed_by)
+			snprintf(why, len,
+				 "does not match %s: stale mirror? (SHA-256 "
+				 "%s, %s says %s)",
+				 it->signed_by, hex, it->signed_by, it->sha256);
+		else
+			snprintf(why, len, "SHA-256 %s, the index says %s", hex,
+				 it->sha256);
 		return -EBADMSG;
 	}
 	return 0;
@@ -248,15 +270,17 @@ static void item_fail(struct fetcher *f, struct xfer *x)
 	x->it->result = -EIO;
 	f->n_done++;
 	f->n_failed++;
-	undraw(f);
+	/* the caller says it, once, where it matters (a failed repository,
+	 * a kernel whose package is missing) */
 	if (!(x->it->quiet_404 && x->it->http_code == 404))
-		pb_error("%s", x->it->error);
+		pb_debug("given up: %s", x->it->error);
 }
 
 static void item_ok(struct fetcher *f, struct xfer *x, int cached)
 {
 	x->state = X_DONE;
 	x->it->result = 0;
+	x->it->error[0] = '\0';
 	x->it->cached = cached;
 	x->it->url_used = x->cur;
 	f->n_done++;
@@ -323,7 +347,7 @@ static int start(struct fetcher *f, struct xfer *x)
 		return 0;
 	}
 	x->cur = (size_t)pick;
-	url = x->it->urls[x->cur];
+	url = x->redir ? x->redir : x->it->urls[x->cur];
 	x->got = 0;
 	x->status = 0;
 	x->too_big = 0;
@@ -379,10 +403,15 @@ static int start(struct fetcher *f, struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+	/* redirects are ours to follow (finished()): libcurl's would leave
+	 * the mirror's host without asking */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85 */
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+			 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
 			 f->o->connect_timeout_s ? f->o->connect_timeout_s
 						 : 15L);
@@ -424,6 +453,9 @@ static void transient(struct fetcher *f, struct xfer *x, const char *why)
 
 	if (h)
 		h->failures++;
+	free(x->redir); /* a retry asks the mirror again */
+	x->redir = NULL;
+	x->n_redirs = 0;
 	x->attempts++;
 	snprintf(x->it->error, sizeof(x->it->error),
 		 "%s: %s (after %u "
@@ -452,6 +484,9 @@ static void dead_url(struct fetcher *f, struct xfer *x, const char *why)
 	/* a file a mirror does not have says nothing of the host */
 	if (h && x->it->http_code != 404)
 		h->failures++;
+	free(x->redir);
+	x->redir = NULL;
+	x->n_redirs = 0;
 	x->dead[x->cur] = 1;
 	snprintf(x->it->error, sizeof(x->it->error), "%s: %s", url, why);
 	if (pick_url(f, x) < 0) {
@@ -464,12 +499,90 @@ static void dead_url(struct fetcher *f, struct xfer *x, const char *why)
 	pb_warn("%s: %s; trying another mirror", url, why);
 }
 
+/* Errors that the same request would meet again: never retried. */
+static int permanent_curl_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_TOO_MANY_REDIRECTS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* A 3xx to loc: followed when it stays on http(s) and on the host asked
+ * (unless allowed), a bounded number of times; else this URL is dead. */
+static void redirected(struct fetcher *f, struct xfer *x, long code,
+		       const char *loc)
+{
+	unsigned max = f->o->max_redirects ? f->o->max_redirects : 5;
+	const char *url = x->it->urls[x->cur];
+	char why[600], h1[256], h2[256];
+	char *copy;
+
+	if (!loc || !*loc) {
+		snprintf(why, sizeof(why), "HTTP %ld without a Location", code);
+		dead_url(f, x, why);
+		return;
+	}
+	if (strncasecmp(loc, "http://", 7) && strncasecmp(loc, "https://", 8)) {
+		snprintf(why, sizeof(why),
+			 "HTTP %ld to %.300s: not an http(s) URL, not followed",
+			 code, loc);
+		dead_url(f, x, why);
+		return;
+	}
+	if (x->n_redirs >= max) {
+		snprintf(why, sizeof(why),
+			 "more than %u redirects (the last to %.300s)", max,
+			 loc);
+		dead_url(f, x, why);
+		return;
+	}
+	pb_url_host(url, h1, sizeof(h1));
+	pb_url_host(loc, h2, sizeof(h2));
+	if (strcasecmp(h1, h2) && !f->o->allow_redirect_host) {
+		snprintf(why, sizeof(why),
+			 "HTTP %ld to %.300s: another host than %s, not "
+			 "followed (--allow-redirect-host follows it)",
+			 code, loc, h1);
+		dead_url(f, x, why);
+		return;
+	}
+	copy = strdup(loc);
+	if (!copy) {
+		snprintf(x->it->error, sizeof(x->it->error),
+			 "%s: out of memory", url);
+		item_fail(f, x);
+		return;
+	}
+	free(x->redir);
+	x->redir = copy;
+	x->n_redirs++;
+	x->not_before = 0;
+	x->state = X_WAITING;
+}
+
 static void finished(struct fetcher *f, struct xfer *x, CURLcode rc)
 {
-	char why[600];
+	char why[600], *loc = NULL;
 	long code = 0;
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc);
+	/* the Location lives in the handle, cleaned up below */
+	loc = loc ? strdup(loc) : NULL;
 	x->it->http_code = code;
 	curl_multi_remove_handle(f->multi, x->easy);
 	curl_easy_cleanup(x->easy);
@@ -478,54 +591,103 @@ static void finished(struct fetcher *f, struct xfer *x, CURLcode rc)
 	if (fclose(x->part) != 0 && rc == CURLE_OK)
 		rc = CURLE_WRITE_ERROR;
 	x->part = NULL;
-	if (x->too_big) {
+	if (x->too_big == 1) {
 		unlink(x->part_path);
-		dead_url(f, x, "more bytes than the index says");
-		return;
+		if (x->it->signed_by)
+			snprintf(why, sizeof(why),
+				 "does not match %s: stale mirror? (more "
+				 "than the %lld bytes it says)",
+				 x->it->signed_by, (long long)x->it->size);
+		else
+			snprintf(why, sizeof(why),
+				 "more bytes than the index says");
+		dead_url(f, x, why);
+		goto out;
+	}
+	if (x->too_big == 2) {
+		unlink(x->part_path);
+		snprintf(why, sizeof(why),
+			 "more than %lld bytes, the cap on a metadata file "
+			 "(--max-metadata-size changes it)",
+			 (long long)x->it->max_size);
+		dead_url(f, x, why);
+		goto out;
 	}
 	if (rc != CURLE_OK) {
 		snprintf(why, sizeof(why), "%s",
 			 x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
-		transient(f, x, why);
-		return;
+		if (permanent_curl_error(rc))
+			dead_url(f, x, why);
+		else
+			transient(f, x, why);
+		goto out;
+	}
+	if (code == 301 || code == 302 || code == 303 || code == 307 ||
+	    code == 308) {
+		redirected(f, x, code, loc);
+		goto out;
 	}
 	if (code == 416) {
 		/* what we have does not fit what it has: start over */
 		unlink(x->part_path);
 		transient(f, x, "HTTP 416 on resume");
-		return;
+		goto out;
 	}
 	if (code >= 500 || code == 408 || code == 429) {
 		snprintf(why, sizeof(why), "HTTP %ld", code);
 		transient(f, x, why);
-		return;
+		goto out;
 	}
 	if (code != 200 && code != 206) {
 		snprintf(why, sizeof(why), "HTTP %ld", code);
 		dead_url(f, x, why);
-		return;
+		goto out;
 	}
 	if (x->it->size >= 0 && x->resume_from + x->got < x->it->size) {
-		snprintf(why, sizeof(why), "short body: %lld of %lld bytes",
-			 (long long)(x->resume_from + x->got),
-			 (long long)x->it->size);
-		transient(f, x, why);
-		return;
+		/* libcurl saw the whole answer (a cut one is an error above):
+		 * the mirror has another file than the index says */
+		unlink(x->part_path);
+		if (x->it->signed_by)
+			snprintf(why, sizeof(why),
+				 "does not match %s: stale mirror? (%lld "
+				 "bytes, %s says %lld)",
+				 x->it->signed_by,
+				 (long long)(x->resume_from + x->got),
+				 x->it->signed_by, (long long)x->it->size);
+		else
+			snprintf(why, sizeof(why),
+				 "short body: %lld of %lld bytes",
+				 (long long)(x->resume_from + x->got),
+				 (long long)x->it->size);
+		dead_url(f, x, why);
+		goto out;
 	}
 	if (verify(x->it, x->part_path, why, sizeof(why)) < 0) {
 		/* wrong bytes: never kept, never resumed */
 		unlink(x->part_path);
 		dead_url(f, x, why);
-		return;
+		goto out;
 	}
 	if (rename(x->part_path, x->it->dest) < 0) {
 		snprintf(x->it->error, sizeof(x->it->error),
 			 "cannot rename %s to %s: %s", x->part_path,
 			 x->it->dest, strerror(errno));
 		item_fail(f, x);
-		return;
+		goto out;
 	}
 	item_ok(f, x, 0);
+out:
+	free(loc);
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+/* curl_global_init is not thread-safe and costly: once per process, and
+ * never cleaned up (the process exit does it) */
+static void curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 int pb_fetch_all(struct pb_fetch_item *items, size_t n,
@@ -536,14 +698,25 @@ int pb_fetch_all(struct pb_fetch_item *items, size_t n,
 	size_t i;
 	int ret = 0;
 
+	/* nothing looks fetched before it is, whatever happens below */
+	for (i = 0; i < n; i++) {
+		items[i].result = -EINPROGRESS;
+		snprintf(items[i].error, sizeof(items[i].error),
+			 "%s: not fetched", items[i].dest);
+		items[i].cached = 0;
+		items[i].http_code = 0;
+		items[i].url_used = 0;
+	}
 	if (!o || o->sz < sizeof(*o))
 		return pb_err_set(err, -EINVAL, "fetch options too old");
 	memset(&f, 0, sizeof(f));
 	f.o = o;
 	f.n = n;
 	concurrency = o->concurrency ? o->concurrency : 4;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return pb_err_set(err, -EIO, "libcurl cannot start");
+	if (pthread_once(&curl_once, curl_init) != 0 ||
+	    curl_init_rc != CURLE_OK)
+		return pb_err_set(err, -EIO, "libcurl cannot start: %s",
+				  curl_easy_strerror(curl_init_rc));
 	f.multi = curl_multi_init();
 	f.x = calloc(n + 1, sizeof(*f.x));
 	if (!f.multi || !f.x) {
@@ -555,10 +728,6 @@ int pb_fetch_all(struct pb_fetch_item *items, size_t n,
 		char why[300];
 
 		x->it = &items[i];
-		x->it->result = -EINPROGRESS;
-		x->it->error[0] = '\0';
-		x->it->cached = 0;
-		x->it->http_code = 0;
 		x->dead = calloc(items[i].n_urls + 1, 1);
 		if (!x->dead) {
 			ret = pb_err_set(err, -ENOMEM, "out of memory");
@@ -637,12 +806,12 @@ out:
 			if (f.x[i].part)
 				fclose(f.x[i].part);
 			free(f.x[i].dead);
+			free(f.x[i].redir);
 		}
 	}
 	free(f.x);
 	free(f.hosts);
 	if (f.multi)
 		curl_multi_cleanup(f.multi);
-	curl_global_cleanup();
 	return ret;
 }

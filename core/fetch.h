@@ -20,6 +20,11 @@ struct pb_fetch_opts {
 	double backoff_s;       /* first retry delay, doubled each time */
 	int progress;           /* a bar on stderr (a terminal) */
 	int quiet;              /* no log line per file */
+	/* redirects are followed on http(s) only, at most max_redirects
+	 * (0: 5) times, and only to the host of the URL asked unless
+	 * allow_redirect_host */
+	unsigned max_redirects;
+	int allow_redirect_host;
 };
 
 #define PB_FETCH_OPTS_INIT                                                    \
@@ -37,7 +42,15 @@ struct pb_fetch_item {
 	int64_t size;       /* expected size, -1: unknown */
 	const char *sha256; /* expected, NULL: unknown */
 	int quiet_404;      /* not being there is an answer: no error line */
-	/* out */
+	/* with size -1: more bytes than this stop the transfer (an endless
+	 * or oversized body); 0: no cap */
+	int64_t max_size;
+	/* what gave size and sha256 ("the signed Release"): other bytes are
+	 * reported as not matching it (a stale mirror), not as a fault of the
+	 * transfer; NULL: "the index" */
+	const char *signed_by;
+	/* out: every item starts unfinished (-EINPROGRESS, "not fetched"),
+	 * whatever pb_fetch_all returns */
 	int result; /* 0 or a negative errno */
 	char error[600];
 	size_t url_used; /* index in urls of the mirror that served it */
@@ -48,7 +61,11 @@ struct pb_fetch_item {
 /* Fetches every item. A dest already there with the expected SHA-256 is
  * kept without a transfer. Returns 0 when every item is in place, -EIO when
  * one is not (each item says why), another negative errno when the
- * downloader itself could not start. */
+ * downloader itself could not start (then err says why, and every item is
+ * still unfinished). A transient failure (a reset, a 5xx, a timeout) is
+ * retried with backoff; a permanent one (404, 403, 410, TLS or certificate
+ * errors, a bad URL, a redirect refused, bytes that do not match the index)
+ * goes to the next mirror of the item at once, never again to the same. */
 int pb_fetch_all(struct pb_fetch_item *items, size_t n,
 		 const struct pb_fetch_opts *o, struct pb_err *err);
 

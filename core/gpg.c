@@ -95,7 +95,7 @@ int pb_gpg_verify(const char *signature, const char *data,
 	int ret;
 
 	if (n_keyrings == 0)
-		return pb_err_set(err, -ENOKEY,
+		return pb_err_set(err, PB_GPG_MISSING_KEY,
 				  "%s: no keyring to check it with", signature);
 	snprintf(home, sizeof(home), "%s/gnupg", workdir);
 	ret = pb_mkdir_p(home, err);
@@ -146,13 +146,21 @@ int pb_gpg_verify(const char *signature, const char *data,
 	if (data)
 		argv[a++] = data;
 	argv[a] = NULL;
-	ret = pb_run_capture(argv, status, sizeof(status), NULL);
+	status[0] = '\0';
+	ret = pb_run_capture(argv, status, sizeof(status), err);
+	if (ret < 0 && !status[0] && err && err->code == ret) {
+		/* gpgv did not run, or said nothing: nothing was checked */
+		pb_err_prefix(
+			err, "%s: cannot check the signature%s", signature,
+			ret == -ENOENT ? " (install the gpgv package)" : "");
+		goto out;
+	}
 	if (ret == 0 && strstr(status, "[GNUPG:] VALIDSIG"))
 		goto out;
 	if (strstr(status, "[GNUPG:] NO_PUBKEY")) {
 		const char *k = strstr(status, "[GNUPG:] NO_PUBKEY") + 19;
 
-		ret = pb_err_set(err, -EKEYREJECTED,
+		ret = pb_err_set(err, PB_GPG_MISSING_KEY,
 				 "%s: signed by key %.*s, which is not in the "
 				 "keyrings given",
 				 signature, (int)strcspn(k, "\n"), k);
@@ -177,4 +185,24 @@ out:
 	free(kr);
 	free(argv);
 	return ret;
+}
+
+const char *pb_keyring_package(const char *path)
+{
+	static const struct {
+		const char *prefix, *package;
+	} table[] = {
+		{"/usr/share/keyrings/debian-archive-",
+		 "debian-archive-keyring"},
+		{"/usr/share/keyrings/ubuntu-archive-", "ubuntu-keyring"},
+		{"/usr/share/keyrings/ubuntu-cloudimage-",
+		 "ubuntu-cloudimage-keyring"},
+		{"/usr/share/distribution-gpg-keys/", "distribution-gpg-keys"},
+	};
+	size_t i;
+
+	for (i = 0; path && i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strncmp(path, table[i].prefix, strlen(table[i].prefix)))
+			return table[i].package;
+	return NULL;
 }

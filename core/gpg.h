@@ -3,6 +3,7 @@
 #ifndef PB_GPG_H
 #define PB_GPG_H
 
+#include <errno.h>
 #include <stddef.h>
 
 #include "probe-builder/error.h"
@@ -13,8 +14,18 @@
  * anything outside the signed part is dropped). workdir holds gpgv's home
  * and dearmored keyrings. The message says which key was missing, or that
  * the signature is bad. */
+/* The one errno that means "the key that signed it is not in the keyrings
+ * given" (or none was given): callers then hint --keyring. A bad, expired
+ * or revoked signature is -EKEYREJECTED; gpgv that cannot run, its errno. */
+#define PB_GPG_MISSING_KEY (-ENOKEY)
+
 int pb_gpg_verify(const char *signature, const char *data,
 		  const char *const *keyrings, size_t n_keyrings,
 		  const char *workdir, const char *out, struct pb_err *err);
+
+/* The package that installs keyring path on Debian and Ubuntu hosts
+ * ("ubuntu-keyring"), or NULL when not known: one table for every distro,
+ * for messages. */
+const char *pb_keyring_package(const char *path);
 
 #endif

@@ -61,16 +61,25 @@ struct pb_deb_release {
 	struct pb_release_entry *entries; /* the SHA256 field */
 	size_t n_entries;
 	int acquire_by_hash;
+	/* "No-Support-for-Architecture-all: Packages": the arch:all packages
+	 * are in binary-<arch>; apt never reads binary-all then */
+	int no_arch_all_packages;
+	int64_t date;	     /* Date, seconds since the epoch; 0: none */
+	int64_t valid_until; /* Valid-Until; 0: none */
 };
 
 /* text is the content of Release, or of InRelease once gpgv has checked it
  * and given back the signed part. A file without a SHA256 field is an
- * error (nothing could be verified against it). */
+ * error (nothing could be verified against it), and so is a Date or
+ * Valid-Until that is not an RFC 1123 date. */
 int pb_deb_release_parse(const char *text, size_t len,
 			 struct pb_deb_release *out, struct pb_err *err);
 const struct pb_release_entry *
 pb_deb_release_find(const struct pb_deb_release *r, const char *path);
 void pb_deb_release_free(struct pb_deb_release *r);
+/* "Sat, 10 Jun 2023 09:01:04 UTC" (also GMT, Z, +hhmm, -hhmm; the day name
+ * optional) to seconds since the epoch; -EINVAL when it is not one. */
+int pb_rfc1123_parse(const char *s, size_t len, int64_t *out);
 
 /* ---- APT Packages: stanzas streamed from path (any compression). Only
  * packages whose name matches one of globs (fnmatch; NULL: all) reach cb.

@@ -400,6 +400,45 @@ int pb_repos_expand(const struct pb_mirror_spec *specs, size_t n_specs,
 	return 0;
 }
 
+int pb_mirrorlist_line(const char *line, char **url, struct pb_err *err)
+{
+	const char *p = line + strspn(line, " \t"), *host, *q;
+	size_t len = strlen(p);
+
+	*url = NULL;
+	while (len &&
+	       (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+		len--;
+	if (!len || *p == '#')
+		return 1;
+	if (!strncmp(p, "http://", 7))
+		host = p + 7;
+	else if (!strncmp(p, "https://", 8))
+		host = p + 8;
+	else
+		return pb_err_set(err, -EINVAL, "'%.*s' is not an http(s) URL",
+				  (int)(len > 200 ? 200 : len), p);
+	for (q = p; q < p + len; q++)
+		if ((unsigned char)*q <= ' ' || *q == 0x7f)
+			return pb_err_set(err, -EINVAL,
+					  "'%.*s' is not one URL (a space or "
+					  "a control character in it)",
+					  (int)(len > 200 ? 200 : len), p);
+	if (host == p + len || *host == '/' || *host == '?' || *host == '#' ||
+	    memchr(host, '@', strcspn(host, "/?#")))
+		return pb_err_set(err, -EINVAL,
+				  "'%.*s': no host, or credentials in it",
+				  (int)(len > 200 ? 200 : len), p);
+	*url = malloc(len + 2);
+	if (!*url)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	memcpy(*url, p, len);
+	(*url)[len] = '\0';
+	if ((*url)[len - 1] != '/')
+		strcpy(*url + len, "/");
+	return 0;
+}
+
 /* ------------------------------------------------------ host apt sources */
 
 static int debian_suite(const char *suite)
@@ -497,8 +536,10 @@ static int parse_one_line(const char *file, struct pb_mirror_spec **specs,
 			}
 		}
 		tok = pb_strv_split(p, " \t");
-		if (!tok)
-			return -ENOMEM;
+		if (!tok) {
+			ret = -ENOMEM;
+			break;
+		}
 		if (pb_strv_len(tok) >= 3) {
 			char **suites = pb_strv_split(tok[1], ",");
 			char **comps = strv_dup(tok + 2);

@@ -53,6 +53,12 @@ int pb_repos_expand(const struct pb_mirror_spec *specs, size_t n_specs,
 		    struct pb_repo **out, size_t *n_out, struct pb_err *err);
 void pb_repos_free(struct pb_repo *repos, size_t n);
 
+/* One line of a mirror.list fetched from the network: an http(s) URL and
+ * nothing else (no spec keys: a list must not choose keyrings or paths).
+ * 0 and *url (malloc'd, ending with '/') for a URL; 1 for a blank or
+ * comment line; -EINVAL (err says why) for anything else; -ENOMEM. */
+int pb_mirrorlist_line(const char *line, char **url, struct pb_err *err);
+
 /* The Debian entries of the host's apt sources (etc_apt: /etc/apt):
  * sources.list and sources.list.d/ (*.list one-line and *.sources deb822
  * files), "deb" lines of Debian suites only (other vendors' repositories

@@ -134,7 +134,13 @@ set -e
 [ $rc -eq 1 ] || fail "crawl with the wrong keyring: exit $rc"
 grep -q "InRelease: signed by key .* which is not in the keyrings given" "$TMP/bad.err" ||
 	{ cat "$TMP/bad.err"; fail "no message about the unknown key"; }
-grep -q "the crawl is incomplete: 2 repositories failed" "$TMP/bad.err" || fail "the failed suites are not named"
+# every suite failed: each named, and no --allow-partial hint (it would
+# have nothing to go on with)
+grep -q "debian: no repository could be read; 2 failed:" "$TMP/bad.err" &&
+	grep -q "^  $M_URL/dists/bookworm: " "$TMP/bad.err" &&
+	grep -q "^  $M_URL/dists/bookworm-security: " "$TMP/bad.err" ||
+	{ cat "$TMP/bad.err"; fail "the failed suites are not named"; }
+! grep -q -- "--allow-partial" "$TMP/bad.err" || fail "--allow-partial hinted when no suite could be read"
 ok "a signature by a key not in the keyrings fails the crawl, naming the suites"
 
 # no apt sources and no --mirror: the message says what to do

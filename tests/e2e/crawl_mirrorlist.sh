@@ -51,3 +51,37 @@ set -e
 [ $rc -eq 1 ] && grep -q "no repository to crawl for --distro-filter 2023" "$TMP/f.err" ||
 	{ cat "$TMP/f.err"; fail "--distro-filter 2023: exit $rc"; }
 ok "--distro-filter applies to the mirror list's version"
+
+# A mirror.list comes from the network: a line is a URL and nothing else.
+# One that carries spec keys (keyring=, paths=) is ignored with a warning,
+# and the next line is used; a list without any URL fails only its own
+# repository (--allow-partial goes on with the others).
+printf '%s keyring=%s paths=../../\n%s\n' "$M_URL/repos/core" "$TMP/evil.gpg" "$M_URL/repos/core" \
+	>"$TMP/srv/2/core/latest/x86_64/mirror.list"
+echo "not a keyring" >"$TMP/evil.gpg"
+"$PB" crawl --plugin-dir "$TMP/distros" -w "$TMP/ws-inj" --require-signed testlinux >"$TMP/inj.txt" 2>"$TMP/inj.err" && rc=0 || rc=$?
+# unsigned test repo + --require-signed: the crawl must fail for that, not
+# because of (or thanks to) a keyring the list named
+[ $rc -eq 1 ] || { cat "$TMP/inj.err"; fail "injected line: exit $rc"; }
+grep -q "warning: $M_URL/2/core/latest/x86_64/mirror.list: line 1 ignored: '$M_URL/repos/core keyring=.*' is not one URL" "$TMP/inj.err" ||
+	{ cat "$TMP/inj.err"; fail "the line with keyring= was not refused"; }
+grep -q "repomd.xml is not signed (no repomd.xml.asc) and --require-signed is on" "$TMP/inj.err" ||
+	{ cat "$TMP/inj.err"; fail "the repository of line 2 was not the one crawled"; }
+# only the warning quoting the refused line names it
+! grep -v "line 1 ignored" "$TMP/inj.err" | grep -q "$TMP/evil.gpg" || { cat "$TMP/inj.err"; fail "the injected keyring was used"; }
+"$PB" crawl --plugin-dir "$TMP/distros" -w "$TMP/ws-inj2" testlinux >"$TMP/inj2.txt" 2>"$TMP/inj2.err" ||
+	{ cat "$TMP/inj2.err"; fail "crawl with an injected line before a good one"; }
+grep -qx "=== 6.1.0-56.amzn2.x86_64 ===" "$TMP/inj2.txt" || fail "the good line's kernel was not found"
+ok "a mirror.list line with keyring=/paths= is ignored (warned), the next URL is used"
+
+# a list with no URL at all next to one that works: --allow-partial goes on
+mkdir -p "$TMP/srv/3/core/latest/x86_64"
+printf 'rpm %s keyring=%s\n' "$M_URL/repos/core" "$TMP/evil.gpg" >"$TMP/srv/3/core/latest/x86_64/mirror.list"
+sed -i 's/versions=2 /versions=2,3 /' "$TMP/distros/testlinux.distro"
+"$PB" crawl --plugin-dir "$TMP/distros" -w "$TMP/ws-bad" testlinux >"$TMP/bad.txt" 2>"$TMP/bad.err" && rc=0 || rc=$?
+[ $rc -eq 1 ] && grep -q "^  $M_URL/3/core/latest/x86_64/mirror.list: .*no repository URL in it" "$TMP/bad.err" ||
+	{ cat "$TMP/bad.err"; fail "a list without a URL: exit $rc"; }
+"$PB" crawl --plugin-dir "$TMP/distros" -w "$TMP/ws-bad" --allow-partial testlinux >"$TMP/bad2.txt" 2>"$TMP/bad2.err" && rc=0 || rc=$?
+[ $rc -eq 3 ] && grep -qx "=== 6.1.0-56.amzn2.x86_64 ===" "$TMP/bad2.txt" ||
+	{ cat "$TMP/bad2.err"; fail "--allow-partial with one bad list: exit $rc"; }
+ok "a mirror.list without a URL fails only its repository; --allow-partial goes on (exit 3)"

@@ -232,10 +232,11 @@ pb_httpd_faults M '[{"path": "/dists/bookworm/main/binary-amd64/Packages.xz", "f
 : >"$M_LOG"
 pbrun badidx crawl --mirror "$M_URL" -r 1
 [ $rc -eq 1 ] || { cat "$TMP/badidx.err"; fail "changed Packages.xz: crawl exit status $rc, expected 1"; }
-grep -q "$M_URL/dists/bookworm/main/binary-amd64/Packages.xz: SHA-256 [0-9a-f]\{64\}, the index says [0-9a-f]\{64\}" "$TMP/badidx.err" ||
+grep -q "$M_URL/dists/bookworm/main/binary-amd64/Packages.xz: does not match the signed Release: stale mirror? (SHA-256 [0-9a-f]\{64\}, the signed Release says [0-9a-f]\{64\})" "$TMP/badidx.err" ||
 	{ cat "$TMP/badidx.err"; fail "changed Packages.xz: no SHA-256 mismatch naming it"; }
-[ "$(pb_httpd_idle M && pb_httpd_count M GET /dists/bookworm/main/binary-amd64/Packages.xz fault=corrupt)" -ge 1 ] ||
-	fail "changed Packages.xz: the server did not serve it corrupted"
+# wrong bytes from a mirror are not asked for again (-r 1 notwithstanding)
+[ "$(pb_httpd_idle M && pb_httpd_count M GET /dists/bookworm/main/binary-amd64/Packages.xz fault=corrupt)" -eq 1 ] ||
+	{ cat "$M_LOG"; fail "changed Packages.xz: not served corrupted exactly once"; }
 isha=$(sha256sum "$TMP/mirror/dists/bookworm/main/binary-amd64/Packages.xz" | cut -d' ' -f1)
 [ -z "$(find "$TMP/ws-badidx/meta" -name "$isha*")" ] || fail "changed Packages.xz: the wrong bytes were kept"
 ok "a Packages.xz changed after signing fails the crawl with a SHA-256 mismatch naming it"

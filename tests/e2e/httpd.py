@@ -71,7 +71,13 @@ true}). FAULTS:
   "trickle": BYTES_PER_S  send the body at about that rate
   "corrupt": true       flip (xor 0xff) the byte at offset LENGTH/2 of the
                         body sent (wrong content, right length)
-"down" and "status" combine with "delay" only; "reset_after" and
+  "redirect": URL       answer 302 with Location: URL ("{path}" in it is
+                        replaced by the request's path), whether or not the
+                        file exists
+  "endless": true       answer 200 without Content-Length and send zeros
+                        until the client goes away (whether or not the file
+                        exists)
+"down", "status", "redirect" and "endless" combine with "delay" only; "reset_after" and
 "truncate_after" exclude each other; the other faults combine freely.
 A rule whose faults are only body faults (reset_after, truncate_after,
 trickle, corrupt) only matches requests that send a body (a GET answered 200
@@ -104,7 +110,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 CHUNK = 256 * 1024
 CONTROL = "/__httpd/"
 BODY_FAULTS = ("reset_after", "truncate_after", "trickle", "corrupt")
-FAULT_KEYS = ("status", "down", "delay") + BODY_FAULTS
+FAULT_KEYS = ("status", "down", "delay", "redirect", "endless") + BODY_FAULTS
 RULE_KEYS = ("path", "glob", "method", "times", "fault")
 # log field escaping: everything printable but space and "%" stays as is
 LOG_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")
@@ -176,7 +182,9 @@ def parse_rule(raw):
         _check_number("delay", fault["delay"], 0, False)
     if "trickle" in fault:
         _check_number("trickle", fault["trickle"], 1, False)
-    for k in ("down", "corrupt"):
+    if "redirect" in fault and (not isinstance(fault["redirect"], str) or not fault["redirect"]):
+        raise FaultFileError('"redirect" must be a non-empty string')
+    for k in ("down", "corrupt", "endless"):
         if k in fault and not isinstance(fault[k], bool):
             raise FaultFileError(f'"{k}" must be true or false')
     # false booleans are no faults at all
@@ -184,8 +192,9 @@ def parse_rule(raw):
     active = set(fault) - {"delay"}
     if "down" in active and len(active) > 1:
         raise FaultFileError('"down" combines with "delay" only')
-    if "status" in active and len(active) > 1:
-        raise FaultFileError('"status" combines with "delay" only')
+    for k in ("status", "redirect", "endless"):
+        if k in active and len(active) > 1:
+            raise FaultFileError(f'"{k}" combines with "delay" only')
     if "reset_after" in fault and "truncate_after" in fault:
         raise FaultFileError('"reset_after" and "truncate_after" exclude each other')
     times = raw.get("times")
@@ -453,6 +462,12 @@ class Handler(BaseHTTPRequestHandler):
             if "status" in fault:
                 self._small(fault["status"], f"injected fault: status {fault['status']}\n")
                 return None
+            if "redirect" in fault:
+                self._small(302, "injected fault: redirect\n",
+                            (("Location", fault["redirect"].replace("{path}", path)),))
+                return None
+            if fault.get("endless"):
+                return self._endless()
             status = plan["status"]
             if status == 404:
                 self._small(404, "not found\n")
@@ -545,6 +560,25 @@ class Handler(BaseHTTPRequestHandler):
             self.st_outcome = "reset"
             self.close_connection = True
             return "reset"
+        return None
+
+    def _endless(self):
+        """200, no length, zeros until the client hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.st_status = "200"
+        self.close_connection = True
+        if self.command == "HEAD":
+            return None
+        zeros = bytes(CHUNK)
+        try:
+            while True:
+                self.wfile.write(zeros)
+                self.st_sent += len(zeros)
+        except (ConnectionError, TimeoutError):
+            self.st_outcome = "aborted"
         return None
 
     def _reset(self):

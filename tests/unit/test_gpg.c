@@ -128,7 +128,7 @@ static void test_unknown_key_fails(void **state)
 	pbt_path(out, sizeof(out), dir, "Release");
 	assert_int_equal(
 		pb_gpg_verify(inrelease, NULL, keyrings, 1, dir, out, &err),
-		-EKEYREJECTED);
+		PB_GPG_MISSING_KEY);
 	assert_non_null(strstr(err.msg, "not in the keyrings given"));
 }
 
@@ -144,6 +144,52 @@ static void test_no_keyring(void **state)
 	assert_non_null(strstr(err.msg, "no keyring"));
 }
 
+/* gpgv that cannot run: said so, never a verdict made up from a status
+ * buffer that gpgv never wrote (run under valgrind, this read was
+ * uninitialized) */
+static void test_no_gpgv(void **state)
+{
+	char *dir = pbt_tmpdir("gpg"), sig[PATH_MAX], kr[PATH_MAX];
+	const char *const keyrings[] = {kr};
+	char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	struct pb_err err = {0};
+	int ret;
+
+	(void)state;
+	pbt_write(dir, "InRelease", "-----BEGIN PGP SIGNED MESSAGE-----\n", 35);
+	pbt_write(dir, "keyring.gpg", "x", 1);
+	pbt_path(sig, sizeof(sig), dir, "InRelease");
+	pbt_path(kr, sizeof(kr), dir, "keyring.gpg");
+	/* a PATH with nothing in it */
+	setenv("PATH", dir, 1);
+	ret = pb_gpg_verify(sig, NULL, keyrings, 1, dir, NULL, &err);
+	if (old)
+		setenv("PATH", old, 1);
+	free(old);
+	assert_int_equal(ret, -ENOENT);
+	assert_int_equal(err.code, -ENOENT);
+	assert_non_null(strstr(err.msg, "cannot check the signature "
+					"(install the gpgv package)"));
+	assert_non_null(strstr(err.msg, "gpgv"));
+}
+
+static void test_keyring_package(void **state)
+{
+	(void)state;
+	assert_string_equal(pb_keyring_package("/usr/share/keyrings/"
+					       "ubuntu-archive-keyring.gpg"),
+			    "ubuntu-keyring");
+	assert_string_equal(pb_keyring_package("/usr/share/keyrings/"
+					       "debian-archive-keyring.gpg"),
+			    "debian-archive-keyring");
+	assert_string_equal(
+		pb_keyring_package("/usr/share/distribution-gpg-keys/rocky/"
+				   "RPM-GPG-KEY-Rocky-9"),
+		"distribution-gpg-keys");
+	assert_null(pb_keyring_package("/etc/apt/trusted.gpg.d/x.gpg"));
+	assert_null(pb_keyring_package(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +202,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_unknown_key_fails,
 					  pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_no_keyring, pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_no_gpgv, pbt_rm_tmpdirs),
+		cmocka_unit_test(test_keyring_package),
 	};
 
 	return cmocka_run_group_tests(tests, find_inrelease, NULL);

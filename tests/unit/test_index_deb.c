@@ -528,6 +528,53 @@ static void test_release_synthetic(void **state)
 	}
 }
 
+/* No-Support-for-Architecture-all, Date and Valid-Until, as Debian writes
+ * them */
+static void test_release_dates_and_flags(void **state)
+{
+	const char *t = "Origin: Debian\n"
+			"Date: Sat, 10 Jun 2023 09:01:04 UTC\n"
+			"Valid-Until: Sat, 17 Jun 2023 09:01:04 UTC\n"
+			"No-Support-for-Architecture-all: Packages\n"
+			"SHA256:\n " SHA_A " 1 a/b\n";
+	struct pb_deb_release r;
+	struct pb_err err = {0};
+	int64_t v = 0;
+
+	(void)state;
+	if (pb_deb_release_parse(t, strlen(t), &r, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(r.no_arch_all_packages, 1);
+	assert_int_equal(r.date, 1686387664);
+	assert_int_equal(r.valid_until, 1686387664 + 7 * 86400);
+	pb_deb_release_free(&r);
+
+	t = "Date: Sat, 10 Jun 2023 09:01:04 UTC\n"
+	    "SHA256:\n " SHA_A " 1 a/b\n";
+	if (pb_deb_release_parse(t, strlen(t), &r, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(r.no_arch_all_packages, 0);
+	assert_int_equal(r.valid_until, 0);
+	pb_deb_release_free(&r);
+
+	/* the forms apt takes */
+	assert_int_equal(pb_rfc1123_parse("10 Jun 2023 09:01:04 GMT", 24, &v),
+			 0);
+	assert_int_equal(v, 1686387664);
+	assert_int_equal(
+		pb_rfc1123_parse("Sat, 10 Jun 2023 11:01:04 +0200", 31, &v), 0);
+	assert_int_equal(v, 1686387664);
+	assert_int_equal(pb_rfc1123_parse("Sat, 1 Jan 2000 00:00:00 Z", 26, &v),
+			 0);
+	assert_int_equal(v, 946684800);
+	assert_int_equal(pb_rfc1123_parse("2023-06-10", 10, &v), -EINVAL);
+	assert_int_equal(pb_rfc1123_parse("Sat, 10 Jun 2023 09:01:04", 25, &v),
+			 -EINVAL);
+	assert_int_equal(
+		pb_rfc1123_parse("Sat, 10 Jun 2023 09:01:04 UTC junk", 34, &v),
+		-EINVAL);
+}
+
 static void expect_release_error(const char *text, const char *what)
 {
 	struct pb_deb_release r;
@@ -553,6 +600,11 @@ static void test_release_errors(void **state)
 			     "MD5Sum:\n 0ed6d4c8891eb86358b94bb35d9e4da4 1 a\n",
 			     "no SHA256 field");
 	expect_release_error("", "no SHA256 field");
+	expect_release_error("Date: yesterday\nSHA256:\n " SHA_A " 1 a\n",
+			     "Date 'yesterday' is not a date");
+	expect_release_error("Valid-Until: Sat, 10 Jun 2023\nSHA256:\n " SHA_A
+			     " 1 a\n",
+			     "Valid-Until 'Sat, 10 Jun 2023' is not a date");
 	expect_release_error("Suite: stable\nSHA256:\nCodename: x\n",
 			     "empty SHA256");
 	expect_release_error("Suite: stable\nSHA256:\n " SHA_A " 12\n",
@@ -1050,6 +1102,7 @@ int main(void)
 		cmocka_unit_test(test_release_real),
 		cmocka_unit_test(test_release_synthetic),
 		cmocka_unit_test(test_release_errors),
+		cmocka_unit_test(test_release_dates_and_flags),
 		FX(test_packages_forms),
 		FX(test_packages_globs),
 		FX(test_packages_stop),

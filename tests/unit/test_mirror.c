@@ -1259,6 +1259,47 @@ static void test_host_real_enabled(void **state)
 	free_specs(specs, n);
 }
 
+/* A remote mirror.list line is a URL and nothing else: spec keys in it
+ * (keyring=, paths=) must not be taken. */
+static void test_mirrorlist_line(void **state)
+{
+	static const char *const bad[] = {
+		"http://m/repo keyring=/tmp/evil.gpg",
+		"http://m/repo paths=../../",
+		"rpm http://m/repo",
+		"ftp://m/repo",
+		"file:///etc",
+		"http://",
+		"http:///path",
+		"http://user:pw@m/repo",
+		"http://m/re\x01po",
+		"keyring=/tmp/x",
+	};
+	struct pb_err err = {0};
+	char *url = NULL;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(pb_mirrorlist_line("  http://m/a/b \r", &url, &err),
+			 0);
+	assert_string_equal(url, "http://m/a/b/");
+	free(url);
+	assert_int_equal(pb_mirrorlist_line("https://m:8080/x/", &url, &err),
+			 0);
+	assert_string_equal(url, "https://m:8080/x/");
+	free(url);
+	assert_int_equal(pb_mirrorlist_line("# comment", &url, &err), 1);
+	assert_null(url);
+	assert_int_equal(pb_mirrorlist_line("   ", &url, &err), 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err.msg[0] = '\0';
+		assert_int_equal(pb_mirrorlist_line(bad[i], &url, &err),
+				 -EINVAL);
+		assert_null(url);
+		assert_true(err.msg[0] != '\0');
+	}
+}
+
 #define TMP(t) cmocka_unit_test_teardown(t, pbt_rm_tmpdirs)
 
 int main(void)
@@ -1269,6 +1310,7 @@ int main(void)
 		cmocka_unit_test(test_parse_apt),
 		cmocka_unit_test(test_parse_rpm),
 		cmocka_unit_test(test_parse_mirrorlist),
+		cmocka_unit_test(test_mirrorlist_line),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_expand_subst),
 		cmocka_unit_test(test_expand_subst_long),
