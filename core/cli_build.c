@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -306,6 +307,7 @@ int pb_cmd_build(int argc, char **argv)
 	const char *distro = NULL, *source = NULL, *output = "output",
 		   *workspace = "workspace", *filter = NULL,
 		   *ignore_file = NULL, *from_json = NULL;
+	char run_id[64], run_time[32];
 	char source_abs[PATH_MAX], output_abs[PATH_MAX],
 		workspace_abs[PATH_MAX], path[PATH_MAX + 16];
 	struct ignore_list ignore = {0};
@@ -450,6 +452,22 @@ int pb_cmd_build(int argc, char **argv)
 		pb_error("%s", err.msg);
 		goto out;
 	}
+	o.manifest = manifest;
+	{
+		/* the run's id names its logs: a later run keeps them */
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(run_time, sizeof(run_time), "%Y-%m-%dT%H:%M:%SZ",
+			 &tm);
+		strftime(run_id, sizeof(run_id), "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(run_id + strlen(run_id),
+			 sizeof(run_id) - strlen(run_id), "-%ld",
+			 (long)getpid());
+		o.run_id = run_id;
+		o.run_time = run_time;
+	}
 	if (pb_cli_registry(&common, &reg) < 0)
 		goto out;
 	have_reg = 1;
@@ -560,7 +578,8 @@ int pb_cmd_build(int argc, char **argv)
 		json_object_array_add(
 			results,
 			json_object_get(json_object_array_get_idx(skipped, i)));
-	if (pb_manifest_update(output_abs, manifest, results, &err) < 0) {
+	if (pb_manifest_update(output_abs, manifest, results, run_time,
+			       &err) < 0) {
 		pb_error("%s", err.msg);
 		rc = 1;
 		pb_summary_print(stdout, results);
