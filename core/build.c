@@ -48,6 +48,9 @@ struct rel_ctx {
 	char log_path[PATH_MAX];
 	char log_rel[PATH_MAX]; /* its copy, relative to the output dir */
 	char key[PATH_MAX];
+	/* the SHA-256 of an output found altered, that this run replaces
+	 * ([0] kmod, [1] ebpf) */
+	char replaced[2][PB_HEX_MAX];
 	char build_dir[PATH_MAX];
 	char kdir[PATH_MAX];
 	char md5[PB_HEX_MAX];
@@ -508,6 +511,11 @@ static void finish_build(struct rel_ctx *c, const char *which,
 	if (c->o->run_time)
 		json_object_object_add(out, "built_at",
 				       json_object_new_string(c->o->run_time));
+	if (c->replaced[strcmp(which, "kmod") != 0][0])
+		json_object_object_add(
+			out, "replaced_sha256",
+			json_object_new_string(
+				c->replaced[strcmp(which, "kmod") != 0]));
 	if (c->log_rel[0])
 		json_object_object_add(out, "log",
 				       json_object_new_string(c->log_rel));
@@ -677,6 +685,8 @@ static int check_existing(struct rel_ctx *c, const char *which,
 			"%s, the manifest says %s): building it again",
 			c->rel.name, which, path, hex,
 			json_object_get_string(v));
+		snprintf(c->replaced[strcmp(which, "kmod") != 0],
+			 sizeof(c->replaced[0]), "%s", hex);
 		return 1;
 	}
 	out = output_entry(PB_ST_EXISTING);

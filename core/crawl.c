@@ -1715,8 +1715,8 @@ int pb_crawl_from_json(json_object *j, const char *what, struct pb_crawl *out,
 				pb_crawl_free(out);
 				return pb_err_set(err, -EINVAL,
 						  "%s: %s: package %zu needs "
-						  "url, size (a number) and "
-						  "sha256",
+						  "url, size and sha256 (a "
+						  "number, 64 hex digits)",
 						  what, rel, p + 1);
 			}
 			q->url = strdup(url);
