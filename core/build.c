@@ -105,8 +105,8 @@ static json_object *new_entry(const struct pb_build_opts *o,
 
 		for (k = 0; k < pb_batch_n_series(b, i); k++)
 			json_object_array_add(
-				series,
-				json_object_new_string(pb_batch_series(b, i, k)));
+				series, json_object_new_string(
+						pb_batch_series(b, i, k)));
 		json_object_object_add(e, "series", series);
 	}
 	return e;
@@ -253,7 +253,8 @@ static int hash_inputs(struct rel_ctx *c, struct pb_err *err)
 				 relpath(c->o->output_dir, real, rel,
 					 sizeof(rel)) == 0)
 				json_object_object_add(
-					in, "path", json_object_new_string(rel));
+					in, "path",
+					json_object_new_string(rel));
 		}
 		json_object_object_add(
 			in, "role",
@@ -865,8 +866,8 @@ static void publish_log(struct rel_ctx *c)
 	if (!ret)
 		ret = pb_copy_file_atomic(c->log_path, dst, &err);
 	if (ret) {
-		pb_warn("%s: the log stays in %s: %s", c->rel.name,
-			c->log_path, err.msg);
+		pb_warn("%s: the log stays in %s: %s", c->rel.name, c->log_path,
+			err.msg);
 		json_object_object_del(c->entry, "log");
 	}
 }
@@ -916,8 +917,7 @@ json_object *pb_build_release(const struct pb_build_opts *o,
 	snprintf(dir, sizeof(dir), "%s/roots/%s", o->workspace,
 		 o->distro->name);
 	snprintf(c.root, sizeof(c.root), "%s/%s", dir, c.key);
-	snprintf(c.stamp_path, sizeof(c.stamp_path), "%s/%s.stamp", dir,
-		 c.key);
+	snprintf(c.stamp_path, sizeof(c.stamp_path), "%s/%s.stamp", dir, c.key);
 	snprintf(c.build_dir, sizeof(c.build_dir), "%s/build/%s/%s",
 		 o->workspace, o->distro->name, c.key);
 

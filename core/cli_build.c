@@ -459,8 +459,7 @@ int pb_cmd_build(int argc, char **argv)
 		struct tm tm;
 
 		gmtime_r(&t, &tm);
-		strftime(run_time, sizeof(run_time), "%Y-%m-%dT%H:%M:%SZ",
-			 &tm);
+		strftime(run_time, sizeof(run_time), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		strftime(run_id, sizeof(run_id), "%Y%m%dT%H%M%SZ", &tm);
 		snprintf(run_id + strlen(run_id),
 			 sizeof(run_id) - strlen(run_id), "-%ld",
@@ -514,8 +513,8 @@ int pb_cmd_build(int argc, char **argv)
 		}
 		/* -f, --arch and --ignore-list before anything is
 		 * downloaded: a kernel left out costs no byte */
-		n_filtered = pb_crawl_select(&crawl, have_re ? &re : NULL,
-					     cc.arch);
+		n_filtered =
+			pb_crawl_select(&crawl, have_re ? &re : NULL, cc.arch);
 		for (i = 0; i < crawl.n_kernels; i++)
 			if (ignored_by(&ignore, crawl.kernels[i].release))
 				pb_crawl_drop_packages(&crawl.kernels[i]);
@@ -563,7 +562,7 @@ int pb_cmd_build(int argc, char **argv)
 	if (n_filtered)
 		pb_info("%zu kernel%s left out by -f '%s'%s%s", n_filtered,
 			n_filtered == 1 ? "" : "s", filter ? filter : "",
-			optind < argc ? "" : " or --arch ", 
+			optind < argc ? "" : " or --arch ",
 			optind < argc ? "" : cc.arch);
 	if (n_idx + json_object_array_length(skipped) == 0) {
 		pb_error("no kernel release matches -f '%s'", filter);
@@ -578,8 +577,8 @@ int pb_cmd_build(int argc, char **argv)
 		json_object_array_add(
 			results,
 			json_object_get(json_object_array_get_idx(skipped, i)));
-	if (pb_manifest_update(output_abs, manifest, results, run_time,
-			       &err) < 0) {
+	if (pb_manifest_update(output_abs, manifest, results, run_time, &err) <
+	    0) {
 		pb_error("%s", err.msg);
 		rc = 1;
 		pb_summary_print(stdout, results);

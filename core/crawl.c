@@ -45,8 +45,8 @@ struct rec {
 	size_t n_alts;
 	int64_t size;
 	char sha256[65];
-	char *depends;	/* deb: its Depends, NULL when not given */
-	char **series;	/* the suites (versions) that list it */
+	char *depends; /* deb: its Depends, NULL when not given */
+	char **series; /* the suites (versions) that list it */
 	size_t n_series;
 };
 
@@ -1506,8 +1506,8 @@ json_object *pb_crawl_to_json(const struct pb_crawl *c)
 
 			for (a = 0; k->series && k->series[a]; a++)
 				json_object_array_add(
-					js, json_object_new_string(
-						    k->series[a]));
+					js,
+					json_object_new_string(k->series[a]));
 			json_object_object_add(jk, "series", js);
 		}
 		for (j = 0; j < k->n_pkgs; j++) {

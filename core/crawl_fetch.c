@@ -88,8 +88,7 @@ int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
 
 		pb_batch_set_flavor_key(b, &key, kn->flavor);
 		bi = pb_batch_find_key(b, &key);
-		for (j = 0; bi >= 0 && kn->series && kn->series[j] && !ret;
-		     j++)
+		for (j = 0; bi >= 0 && kn->series && kn->series[j] && !ret; j++)
 			ret = pb_batch_add_series(b, (size_t)bi, kn->series[j],
 						  err);
 		if (kn->error) {
@@ -103,10 +102,9 @@ int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
 				if (!strcmp(items[k].sha256, p->sha256))
 					break;
 			if (k == n || items[k].result) {
-				pb_batch_fail_key(b, &key,
-						  "download failed: %s",
-						  k < n ? items[k].error
-							: p->url);
+				pb_batch_fail_key(
+					b, &key, "download failed: %s",
+					k < n ? items[k].error : p->url);
 				continue;
 			}
 			ret = pb_batch_add_key(b, &key, dest[k], p->role, err);

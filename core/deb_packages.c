@@ -33,8 +33,8 @@ enum fid {
 };
 
 static const char *const field_names[F_N] = {
-	"Package", "Version",	"Architecture", "Filename",
-	"Size",	   "SHA256",	"Depends",
+	"Package", "Version", "Architecture", "Filename",
+	"Size",	   "SHA256",  "Depends",
 };
 
 struct field {
@@ -197,9 +197,8 @@ static int end_stanza(struct pkgs *p)
 	rec.base = NULL;
 	rec.sha256 = f[F_SHA256].s;
 	/* a Depends too long or continued is not guessed at: unknown */
-	rec.depends = f[F_DEPENDS].set && !f[F_DEPENDS].bad
-			      ? f[F_DEPENDS].s
-			      : NULL;
+	rec.depends =
+		f[F_DEPENDS].set && !f[F_DEPENDS].bad ? f[F_DEPENDS].s : NULL;
 	p->st.matched++;
 	ret = p->cb(&rec, p->ctx);
 	if (ret < 0) {

@@ -28,9 +28,9 @@ static int entry_cmp(const void *a, const void *b)
 	json_object *y = *(json_object *const *)b;
 	/* one release name is several kernels: arch and package version
 	 * tell them apart */
-	static const char *const keys[] = {"probe",   "probe_version",
-					   "distro",  "release",
-					   "arch",    "version"};
+	static const char *const keys[] = {"probe",  "probe_version",
+					   "distro", "release",
+					   "arch",   "version"};
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -159,8 +159,7 @@ static int is_built_record(json_object *o)
  * record when this run only saw the file (EXISTING, same file, same
  * SHA-256) or did not look at it (SKIPPED). */
 static json_object *merge_output(json_object *old_e, json_object *new_e,
-				 const char *which, const char *now,
-				 int *kept)
+				 const char *which, const char *now, int *kept)
 {
 	json_object *o = NULL, *n = NULL, *m;
 	const char *ns;
@@ -195,8 +194,8 @@ static json_object *merge_output(json_object *old_e, json_object *new_e,
 static json_object *merge_entry(json_object *old_e, json_object *new_e,
 				const char *now)
 {
-	static const char *const keep[] = {"inputs", "compiler", "config",
-					   "log", "duration_s", "built_at"};
+	static const char *const keep[] = {"inputs", "compiler",   "config",
+					   "log",    "duration_s", "built_at"};
 	json_object *m, *v, *series_old, *series_new;
 	int kept_k = 0, kept_e = 0, built_now;
 	size_t i;
@@ -244,11 +243,12 @@ static json_object *merge_entry(json_object *old_e, json_object *new_e,
 			for (k = 0; k < json_object_array_length(series_new);
 			     k++)
 				json_object_array_add(
-					u, json_object_get(json_object_array_get_idx(
-						   series_new, k)));
+					u, json_object_get(
+						   json_object_array_get_idx(
+							   series_new, k)));
 		for (k = 0; k < json_object_array_length(series_old); k++) {
-			json_object *s = json_object_array_get_idx(series_old,
-								   k);
+			json_object *s =
+				json_object_array_get_idx(series_old, k);
 
 			for (j = 0; j < json_object_array_length(u); j++)
 				if (!strcmp(json_object_get_string(s),
@@ -293,8 +293,7 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 			all[n++] = json_object_get(e);
 	}
 	for (j = 0; j < n_new; j++) {
-		json_object *e = json_object_array_get_idx(results, j), *o,
-			    *m;
+		json_object *e = json_object_array_get_idx(results, j), *o, *m;
 
 		o = pb_manifest_find(manifest, e);
 		m = o ? merge_entry(o, e, now) : copy(e);

@@ -24,15 +24,16 @@ static const char *str(json_object *o, const char *k1, const char *k2)
 static void kernel_name(json_object *results, size_t i, char *buf, size_t len)
 {
 	json_object *e = json_object_array_get_idx(results, i), *s;
-	const char *rel = str(e, "release", NULL), *ver = str(e, "version", NULL);
+	const char *rel = str(e, "release", NULL),
+		   *ver = str(e, "version", NULL);
 	size_t n = json_object_array_length(results), k;
 	int twin = 0;
 
 	if (!rel)
 		rel = "?";
 	for (k = 0; k < n && !twin; k++) {
-		const char *r =
-			str(json_object_array_get_idx(results, k), "release", NULL);
+		const char *r = str(json_object_array_get_idx(results, k),
+				    "release", NULL);
 
 		twin = k != i && r && strcmp(r, rel) == 0;
 	}
@@ -44,7 +45,8 @@ static void kernel_name(json_object *results, size_t i, char *buf, size_t len)
 	    json_object_is_type(s, json_type_array) &&
 	    json_object_array_length(s) > 0) {
 		snprintf(buf, len, "%s(%s)", rel,
-			 json_object_get_string(json_object_array_get_idx(s, 0)));
+			 json_object_get_string(
+				 json_object_array_get_idx(s, 0)));
 		return;
 	}
 	snprintf(buf, len, "%s(%s)", rel, ver ? ver : "");

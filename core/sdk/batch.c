@@ -1,8 +1,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,8 +209,8 @@ static struct batch_release *get_key(struct pb_batch *b,
 		       &found);
 	if (found)
 		return &b->rels[pos];
-	return insert_release(b, pos, k->release,
-			      k->version ? k->version : "", k->arch);
+	return insert_release(b, pos, k->release, k->version ? k->version : "",
+			      k->arch);
 }
 
 static int bad_release(const char *release)
@@ -503,8 +503,7 @@ int pb_batch_depends_on(const char *depends, const char *name, char *op,
 		while (*s && is_sep(*s))
 			s++;
 		if ((size_t)(e - w) == nl && strncmp(w, name, nl) == 0) {
-			const char *o = NULL, *oe = NULL, *v = NULL,
-				   *ve = NULL;
+			const char *o = NULL, *oe = NULL, *v = NULL, *ve = NULL;
 
 			if (*s == '(') {
 				o = ++s;
@@ -572,9 +571,8 @@ size_t pb_batch_n_series(const struct pb_batch *b, size_t i)
 
 const char *pb_batch_series(const struct pb_batch *b, size_t i, size_t k)
 {
-	return i < b->n_rels && k < b->rels[i].n_series
-		       ? b->rels[i].series[k]
-		       : NULL;
+	return i < b->n_rels && k < b->rels[i].n_series ? b->rels[i].series[k]
+							: NULL;
 }
 
 const char *pb_batch_release_flavor(const struct pb_batch *b, size_t i)

@@ -259,9 +259,9 @@ static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
 			char kop[8] = "", kver[128] = "", kname[160];
 
 			snprintf(kname, sizeof(kname), "linux-kbuild-%s", mm);
-			if (deps && !pb_batch_depends_on(deps, kname, kop,
-							 sizeof(kop), kver,
-							 sizeof(kver))) {
+			if (deps &&
+			    !pb_batch_depends_on(deps, kname, kop, sizeof(kop),
+						 kver, sizeof(kver))) {
 				snprintf(kname, sizeof(kname),
 					 "linux-kbuild-%s", fl->abi);
 				pb_batch_depends_on(deps, kname, kop,

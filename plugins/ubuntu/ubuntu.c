@@ -155,7 +155,7 @@ static int ubuntu_batch(struct pb_batch *b, const char *const *paths, size_t n,
 				pick = j;
 			}
 		}
-		if (!ret && pick < n && 
+		if (!ret && pick < n &&
 		    (deps || n_cand == 1 || common_rank(&pk[pick], fl))) {
 			n_common++;
 			pk[pick].used = 1;

@@ -735,7 +735,6 @@ static void test_ubuntu_missing_packages(void **state)
 	pb_batch_free(b);
 }
 
-
 /* ------------------------------------------- kernels by key, Depends */
 
 /* Runs the batch hook of distro after giving it the Depends of some files:
@@ -751,9 +750,8 @@ static struct pb_batch *run_deps(const char *distro, const char *const *paths,
 
 	assert_non_null(b);
 	for (k = 0; deps && deps[k]; k += 2)
-		assert_int_equal(pb_batch_set_depends(b, deps[k], deps[k + 1],
-						      &err),
-				 0);
+		assert_int_equal(
+			pb_batch_set_depends(b, deps[k], deps[k + 1], &err), 0);
 	ret = p->batch(b, paths, n, &err);
 	if (ret)
 		fail_msg("%s batch hook failed: %d %s", distro, ret, err.msg);
@@ -805,8 +803,8 @@ static void test_batch_keys(void **state)
 				     "x86_64", "5.15.0-139.149"};
 	struct pb_batch_key focal = {sizeof(focal), "5.15.0-139-generic",
 				     "x86_64", "5.15.0-139.149~20.04.1"};
-	struct pb_batch_key arm = {sizeof(arm), "5.15.0-139-generic",
-				   "aarch64", "5.15.0-139.149"};
+	struct pb_batch_key arm = {sizeof(arm), "5.15.0-139-generic", "aarch64",
+				   "5.15.0-139.149"};
 	struct pb_batch_key old = {sizeof(old) - 1, "r", "x86_64", "1"};
 	struct pb_err err = {0};
 	char op[8], ver[64];
@@ -818,12 +816,12 @@ static void test_batch_keys(void **state)
 	assert_int_equal(pb_batch_add_key(b, &jammy, "/j_1_amd64.deb",
 					  PB_PKG_TREE, &err),
 			 0);
-	assert_int_equal(pb_batch_add_key(b, &arm, "/a_1_arm64.deb",
-					  PB_PKG_TREE, &err),
-			 0);
-	assert_int_equal(pb_batch_add_key(b, &jammy, "/c_1_all.deb",
-					  PB_PKG_TREE, &err),
-			 0);
+	assert_int_equal(
+		pb_batch_add_key(b, &arm, "/a_1_arm64.deb", PB_PKG_TREE, &err),
+		0);
+	assert_int_equal(
+		pb_batch_add_key(b, &jammy, "/c_1_all.deb", PB_PKG_TREE, &err),
+		0);
 	/* one release name, three kernels: by version, then arch */
 	assert_int_equal(pb_batch_n_releases(b), 3);
 	assert_int_equal(pb_batch_find_key(b, &jammy), 1);
@@ -866,14 +864,14 @@ static void test_batch_keys(void **state)
 	assert_string_equal(op, ">=");
 	assert_string_equal(ver, "2.34");
 	assert_true(pb_batch_depends_on(pb_batch_depends(b, "/j_1_amd64.deb"),
-					"linux-kbuild-6.1", op, sizeof(op),
-					ver, sizeof(ver)));
+					"linux-kbuild-6.1", op, sizeof(op), ver,
+					sizeof(ver)));
 	assert_string_equal(op, ">>");
 	assert_string_equal(ver, "6.1.1");
-	assert_true(pb_batch_depends_on("a | b (= 2)", "b", op, sizeof(op),
-					ver, sizeof(ver)));
+	assert_true(pb_batch_depends_on("a | b (= 2)", "b", op, sizeof(op), ver,
+					sizeof(ver)));
 	assert_string_equal(ver, "2");
-	assert_false(pb_batch_depends_on("linux-headers-5.15.0-1390", 
+	assert_false(pb_batch_depends_on("linux-headers-5.15.0-1390",
 					 "linux-headers-5.15.0-139", NULL, 0,
 					 NULL, 0));
 	assert_false(pb_batch_depends_on(NULL, "a", NULL, 0, NULL, 0));
@@ -901,9 +899,8 @@ static void test_ubuntu_one_release_two_series(void **state)
 	const char *const jammy[] = {J_H, J_C, J_M};
 	const char *const focal[] = {F_H, F_C, F_M};
 	const char *const deps[] = {
-		J_H, "linux-headers-5.15.0-139, libc6 (>= 2.34)",
-		F_H, "linux-hwe-5.15-headers-5.15.0-139, libc6 (>= 2.14)",
-		NULL};
+		J_H, "linux-headers-5.15.0-139, libc6 (>= 2.34)", F_H,
+		"linux-hwe-5.15-headers-5.15.0-139, libc6 (>= 2.14)", NULL};
 	struct pb_batch *b;
 	int with_deps;
 
@@ -949,7 +946,8 @@ static void test_ubuntu_variants_share_an_abi(void **state)
 	const char *const deps[] = {
 		AWS_H, "linux-aws-5.15-headers-5.15.0-1050, libc6 (>= 2.34)",
 		GKE_H, "linux-gke-5.15-headers-5.15.0-1050, libc6 (>= 2.34)",
-		KVM_H, "linux-kvm-headers-5.15.0-1050", NULL};
+		KVM_H, "linux-kvm-headers-5.15.0-1050",
+		NULL};
 	const char *const aws[] = {AWS_H, AWS_C, AWS_M};
 	const char *const gke[] = {GKE_H, GKE_C, GKE_M};
 	const char *const kvm[] = {KVM_H, KVM_C, KVM_M};
@@ -981,8 +979,8 @@ static void test_ubuntu_variants_share_an_abi(void **state)
 static void test_debian_kbuild_by_depends(void **state)
 {
 	static const char K191[] = D "linux-kbuild-6.1_6.1.191-1_amd64.deb";
-	const char *const in[] = {H_AMD, COMMON, I_AMD, KBUILD_NEWER, K191,
-				  KBUILD_OLDER};
+	const char *const in[] = {H_AMD,	COMMON, I_AMD,
+				  KBUILD_NEWER, K191,	KBUILD_OLDER};
 	const char *const ge[] = {
 		H_AMD,
 		"linux-headers-6.1.0-56-common (= 6.1.192-2), linux-kbuild-6.1 "

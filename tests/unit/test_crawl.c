@@ -19,8 +19,7 @@ static char *strv2(const char *a)
 	return a ? strdup(a) : NULL;
 }
 
-#define SHA_A                                                                  \
-	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 /* two kernels, one with an error, one package with a second mirror */
 static void sample(struct pb_crawl *c)
@@ -159,7 +158,8 @@ static void test_json_refused(void **state)
 		       "needs url, size and sha256");
 	expect_refused("{\"kernels\": [{\"release\": \"r\", \"packages\": "
 		       "[{\"url\": \"http://x/a.deb\", \"size\": 1, "
-		       "\"sha256\": \"" SHA_A "\", \"mirrors\": \"http://y/\"}]}]}",
+		       "\"sha256\": \"" SHA_A
+		       "\", \"mirrors\": \"http://y/\"}]}]}",
 		       "\"mirrors\" is not an array");
 	expect_refused("{\"kernels\": [{\"release\": \"r\", \"packages\": "
 		       "[{\"url\": \"http://x/a.deb\", \"size\": 1, "
@@ -203,8 +203,8 @@ static void test_json_format(void **state)
 		"\"format\":2"));
 	assert_non_null(strstr(
 		json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
-			       "\"version\":\"6.1.192-2\",\"series\":[\"bookworm\","
-			       "\"bookworm-security\"]"));
+		"\"version\":\"6.1.192-2\",\"series\":[\"bookworm\","
+		"\"bookworm-security\"]"));
 	json_object_put(j);
 	pb_crawl_free(&c);
 }
