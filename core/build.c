@@ -851,6 +851,8 @@ static void publish_log(struct rel_ctx *c)
 {
 	char dst[PATH_MAX * 2], dir[PATH_MAX * 2];
 	struct pb_err err = {0};
+	json_object *out;
+	size_t k;
 	int ret;
 
 	if (!c->log_rel[0] || !built_something(c->entry)) {
@@ -869,6 +871,10 @@ static void publish_log(struct rel_ctx *c)
 		pb_warn("%s: the log stays in %s: %s", c->rel.name, c->log_path,
 			err.msg);
 		json_object_object_del(c->entry, "log");
+		for (k = 0; k < 2; k++)
+			if (json_object_object_get_ex(
+				    c->entry, k ? "ebpf" : "kmod", &out))
+				json_object_object_del(out, "log");
 	}
 }
 

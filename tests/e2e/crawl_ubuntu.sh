@@ -216,10 +216,14 @@ ok "-f generic: no package of a filtered-out kernel was requested"
 	>"$TMP/two2.json" 2>/dev/null || fail "crawl again"
 printf '6.1.0-56-low*\n' >"$TMP/ignore"
 : >"$N_LOG"
-"$PB" build -k ubuntu -p newswatch -v 2.0 -s "$PROBE_SRC" -o "$TMP/out3" -w "$TMP/ws-build3" \
+# (into the output dir of the build above: the outputs are there, EXISTING;
+# a new workspace: its packages are fetched)
+"$PB" build -k ubuntu -p newswatch -v 2.0 -s "$PROBE_SRC" -o "$TMP/out2" -w "$TMP/ws-build3" \
 	--from-json "$TMP/two2.json" --ignore-list "$TMP/ignore" -f '6.1.0-56-(generic|lowlatency)' \
 	>"$TMP/build3.txt" 2>"$TMP/build3.err" || { cat "$TMP/build3.txt" "$TMP/build3.err"; fail "--from-json build"; }
-grep -qE '^6.1.0-56-lowlatency +SKIPPED +SKIPPED' "$TMP/build3.txt" || { cat "$TMP/build3.txt"; fail "lowlatency not SKIPPED"; }
+grep -qE '^6.1.0-56-lowlatency +SKIPPED +SKIPPED' "$TMP/build3.txt" &&
+	[ "$(grep -cE '^6.1.0-56-generic\(.*\) +EXISTING +EXISTING' "$TMP/build3.txt")" -eq 2 ] ||
+	{ cat "$TMP/build3.txt"; fail "lowlatency not SKIPPED, or the generic kernels not EXISTING"; }
 pb_httpd_idle N
 grep -q '\.deb' "$N_LOG" || fail "--from-json fetched nothing"
 if grep -q lowlatency "$N_LOG"; then
@@ -227,7 +231,7 @@ if grep -q lowlatency "$N_LOG"; then
 	fail "--ignore-list: a package of the ignored kernel was requested"
 fi
 : >"$N_LOG"
-"$PB" build -k ubuntu -p newswatch -v 2.0 -s "$PROBE_SRC" -o "$TMP/out4" -w "$TMP/ws-build4" \
+"$PB" build -k ubuntu -p newswatch -v 2.0 -s "$PROBE_SRC" -o "$TMP/out" -w "$TMP/ws-build4" \
 	--from-json "$TMP/two2.json" -f lowlatency >"$TMP/build4.txt" 2>"$TMP/build4.err" ||
 	{ cat "$TMP/build4.txt" "$TMP/build4.err"; fail "--from-json -f build"; }
 pb_httpd_idle N
@@ -236,6 +240,7 @@ if grep -qE 'generic|hwe' "$N_LOG"; then
 	fail "--from-json -f lowlatency: a package of a filtered-out kernel was requested"
 fi
 grep -q 'lowlatency' "$N_LOG" || fail "--from-json -f lowlatency fetched nothing"
+grep -qE '^6.1.0-56-lowlatency +EXISTING +EXISTING' "$TMP/build4.txt" || { cat "$TMP/build4.txt"; fail "lowlatency not EXISTING"; }
 ok "--from-json: -f and --ignore-list apply before downloads (nothing of the kernels left out is requested)"
 
 # The check below fails with this probe-builder (a bug, reported; the C code

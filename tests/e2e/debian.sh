@@ -148,3 +148,29 @@ for f in "$TMP/out2"/*cloud*; do
 	cmp "$f" "$out/$(basename "$f")" || fail "another workspace gives other bytes: $(basename "$f")"
 done
 ok "-f picks the cloud kernel only; another workspace gives the same bytes"
+
+# the kernel's gcc missing: the module is refused, the eBPF object is still
+# built with clang; the kernel counts as FAILED (exit 1), its eBPF BUILT
+nogcc=$TMP/nogcc
+mkdir -p "$nogcc"
+for f in /usr/bin/* /usr/local/bin/*; do
+	case ${f##*/} in gcc* | cc | c89* | c99* | *-gcc* | *-gcc-*) continue ;; esac
+	[ -e "$nogcc/${f##*/}" ] || ln -s "$f" "$nogcc/${f##*/}"
+done
+set +e
+PATH=$nogcc "$PB" build -k debian -p newswatch -v 1.2.3 -s "$PROBE_SRC" -o "$TMP/out-nogcc" \
+	-w "$ws" -f cloud "${files[@]}" >"$TMP/nogcc.txt" 2>"$TMP/nogcc.err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || { cat "$TMP/nogcc.txt" "$TMP/nogcc.err"; fail "no gcc: exit $rc, expected 1"; }
+grep -qE "^$abi-cloud-amd64 +FAILED +BUILT" "$TMP/nogcc.txt" ||
+	{ cat "$TMP/nogcc.txt" "$TMP/nogcc.err"; fail "no gcc: the eBPF object should be BUILT, the module FAILED"; }
+cmp "$TMP/out-nogcc/"*.o "$(ls "$out"/newswatch-bpf-*-cloud-amd64-*.o)" || fail "no gcc: another eBPF object"
+python3 - "$TMP/out-nogcc/manifest.json" <<'PY'
+import json, sys
+k, = json.load(open(sys.argv[1]))["kernels"]
+assert k["status"] == "FAILED" and k["ebpf"]["status"] == "BUILT", k
+assert k["kmod"]["status"] == "FAILED" and "gcc-12" in k["kmod"]["error"], k["kmod"]
+print("ok")
+PY
+ok "no gcc for the kernel: the module FAILED, the eBPF object BUILT with clang (exit 1)"
