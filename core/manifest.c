@@ -73,13 +73,15 @@ int pb_manifest_load(const char *output_dir, json_object **manifest,
 	    json_object_object_get_ex(m, "format", &k) &&
 	    (!json_object_is_type(k, json_type_int) ||
 	     json_object_get_int64(k) > MANIFEST_FORMAT)) {
-		json_object_put(m);
-		return pb_err_set(err, -EPROTO,
-				  "%s: manifest format %s, this probe-builder "
-				  "(%s) writes format %d: run a newer one, it "
-				  "will not be overwritten",
-				  path, json_object_get_string(k),
-				  PACKAGE_VERSION, MANIFEST_FORMAT);
+		int ret = pb_err_set(err, -EPROTO,
+				     "%s: manifest format %s, this "
+				     "probe-builder (%s) writes format %d: run "
+				     "a newer one, it will not be overwritten",
+				     path, json_object_get_string(k),
+				     PACKAGE_VERSION, MANIFEST_FORMAT);
+
+		json_object_put(m); /* k is m's */
+		return ret;
 	}
 	if (!m || !json_object_is_type(m, json_type_object) ||
 	    !json_object_object_get_ex(m, "kernels", &k) ||
