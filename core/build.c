@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "logscan.h"
+#include "manifest.h"
 #include "naming.h"
 #include "probe-builder/fixup.h"
 #include "probe-builder/log.h"
@@ -32,11 +33,13 @@
 #define EM_BPF 247
 #endif
 
-/* Everything one release's build knows; its paths live in the workspace:
- *   roots/<distro>/<release>/       the unpacked packages
- *   roots/<distro>/<release>.stamp  which packages that root holds
- *   build/<distro>/<release>/{kmod,ebpf}/  private copies of the source
- *   logs/<distro>/<release>.log */
+/* Everything one kernel's build knows; its paths live in the workspace,
+ * under the kernel's key (pb_kernel_key_name):
+ *   roots/<distro>/<key>/       the unpacked packages
+ *   roots/<distro>/<key>.stamp  which packages that root holds
+ *   build/<distro>/<key>/{kmod,ebpf}/  private copies of the source
+ *   logs/<distro>/<key>/<run id>.log, copied to the output dir's logs/
+ *   when something was built */
 struct rel_ctx {
 	const struct pb_build_opts *o;
 	const struct pb_plugin *plugin;
@@ -44,6 +47,11 @@ struct rel_ctx {
 	char root[PATH_MAX];
 	char stamp_path[PATH_MAX];
 	char log_path[PATH_MAX];
+	char log_rel[PATH_MAX]; /* its copy, relative to the output dir */
+	char key[PATH_MAX];
+	/* the SHA-256 of an output found altered, that this run replaces
+	 * ([0] kmod, [1] ebpf) */
+	char replaced[2][PB_HEX_MAX];
 	char build_dir[PATH_MAX];
 	char kdir[PATH_MAX];
 	char md5[PB_HEX_MAX];
@@ -93,7 +101,43 @@ static json_object *new_entry(const struct pb_build_opts *o,
 			       json_object_new_string(pb_batch_release(b, i)));
 	json_object_object_add(e, "arch",
 			       json_object_new_string(arch ? arch : ""));
+	json_object_object_add(
+		e, "version",
+		json_object_new_string(pb_batch_release_version(b, i)
+					       ? pb_batch_release_version(b, i)
+					       : ""));
+	{
+		json_object *series = json_object_new_array();
+		size_t k;
+
+		for (k = 0; k < pb_batch_n_series(b, i); k++)
+			json_object_array_add(
+				series, json_object_new_string(
+						pb_batch_series(b, i, k)));
+		json_object_object_add(e, "series", series);
+	}
 	return e;
+}
+
+int pb_kernel_key_name(const struct pb_batch *b, size_t i, char *buf,
+		       size_t len)
+{
+	const char *arch = pb_batch_release_arch(b, i),
+		   *ver = pb_batch_release_version(b, i);
+	char *p;
+	int n;
+
+	n = snprintf(buf, len, "%s_%s%s%s", pb_batch_release(b, i),
+		     arch && *arch ? arch : "noarch", ver && *ver ? "_" : "",
+		     ver && *ver ? ver : "");
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	/* epochs (1:), slashes can not be in a version, but who knows */
+	for (p = buf; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._+~-", *p)))
+			*p = '_';
+	return 0;
 }
 
 json_object *pb_entry_skipped(const struct pb_build_opts *o,
@@ -110,26 +154,9 @@ json_object *pb_entry_skipped(const struct pb_build_opts *o,
 	return e;
 }
 
-/* The kernel's status: FAILED if an output failed, else BUILT if one was
- * built, else EXISTING, else SKIPPED. */
 static const char *overall(json_object *e)
 {
-	static const char *const order[] = {PB_ST_FAILED, PB_ST_BUILT,
-					    PB_ST_EXISTING};
-	const char *st[2] = {"", ""};
-	json_object *x, *s;
-	size_t k;
-
-	if (json_object_object_get_ex(e, "kmod", &x) &&
-	    json_object_object_get_ex(x, "status", &s))
-		st[0] = json_object_get_string(s);
-	if (json_object_object_get_ex(e, "ebpf", &x) &&
-	    json_object_object_get_ex(x, "status", &s))
-		st[1] = json_object_get_string(s);
-	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
-		if (!strcmp(st[0], order[k]) || !strcmp(st[1], order[k]))
-			return order[k];
-	return PB_ST_SKIPPED;
+	return pb_entry_status(e);
 }
 
 static void record_failure(struct rel_ctx *c, const char *which,
@@ -138,6 +165,9 @@ static void record_failure(struct rel_ctx *c, const char *which,
 	json_object *out = output_entry(PB_ST_FAILED);
 
 	json_object_object_add(out, "error", json_object_new_string(msg));
+	if (c->log_rel[0])
+		json_object_object_add(out, "log",
+				       json_object_new_string(c->log_rel));
 	json_object_object_add(c->entry, which, out);
 }
 
@@ -162,6 +192,32 @@ static void fail_rest(struct rel_ctx *c, const char *msg)
 		record_failure(c, "ebpf", msg);
 }
 
+/* to, absolute, as a path relative to the absolute directory from */
+static int relpath(const char *from, const char *to, char *buf, size_t len)
+{
+	size_t i = 0, common = 0, used = 0;
+	int n;
+
+	while (from[i] && from[i] == to[i]) {
+		i++;
+		if ((from[i] == '/' || !from[i]) && (to[i] == '/' || !to[i]))
+			common = i;
+	}
+	for (i = common; from[i]; i++) {
+		if (from[i] != '/' || !from[i + 1] || from[i + 1] == '/')
+			continue;
+		if (used + 4 > len)
+			return -ENAMETOOLONG;
+		memcpy(buf + used, "../", 4);
+		used += 3;
+	}
+	while (to[common] == '/')
+		common++;
+	n = snprintf(buf + used, len - used, "%s",
+		     to[common] || used ? to + common : ".");
+	return n < 0 || (size_t)n >= len - used ? -ENAMETOOLONG : 0;
+}
+
 static int hash_inputs(struct rel_ctx *c, struct pb_err *err)
 {
 	json_object *inputs = json_object_new_array();
@@ -178,7 +234,7 @@ static int hash_inputs(struct rel_ctx *c, struct pb_err *err)
 	/* another version may unpack or fix up differently: start over */
 	snprintf(stamp, len, "%s root\n", PACKAGE_STRING);
 	for (i = 0; i < c->n_pkgs; i++) {
-		char hex[PB_HEX_MAX], real[PATH_MAX];
+		char hex[PB_HEX_MAX], real[PATH_MAX], rel[PATH_MAX];
 		json_object *in;
 		int ret = pb_hash_file(c->pkgs[i], "sha256", hex, err);
 
@@ -188,21 +244,24 @@ static int hash_inputs(struct rel_ctx *c, struct pb_err *err)
 		json_object_object_add(
 			in, "file",
 			json_object_new_string(pb_basename(c->pkgs[i])));
-		json_object_object_add(
-			in, "path",
-			json_object_new_string(realpath(c->pkgs[i], real)
-						       ? real
-						       : c->pkgs[i]));
 		json_object_object_add(in, "sha256",
 				       json_object_new_string(hex));
 		{
 			json_object *url;
 
+			/* where it came from; a local file by its path
+			 * relative to the output dir */
 			if (c->o->origins &&
 			    json_object_object_get_ex(c->o->origins,
 						      c->pkgs[i], &url))
 				json_object_object_add(in, "url",
 						       json_object_get(url));
+			else if (realpath(c->pkgs[i], real) &&
+				 relpath(c->o->output_dir, real, rel,
+					 sizeof(rel)) == 0)
+				json_object_object_add(
+					in, "path",
+					json_object_new_string(rel));
 		}
 		json_object_object_add(
 			in, "role",
@@ -501,7 +560,8 @@ static void cmd_start(struct make_cmd *m, struct rel_ctx *c, const char *dir)
 	cmd_add(m, "make");
 	cmd_add(m, "-C");
 	cmd_add(m, "%s", dir);
-	cmd_add(m, "CC=%s", c->cc.path);
+	if (c->cc.path[0])
+		cmd_add(m, "CC=%s", c->cc.path);
 	cmd_add(m, "PROBE_NAME=%s", c->o->probe);
 	cmd_add(m, "PROBE_VERSION=%s", c->o->version);
 }
@@ -584,6 +644,17 @@ static void finish_build(struct rel_ctx *c, const char *which,
 	}
 	json_object_object_add(out, "duration_s",
 			       json_object_new_double(now_s() - t0));
+	if (c->o->run_time)
+		json_object_object_add(out, "built_at",
+				       json_object_new_string(c->o->run_time));
+	if (c->replaced[strcmp(which, "kmod") != 0][0])
+		json_object_object_add(
+			out, "replaced_sha256",
+			json_object_new_string(
+				c->replaced[strcmp(which, "kmod") != 0]));
+	if (c->log_rel[0])
+		json_object_object_add(out, "log",
+				       json_object_new_string(c->log_rel));
 	json_object_object_add(c->entry, which, out);
 }
 
@@ -642,6 +713,15 @@ static void build_kmod(struct rel_ctx *c, const char *name)
 	out = output_entry(PB_ST_BUILT);
 	json_object_object_add(out, "vermagic",
 			       json_object_new_string(vermagic));
+	{
+		json_object *jc;
+
+		/* the module's own provenance, kept when a later run only
+		 * finds it */
+		if (json_object_object_get_ex(c->entry, "compiler", &jc))
+			json_object_object_add(out, "compiler",
+					       json_object_get(jc));
+	}
 	finish_build(c, "kmod", built, name, out, t0);
 }
 
@@ -703,10 +783,53 @@ static void record_compiler(struct rel_ctx *c, const struct pb_kcc *k)
 			       json_object_new_string(c->cc.version));
 	json_object_object_add(jc, "exact_major",
 			       json_object_new_boolean(c->cc.exact));
+	/* a module built with another major than the kernel's: the user
+	 * allowed it, and the record says so */
+	json_object_object_add(jc, "nearest_compiler",
+			       json_object_new_boolean(!c->cc.exact));
 	json_object_object_add(c->entry, "compiler", jc);
 	pb_info("%s: kernel built with '%s' (%s); using %s: %s%s", c->rel.name,
 		k->text, k->source, c->cc.path, c->cc.version,
 		c->cc.exact ? "" : " (nearest major, --nearest-compiler)");
+}
+
+/* Whether output `which` (file name in the output dir) must be built: it
+ * is not there, or it no longer is what the manifest says was built (its
+ * SHA-256 differs). Otherwise it is recorded EXISTING, with its SHA-256. */
+static int check_existing(struct rel_ctx *c, const char *which,
+			  const char *name)
+{
+	char path[PATH_MAX * 2], hex[PB_HEX_MAX];
+	struct pb_err err = {0};
+	json_object *old, *o, *v, *out;
+
+	snprintf(path, sizeof(path), "%s/%s", c->o->output_dir, name);
+	if (!pb_is_file(path))
+		return 1;
+	if (pb_hash_file(path, "sha256", hex, &err) < 0) {
+		pb_warn("%s: %s: %s: building it again", c->rel.name, which,
+			err.msg);
+		return 1;
+	}
+	old = pb_manifest_find(c->o->manifest, c->entry);
+	if (old && json_object_object_get_ex(old, which, &o) &&
+	    json_object_object_get_ex(o, "file", &v) &&
+	    !strcmp(json_object_get_string(v), name) &&
+	    json_object_object_get_ex(o, "sha256", &v) &&
+	    strcmp(json_object_get_string(v), hex) != 0) {
+		pb_warn("%s: %s: %s is not the file that was built (SHA-256 "
+			"%s, the manifest says %s): building it again",
+			c->rel.name, which, path, hex,
+			json_object_get_string(v));
+		snprintf(c->replaced[strcmp(which, "kmod") != 0],
+			 sizeof(c->replaced[0]), "%s", hex);
+		return 1;
+	}
+	out = output_entry(PB_ST_EXISTING);
+	json_object_object_add(out, "file", json_object_new_string(name));
+	json_object_object_add(out, "sha256", json_object_new_string(hex));
+	json_object_object_add(c->entry, which, out);
+	return 0;
 }
 
 static void build_outputs(struct rel_ctx *c)
@@ -746,36 +869,14 @@ static void build_outputs(struct rel_ctx *c)
 			     "release");
 		return;
 	}
-	if (!c->o->want_kmod) {
+	need_kmod = c->o->want_kmod ? check_existing(c, "kmod", kname) : 0;
+	need_ebpf = c->o->want_ebpf ? check_existing(c, "ebpf", ename) : 0;
+	if (!c->o->want_kmod)
 		json_object_object_add(c->entry, "kmod",
 				       output_entry(PB_ST_SKIPPED));
-	} else {
-		snprintf(path, sizeof(path), "%s/%s", c->o->output_dir, kname);
-		if (pb_is_file(path)) {
-			json_object *out = output_entry(PB_ST_EXISTING);
-
-			json_object_object_add(out, "file",
-					       json_object_new_string(kname));
-			json_object_object_add(c->entry, "kmod", out);
-		} else {
-			need_kmod = 1;
-		}
-	}
-	if (!c->o->want_ebpf) {
+	if (!c->o->want_ebpf)
 		json_object_object_add(c->entry, "ebpf",
 				       output_entry(PB_ST_SKIPPED));
-	} else {
-		snprintf(path, sizeof(path), "%s/%s", c->o->output_dir, ename);
-		if (pb_is_file(path)) {
-			json_object *out = output_entry(PB_ST_EXISTING);
-
-			json_object_object_add(out, "file",
-					       json_object_new_string(ename));
-			json_object_object_add(c->entry, "ebpf", out);
-		} else {
-			need_ebpf = 1;
-		}
-	}
 	if (!need_kmod && !need_ebpf)
 		return;
 	host = cross_host(c->rel.arch);
@@ -804,34 +905,47 @@ static void build_outputs(struct rel_ctx *c)
 					 "is missing from the packages",
 					 kdir_rel);
 	}
-	if (!ret)
-		ret = pb_kcc_from_tree(c->kdir, &kcc, &err);
-	if (!ret)
-		ret = pb_cc_choose(&kcc, c->o->path_env, c->o->nearest_compiler,
-				   &c->cc, &err);
 	if (ret) {
 		fail_rest(c, err.msg);
 		return;
 	}
-	record_compiler(c, &kcc);
+	ret = pb_kcc_from_tree(c->kdir, &kcc, &err);
+	if (!ret)
+		ret = pb_cc_choose(&kcc, c->o->path_env, c->o->nearest_compiler,
+				   &c->cc, &err);
+	if (ret) {
+		/* the compiler of the kernel is for the module only: the
+		 * eBPF object is built with clang all the same */
+		c->cc.path[0] = '\0';
+		if (need_kmod)
+			fail_output(c, "kmod", err.msg);
+		need_kmod = 0;
+	} else {
+		record_compiler(c, &kcc);
+	}
 	if (need_kmod)
 		build_kmod(c, kname);
 	if (need_ebpf)
 		build_ebpf(c, ename);
 }
 
+/* The run's log of this kernel: logs/<distro>/<key>/<run id>.log; a later
+ * run writes another one. */
 static int open_log(struct rel_ctx *c, struct pb_err *err)
 {
 	char dir[PATH_MAX];
 	int ret;
 
-	snprintf(dir, sizeof(dir), "%s/logs/%s", c->o->workspace,
-		 c->o->distro->name);
+	snprintf(dir, sizeof(dir), "%s/logs/%s/%s", c->o->workspace,
+		 c->o->distro->name, c->key);
 	ret = pb_mkdir_p(dir, err);
 	if (ret)
 		return ret;
 	snprintf(c->log_path, sizeof(c->log_path), "%s/%s.log", dir,
-		 c->rel.name);
+		 c->o->run_id ? c->o->run_id : "run");
+	snprintf(c->log_rel, sizeof(c->log_rel), "logs/%s/%s/%s.log",
+		 c->o->distro->name, c->key,
+		 c->o->run_id ? c->o->run_id : "run");
 	c->log_fd =
 		open(c->log_path,
 		     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
@@ -839,6 +953,56 @@ static int open_log(struct rel_ctx *c, struct pb_err *err)
 		return pb_err_set(err, -errno, "%s: %s", c->log_path,
 				  strerror(errno));
 	return 0;
+}
+
+/* Whether this run built (or tried to build) an output of the kernel:
+ * then its log goes beside the outputs. */
+static int built_something(json_object *e)
+{
+	static const char *const which[] = {"kmod", "ebpf"};
+	json_object *x, *s;
+	size_t k;
+
+	for (k = 0; k < 2; k++)
+		if (json_object_object_get_ex(e, which[k], &x) &&
+		    json_object_object_get_ex(x, "status", &s) &&
+		    (!strcmp(json_object_get_string(s), PB_ST_BUILT) ||
+		     !strcmp(json_object_get_string(s), PB_ST_FAILED)))
+			return 1;
+	return 0;
+}
+
+/* Copies the run's log to <output dir>/<log_rel>, where the manifest
+ * points; the entry loses its "log" when that fails (with a warning). */
+static void publish_log(struct rel_ctx *c)
+{
+	char dst[PATH_MAX * 2], dir[PATH_MAX * 2];
+	struct pb_err err = {0};
+	json_object *out;
+	size_t k;
+	int ret;
+
+	if (!c->log_rel[0] || !built_something(c->entry)) {
+		/* nothing built: the record (and its log) is an earlier
+		 * run's */
+		json_object_object_del(c->entry, "log");
+		return;
+	}
+	snprintf(dst, sizeof(dst), "%s/%s", c->o->output_dir, c->log_rel);
+	snprintf(dir, sizeof(dir), "%s", dst);
+	*strrchr(dir, '/') = '\0';
+	ret = pb_mkdir_p(dir, &err);
+	if (!ret)
+		ret = pb_copy_file_atomic(c->log_path, dst, &err);
+	if (ret) {
+		pb_warn("%s: the log stays in %s: %s", c->rel.name, c->log_path,
+			err.msg);
+		json_object_object_del(c->entry, "log");
+		for (k = 0; k < 2; k++)
+			if (json_object_object_get_ex(
+				    c->entry, k ? "ebpf" : "kmod", &out))
+				json_object_object_del(out, "log");
+	}
 }
 
 json_object *pb_build_release(const struct pb_build_opts *o,
@@ -878,20 +1042,26 @@ json_object *pb_build_release(const struct pb_build_opts *o,
 	c.rel.root = c.root;
 	c.rel.packages = c.pkgs;
 	c.rel.n_packages = c.n_pkgs;
+	/* roots, build copies and logs are the kernel's key's: two
+	 * kernels of one release name never share them */
+	if (pb_kernel_key_name(b, i, c.key, sizeof(c.key)) < 0) {
+		fail_rest(&c, "the kernel's key is too long for a file name");
+		goto done;
+	}
 	snprintf(dir, sizeof(dir), "%s/roots/%s", o->workspace,
 		 o->distro->name);
-	snprintf(c.root, sizeof(c.root), "%s/%s", dir, c.rel.name);
-	snprintf(c.stamp_path, sizeof(c.stamp_path), "%s/%s.stamp", dir,
-		 c.rel.name);
+	snprintf(c.root, sizeof(c.root), "%s/%s", dir, c.key);
+	snprintf(c.stamp_path, sizeof(c.stamp_path), "%s/%s.stamp", dir, c.key);
 	snprintf(c.build_dir, sizeof(c.build_dir), "%s/build/%s/%s",
-		 o->workspace, o->distro->name, c.rel.name);
+		 o->workspace, o->distro->name, c.key);
 
 	if (open_log(&c, &err) < 0) {
+		c.log_rel[0] = '\0';
 		fail_rest(&c, err.msg);
 		goto done;
 	}
 	json_object_object_add(c.entry, "log",
-			       json_object_new_string(c.log_path));
+			       json_object_new_string(c.log_rel));
 	logf = fdopen(dup(c.log_fd), "a");
 	pb_log_set_file(logf);
 	if (failure) {
@@ -920,6 +1090,8 @@ done:
 		close(c.root_fd);
 	if (c.build_fd >= 0)
 		close(c.build_fd);
+	if (c.log_fd >= 0)
+		publish_log(&c);
 	free(c.stamp);
 	free(c.pkgs);
 	free(c.roles);

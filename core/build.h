@@ -33,7 +33,20 @@ struct pb_build_opts {
 	json_object *origins;
 	/* --max-unpacked-size: bytes one release may unpack (0: 4 GiB) */
 	unsigned long long max_unpacked;
+	/* this run: its id names its logs (logs/<distro>/<kernel key>/<run
+	 * id>.log), its time (ISO 8601, UTC) dates what it built */
+	const char *run_id;
+	const char *run_time;
+	/* the output dir's manifest as the run found it: an EXISTING output
+	 * is checked against the SHA-256 recorded there (NULL: none) */
+	json_object *manifest;
 };
+
+/* The directory name of kernel i of b: "<release>_<arch>_<version>" (one
+ * release name can be several kernels), characters that do not belong in
+ * a file name made '_'. */
+int pb_kernel_key_name(const struct pb_batch *b, size_t i, char *buf,
+		       size_t len);
 
 /* Statuses, as the summary and the manifest spell them. */
 #define PB_ST_BUILT "BUILT"

@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
 #include "cli.h"
 #include "crawl.h"
+#include "debcontrol.h"
 #include "fsutil.h"
 #include "manifest.h"
 #include "naming.h"
@@ -280,6 +282,28 @@ static int local_batch(const struct pb_build_opts *o, char **args, size_t n,
 	if (!batch)
 		return -1;
 	*out = batch;
+	/* the plugin follows the packages' own Depends, as a crawl does */
+	for (i = 0; i < pkgs->n; i++) {
+		size_t bl = strlen(pkgs->paths[i]);
+		char *deps = NULL;
+
+		if (bl < 4 || strcmp(pkgs->paths[i] + bl - 4, ".deb"))
+			continue;
+		if (pb_deb_control_field(pkgs->paths[i], "Depends", &deps,
+					 &err) < 0) {
+			pb_warn("%s", err.msg);
+			pb_err_clear(&err);
+			continue;
+		}
+		ret = deps ? pb_batch_set_depends(batch, pkgs->paths[i], deps,
+						  &err)
+			   : 0;
+		free(deps);
+		if (ret) {
+			pb_error("%s", err.msg);
+			return -1;
+		}
+	}
 	ret = o->distro->builder->plugin->batch(
 		batch, (const char *const *)pkgs->paths, pkgs->n, &err);
 	if (ret) {
@@ -327,6 +351,7 @@ int pb_cmd_build(int argc, char **argv)
 	const char *distro = NULL, *source = NULL, *output = "output",
 		   *workspace = "workspace", *filter = NULL,
 		   *ignore_file = NULL, *from_json = NULL;
+	char run_id[64], run_time[32];
 	char source_abs[PATH_MAX], output_abs[PATH_MAX],
 		workspace_abs[PATH_MAX], path[PATH_MAX + 16];
 	struct ignore_list ignore = {0};
@@ -482,6 +507,21 @@ int pb_cmd_build(int argc, char **argv)
 		pb_error("%s", err.msg);
 		goto out;
 	}
+	o.manifest = manifest;
+	{
+		/* the run's id names its logs: a later run keeps them */
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(run_time, sizeof(run_time), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		strftime(run_id, sizeof(run_id), "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(run_id + strlen(run_id),
+			 sizeof(run_id) - strlen(run_id), "-%ld",
+			 (long)getpid());
+		o.run_id = run_id;
+		o.run_time = run_time;
+	}
 	if (pb_cli_registry(&common, &reg) < 0)
 		goto out;
 	have_reg = 1;
@@ -526,6 +566,13 @@ int pb_cmd_build(int argc, char **argv)
 					    &crawl) < 0) {
 			goto out;
 		}
+		/* -f, --arch and --ignore-list before anything is
+		 * downloaded: a kernel left out costs no byte */
+		n_filtered =
+			pb_crawl_select(&crawl, have_re ? &re : NULL, cc.arch);
+		for (i = 0; i < crawl.n_kernels; i++)
+			if (ignored_by(&ignore, crawl.kernels[i].release))
+				pb_crawl_drop_packages(&crawl.kernels[i]);
 		batch = pb_batch_new();
 		origins = json_object_new_object();
 		if (!batch || !origins)
@@ -550,6 +597,7 @@ int pb_cmd_build(int argc, char **argv)
 	for (i = 0; i < pb_batch_n_releases(batch); i++) {
 		const char *rel = pb_batch_release(batch, i), *glob;
 
+		/* (local files: crawled kernels were selected already) */
 		if (have_re && regexec(&re, rel, 0, NULL, 0) != 0) {
 			n_filtered++;
 			continue;
@@ -567,8 +615,10 @@ int pb_cmd_build(int argc, char **argv)
 		idx[n_idx++] = i;
 	}
 	if (n_filtered)
-		pb_info("%zu kernel release%s left out by -f '%s'", n_filtered,
-			n_filtered == 1 ? "" : "s", filter);
+		pb_info("%zu kernel%s left out by -f '%s'%s%s", n_filtered,
+			n_filtered == 1 ? "" : "s", filter ? filter : "",
+			optind < argc ? "" : " or --arch ",
+			optind < argc ? "" : cc.arch);
 	if (n_idx + json_object_array_length(skipped) == 0) {
 		pb_error("no kernel release matches -f '%s'", filter);
 		goto out;
@@ -582,7 +632,8 @@ int pb_cmd_build(int argc, char **argv)
 		json_object_array_add(
 			results,
 			json_object_get(json_object_array_get_idx(skipped, i)));
-	if (pb_manifest_update(output_abs, manifest, results, &err) < 0) {
+	if (pb_manifest_update(output_abs, manifest, results, run_time, &err) <
+	    0) {
 		pb_error("%s", err.msg);
 		rc = 1;
 		pb_summary_print(stdout, results);

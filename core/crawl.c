@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +46,9 @@ struct rec {
 	size_t n_alts;
 	int64_t size;
 	char sha256[65];
+	char *depends; /* deb: its Depends, NULL when not given */
+	char **series; /* the suites (versions) that list it */
+	size_t n_series;
 };
 
 struct crawler {
@@ -1079,7 +1083,61 @@ static int add_rec(const struct pb_pkg_rec *p, void *data)
 	}
 	r->size = p->size;
 	snprintf(r->sha256, sizeof(r->sha256), "%s", p->sha256);
+	r->depends = p->depends ? strdup(p->depends) : NULL;
+	r->series = calloc(2, sizeof(*r->series));
+	if (r->series && x->s->r->label && *x->s->r->label) {
+		r->series[0] = strdup(x->s->r->label);
+		r->n_series = r->series[0] ? 1 : 0;
+	}
+	if ((p->depends && !r->depends) || !r->series ||
+	    (x->s->r->label && *x->s->r->label && !r->n_series)) {
+		free(r->url);
+		free(r->name);
+		free(r->depends);
+		free(r->series);
+		return -ENOMEM;
+	}
 	c->n_recs++;
+	return 0;
+}
+
+static void free_rec(struct rec *r)
+{
+	size_t k;
+
+	free(r->name);
+	free(r->url);
+	free(r->depends);
+	for (k = 0; k < r->n_alts; k++)
+		free(r->alts[k]);
+	free(r->alts);
+	for (k = 0; k < r->n_series; k++)
+		free(r->series[k]);
+	free(r->series);
+}
+
+/* keep's series gain r's: the same file listed by several suites (bookworm
+ * and bookworm-security) is one package, found in all of them. */
+static int merge_series(struct rec *keep, struct rec *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->n_series; i++) {
+		char **g;
+
+		for (k = 0; k < keep->n_series; k++)
+			if (!strcmp(keep->series[k], r->series[i]))
+				break;
+		if (k < keep->n_series)
+			continue;
+		g = realloc(keep->series, (keep->n_series + 2) * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		keep->series = g;
+		g[keep->n_series++] = r->series[i];
+		g[keep->n_series] = NULL;
+		r->series[i] = NULL;
+	}
 	return 0;
 }
 
@@ -1115,6 +1173,9 @@ static int merge_recs(struct crawler *c)
 
 		if (keep && !strcmp(keep->name, r->name)) {
 			if (!strcmp(keep->sha256, r->sha256) &&
+			    merge_series(keep, r) < 0)
+				return -ENOMEM;
+			if (!strcmp(keep->sha256, r->sha256) &&
 			    strcmp(keep->url, r->url)) {
 				char **g =
 					realloc(keep->alts, (keep->n_alts + 2) *
@@ -1132,8 +1193,7 @@ static int merge_recs(struct crawler *c)
 					"contents; keeping the first",
 					keep->url, r->url);
 			}
-			free(r->url);
-			free(r->name);
+			free_rec(r);
 			continue;
 		}
 		c->recs[o++] = *r;
@@ -1311,14 +1371,18 @@ static int fetch_and_parse_indexes(struct crawler *c, struct pb_err *err)
 		/* nothing of a repository that failed half way */
 		while (c->n_recs > first) {
 			c->n_recs--;
-			free(c->recs[c->n_recs].name);
-			free(c->recs[c->n_recs].url);
+			free_rec(&c->recs[c->n_recs]);
 		}
 	}
 	return ret;
 }
 
 /* ------------------------------------------------------- the kernels */
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static int add_kernel(struct crawler *c, struct pb_crawl *out,
 		      const struct pb_batch *b, size_t i)
@@ -1341,8 +1405,26 @@ static int add_kernel(struct crawler *c, struct pb_crawl *out,
 						   : c->o->arch);
 	k->error = fail ? strdup(fail) : NULL;
 	k->pkgs = calloc(n + 1, sizeof(*k->pkgs));
-	if (!k->release || !k->flavor || !k->arch || !k->pkgs)
+	k->version = strdup(pb_batch_release_version(b, i)
+				    ? pb_batch_release_version(b, i)
+				    : "");
+	if (!k->release || !k->flavor || !k->arch || !k->pkgs || !k->version)
 		return -ENOMEM;
+	{
+		/* the series of a kernel are those of its primary package:
+		 * a shared kbuild or common package says nothing of it */
+		const char *prim = pb_batch_release_primary(b, i);
+		struct rec *r = prim ? find_rec(c, prim) : NULL;
+		size_t s, ns = r ? r->n_series : 0;
+
+		k->series = calloc(ns + 1, sizeof(char *));
+		if (!k->series)
+			return -ENOMEM;
+		for (s = 0; s < ns; s++)
+			if (!(k->series[s] = strdup(r->series[s])))
+				return -ENOMEM;
+		qsort(k->series, ns, sizeof(char *), cmp_strp);
+	}
 	for (j = 0; j < n; j++) {
 		enum pb_pkg_role role;
 		const char *url = pb_batch_package(b, i, j, &role);
@@ -1380,9 +1462,15 @@ static int make_kernels(struct crawler *c, struct pb_crawl *out,
 		ret = pb_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < c->n_recs; i++)
+	for (i = 0; i < c->n_recs && !ret; i++) {
 		paths[i] = c->recs[i].url;
-	ret = c->plugin->batch(b, paths, c->n_recs, err);
+		/* the plugin follows the packages' own Depends */
+		if (c->recs[i].depends)
+			ret = pb_batch_set_depends(b, c->recs[i].url,
+						   c->recs[i].depends, err);
+	}
+	if (!ret)
+		ret = c->plugin->batch(b, paths, c->n_recs, err);
 	if (ret) {
 		pb_err_prefix(err, "%s builder", c->plugin->name);
 		goto out;
@@ -1431,13 +1519,8 @@ static void free_crawler(struct crawler *c)
 	}
 	free(c->st);
 	pb_repos_free(c->repos, c->n_repos);
-	for (i = 0; i < c->n_recs; i++) {
-		free(c->recs[i].name);
-		free(c->recs[i].url);
-		for (k = 0; k < c->recs[i].n_alts; k++)
-			free(c->recs[i].alts[k]);
-		free(c->recs[i].alts);
-	}
+	for (i = 0; i < c->n_recs; i++)
+		free_rec(&c->recs[i]);
 	free(c->recs);
 	pb_strv_free(c->keyrings);
 	pb_strv_free(c->missing_keyrings);
@@ -1568,24 +1651,65 @@ out:
 	return ret;
 }
 
-void pb_crawl_free(struct pb_crawl *c)
+static void kernel_free(struct pb_crawl_kernel *k)
 {
-	size_t i, j;
+	size_t j;
+
+	for (j = 0; j < k->n_pkgs; j++) {
+		free(k->pkgs[j].name);
+		free(k->pkgs[j].url);
+		pb_strv_free(k->pkgs[j].alts);
+	}
+	free(k->pkgs);
+	k->pkgs = NULL;
+	k->n_pkgs = 0;
+	free(k->release);
+	free(k->flavor);
+	free(k->arch);
+	free(k->error);
+	free(k->version);
+	pb_strv_free(k->series);
+}
+
+void pb_crawl_drop_packages(struct pb_crawl_kernel *k)
+{
+	size_t j;
+
+	for (j = 0; j < k->n_pkgs; j++) {
+		free(k->pkgs[j].name);
+		free(k->pkgs[j].url);
+		pb_strv_free(k->pkgs[j].alts);
+	}
+	k->n_pkgs = 0;
+}
+
+size_t pb_crawl_select(struct pb_crawl *c, const regex_t *kernel_filter,
+		       const char *arch)
+{
+	size_t i, o = 0, dropped = 0;
 
 	for (i = 0; i < c->n_kernels; i++) {
 		struct pb_crawl_kernel *k = &c->kernels[i];
 
-		for (j = 0; j < k->n_pkgs; j++) {
-			free(k->pkgs[j].name);
-			free(k->pkgs[j].url);
-			pb_strv_free(k->pkgs[j].alts);
+		if ((arch && k->arch && k->arch[0] && strcmp(k->arch, arch)) ||
+		    (kernel_filter &&
+		     regexec(kernel_filter, k->release, 0, NULL, 0) != 0)) {
+			kernel_free(k);
+			dropped++;
+			continue;
 		}
-		free(k->pkgs);
-		free(k->release);
-		free(k->flavor);
-		free(k->arch);
-		free(k->error);
+		c->kernels[o++] = *k;
 	}
+	c->n_kernels = o;
+	return dropped;
+}
+
+void pb_crawl_free(struct pb_crawl *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_kernels; i++)
+		kernel_free(&c->kernels[i]);
 	free(c->kernels);
 	for (i = 0; i < c->n_missed; i++)
 		free(c->missed[i]);
@@ -1617,6 +1741,8 @@ json_object *pb_crawl_to_json(const struct pb_crawl *c)
 		    *ks = json_object_new_array();
 	size_t i, j, a;
 
+	json_object_object_add(root, "format",
+			       json_object_new_int(PB_CRAWL_JSON_FORMAT));
 	json_object_object_add(
 		root, "distro",
 		json_object_new_string(c->distro ? c->distro : ""));
@@ -1631,6 +1757,18 @@ json_object *pb_crawl_to_json(const struct pb_crawl *c)
 				       json_object_new_string(k->flavor));
 		json_object_object_add(jk, "arch",
 				       json_object_new_string(k->arch));
+		json_object_object_add(
+			jk, "version",
+			json_object_new_string(k->version ? k->version : ""));
+		{
+			json_object *js = json_object_new_array();
+
+			for (a = 0; k->series && k->series[a]; a++)
+				json_object_array_add(
+					js,
+					json_object_new_string(k->series[a]));
+			json_object_object_add(jk, "series", js);
+		}
 		for (j = 0; j < k->n_pkgs; j++) {
 			const struct pb_crawl_pkg *p = &k->pkgs[j];
 			json_object *jp = json_object_new_object();
@@ -1700,20 +1838,85 @@ static int valid_sha256(const char *s)
 	return 1;
 }
 
+/* The array under key, or NULL when it is absent or not an array: json-c
+ * asserts on an array call made on another type. */
+static json_object *jarr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
+/* A string array (NULL when absent) into a NULL-terminated copy; -EINVAL
+ * when it holds something else than strings. */
+static int jstrv(json_object *o, const char *key, char ***out)
+{
+	json_object *a, *v;
+	size_t i, n;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return 0;
+	a = jarr(o, key);
+	if (!a)
+		return -EINVAL;
+	n = json_object_array_length(a);
+	*out = calloc(n + 1, sizeof(char *));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(e, json_type_string))
+			return -EINVAL;
+		(*out)[i] = strdup(json_object_get_string(e));
+		if (!(*out)[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int pb_crawl_from_json(json_object *j, const char *what, struct pb_crawl *out,
 		       struct pb_err *err)
 {
 	json_object *ks, *v;
 	size_t i, n, p;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (!json_object_is_type(j, json_type_object) ||
-	    !json_object_object_get_ex(j, "kernels", &ks) ||
-	    !json_object_is_type(ks, json_type_array))
+	    !(ks = jarr(j, "kernels")))
 		return pb_err_set(err, -EINVAL,
 				  "%s: not a crawl listing (no \"kernels\" "
 				  "array)",
 				  what);
+	if (json_object_object_get_ex(j, "format", &v)) {
+		int64_t f = json_object_is_type(v, json_type_int)
+				    ? json_object_get_int64(v)
+				    : -1;
+
+		if (f < 1)
+			return pb_err_set(err, -EINVAL,
+					  "%s: \"format\" is not a format "
+					  "number",
+					  what);
+		if (f > PB_CRAWL_JSON_FORMAT)
+			return pb_err_set(err, -EPROTO,
+					  "%s: crawl listing format %" PRId64
+					  ", this probe-builder (%s) reads up "
+					  "to %d: run a newer one, or crawl "
+					  "again with this one",
+					  what, f, PACKAGE_VERSION,
+					  PB_CRAWL_JSON_FORMAT);
+	}
+	if (json_object_object_get_ex(j, "distro", &v) &&
+	    !json_object_is_type(v, json_type_string))
+		return pb_err_set(err, -EINVAL,
+				  "%s: \"distro\" is not a string", what);
 	out->distro = strdup(jstr(j, "distro") ? jstr(j, "distro") : "");
 	n = json_object_array_length(ks);
 	out->kernels = calloc(n + 1, sizeof(*out->kernels));
@@ -1725,38 +1928,54 @@ int pb_crawl_from_json(json_object *j, const char *what, struct pb_crawl *out,
 		const char *rel = jstr(jk, "release");
 
 		out->n_kernels++;
-		if (!rel || !json_object_object_get_ex(jk, "packages", &pk) ||
-		    !json_object_is_type(pk, json_type_array)) {
+		if (!rel || !(pk = jarr(jk, "packages"))) {
 			pb_crawl_free(out);
 			return pb_err_set(err, -EINVAL,
 					  "%s: kernel %zu has no release or "
-					  "no packages",
+					  "no packages array",
 					  what, i + 1);
 		}
 		k->release = strdup(rel);
 		k->flavor =
 			strdup(jstr(jk, "flavor") ? jstr(jk, "flavor") : "");
 		k->arch = strdup(jstr(jk, "arch") ? jstr(jk, "arch") : "");
+		k->version =
+			strdup(jstr(jk, "version") ? jstr(jk, "version") : "");
 		k->error = jstr(jk, "error") ? strdup(jstr(jk, "error")) : NULL;
 		k->pkgs = calloc(json_object_array_length(pk) + 1,
 				 sizeof(*k->pkgs));
-		if (!k->release || !k->flavor || !k->arch || !k->pkgs)
+		if (!k->release || !k->flavor || !k->arch || !k->version ||
+		    !k->pkgs)
+			goto oom;
+		ret = jstrv(jk, "series", &k->series);
+		if (ret == -ENOMEM)
+			goto oom;
+		if (ret) {
+			pb_crawl_free(out);
+			return pb_err_set(err, -EINVAL,
+					  "%s: %s: \"series\" is not an "
+					  "array of strings",
+					  what, rel);
+		}
+		if (!k->series && !(k->series = calloc(1, sizeof(char *))))
 			goto oom;
 		for (p = 0; p < json_object_array_length(pk); p++) {
-			json_object *jp = json_object_array_get_idx(pk, p), *m;
+			json_object *jp = json_object_array_get_idx(pk, p);
 			struct pb_crawl_pkg *q = &k->pkgs[p];
 			const char *url = jstr(jp, "url"),
 				   *sha = jstr(jp, "sha256"),
 				   *role = jstr(jp, "role");
-			size_t a;
 
 			k->n_pkgs++;
 			if (!url || !valid_sha256(sha) ||
-			    !json_object_object_get_ex(jp, "size", &v)) {
+			    !json_object_object_get_ex(jp, "size", &v) ||
+			    !json_object_is_type(v, json_type_int) ||
+			    json_object_get_int64(v) < 0) {
 				pb_crawl_free(out);
 				return pb_err_set(err, -EINVAL,
 						  "%s: %s: package %zu needs "
-						  "url, size and sha256",
+						  "url, size and sha256 (a "
+						  "number, 64 hex digits)",
 						  what, rel, p + 1);
 			}
 			q->url = strdup(url);
@@ -1767,16 +1986,21 @@ int pb_crawl_from_json(json_object *j, const char *what, struct pb_crawl *out,
 			q->role = role && !strcmp(role, "config")
 					  ? PB_PKG_CONFIG
 					  : PB_PKG_TREE;
-			m = NULL;
-			json_object_object_get_ex(jp, "mirrors", &m);
-			q->alts = calloc((m ? json_object_array_length(m) : 0) +
-						 1,
-					 sizeof(char *));
-			if (!q->url || !q->name || !q->alts)
+			if (!q->url || !q->name)
 				goto oom;
-			for (a = 0; m && a < json_object_array_length(m); a++)
-				q->alts[a] = strdup(json_object_get_string(
-					json_object_array_get_idx(m, a)));
+			ret = jstrv(jp, "mirrors", &q->alts);
+			if (ret == -ENOMEM)
+				goto oom;
+			if (ret) {
+				pb_crawl_free(out);
+				return pb_err_set(err, -EINVAL,
+						  "%s: %s: package %zu: "
+						  "\"mirrors\" is not an array "
+						  "of URLs",
+						  what, rel, p + 1);
+			}
+			if (!q->alts && !(q->alts = calloc(1, sizeof(char *))))
+				goto oom;
 		}
 	}
 	return 0;

@@ -59,6 +59,11 @@ struct pb_crawl_kernel {
 	char *error; /* why it cannot be built (a package missing) */
 	struct pb_crawl_pkg *pkgs;
 	size_t n_pkgs;
+	/* with release and arch, its key: the version of its primary
+	 * package ("" when unknown) and the series (suites, versions) whose
+	 * index lists it, NULL-terminated, sorted */
+	char *version;
+	char **series;
 };
 
 struct pb_crawl {
@@ -79,10 +84,23 @@ int pb_crawl_run(const struct pb_crawl_opts *o, struct pb_crawl *out,
 		 struct pb_err *err);
 void pb_crawl_free(struct pb_crawl *c);
 
+/* Before anything is downloaded: drops the kernels of another arch than
+ * arch (NULL: any) or whose release kernel_filter (-f; NULL: none) does
+ * not match; returns how many went. */
+size_t pb_crawl_select(struct pb_crawl *c, const regex_t *kernel_filter,
+		       const char *arch);
+/* Forgets a kernel's packages (one skipped on purpose: nothing of it is
+ * downloaded). */
+void pb_crawl_drop_packages(struct pb_crawl_kernel *k);
+
 /* The original tool's listing: "=== release ===" then a URL a line. */
 void pb_crawl_print(FILE *f, const struct pb_crawl *c);
-/* {"distro":..., "kernels":[{release, flavor, arch, packages:[{name, url,
- * size, sha256, role[, mirrors]}][, error]}][, "missed":[...]]} */
+/* {"format": PB_CRAWL_JSON_FORMAT, "distro":..., "kernels":[{release,
+ * flavor, arch, version, series:[...], packages:[{name, url, size, sha256,
+ * role[, mirrors]}][, error]}][, "missed":[...]]}. A listing without
+ * "format" is read as format 1 (no version nor series); one whose major
+ * format is newer than ours is refused. */
+#define PB_CRAWL_JSON_FORMAT 2
 json_object *pb_crawl_to_json(const struct pb_crawl *c);
 int pb_crawl_from_json(json_object *j, const char *what, struct pb_crawl *out,
 		       struct pb_err *err);

@@ -85,12 +85,19 @@ int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
 		goto out;
 	ret = 0;
 	pb_err_clear(err);
-	for (i = 0; i < c->n_kernels; i++) {
+	for (i = 0; i < c->n_kernels && !ret; i++) {
 		const struct pb_crawl_kernel *kn = &c->kernels[i];
+		struct pb_batch_key key = {sizeof(key), kn->release, kn->arch,
+					   kn->version};
+		long bi;
 
-		pb_batch_set_flavor(b, kn->release, kn->flavor);
+		pb_batch_set_flavor_key(b, &key, kn->flavor);
+		bi = pb_batch_find_key(b, &key);
+		for (j = 0; bi >= 0 && kn->series && kn->series[j] && !ret; j++)
+			ret = pb_batch_add_series(b, (size_t)bi, kn->series[j],
+						  err);
 		if (kn->error) {
-			pb_batch_fail(b, kn->release, "%s", kn->error);
+			pb_batch_fail_key(b, &key, "%s", kn->error);
 			continue;
 		}
 		for (j = 0; j < kn->n_pkgs && !ret; j++) {
@@ -100,13 +107,12 @@ int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
 				if (!strcmp(items[k].sha256, p->sha256))
 					break;
 			if (k == n || items[k].result) {
-				pb_batch_fail(b, kn->release,
-					      "download failed: %s",
-					      k < n ? items[k].error : p->url);
+				pb_batch_fail_key(
+					b, &key, "download failed: %s",
+					k < n ? items[k].error : p->url);
 				continue;
 			}
-			ret = pb_batch_add(b, kn->release, kn->arch, dest[k],
-					   p->role, err);
+			ret = pb_batch_add_key(b, &key, dest[k], p->role, err);
 			if (!ret && origins)
 				json_object_object_add(
 					origins, dest[k],

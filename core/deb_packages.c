@@ -26,12 +26,15 @@ enum fid {
 	F_FILENAME,
 	F_SIZE,
 	F_SHA256,
+	F_N_REQUIRED,
+	F_DEPENDS = F_N_REQUIRED, /* optional: a kernel's closure follows it */
 	F_N,
 	F_NONE = -1, /* a field we do not keep, or no field yet */
 };
 
 static const char *const field_names[F_N] = {
-	"Package", "Version", "Architecture", "Filename", "Size", "SHA256",
+	"Package", "Version", "Architecture", "Filename",
+	"Size",	   "SHA256",  "Depends",
 };
 
 struct field {
@@ -98,6 +101,8 @@ static enum fid field_id(const char *name, size_t len)
 	case 7:
 		if (name[0] == 'P' || name[0] == 'p')
 			i = F_PACKAGE;
+		else if (name[0] == 'D' || name[0] == 'd')
+			i = F_DEPENDS;
 		else
 			i = F_VERSION;
 		break;
@@ -174,7 +179,7 @@ static int end_stanza(struct pkgs *p)
 		goto out;
 	if (!f[F_PACKAGE].set && p->globs)
 		goto out; /* no name to match */
-	for (int i = 0; i < F_N; i++) {
+	for (int i = 0; i < F_N_REQUIRED; i++) {
 		if (!f[i].set || f[i].bad || !f[i].len) {
 			p->st.skipped++;
 			goto out;
@@ -191,6 +196,9 @@ static int end_stanza(struct pkgs *p)
 	rec.location = f[F_FILENAME].s;
 	rec.base = NULL;
 	rec.sha256 = f[F_SHA256].s;
+	/* a Depends too long or continued is not guessed at: unknown */
+	rec.depends =
+		f[F_DEPENDS].set && !f[F_DEPENDS].bad ? f[F_DEPENDS].s : NULL;
 	p->st.matched++;
 	ret = p->cb(&rec, p->ctx);
 	if (ret < 0) {

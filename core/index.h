@@ -24,6 +24,7 @@ struct pb_pkg_rec {
 	const char *base;     /* rpm: location xml:base when given, else NULL */
 	int64_t size;         /* bytes */
 	const char *sha256;   /* lowercase hex, 64 chars */
+	const char *depends;  /* deb: Depends, NULL when absent */
 };
 
 /* Returns 0 to go on, a negative errno to stop the parse with that error. */

@@ -14,10 +14,26 @@
 int pb_manifest_load(const char *output_dir, json_object **manifest,
 		     struct pb_err *err);
 
-/* Puts the entries of results (an array) into manifest, replacing the ones
- * with the same probe, probe version, distro and release, and writes it
- * atomically, sorted by that key. */
+/* Puts the entries of results (an array) into manifest and writes it
+ * atomically, sorted by their key: probe, probe version, distro, release,
+ * arch and package version. An entry of the same key already there is
+ * merged, not replaced: an output this run found EXISTING (the same file,
+ * the same SHA-256) or SKIPPED keeps the record of the run that built it
+ * (sha256, compiler, vermagic, inputs, log) and gains "last_seen"; a run
+ * that built nothing keeps the kernel's inputs and compiler. now is the
+ * run's time (ISO 8601, UTC). */
 int pb_manifest_update(const char *output_dir, json_object *manifest,
-		       json_object *results, struct pb_err *err);
+		       json_object *results, const char *now,
+		       struct pb_err *err);
+
+/* The entry of manifest with the key of entry (probe, probe_version,
+ * distro, release, arch, version), or NULL. */
+json_object *pb_manifest_find(json_object *manifest, json_object *entry);
+
+/* The status of an entry from its outputs': FAILED if one failed, else
+ * BUILT if one was built, else EXISTING, else SKIPPED. */
+const char *pb_entry_status(json_object *entry);
+
+#define PB_MANIFEST_FORMAT 2
 
 #endif

@@ -18,19 +18,52 @@ static const char *str(json_object *o, const char *k1, const char *k2)
 		       : NULL;
 }
 
+/* The kernel as the summary names it: its release, and when another
+ * kernel of the run has the same release name (Ubuntu's jammy and focal
+ * HWE 5.15.0-139-generic), its series or package version too. */
+static void kernel_name(json_object *results, size_t i, char *buf, size_t len)
+{
+	json_object *e = json_object_array_get_idx(results, i), *s;
+	const char *rel = str(e, "release", NULL),
+		   *ver = str(e, "version", NULL);
+	size_t n = json_object_array_length(results), k;
+	int twin = 0;
+
+	if (!rel)
+		rel = "?";
+	for (k = 0; k < n && !twin; k++) {
+		const char *r = str(json_object_array_get_idx(results, k),
+				    "release", NULL);
+
+		twin = k != i && r && strcmp(r, rel) == 0;
+	}
+	if (!twin) {
+		snprintf(buf, len, "%s", rel);
+		return;
+	}
+	if (json_object_object_get_ex(e, "series", &s) &&
+	    json_object_is_type(s, json_type_array) &&
+	    json_object_array_length(s) > 0) {
+		snprintf(buf, len, "%s(%s)", rel,
+			 json_object_get_string(
+				 json_object_array_get_idx(s, 0)));
+		return;
+	}
+	snprintf(buf, len, "%s(%s)", rel, ver ? ver : "");
+}
+
 size_t pb_summary_print(FILE *f, json_object *results)
 {
+	char name[512];
 	size_t n = json_object_array_length(results), i, w = 6, failed = 0;
 	size_t count[4] = {0};
 	static const char *const names[] = {PB_ST_BUILT, PB_ST_EXISTING,
 					    PB_ST_SKIPPED, PB_ST_FAILED};
 
 	for (i = 0; i < n; i++) {
-		const char *r = str(json_object_array_get_idx(results, i),
-				    "release", NULL);
-
-		if (r && strlen(r) > w)
-			w = strlen(r);
+		kernel_name(results, i, name, sizeof(name));
+		if (strlen(name) > w)
+			w = strlen(name);
 	}
 	fprintf(f, "%-*s  %-8s  %-8s\n", (int)w, "KERNEL", "KMOD", "EBPF");
 	for (i = 0; i < n; i++) {
@@ -40,8 +73,9 @@ size_t pb_summary_print(FILE *f, json_object *results)
 		const char *b = str(e, "ebpf", "status");
 		size_t s;
 
-		fprintf(f, "%-*s  %-8s  %-8s\n", (int)w,
-			str(e, "release", NULL), k ? k : "?", b ? b : "?");
+		kernel_name(results, i, name, sizeof(name));
+		fprintf(f, "%-*s  %-8s  %-8s\n", (int)w, name, k ? k : "?",
+			b ? b : "?");
 		for (s = 0; s < 4; s++)
 			if (st && strcmp(st, names[s]) == 0)
 				count[s]++;
@@ -57,8 +91,10 @@ size_t pb_summary_print(FILE *f, json_object *results)
 		if (!st || strcmp(st, PB_ST_FAILED) != 0)
 			continue;
 		if (!failed++)
-			fprintf(f, "\nFailures:\n");
-		fprintf(f, "  %s:\n", str(e, "release", NULL));
+			fprintf(f, "\nFailures (logs are in the output "
+				   "dir):\n");
+		kernel_name(results, i, name, sizeof(name));
+		fprintf(f, "  %s:\n", name);
 		if (ke && be && strcmp(ke, be) == 0) {
 			fprintf(f, "    %s\n", ke);
 		} else {

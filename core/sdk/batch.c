@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,10 @@ struct batch_pkg {
 struct batch_release {
 	char *name;
 	char *arch;
+	char *version; /* NULL: added by release name alone */
+	char *primary; /* the first package added */
+	char **series;
+	size_t n_series;
 	char *flavor;
 	char *failure;
 	struct batch_pkg *pkgs;
@@ -28,9 +33,16 @@ struct batch_ignored {
 	char *reason;
 };
 
+struct batch_info {
+	char *path;
+	char *depends;
+};
+
 struct pb_batch {
 	struct batch_release *rels;
 	size_t n_rels;
+	struct batch_info *infos; /* sorted by path */
+	size_t n_infos;
 	struct batch_ignored *ignored;
 	size_t n_ignored;
 };
@@ -52,6 +64,11 @@ void pb_batch_free(struct pb_batch *b)
 		free(b->rels[i].pkgs);
 		free(b->rels[i].name);
 		free(b->rels[i].arch);
+		free(b->rels[i].version);
+		free(b->rels[i].primary);
+		for (j = 0; j < b->rels[i].n_series; j++)
+			free(b->rels[i].series[j]);
+		free(b->rels[i].series);
 		free(b->rels[i].flavor);
 		free(b->rels[i].failure);
 	}
@@ -61,18 +78,46 @@ void pb_batch_free(struct pb_batch *b)
 		free(b->ignored[i].reason);
 	}
 	free(b->ignored);
+	for (i = 0; i < b->n_infos; i++) {
+		free(b->infos[i].path);
+		free(b->infos[i].depends);
+	}
+	free(b->infos);
 	free(b);
 }
 
-/* Finds a release, or the index where it would be inserted. */
-static size_t find_pos(const struct pb_batch *b, const char *name, int *found)
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Kernels sort by release, then version, then arch; a kernel added by
+ * release alone (version NULL) sorts before the versioned ones. */
+static int key_cmp(const struct batch_release *r, const char *name,
+		   const char *version, const char *arch)
+{
+	int c = strcmp(r->name, name);
+
+	if (c)
+		return c;
+	if (!r->version != !version)
+		return r->version ? 1 : -1;
+	c = strcmp(or_empty(r->version), or_empty(version));
+	if (c)
+		return c;
+	return strcmp(or_empty(r->arch), or_empty(arch));
+}
+
+/* Finds a kernel, or the index where it would be inserted. */
+static size_t find_pos(const struct pb_batch *b, const char *name,
+		       const char *version, const char *arch, int *found)
 {
 	size_t lo = 0, hi = b->n_rels;
 
 	*found = 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(b->rels[mid].name, name);
+		int c = key_cmp(&b->rels[mid], name, version, arch);
 
 		if (c == 0) {
 			*found = 1;
@@ -86,71 +131,114 @@ static size_t find_pos(const struct pb_batch *b, const char *name, int *found)
 	return lo;
 }
 
-static struct batch_release *get_release(struct pb_batch *b, const char *name)
+/* The first kernel named `name`, or the index where it would be. */
+static size_t first_named(const struct pb_batch *b, const char *name,
+			  int *found)
 {
-	struct batch_release *grown;
-	size_t pos;
-	int found;
+	size_t lo = 0, hi = b->n_rels;
 
-	pos = find_pos(b, name, &found);
-	if (found)
-		return &b->rels[pos];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(b->rels[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < b->n_rels && strcmp(b->rels[lo].name, name) == 0;
+	return lo;
+}
+
+static struct batch_release *insert_release(struct pb_batch *b, size_t pos,
+					    const char *name,
+					    const char *version,
+					    const char *arch)
+{
+	struct batch_release *grown, *r;
+
 	grown = realloc(b->rels, (b->n_rels + 1) * sizeof(*grown));
 	if (!grown)
 		return NULL;
 	b->rels = grown;
-	memmove(&b->rels[pos + 1], &b->rels[pos],
-		(b->n_rels - pos) * sizeof(*grown));
-	memset(&b->rels[pos], 0, sizeof(*grown));
-	b->rels[pos].name = strdup(name);
-	if (!b->rels[pos].name) {
-		memmove(&b->rels[pos], &b->rels[pos + 1],
-			(b->n_rels - pos) * sizeof(*grown));
+	r = &b->rels[pos];
+	memmove(r + 1, r, (b->n_rels - pos) * sizeof(*grown));
+	memset(r, 0, sizeof(*r));
+	r->name = strdup(name);
+	r->version = version ? strdup(version) : NULL;
+	r->arch = arch && *arch ? strdup(arch) : NULL;
+	if (!r->name || (version && !r->version) ||
+	    (arch && *arch && !r->arch)) {
+		free(r->name);
+		free(r->version);
+		free(r->arch);
+		memmove(r, r + 1, (b->n_rels - pos) * sizeof(*grown));
 		return NULL;
 	}
 	b->n_rels++;
-	return &b->rels[pos];
+	return r;
 }
 
-int pb_batch_add(struct pb_batch *b, const char *release, const char *arch,
-		 const char *path, enum pb_pkg_role role, struct pb_err *err)
+/* By release name alone (the first API): the kernel of that name that was
+ * added without a version, created with no arch when there is none. */
+static struct batch_release *get_release(struct pb_batch *b, const char *name)
 {
-	struct batch_release *r;
+	size_t pos;
+	int found;
+
+	pos = first_named(b, name, &found);
+	if (found && !b->rels[pos].version)
+		return &b->rels[pos];
+	return insert_release(b, pos, name, NULL, NULL);
+}
+
+static int key_ok(const struct pb_batch_key *k)
+{
+	return k && k->sz >= offsetof(struct pb_batch_key, version) +
+				     sizeof(k->version);
+}
+
+static struct batch_release *get_key(struct pb_batch *b,
+				     const struct pb_batch_key *k)
+{
+	size_t pos;
+	int found;
+
+	if (!key_ok(k) || !k->release)
+		return NULL;
+	pos = find_pos(b, k->release, k->version ? k->version : "", k->arch,
+		       &found);
+	if (found)
+		return &b->rels[pos];
+	return insert_release(b, pos, k->release, k->version ? k->version : "",
+			      k->arch);
+}
+
+static int bad_release(const char *release)
+{
+	return !release || !*release || strchr(release, '/') ||
+	       strcmp(release, ".") == 0 || strcmp(release, "..") == 0;
+}
+
+/* Adds path to r, keeping packages ordered by base name: unpack order must
+ * not depend on the order of the command line. */
+static int add_pkg(struct batch_release *r, const char *path,
+		   enum pb_pkg_role role, struct pb_err *err)
+{
 	struct batch_pkg *grown;
 	size_t pos, j;
 
-	if (!release || !*release || strchr(release, '/') ||
-	    strcmp(release, ".") == 0 || strcmp(release, "..") == 0)
-		return pb_err_set(err, -EINVAL, "%s: bad kernel release '%s'",
-				  path, release ? release : "");
-	r = get_release(b, release);
-	if (!r)
-		return pb_err_set(err, -ENOMEM, "out of memory");
-	if (arch && *arch) {
-		if (!r->arch) {
-			r->arch = strdup(arch);
-			if (!r->arch)
-				return pb_err_set(err, -ENOMEM,
-						  "out of memory");
-		} else if (strcmp(r->arch, arch) != 0) {
-			/* one name, two machines: a run builds for one */
-			pb_batch_ignore(b, path,
-					"architecture %s, but release %s is "
-					"%s in this run (build one "
-					"architecture per run)",
-					arch, release, r->arch);
-			return 0;
-		}
-	}
 	for (j = 0; j < r->n_pkgs; j++)
 		if (strcmp(r->pkgs[j].path, path) == 0)
 			return 0;
+	if (!r->primary) {
+		r->primary = strdup(path);
+		if (!r->primary)
+			return pb_err_set(err, -ENOMEM, "out of memory");
+	}
 	grown = realloc(r->pkgs, (r->n_pkgs + 1) * sizeof(*grown));
 	if (!grown)
 		return pb_err_set(err, -ENOMEM, "out of memory");
 	r->pkgs = grown;
-	/* keep packages ordered by base name: unpack order must not depend on
-	 * the order of the command line */
 	for (pos = r->n_pkgs; pos > 0; pos--) {
 		if (strcmp(pb_basename(r->pkgs[pos - 1].path),
 			   pb_basename(path)) <= 0)
@@ -169,6 +257,54 @@ int pb_batch_add(struct pb_batch *b, const char *release, const char *arch,
 	return 0;
 }
 
+int pb_batch_add_key(struct pb_batch *b, const struct pb_batch_key *k,
+		     const char *path, enum pb_pkg_role role,
+		     struct pb_err *err)
+{
+	struct batch_release *r;
+
+	if (!key_ok(k))
+		return pb_err_set(err, -EINVAL, "%s: bad batch key", path);
+	if (bad_release(k->release))
+		return pb_err_set(err, -EINVAL, "%s: bad kernel release '%s'",
+				  path, k->release ? k->release : "");
+	r = get_key(b, k);
+	if (!r)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	return add_pkg(r, path, role, err);
+}
+
+int pb_batch_add(struct pb_batch *b, const char *release, const char *arch,
+		 const char *path, enum pb_pkg_role role, struct pb_err *err)
+{
+	struct batch_release *r;
+
+	if (bad_release(release))
+		return pb_err_set(err, -EINVAL, "%s: bad kernel release '%s'",
+				  path, release ? release : "");
+	r = get_release(b, release);
+	if (!r)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	if (arch && *arch) {
+		if (!r->arch) {
+			r->arch = strdup(arch);
+			/* the order holds: one kernel per name is keyless */
+			if (!r->arch)
+				return pb_err_set(err, -ENOMEM,
+						  "out of memory");
+		} else if (strcmp(r->arch, arch) != 0) {
+			/* one name, two machines: a run builds for one */
+			pb_batch_ignore(b, path,
+					"architecture %s, but release %s is "
+					"%s in this run (build one "
+					"architecture per run)",
+					arch, release, r->arch);
+			return 0;
+		}
+	}
+	return add_pkg(r, path, role, err);
+}
+
 static char *vformat(const char *fmt, va_list ap)
 {
 	char *s = NULL;
@@ -178,18 +314,13 @@ static char *vformat(const char *fmt, va_list ap)
 	return s;
 }
 
-void pb_batch_fail(struct pb_batch *b, const char *release, const char *fmt,
-		   ...)
+static void vfail(struct batch_release *r, const char *fmt, va_list ap)
 {
-	struct batch_release *r = get_release(b, release);
-	va_list ap;
 	char *msg;
 
 	if (!r)
 		return;
-	va_start(ap, fmt);
 	msg = vformat(fmt, ap);
-	va_end(ap);
 	if (!msg)
 		return;
 	if (r->failure) {
@@ -206,10 +337,29 @@ void pb_batch_fail(struct pb_batch *b, const char *release, const char *fmt,
 	r->failure = msg;
 }
 
-void pb_batch_set_flavor(struct pb_batch *b, const char *release,
-			 const char *flavor)
+void pb_batch_fail(struct pb_batch *b, const char *release, const char *fmt,
+		   ...)
 {
-	struct batch_release *r = get_release(b, release);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(get_release(b, release), fmt, ap);
+	va_end(ap);
+}
+
+void pb_batch_fail_key(struct pb_batch *b, const struct pb_batch_key *k,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(bad_release(k ? k->release : NULL) ? NULL : get_key(b, k), fmt,
+	      ap);
+	va_end(ap);
+}
+
+static void set_flavor(struct batch_release *r, const char *flavor)
+{
 	char *f;
 
 	if (!r || !flavor)
@@ -219,6 +369,210 @@ void pb_batch_set_flavor(struct pb_batch *b, const char *release,
 		return;
 	free(r->flavor);
 	r->flavor = f;
+}
+
+void pb_batch_set_flavor(struct pb_batch *b, const char *release,
+			 const char *flavor)
+{
+	set_flavor(get_release(b, release), flavor);
+}
+
+void pb_batch_set_flavor_key(struct pb_batch *b, const struct pb_batch_key *k,
+			     const char *flavor)
+{
+	set_flavor(bad_release(k ? k->release : NULL) ? NULL : get_key(b, k),
+		   flavor);
+}
+
+long pb_batch_find_key(const struct pb_batch *b, const struct pb_batch_key *k)
+{
+	int found;
+	size_t pos;
+
+	if (!key_ok(k) || !k->release)
+		return -1;
+	pos = find_pos(b, k->release, k->version ? k->version : "", k->arch,
+		       &found);
+	return found ? (long)pos : -1;
+}
+
+const char *pb_batch_release_version(const struct pb_batch *b, size_t i)
+{
+	return i < b->n_rels ? b->rels[i].version : NULL;
+}
+
+const char *pb_batch_release_primary(const struct pb_batch *b, size_t i)
+{
+	return i < b->n_rels ? b->rels[i].primary : NULL;
+}
+
+static size_t info_pos(const struct pb_batch *b, const char *path, int *found)
+{
+	size_t lo = 0, hi = b->n_infos;
+
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(b->infos[mid].path, path);
+
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int pb_batch_set_depends(struct pb_batch *b, const char *path,
+			 const char *depends, struct pb_err *err)
+{
+	struct batch_info *grown;
+	char *d = depends ? strdup(depends) : NULL;
+	size_t pos;
+	int found;
+
+	if (depends && !d)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	pos = info_pos(b, path, &found);
+	if (found) {
+		free(b->infos[pos].depends);
+		b->infos[pos].depends = d;
+		return 0;
+	}
+	grown = realloc(b->infos, (b->n_infos + 1) * sizeof(*grown));
+	if (!grown) {
+		free(d);
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	}
+	b->infos = grown;
+	memmove(&grown[pos + 1], &grown[pos],
+		(b->n_infos - pos) * sizeof(*grown));
+	grown[pos].path = strdup(path);
+	grown[pos].depends = d;
+	if (!grown[pos].path) {
+		free(d);
+		memmove(&grown[pos], &grown[pos + 1],
+			(b->n_infos - pos) * sizeof(*grown));
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	}
+	b->n_infos++;
+	return 0;
+}
+
+const char *pb_batch_depends(const struct pb_batch *b, const char *path)
+{
+	int found;
+	size_t pos = info_pos(b, path, &found);
+
+	return found ? b->infos[pos].depends : NULL;
+}
+
+static int is_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* Relations are split at ',' and alternatives at '|'; each is
+ * "name[:arch] [(op version)] [<profile>]". */
+int pb_batch_depends_on(const char *depends, const char *name, char *op,
+			size_t op_len, char *version, size_t version_len)
+{
+	const char *s = depends;
+	size_t nl = strlen(name);
+
+	if (!s)
+		return 0;
+	while (*s) {
+		const char *w, *e;
+
+		while (*s && (is_sep(*s) || *s == ',' || *s == '|'))
+			s++;
+		w = s;
+		while (*s && !is_sep(*s) && *s != ',' && *s != '|' &&
+		       *s != '(' && *s != ':')
+			s++;
+		e = s;
+		if (*s == ':')
+			while (*s && !is_sep(*s) && *s != ',' && *s != '|' &&
+			       *s != '(')
+				s++;
+		while (*s && is_sep(*s))
+			s++;
+		if ((size_t)(e - w) == nl && strncmp(w, name, nl) == 0) {
+			const char *o = NULL, *oe = NULL, *v = NULL, *ve = NULL;
+
+			if (*s == '(') {
+				o = ++s;
+				while (*s == '<' || *s == '>' || *s == '=')
+					s++;
+				oe = s;
+				while (*s && is_sep(*s))
+					s++;
+				v = s;
+				while (*s && *s != ')' && !is_sep(*s))
+					s++;
+				ve = s;
+			}
+			if (op && op_len)
+				snprintf(op, op_len, "%.*s",
+					 o ? (int)(oe - o) : 0, o ? o : "");
+			if (version && version_len)
+				snprintf(version, version_len, "%.*s",
+					 v ? (int)(ve - v) : 0, v ? v : "");
+			return 1;
+		}
+		while (*s && *s != ',' && *s != '|')
+			s++;
+	}
+	return 0;
+}
+
+int pb_batch_add_series(struct pb_batch *b, size_t i, const char *series,
+			struct pb_err *err)
+{
+	struct batch_release *r;
+	char **grown;
+	size_t k, pos;
+
+	if (i >= b->n_rels || !series || !*series)
+		return 0;
+	r = &b->rels[i];
+	for (k = 0; k < r->n_series; k++)
+		if (strcmp(r->series[k], series) == 0)
+			return 0;
+	grown = realloc(r->series, (r->n_series + 1) * sizeof(*grown));
+	if (!grown)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	r->series = grown;
+	/* sorted: the same suites in any order are one list */
+	for (pos = r->n_series; pos > 0; pos--)
+		if (strcmp(grown[pos - 1], series) < 0)
+			break;
+	memmove(&grown[pos + 1], &grown[pos],
+		(r->n_series - pos) * sizeof(*grown));
+	grown[pos] = strdup(series);
+	if (!grown[pos]) {
+		memmove(&grown[pos], &grown[pos + 1],
+			(r->n_series - pos) * sizeof(*grown));
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	}
+	r->n_series++;
+	return 0;
+}
+
+size_t pb_batch_n_series(const struct pb_batch *b, size_t i)
+{
+	return i < b->n_rels ? b->rels[i].n_series : 0;
+}
+
+const char *pb_batch_series(const struct pb_batch *b, size_t i, size_t k)
+{
+	return i < b->n_rels && k < b->rels[i].n_series ? b->rels[i].series[k]
+							: NULL;
 }
 
 const char *pb_batch_release_flavor(const struct pb_batch *b, size_t i)
@@ -288,7 +642,7 @@ const char *pb_batch_package(const struct pb_batch *b, size_t i, size_t j,
 long pb_batch_find(const struct pb_batch *b, const char *release)
 {
 	int found;
-	size_t pos = find_pos(b, release, &found);
+	size_t pos = first_named(b, release, &found);
 
 	return found ? (long)pos : -1;
 }

@@ -110,13 +110,19 @@ static int centos_batch(struct pb_batch *b, const char *const *paths, size_t n,
 	}
 	for (i = 0; i < n && !ret; i++) {
 		struct rpm_pkg *dev = &pk[i];
+		struct pb_batch_key key = {sizeof(key), NULL, NULL, NULL};
+		char ver[300];
 
 		if (dev->used < 0 || dev->kind != K_DEVEL)
 			continue;
 		dev->used = 1;
-		pb_batch_set_flavor(b, dev->rel, dev->flavor);
-		ret = pb_batch_add(b, dev->rel, dev->pn.arch, dev->path,
-				   PB_PKG_TREE, err);
+		snprintf(ver, sizeof(ver), "%s-%s", dev->pn.version,
+			 dev->pn.release);
+		key.release = dev->rel;
+		key.arch = dev->pn.arch;
+		key.version = ver;
+		pb_batch_set_flavor_key(b, &key, dev->flavor);
+		ret = pb_batch_add_key(b, &key, dev->path, PB_PKG_TREE, err);
 		for (j = 0; j < n && !ret; j++) {
 			struct rpm_pkg *p = &pk[j];
 
@@ -125,8 +131,8 @@ static int centos_batch(struct pb_batch *b, const char *const *paths, size_t n,
 			    strcmp(p->rel, dev->rel))
 				continue;
 			p->used = 1;
-			ret = pb_batch_add(b, dev->rel, dev->pn.arch, p->path,
-					   PB_PKG_CONFIG, err);
+			ret = pb_batch_add_key(b, &key, p->path, PB_PKG_CONFIG,
+					       err);
 		}
 	}
 	for (i = 0; i < n && !ret; i++)

@@ -82,11 +82,60 @@ static void major_minor(const char *abi, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)n, abi);
 }
 
-static int add(struct pb_batch *b, const char *rel, const char *arch,
+static int add(struct pb_batch *b, const struct pb_batch_key *k,
 	       struct deb_pkg *p, enum pb_pkg_role role, struct pb_err *err)
 {
 	p->used = 1;
-	return pb_batch_add(b, rel, arch, p->path, role, err);
+	return pb_batch_add_key(b, k, p->path, role, err);
+}
+
+/* Whether version v satisfies "op req" of a Depends relation. */
+static int satisfies(const char *v, const char *op, const char *req)
+{
+	int c;
+
+	if (!req[0])
+		return 1;
+	c = pb_deb_version_cmp(v, req);
+	if (!strcmp(op, ">=") || !strcmp(op, ">"))
+		return !strcmp(op, ">=") ? c >= 0 : c > 0;
+	if (!strcmp(op, ">>"))
+		return c > 0;
+	if (!strcmp(op, "<=") || !strcmp(op, "<"))
+		return !strcmp(op, "<=") ? c <= 0 : c < 0;
+	if (!strcmp(op, "<<"))
+		return c < 0;
+	return c == 0;
+}
+
+/* The linux-kbuild for flavor fl, between the one chosen so far and p:
+ * the one of fl's own version; else, when fl's Depends is known, the
+ * oldest that it allows (the nearest to what it was built with); else
+ * the newest at least as new as fl. */
+static struct deb_pkg *pick_kbuild(struct deb_pkg *cur, struct deb_pkg *p,
+				   const struct deb_pkg *fl, const char *deps)
+{
+	char op[8], req[128];
+
+	if (cur && strcmp(cur->pn.version, fl->pn.version) == 0)
+		return cur;
+	if (strcmp(p->pn.version, fl->pn.version) == 0)
+		return p;
+	if (deps) {
+		if (!pb_batch_depends_on(deps, p->pn.name, op, sizeof(op), req,
+					 sizeof(req)) ||
+		    !satisfies(p->pn.version, op, req))
+			return cur;
+		return !cur || pb_deb_version_cmp(p->pn.version,
+						  cur->pn.version) < 0
+			       ? p
+			       : cur;
+	}
+	if (pb_deb_version_cmp(p->pn.version, fl->pn.version) < 0)
+		return cur;
+	return !cur || pb_deb_version_cmp(p->pn.version, cur->pn.version) > 0
+		       ? p
+		       : cur;
 }
 
 static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
@@ -129,12 +178,14 @@ static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
 	for (i = 0; i < n && !ret; i++) {
 		struct deb_pkg *fl = &pk[i], *common = NULL, *kbuild = NULL,
 			       *image = NULL;
-		const char *arch;
+		struct pb_batch_key key = {sizeof(key), NULL, NULL, NULL};
+		const char *deps;
 		char rel[256], mm[64];
 		int rt;
 
 		if (fl->used != 0 || fl->kind != K_FLAVOR)
 			continue;
+		deps = pb_batch_depends(b, fl->path);
 		snprintf(rel, sizeof(rel), "%s-%s", fl->abi, fl->flavor);
 		/* two versions of one release: the newer wins, whatever
 		 * has been taken already */
@@ -152,7 +203,9 @@ static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
 			fl->used = 1;
 			continue;
 		}
-		arch = pb_arch_canonical(fl->pn.arch);
+		key.release = rel;
+		key.arch = pb_arch_canonical(fl->pn.arch);
+		key.version = fl->pn.version;
 		rt = strncmp(fl->flavor, "rt-", 3) == 0;
 		major_minor(fl->abi, mm, sizeof(mm));
 		for (j = 0; j < n; j++) {
@@ -176,48 +229,63 @@ static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
 				image = p;
 			else if (p->kind == K_KBUILD &&
 				 (strcmp(p->abi, fl->abi) == 0 ||
-				  strcmp(p->abi, mm) == 0) &&
-				 pb_deb_version_cmp(p->pn.version,
-						    fl->pn.version) >= 0) {
-				/* the exact version, else the newest */
-				if (!kbuild ||
-				    (strcmp(kbuild->pn.version,
-					    fl->pn.version) != 0 &&
-				     (strcmp(p->pn.version, fl->pn.version) ==
-					      0 ||
-				      pb_deb_version_cmp(p->pn.version,
-							 kbuild->pn.version) >
-					      0)))
-					kbuild = p;
-			}
+				  strcmp(p->abi, mm) == 0))
+				kbuild = pick_kbuild(kbuild, p, fl, deps);
 		}
-		pb_batch_set_flavor(b, rel, fl->flavor);
-		ret = add(b, rel, arch, fl, PB_PKG_TREE, err);
+		if (kbuild && strcmp(kbuild->pn.version, fl->pn.version))
+			pb_warn("%s: no %s %s: taking %s %s%s", rel,
+				kbuild->pn.name, fl->pn.version,
+				kbuild->pn.name, kbuild->pn.version,
+				deps ? ", which its Depends allows"
+				     : " (its Depends is not known: the "
+				       "newest)");
+		pb_batch_set_flavor_key(b, &key, fl->flavor);
+		ret = add(b, &key, fl, PB_PKG_TREE, err);
 		if (!ret && common)
-			ret = add(b, rel, arch, common, PB_PKG_TREE, err);
+			ret = add(b, &key, common, PB_PKG_TREE, err);
 		if (!ret && kbuild)
-			ret = add(b, rel, arch, kbuild, PB_PKG_TREE, err);
+			ret = add(b, &key, kbuild, PB_PKG_TREE, err);
 		if (!ret && image)
-			ret = add(b, rel, arch, image, PB_PKG_CONFIG, err);
+			ret = add(b, &key, image, PB_PKG_CONFIG, err);
 		if (ret)
 			break;
 		if (!common)
-			pb_batch_fail(b, rel,
-				      "no linux-headers-%s-common%s "
-				      "(= %s) among the package files",
-				      fl->abi, rt ? "-rt" : "", fl->pn.version);
-		if (!kbuild)
-			pb_batch_fail(b, rel,
-				      "no linux-kbuild-%s (>= %s) "
-				      "among the package files",
-				      mm, fl->pn.version);
+			pb_batch_fail_key(b, &key,
+					  "no linux-headers-%s-common%s "
+					  "(= %s) among the package files",
+					  fl->abi, rt ? "-rt" : "",
+					  fl->pn.version);
+		if (!kbuild) {
+			char kop[8] = "", kver[128] = "", kname[160];
+
+			snprintf(kname, sizeof(kname), "linux-kbuild-%s", mm);
+			if (deps &&
+			    !pb_batch_depends_on(deps, kname, kop, sizeof(kop),
+						 kver, sizeof(kver))) {
+				snprintf(kname, sizeof(kname),
+					 "linux-kbuild-%s", fl->abi);
+				pb_batch_depends_on(deps, kname, kop,
+						    sizeof(kop), kver,
+						    sizeof(kver));
+			}
+			pb_batch_fail_key(b, &key,
+					  "no %s (= %s)%s%s%s%s among the "
+					  "package files",
+					  kname, fl->pn.version,
+					  kver[0] ? " or what its Depends "
+						    "allows ("
+						  : "",
+					  kop, kver[0] ? " " : "",
+					  kver[0] ? kver : "");
+		}
 		if (!image)
-			pb_batch_fail(b, rel,
-				      "no linux-image-%s (= %s) among "
-				      "the package files: its boot/config-%s "
-				      "is what names the outputs (the header "
-				      "tree's .config differs from it)",
-				      rel, fl->pn.version, rel);
+			pb_batch_fail_key(b, &key,
+					  "no linux-image-%s (= %s) among "
+					  "the package files: its "
+					  "boot/config-%s is what names the "
+					  "outputs (the header tree's .config "
+					  "differs from it)",
+					  rel, fl->pn.version, rel);
 	}
 	for (i = 0; i < n && !ret; i++)
 		if (pk[i].used == 0)

@@ -24,6 +24,24 @@ struct ub_pkg {
 
 #define ABI_RE "([0-9]+\\.[0-9]+\\.[0-9]+-[0-9]+)"
 
+/* Without the flavor's Depends, how plainly common package p is fl's:
+ * linux-aws-headers for the aws flavor (2), the plain linux-headers-<abi>
+ * (1); a package of another variant (0) is only taken when it is the sole
+ * one of that version. */
+static int common_rank(const struct ub_pkg *p, const struct ub_pkg *fl)
+{
+	const char *variant_end;
+	size_t fl_len = strlen(fl->flavor);
+
+	if (strncmp(p->pn.name, "linux-headers-", 14) == 0)
+		return 1;
+	variant_end = strstr(p->pn.name, "-headers-");
+	if (variant_end && (size_t)(variant_end - p->pn.name - 6) == fl_len &&
+	    strncmp(p->pn.name + 6, fl->flavor, fl_len) == 0)
+		return 2;
+	return 0;
+}
+
 static int ubuntu_batch(struct pb_batch *b, const char *const *paths, size_t n,
 			struct pb_err *err)
 {
@@ -97,52 +115,86 @@ static int ubuntu_batch(struct pb_batch *b, const char *const *paths, size_t n,
 	}
 	for (i = 0; i < n && !ret; i++) {
 		struct ub_pkg *fl = &pk[i];
-		const char *arch;
+		const char *deps = pb_batch_depends(b, fl->path);
+		struct pb_batch_key key = {sizeof(key), NULL, NULL, NULL};
 		char rel[256];
-		int n_common = 0, n_config = 0;
+		int n_common = 0, n_config = 0, n_cand = 0;
+		size_t pick = n;
 
 		if (fl->used < 0 || fl->kind != K_FLAVOR)
 			continue;
 		snprintf(rel, sizeof(rel), "%s-%s", fl->abi, fl->flavor);
-		arch = pb_arch_canonical(fl->pn.arch);
+		/* one release name is several kernels: jammy's 5.15.0-139
+		 * and focal's HWE one (~20.04.1) are told by their version */
+		key.release = rel;
+		key.arch = pb_arch_canonical(fl->pn.arch);
+		key.version = fl->pn.version;
 		fl->used = 1;
-		pb_batch_set_flavor(b, rel, fl->flavor);
-		ret = pb_batch_add(b, rel, arch, fl->path, PB_PKG_TREE, err);
-		/* every flavor gets its own copy of the shared tree */
+		pb_batch_set_flavor_key(b, &key, fl->flavor);
+		ret = pb_batch_add_key(b, &key, fl->path, PB_PKG_TREE, err);
+		/* the shared tree: the one the flavor's Depends names (aws,
+		 * gke and kvm headers share one ABI number), else the one of
+		 * the flavor's variant, else the plain linux-headers-<abi> */
 		for (j = 0; j < n && !ret; j++) {
 			struct ub_pkg *p = &pk[j];
 
-			if (p->used < 0 || strcmp(p->abi, fl->abi) ||
+			if (p->used < 0 || p->kind != K_COMMON ||
+			    strcmp(p->abi, fl->abi) ||
 			    strcmp(p->pn.version, fl->pn.version) ||
 			    (strcmp(p->pn.arch, fl->pn.arch) &&
 			     strcmp(p->pn.arch, "all")))
 				continue;
-			if (p->kind == K_COMMON) {
-				n_common++;
-				p->used = 1;
-				ret = pb_batch_add(b, rel, arch, p->path,
-						   PB_PKG_TREE, err);
-			} else if (p->kind == K_CONFIG &&
-				   strcmp(p->flavor, fl->flavor) == 0) {
-				n_config++;
-				p->used = 1;
-				ret = pb_batch_add(b, rel, arch, p->path,
-						   PB_PKG_CONFIG, err);
+			n_cand++;
+			if (deps) {
+				if (pb_batch_depends_on(deps, p->pn.name, NULL,
+							0, NULL, 0))
+					pick = j;
+			} else if (pick == n ||
+				   common_rank(p, fl) >
+					   common_rank(&pk[pick], fl)) {
+				pick = j;
 			}
 		}
+		if (!ret && pick < n &&
+		    (deps || n_cand == 1 || common_rank(&pk[pick], fl))) {
+			n_common++;
+			pk[pick].used = 1;
+			ret = pb_batch_add_key(b, &key, pk[pick].path,
+					       PB_PKG_TREE, err);
+		}
+		for (j = 0; j < n && !ret; j++) {
+			struct ub_pkg *p = &pk[j];
+
+			if (p->used < 0 || p->kind != K_CONFIG ||
+			    strcmp(p->abi, fl->abi) ||
+			    strcmp(p->pn.version, fl->pn.version) ||
+			    strcmp(p->flavor, fl->flavor) ||
+			    (strcmp(p->pn.arch, fl->pn.arch) &&
+			     strcmp(p->pn.arch, "all")))
+				continue;
+			n_config++;
+			p->used = 1;
+			ret = pb_batch_add_key(b, &key, p->path, PB_PKG_CONFIG,
+					       err);
+		}
 		if (!ret && !n_common)
-			pb_batch_fail(b, rel,
-				      "no linux-headers-%s (= %s, "
-				      "the _all package shared by the "
-				      "flavors) among the package files",
-				      fl->abi, fl->pn.version);
+			pb_batch_fail_key(
+				b, &key,
+				"no linux-headers-%s or linux-<variant>-"
+				"headers-%s (= %s, the _all package shared by "
+				"the flavors) among the package files%s",
+				fl->abi, fl->abi, fl->pn.version,
+				!n_cand ? ""
+				: deps	? " that its Depends names"
+					: ": several variants share the ABI "
+					  "and its Depends is not known");
 		if (!ret && !n_config)
-			pb_batch_fail(b, rel,
-				      "no linux-modules-%s or "
-				      "linux-image-%s (= %s) among the package "
-				      "files: its boot/config-%s names the "
-				      "outputs",
-				      rel, rel, fl->pn.version, rel);
+			pb_batch_fail_key(b, &key,
+					  "no linux-modules-%s or "
+					  "linux-image-%s (= %s) among the "
+					  "package files: its boot/config-%s "
+					  "names the outputs",
+					  rel, rel, fl->pn.version, rel);
 	}
 	for (i = 0; i < n && !ret; i++)
 		if (pk[i].used == 0)

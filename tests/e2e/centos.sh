@@ -48,7 +48,7 @@ cmp "$TMP/out-centos/newswatch-3.0-x86_64-$rel-$md5.ko" "$TMP/out-rocky/newswatc
 "$PB" build -k centos -p newswatch -v 3.0 -s "$PROBE_SRC" -o "$TMP/out-devel" -w "$TMP/ws2" \
 	"$TMP/rpms/kernel-devel-$rel.rpm" >"$TMP/devel.txt" 2>"$TMP/devel.err" ||
 	{ cat "$TMP/devel.txt" "$TMP/devel.err"; fail "kernel-devel alone"; }
-grep -q "config comes from kernel-devel's .config" "$TMP/ws2/logs/centos/$rel.log" ||
+cat "$TMP/ws2/logs/centos/${rel}_"*/*.log | grep -q "config comes from kernel-devel's .config" ||
 	fail "the log says nothing of the config used"
 grep -q "\"file\": \"usr/src/kernels/$rel/.config\"" "$TMP/out-devel/manifest.json" ||
 	fail "the manifest does not name the config used"

@@ -68,8 +68,9 @@ for flavor in ("amd64", "cloud-amd64"):
           pkg("linux-image-" + rel, "config"),
           pkg("linux-kbuild-" + abi.split(".0-")[0], "tree")]
     kernels.append({"release": rel, "flavor": flavor, "arch": "x86_64",
+                    "version": pk[0]["name"].split("_")[1], "series": ["bookworm"],
                     "packages": sorted(pk, key=lambda p: p["name"])})
-print(json.dumps({"distro": "debian", "kernels": kernels}, indent=2, sort_keys=True))
+print(json.dumps({"format": 2, "distro": "debian", "kernels": kernels}, indent=2, sort_keys=True))
 PY
 python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), indent=2, sort_keys=True))' \
 	"$TMP/crawl.json" >"$TMP/got.json"

@@ -64,13 +64,19 @@ for d, url in zip(args[0::2], args[1::2]):
                     "role": role})
     for rel, pk in rels.items():
         kernels.append({"release": rel, "flavor": "kernel", "arch": "x86_64",
+                        "version": rel.rsplit(".", 1)[0],
                         "packages": sorted(pk, key=lambda p: p["name"])})
 kernels.sort(key=lambda k: k["release"])
-print(json.dumps({"distro": distro, "kernels": kernels}, indent=2, sort_keys=True))
+print(json.dumps({"format": 2, "distro": distro, "kernels": kernels}, indent=2, sort_keys=True))
 PY
 }
-normalize() { # FILE: the JSON in FILE, sorted keys
-	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), indent=2, sort_keys=True))' "$1"
+normalize() { # FILE: the JSON in FILE, sorted keys, without the series (the
+	# labels of the repositories, which depend on the mirror specs)
+	python3 -c 'import json,sys
+j = json.load(open(sys.argv[1]))
+for k in j.get("kernels", []):
+    assert isinstance(k.pop("series"), list)
+print(json.dumps(j, indent=2, sort_keys=True))' "$1"
 }
 
 # crawl NAME DISTRO ARGS...: crawl --json into $TMP/NAME.json, stderr in

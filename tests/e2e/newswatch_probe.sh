@@ -485,8 +485,9 @@ NEWSWATCH_DEPTH=4 "$PB" build -k debian -p newswatch -v 1.0.0 -s "$PROBE_SRC" -o
 check_obj "$(obj_of "$TMP/out4" "$rel61")" "$rel61 NEWSWATCH_DEPTH=4 (probe-builder)" 4 ringbuf loop 6.1
 
 # and by hand, as the make variable, on the tree probe-builder unpacked
-kdir61=$ws/roots/debian/$rel61/usr/src/linux-headers-$rel61
-kdir612=$ws/roots/debian/$rel612/usr/src/linux-headers-$rel612
+# (roots are named by the kernel's key: <release>_<arch>_<version>)
+kdir61=$(echo "$ws/roots/debian/${rel61}_x86_64_"*/usr/src/linux-headers-$rel61)
+kdir612=$(echo "$ws/roots/debian/${rel612}_x86_64_"*/usr/src/linux-headers-$rel612)
 [ -f "$kdir61/Makefile" ] && [ -f "$kdir612/Makefile" ] || fail "no unpacked kernel dirs under $ws/roots/debian"
 cc=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kernels"][0]["compiler"]["path"])' "$out/manifest.json")
 manual() { # name kernel-dir make-variables...

@@ -735,6 +735,289 @@ static void test_ubuntu_missing_packages(void **state)
 	pb_batch_free(b);
 }
 
+/* ------------------------------------------- kernels by key, Depends */
+
+/* Runs the batch hook of distro after giving it the Depends of some files:
+ * deps holds pairs (path, Depends), NULL-terminated. */
+static struct pb_batch *run_deps(const char *distro, const char *const *paths,
+				 size_t n, const char *const *deps)
+{
+	const struct pb_plugin *p = plugin_of(distro);
+	struct pb_batch *b = pb_batch_new();
+	struct pb_err err = {0};
+	size_t k;
+	int ret;
+
+	assert_non_null(b);
+	for (k = 0; deps && deps[k]; k += 2)
+		assert_int_equal(
+			pb_batch_set_depends(b, deps[k], deps[k + 1], &err), 0);
+	ret = p->batch(b, paths, n, &err);
+	if (ret)
+		fail_msg("%s batch hook failed: %d %s", distro, ret, err.msg);
+	return b;
+}
+
+/* The kernel of key (rel, x86_64, version) has exactly those packages
+ * and that failure (NULL: none; else a string the failure holds). */
+static void expect_kernel(const struct pb_batch *b, const char *rel,
+			  const char *version, const char *failure,
+			  const char *const *pkgs, size_t n_pkgs)
+{
+	struct pb_batch_key k = {sizeof(k), rel, "x86_64", version};
+	long i = pb_batch_find_key(b, &k);
+	const char *f;
+	size_t j, m;
+
+	if (i < 0)
+		fail_msg("no kernel %s %s in the batch", rel, version);
+	assert_string_equal(pb_batch_release(b, (size_t)i), rel);
+	assert_string_equal(pb_batch_release_version(b, (size_t)i), version);
+	f = pb_batch_release_failure(b, (size_t)i);
+	if (!failure && f)
+		fail_msg("%s %s: unexpected failure: %s", rel, version, f);
+	if (failure && (!f || !strstr(f, failure)))
+		fail_msg("%s %s: failure '%s' does not mention '%s'", rel,
+			 version, f ? f : "(none)", failure);
+	for (m = 0; m < n_pkgs; m++) {
+		for (j = 0; j < pb_batch_n_packages(b, (size_t)i); j++)
+			if (!strcmp(pb_batch_package(b, (size_t)i, j, NULL),
+				    pkgs[m]))
+				break;
+		if (j == pb_batch_n_packages(b, (size_t)i))
+			fail_msg("%s %s lacks %s", rel, version, pkgs[m]);
+	}
+	if (pb_batch_n_packages(b, (size_t)i) != n_pkgs) {
+		for (j = 0; j < pb_batch_n_packages(b, (size_t)i); j++)
+			fprintf(stderr, "  %s %s has %s\n", rel, version,
+				pb_batch_package(b, (size_t)i, j, NULL));
+		fail_msg("%s %s has %zu packages, expected %zu", rel, version,
+			 pb_batch_n_packages(b, (size_t)i), n_pkgs);
+	}
+}
+
+static void test_batch_keys(void **state)
+{
+	struct pb_batch *b = pb_batch_new();
+	struct pb_batch_key jammy = {sizeof(jammy), "5.15.0-139-generic",
+				     "x86_64", "5.15.0-139.149"};
+	struct pb_batch_key focal = {sizeof(focal), "5.15.0-139-generic",
+				     "x86_64", "5.15.0-139.149~20.04.1"};
+	struct pb_batch_key arm = {sizeof(arm), "5.15.0-139-generic", "aarch64",
+				   "5.15.0-139.149"};
+	struct pb_batch_key old = {sizeof(old) - 1, "r", "x86_64", "1"};
+	struct pb_err err = {0};
+	char op[8], ver[64];
+
+	(void)state;
+	assert_int_equal(pb_batch_add_key(b, &focal, "/f_1_amd64.deb",
+					  PB_PKG_TREE, &err),
+			 0);
+	assert_int_equal(pb_batch_add_key(b, &jammy, "/j_1_amd64.deb",
+					  PB_PKG_TREE, &err),
+			 0);
+	assert_int_equal(
+		pb_batch_add_key(b, &arm, "/a_1_arm64.deb", PB_PKG_TREE, &err),
+		0);
+	assert_int_equal(
+		pb_batch_add_key(b, &jammy, "/c_1_all.deb", PB_PKG_TREE, &err),
+		0);
+	/* one release name, three kernels: by version, then arch */
+	assert_int_equal(pb_batch_n_releases(b), 3);
+	assert_int_equal(pb_batch_find_key(b, &jammy), 1);
+	assert_int_equal(pb_batch_find_key(b, &arm), 0);
+	assert_int_equal(pb_batch_find_key(b, &focal), 2);
+	assert_string_equal(pb_batch_release_arch(b, 0), "aarch64");
+	assert_int_equal(pb_batch_n_packages(b, 1), 2);
+	/* the primary package is the first one added, whatever the order */
+	assert_string_equal(pb_batch_release_primary(b, 1), "/j_1_amd64.deb");
+	assert_string_equal(pb_batch_package(b, 1, 0, NULL), "/c_1_all.deb");
+	pb_batch_fail_key(b, &focal, "no %s", "modules");
+	assert_null(pb_batch_release_failure(b, 1));
+	assert_string_equal(pb_batch_release_failure(b, 2), "no modules");
+	assert_int_equal(pb_batch_add_series(b, 2, "focal-updates", &err), 0);
+	assert_int_equal(pb_batch_add_series(b, 2, "focal-security", &err), 0);
+	assert_int_equal(pb_batch_add_series(b, 2, "focal-updates", &err), 0);
+	assert_int_equal(pb_batch_n_series(b, 2), 2);
+	assert_string_equal(pb_batch_series(b, 2, 0), "focal-security");
+	assert_null(pb_batch_series(b, 2, 2));
+	/* a key struct older than the fields it must have is refused */
+	assert_int_equal(pb_batch_add_key(b, &old, "/x", PB_PKG_TREE, &err),
+			 -EINVAL);
+	/* Depends, as packages spell it */
+	assert_null(pb_batch_depends(b, "/j_1_amd64.deb"));
+	assert_int_equal(pb_batch_set_depends(b, "/j_1_amd64.deb",
+					      "linux-headers-5.15.0-139, libc6 "
+					      "(>= 2.34), linux-kbuild-6.1:any "
+					      "(>> 6.1.1), a | b (= 2)",
+					      &err),
+			 0);
+	assert_non_null(pb_batch_depends(b, "/j_1_amd64.deb"));
+	assert_true(pb_batch_depends_on(pb_batch_depends(b, "/j_1_amd64.deb"),
+					"linux-headers-5.15.0-139", op,
+					sizeof(op), ver, sizeof(ver)));
+	assert_string_equal(op, "");
+	assert_string_equal(ver, "");
+	assert_true(pb_batch_depends_on(pb_batch_depends(b, "/j_1_amd64.deb"),
+					"libc6", op, sizeof(op), ver,
+					sizeof(ver)));
+	assert_string_equal(op, ">=");
+	assert_string_equal(ver, "2.34");
+	assert_true(pb_batch_depends_on(pb_batch_depends(b, "/j_1_amd64.deb"),
+					"linux-kbuild-6.1", op, sizeof(op), ver,
+					sizeof(ver)));
+	assert_string_equal(op, ">>");
+	assert_string_equal(ver, "6.1.1");
+	assert_true(pb_batch_depends_on("a | b (= 2)", "b", op, sizeof(op), ver,
+					sizeof(ver)));
+	assert_string_equal(ver, "2");
+	assert_false(pb_batch_depends_on("linux-headers-5.15.0-1390",
+					 "linux-headers-5.15.0-139", NULL, 0,
+					 NULL, 0));
+	assert_false(pb_batch_depends_on(NULL, "a", NULL, 0, NULL, 0));
+	pb_batch_free(b);
+}
+
+/* Ubuntu: one release name in two series. jammy's 5.15.0-139-generic
+ * and focal's HWE one are two kernels, each with its own shared tree. */
+#define UF "/srv/mirror/ubuntu/pool/main/l/linux-hwe-5.15/"
+static const char J_H[] =
+	U "linux-headers-5.15.0-139-generic_5.15.0-139.149_amd64.deb";
+static const char J_C[] = U "linux-headers-5.15.0-139_5.15.0-139.149_all.deb";
+static const char J_M[] =
+	U "linux-modules-5.15.0-139-generic_5.15.0-139.149_amd64.deb";
+static const char F_H[] = UF "linux-headers-5.15.0-139-generic_5.15.0-139."
+			     "149~20.04.1_amd64.deb";
+static const char F_C[] =
+	UF "linux-hwe-5.15-headers-5.15.0-139_5.15.0-139.149~20.04.1_all.deb";
+static const char F_M[] = UF "linux-modules-5.15.0-139-generic_5.15.0-139."
+			     "149~20.04.1_amd64.deb";
+
+static void test_ubuntu_one_release_two_series(void **state)
+{
+	const char *const in[] = {F_C, F_H, F_M, J_C, J_H, J_M};
+	const char *const jammy[] = {J_H, J_C, J_M};
+	const char *const focal[] = {F_H, F_C, F_M};
+	const char *const deps[] = {
+		J_H, "linux-headers-5.15.0-139, libc6 (>= 2.34)", F_H,
+		"linux-hwe-5.15-headers-5.15.0-139, libc6 (>= 2.14)", NULL};
+	struct pb_batch *b;
+	int with_deps;
+
+	(void)state;
+	for (with_deps = 0; with_deps < 2; with_deps++) {
+		b = run_deps("ubuntu", in, PBT_N_OF(in),
+			     with_deps ? deps : NULL);
+		expect_n(b, 2, 0);
+		expect_kernel(b, "5.15.0-139-generic", "5.15.0-139.149", NULL,
+			      jammy, PBT_N_OF(jammy));
+		expect_kernel(b, "5.15.0-139-generic", "5.15.0-139.149~20.04.1",
+			      NULL, focal, PBT_N_OF(focal));
+		pb_batch_free(b);
+	}
+}
+
+/* Ubuntu: aws, gke and kvm headers share one ABI number (and here one
+ * version): a flavor takes the shared tree its Depends names, no other. */
+#define UAWS "/srv/mirror/ubuntu/pool/main/l/linux-aws-5.15/"
+static const char AWS_H[] = UAWS "linux-headers-5.15.0-1050-aws_5.15.0-1050."
+				 "55~20.04.1_amd64.deb";
+static const char AWS_C[] = UAWS "linux-aws-5.15-headers-5.15.0-1050_5.15.0-"
+				 "1050.55~20.04.1_all.deb";
+static const char AWS_M[] = UAWS "linux-modules-5.15.0-1050-aws_5.15.0-1050."
+				 "55~20.04.1_amd64.deb";
+static const char GKE_H[] = UAWS "linux-headers-5.15.0-1050-gke_5.15.0-1050."
+				 "55~20.04.1_amd64.deb";
+static const char GKE_C[] = UAWS "linux-gke-5.15-headers-5.15.0-1050_5.15.0-"
+				 "1050.55~20.04.1_all.deb";
+static const char GKE_M[] = UAWS "linux-modules-5.15.0-1050-gke_5.15.0-1050."
+				 "55~20.04.1_amd64.deb";
+static const char KVM_H[] = UAWS "linux-headers-5.15.0-1050-kvm_5.15.0-1050."
+				 "55~20.04.1_amd64.deb";
+static const char KVM_C[] = UAWS "linux-kvm-headers-5.15.0-1050_5.15.0-1050."
+				 "55~20.04.1_all.deb";
+static const char KVM_M[] = UAWS "linux-modules-5.15.0-1050-kvm_5.15.0-1050."
+				 "55~20.04.1_amd64.deb";
+
+static void test_ubuntu_variants_share_an_abi(void **state)
+{
+	const char *const in[] = {KVM_M, GKE_C, AWS_H, KVM_C, GKE_H,
+				  AWS_M, KVM_H, AWS_C, GKE_M};
+	const char *const deps[] = {
+		AWS_H, "linux-aws-5.15-headers-5.15.0-1050, libc6 (>= 2.34)",
+		GKE_H, "linux-gke-5.15-headers-5.15.0-1050, libc6 (>= 2.34)",
+		KVM_H, "linux-kvm-headers-5.15.0-1050",
+		NULL};
+	const char *const aws[] = {AWS_H, AWS_C, AWS_M};
+	const char *const gke[] = {GKE_H, GKE_C, GKE_M};
+	const char *const kvm[] = {KVM_H, KVM_C, KVM_M};
+	const char *const aws_alone[] = {AWS_H, AWS_M};
+	const char *const kvm_by_name[] = {KVM_H, KVM_C, KVM_M};
+	const char *v = "5.15.0-1050.55~20.04.1";
+	struct pb_batch *b;
+
+	(void)state;
+	b = run_deps("ubuntu", in, PBT_N_OF(in), deps);
+	expect_n(b, 3, 0);
+	expect_kernel(b, "5.15.0-1050-aws", v, NULL, aws, PBT_N_OF(aws));
+	expect_kernel(b, "5.15.0-1050-gke", v, NULL, gke, PBT_N_OF(gke));
+	expect_kernel(b, "5.15.0-1050-kvm", v, NULL, kvm, PBT_N_OF(kvm));
+	pb_batch_free(b);
+
+	/* without Depends: the variant named like the flavor (kvm) is
+	 * plainly its own; aws-5.15 and gke-5.15 are not guessed at */
+	b = run_deps("ubuntu", in, PBT_N_OF(in), NULL);
+	expect_kernel(b, "5.15.0-1050-kvm", v, NULL, kvm_by_name,
+		      PBT_N_OF(kvm_by_name));
+	expect_kernel(b, "5.15.0-1050-aws", v, "its Depends is not known",
+		      aws_alone, PBT_N_OF(aws_alone));
+	pb_batch_free(b);
+}
+
+/* Debian: the linux-kbuild of the kernel's own version; else the one its
+ * headers' Depends allows, the nearest; never one it does not allow. */
+static void test_debian_kbuild_by_depends(void **state)
+{
+	static const char K191[] = D "linux-kbuild-6.1_6.1.191-1_amd64.deb";
+	const char *const in[] = {H_AMD,	COMMON, I_AMD,
+				  KBUILD_NEWER, K191,	KBUILD_OLDER};
+	const char *const ge[] = {
+		H_AMD,
+		"linux-headers-6.1.0-56-common (= 6.1.192-2), linux-kbuild-6.1 "
+		"(>= 6.1.190-1), linux-compiler-gcc-12-x86",
+		NULL};
+	const char *const eq[] = {
+		H_AMD,
+		"linux-headers-6.1.0-56-common (= 6.1.192-2), linux-kbuild-6.1 "
+		"(= 6.1.192-2)",
+		NULL};
+	const char *const nearest[] = {H_AMD, COMMON, K191, I_AMD};
+	const char *const none[] = {H_AMD, COMMON, I_AMD};
+	const char *const exact_in[] = {H_AMD, COMMON, I_AMD, KBUILD_NEWER,
+					KBUILD};
+	const char *const exact[] = {H_AMD, COMMON, KBUILD, I_AMD};
+	struct pb_batch *b;
+
+	(void)state;
+	b = run_deps("debian", in, PBT_N_OF(in), ge);
+	expect_kernel(b, "6.1.0-56-amd64", "6.1.192-2", NULL, nearest,
+		      PBT_N_OF(nearest));
+	pb_batch_free(b);
+
+	/* what the Depends allows is missing: refused, not a newer one */
+	b = run_deps("debian", in, PBT_N_OF(in), eq);
+	expect_kernel(b, "6.1.0-56-amd64", "6.1.192-2",
+		      "no linux-kbuild-6.1 (= 6.1.192-2)", none,
+		      PBT_N_OF(none));
+	pb_batch_free(b);
+
+	/* the exact version wins, Depends or not */
+	b = run_deps("debian", exact_in, PBT_N_OF(exact_in), ge);
+	expect_kernel(b, "6.1.0-56-amd64", "6.1.192-2", NULL, exact,
+		      PBT_N_OF(exact));
+	pb_batch_free(b);
+}
+
 /* ---------------------------------------------------------------- CentOS */
 
 #define C "/srv/mirror/centos/8/BaseOS/x86_64/os/Packages/"
@@ -975,6 +1258,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch_api),
+		cmocka_unit_test(test_batch_keys),
+		cmocka_unit_test(test_ubuntu_one_release_two_series),
+		cmocka_unit_test(test_ubuntu_variants_share_an_abi),
+		cmocka_unit_test(test_debian_kbuild_by_depends),
 		cmocka_unit_test(test_debian_flavors),
 		cmocka_unit_test(test_debian_rt_needs_common_rt),
 		cmocka_unit_test(test_debian_deb12_abi),

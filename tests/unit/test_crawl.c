@@ -19,6 +19,8 @@ static char *strv2(const char *a)
 	return a ? strdup(a) : NULL;
 }
 
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 /* two kernels, one with an error, one package with a second mirror */
 static void sample(struct pb_crawl *c)
 {
@@ -33,6 +35,10 @@ static void sample(struct pb_crawl *c)
 	k->release = strdup("6.1.0-56-amd64");
 	k->flavor = strdup("amd64");
 	k->arch = strdup("x86_64");
+	k->version = strdup("6.1.192-2");
+	k->series = calloc(3, sizeof(char *));
+	k->series[0] = strdup("bookworm");
+	k->series[1] = strdup("bookworm-security");
 	k->pkgs = calloc(2, sizeof(*k->pkgs));
 	k->n_pkgs = 2;
 	p = &k->pkgs[0];
@@ -135,6 +141,72 @@ static void test_json_refused(void **state)
 		       "[{\"size\": 1, \"sha256\": \"aaaaaaaaaaaaaaaaaaaaaaaaaa"
 		       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}]}]}",
 		       "needs url");
+	/* wrong JSON types are refused with a message, never a json-c
+	 * assertion (an array call on another type aborts) */
+	expect_refused("{\"kernels\": {\"release\": \"r\"}}",
+		       "no \"kernels\" array");
+	expect_refused("{\"kernels\": [1, \"x\"]}", "kernel 1 has no release");
+	expect_refused("{\"kernels\": [{\"release\": \"r\", \"packages\": "
+		       "\"a.deb\"}]}",
+		       "no packages array");
+	expect_refused("{\"kernels\": [{\"release\": \"r\", \"packages\": "
+		       "[1]}]}",
+		       "package 1 needs url");
+	expect_refused("{\"kernels\": [{\"release\": \"r\", \"packages\": "
+		       "[{\"url\": \"http://x/a.deb\", \"size\": \"big\", "
+		       "\"sha256\": \"" SHA_A "\"}]}]}",
+		       "needs url, size and sha256");
+	expect_refused("{\"kernels\": [{\"release\": \"r\", \"packages\": "
+		       "[{\"url\": \"http://x/a.deb\", \"size\": 1, "
+		       "\"sha256\": \"" SHA_A
+		       "\", \"mirrors\": \"http://y/\"}]}]}",
+		       "\"mirrors\" is not an array");
+	expect_refused("{\"kernels\": [{\"release\": \"r\", \"packages\": "
+		       "[{\"url\": \"http://x/a.deb\", \"size\": 1, "
+		       "\"sha256\": \"" SHA_A "\", \"mirrors\": [1]}]}]}",
+		       "\"mirrors\" is not an array");
+	expect_refused("{\"kernels\": [{\"release\": \"r\", \"series\": "
+		       "\"jammy\", \"packages\": []}]}",
+		       "\"series\" is not an array");
+	expect_refused("{\"format\": \"2\", \"kernels\": []}",
+		       "not a format number");
+	expect_refused("{\"distro\": [], \"kernels\": []}",
+		       "\"distro\" is not a string");
+}
+
+/* A listing of a newer major format is refused, naming both formats; one
+ * without "format" (the first listings) is read. */
+static void test_json_format(void **state)
+{
+	struct pb_crawl c;
+	struct pb_err err = {0};
+	json_object *j;
+
+	(void)state;
+	j = json_tokener_parse("{\"format\": 99, \"kernels\": []}");
+	assert_int_equal(pb_crawl_from_json(j, "f.json", &c, &err), -EPROTO);
+	assert_non_null(strstr(err.msg, "f.json: crawl listing format 99"));
+	assert_non_null(strstr(err.msg, "reads up to 2"));
+	json_object_put(j);
+	j = json_tokener_parse("{\"kernels\": [{\"release\": \"r\", "
+			       "\"packages\": []}]}");
+	assert_int_equal(pb_crawl_from_json(j, "f.json", &c, &err), 0);
+	assert_string_equal(c.kernels[0].version, "");
+	assert_null(c.kernels[0].series[0]);
+	pb_crawl_free(&c);
+	json_object_put(j);
+	/* what crawl --json writes says its format, version and series */
+	sample(&c);
+	j = pb_crawl_to_json(&c);
+	assert_non_null(strstr(
+		json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+		"\"format\":2"));
+	assert_non_null(strstr(
+		json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+		"\"version\":\"6.1.192-2\",\"series\":[\"bookworm\","
+		"\"bookworm-security\"]"));
+	json_object_put(j);
+	pb_crawl_free(&c);
 }
 
 static void test_v1_plugin_cannot_crawl(void **state)
@@ -173,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_json_refused),
+		cmocka_unit_test(test_json_format),
 		cmocka_unit_test_teardown(test_v1_plugin_cannot_crawl,
 					  pbt_rm_tmpdirs),
 	};

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "debcontrol.h"
 #include "unpack.h"
 
 /* ------------------------------------------------------ pb_member_path */
@@ -232,6 +233,52 @@ static void build_cpio_file(const char *path, const struct member *m, size_t n,
 	assert_int_equal(fwrite(buf, 1, size, f), size);
 	assert_int_equal(fclose(f), 0);
 	free(buf);
+}
+
+/* The Depends of a local .deb, from its control file (continuation lines
+ * joined), for the batch hooks; a package without one has none. */
+static void test_deb_control_depends(void **state)
+{
+	static const struct member with[] = {
+		{"./", M_DIR, NULL, 0},
+		{"./control", M_FILE,
+		 "Package: linux-headers-6.1.0-56-amd64\nVersion: 6.1.192-2\n"
+		 "Depends: linux-headers-6.1.0-56-common (= 6.1.192-2),\n"
+		 " linux-kbuild-6.1 (>= 6.1.192-2)\nArchitecture: amd64\n",
+		 0},
+	};
+	char *tmp = pbt_tmpdir("debcontrol"), path[PATH_MAX];
+	struct pb_err err = {0};
+	struct archive *a = archive_write_new();
+	size_t csize;
+	void *cbuf;
+	char *deps = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/a.deb", tmp);
+	assert_non_null(a);
+	assert_int_equal(archive_write_set_format_ar_bsd(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	ar_add(a, "debian-binary", "2.0\n", 4);
+	cbuf = build_archive(with, 2, C_XZ, 0, &csize);
+	ar_add(a, "control.tar.xz", cbuf, csize);
+	free(cbuf);
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	assert_int_equal(pb_deb_control_field(path, "Depends", &deps, &err), 0);
+	assert_string_equal(deps, "linux-headers-6.1.0-56-common (= 6.1.192-2), "
+				  "linux-kbuild-6.1 (>= 6.1.192-2)");
+	free(deps);
+	assert_int_equal(pb_deb_control_field(path, "Pre-Depends", &deps, &err),
+			 0);
+	assert_null(deps);
+	/* build_deb's control has no Depends */
+	snprintf(path, sizeof(path), "%s/b.deb", tmp);
+	build_deb(path, NULL, 0, C_GZIP);
+	assert_int_equal(pb_deb_control_field(path, "Depends", &deps, &err), 0);
+	assert_null(deps);
+	assert_int_equal(pb_deb_control_field(tmp, "Depends", &deps, &err) < 0,
+			 1);
 }
 
 /* ----------------------------------------------------------- fixture */
@@ -831,6 +878,8 @@ int main(void)
 		FX(test_unpack_bad_packages),
 		FX(test_unpack_limit),
 		FX(test_unpack_failed_write),
+		cmocka_unit_test_teardown(test_deb_control_depends,
+					  pbt_rm_tmpdirs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
