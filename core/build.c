@@ -62,7 +62,7 @@ struct rel_ctx {
 	int log_fd;
 	/* beneath-workspace dir fds (-1: not open): roots/<distro> (the
 	 * stamp, the root made and wiped through it), the root, and
-	 * build/<distro>/<release> (the copies); nothing is written into
+	 * build/<distro>/<key> (the copies); nothing is written into
 	 * them through a path string */
 	int roots_fd, root_fd, build_fd;
 	struct pb_unpack_limit limit;
@@ -301,7 +301,7 @@ static int root_is_ready(struct rel_ctx *c)
 	size_t len = 0;
 	int fd;
 
-	snprintf(name, sizeof(name), "%s.stamp", c->rel.name);
+	snprintf(name, sizeof(name), "%s.stamp", c->key);
 	fd = openat(c->roots_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -311,10 +311,10 @@ static int root_is_ready(struct rel_ctx *c)
 	close(fd);
 	old[len] = '\0';
 	if (strcmp(old, c->stamp) != 0 ||
-	    fstatat(c->roots_fd, c->rel.name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstatat(c->roots_fd, c->key, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !S_ISDIR(st.st_mode))
 		return 0;
-	c->root_fd = openat(c->roots_fd, c->rel.name,
+	c->root_fd = openat(c->roots_fd, c->key,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return c->root_fd >= 0;
 }
@@ -326,17 +326,17 @@ static int new_root(struct rel_ctx *c, struct pb_err *err)
 	char name[PATH_MAX];
 	int ret;
 
-	snprintf(name, sizeof(name), "%s.stamp", c->rel.name);
+	snprintf(name, sizeof(name), "%s.stamp", c->key);
 	if (unlinkat(c->roots_fd, name, 0) < 0 && errno != ENOENT)
 		return pb_err_set(err, -errno, "%s: %s", c->stamp_path,
 				  strerror(errno));
-	ret = pb_rm_rf_at(c->roots_fd, c->rel.name, err);
+	ret = pb_rm_rf_at(c->roots_fd, c->key, err);
 	if (ret)
 		return pb_err_prefix(err, "cannot wipe %s", c->root);
-	if (mkdirat(c->roots_fd, c->rel.name, 0755) < 0)
+	if (mkdirat(c->roots_fd, c->key, 0755) < 0)
 		return pb_err_set(err, -errno, "cannot create %s: %s", c->root,
 				  strerror(errno));
-	c->root_fd = openat(c->roots_fd, c->rel.name,
+	c->root_fd = openat(c->roots_fd, c->key,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c->root_fd < 0)
 		return pb_err_set(err, -errno, "%s: %s", c->root,
@@ -356,7 +356,7 @@ static int drop_root(struct rel_ctx *c, int ret)
 	if (c->root_fd >= 0)
 		close(c->root_fd);
 	c->root_fd = -1;
-	if (pb_rm_rf_at(c->roots_fd, c->rel.name, &e) < 0)
+	if (pb_rm_rf_at(c->roots_fd, c->key, &e) < 0)
 		pb_warn("%s: cannot wipe the failed root: %s", c->rel.name,
 			e.msg);
 	return ret;
@@ -401,7 +401,7 @@ static int prepare_tree(struct rel_ctx *c, struct pb_err *err)
 	if (!ret && syncfs(c->root_fd) < 0)
 		ret = pb_err_set(err, -errno, "%s: %s", c->root,
 				 strerror(errno));
-	snprintf(name, sizeof(name), "%s.stamp", c->rel.name);
+	snprintf(name, sizeof(name), "%s.stamp", c->key);
 	if (!ret)
 		ret = pb_write_file_atomic_at(c->roots_fd, name, c->stamp,
 					      strlen(c->stamp), err);
@@ -589,7 +589,7 @@ static int open_build_dir(struct rel_ctx *c, struct pb_err *err)
 		return pb_err_set(err, -errno, "%s: %s", c->o->workspace,
 				  strerror(errno));
 	snprintf(rel, sizeof(rel), "build/%s/%s", c->o->distro->name,
-		 c->rel.name);
+		 c->key);
 	c->build_fd = pb_mkdir_beneath(ws, rel, err);
 	close(ws);
 	if (c->build_fd < 0)

@@ -100,8 +100,11 @@ expect 6.1.0-92-amd64 "refused member './usr/src/linux-headers-6.1.0-92-amd64/Ma
 # clean extraction, links for the writes that follow: the links are
 # re-pointed into the root (judged physically), the fixup writes beneath it
 grep -qE "^6.1.0-91-amd64 +FAILED +FAILED" "$TMP/deb.txt" || fail "6.1.0-91-amd64 is not FAILED"
-r91=$TMP/ws/deb/roots/debian/6.1.0-91-amd64/usr/src/linux-headers-6.1.0-91-amd64
-grep -qF "include $TMP/ws/deb/roots/debian/6.1.0-91-amd64/usr/src/linux-headers-6.1.0-91-common/Makefile" \
+# roots are named by the kernel's key, <release>_<arch>_<version>
+k91=6.1.0-91-amd64_x86_64_6.1.999-1
+r91=$TMP/ws/deb/roots/debian/$k91/usr/src/linux-headers-6.1.0-91-amd64
+[ -d "$r91" ] || fail "no root $r91: $(ls "$TMP/ws/deb/roots/debian")"
+grep -qF "include $TMP/ws/deb/roots/debian/$k91/usr/src/linux-headers-6.1.0-91-common/Makefile" \
 	"$r91/Makefile" || fail "6.1.0-91-amd64: the fixup did not rewrite the Makefile in the root"
 [ ! -L "$r91/Makefile.pb-tmp" ] || fail "6.1.0-91-amd64: Makefile.pb-tmp left as a link"
 expect 6.1.0-90-amd64 "no usr/src/linux-headers-6.1.0-90-amd64/Makefile in the packages" deb
@@ -113,9 +116,10 @@ ok "Debian: nothing outside the roots, the good kernel built"
 # source go (left by an earlier run's tree, say): the stamp link is
 # replaced, never written through, and the copies refuse a link on the way.
 plant=$TMP/ws/plant
+key=$abi-amd64_x86_64_$(dpkg-deb -f "${good[0]}" Version)
 mkdir -p "$plant/roots/debian" "$plant/build/debian"
-ln -s "$outside/victim" "$plant/roots/debian/$abi-amd64.stamp"
-ln -s "$outside/planted" "$plant/build/debian/$abi-amd64"
+ln -s "$outside/victim" "$plant/roots/debian/$key.stamp"
+ln -s "$outside/planted" "$plant/build/debian/$key"
 set +e
 "$PB" build -k debian -p newswatch -v 1 -s "$PROBE_SRC" -o "$TMP/out/plant" -w "$plant" \
 	"${good[@]}" >"$TMP/plant.txt" 2>"$TMP/plant.err"
@@ -124,7 +128,7 @@ set -e
 cat "$TMP/plant.txt"
 [ $rc -eq 1 ] || { cat "$TMP/plant.err"; fail "planted workspace: exit status $rc, expected 1"; }
 expect "$abi-amd64" "a symlink or a file on the way" plant
-[ -f "$plant/roots/debian/$abi-amd64.stamp" ] && [ ! -L "$plant/roots/debian/$abi-amd64.stamp" ] ||
+[ -f "$plant/roots/debian/$key.stamp" ] && [ ! -L "$plant/roots/debian/$key.stamp" ] ||
 	fail "the stamp is not a regular file of the workspace"
 check_outside
 ok "planted workspace: the stamp replaced, the copies refused, nothing outside"
@@ -140,7 +144,7 @@ set -e
 cat "$TMP/bomb.txt"
 [ $rc -eq 1 ] || { cat "$TMP/bomb.err"; fail "bomb: exit status $rc, expected 1"; }
 expect 6.1.0-88-amd64 "$h-88-amd64_6.1.999-1_amd64.deb: member './usr/src/linux-headers-6.1.0-88-amd64/bomb': the release's packages unpack to more than 16M (--max-unpacked-size): a decompression bomb?" bomb
-[ ! -e "$TMP/ws/bomb/roots/debian/6.1.0-88-amd64/usr/src/linux-headers-6.1.0-88-amd64/bomb" ] ||
+[ ! -e "$TMP/ws/bomb/roots/debian/6.1.0-88-amd64_x86_64_6.1.999-1/usr/src/linux-headers-6.1.0-88-amd64/bomb" ] ||
 	fail "the bomb was written"
 [ -z "$(find "$TMP/ws/bomb" -name '*.stamp')" ] || fail "the bomb's root was stamped"
 set +e
