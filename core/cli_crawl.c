@@ -13,6 +13,8 @@
 #include "crawl.h"
 #include "fsutil.h"
 #include "probe-builder/log.h"
+#include "progress.h"
+#include "runctl.h"
 
 static int add_str(const char ***v, size_t *n, const char *s)
 {
@@ -153,6 +155,10 @@ int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
 
 	cc->fetch.progress = isatty(2) && !quiet;
 	cc->fetch.quiet = quiet;
+	/* the CLI draws the line; a run that catches signals stops */
+	cc->fetch.on_progress = pb_progress_fetch;
+	cc->fetch.progress_data = &cc->meter;
+	cc->fetch.stop = &pb_stop_signal;
 	ret = pb_crawl_run(&o, out, &err);
 	if (ret)
 		pb_error("%s", err.msg);
@@ -264,6 +270,7 @@ int pb_cmd_crawl(int argc, char **argv)
 		pb_error("unknown distro '%s' (`probe-builder plugins` lists "
 			 "the ones found)",
 			 argv[optind]);
+		rc = 2; /* bad usage */
 		goto out;
 	}
 	if (pb_cli_crawl_run(&cc, d, have_re ? &re : NULL, ws, common.quiet,
