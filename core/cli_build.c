@@ -92,7 +92,8 @@ static void usage(FILE *f)
 		"several machines, may share an output dir.\n\nExit "
 		"status: 0 when every kernel is BUILT, EXISTING or\nSKIPPED, 1 "
 		"when one FAILED or on an error, 2 on bad usage, 3 when every "
-		"kernel\nbuilt but the crawl was partial (--allow-partial), 130 "
+		"kernel\nbuilt but the crawl was partial (--allow-partial), "
+		"130 "
 		"or 143 when stopped by\nSIGINT or SIGTERM (the kernels "
 		"finished by then are in the manifest).\n");
 }
@@ -502,9 +503,11 @@ int pb_cmd_build(int argc, char **argv)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/.lock", workspace_abs);
-	if (pb_lock_take(path, "the workspace", wait_lock, &ws_lock, &err) < 0) {
+	if (pb_lock_take(path, "the workspace", wait_lock, &ws_lock, &err) <
+	    0) {
 		pb_error("%s%s", err.msg,
-			 err.code == -EWOULDBLOCK ? " (--wait-lock waits)" : "");
+			 err.code == -EWOULDBLOCK ? " (--wait-lock waits)"
+						  : "");
 		goto stopped;
 	}
 	clean_leftovers(workspace_abs, output_abs);

@@ -104,12 +104,14 @@ static json_object *collect(const struct pb_build_opts *o,
 	if (stopped)
 		return NULL;
 	if (WIFSIGNALED(status))
-		snprintf(msg, sizeof(msg), "the build process died of signal %d",
+		snprintf(msg, sizeof(msg),
+			 "the build process died of signal %d",
 			 WTERMSIG(status));
 	else
-		snprintf(msg, sizeof(msg),
-			 "the build process exited with status %d and no result",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		snprintf(
+			msg, sizeof(msg),
+			"the build process exited with status %d and no result",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return failed_entry(o, b, i, msg);
 }
 
@@ -269,8 +271,8 @@ json_object *pb_build_all(const struct pb_build_opts *o,
 			for (s = 0; s < jobs; s++)
 				if (slots[s].pid > 0) {
 					k = slots[s].k;
-					by_k[k] = failed_entry(o, b, idx[k],
-							       msg);
+					by_k[k] =
+						failed_entry(o, b, idx[k], msg);
 					slots[s].pid = 0;
 					running--;
 					done++;
@@ -294,9 +296,8 @@ json_object *pb_build_all(const struct pb_build_opts *o,
 		if (!o->progress)
 			pb_info("[%zu/%zu done] %s: %s in %.1fs", done, n,
 				pb_batch_release(b, idx[k]),
-				json_object_get_string(
-					json_object_object_get(by_k[k],
-							       "status")),
+				json_object_get_string(json_object_object_get(
+					by_k[k], "status")),
 				json_object_get_double(json_object_object_get(
 					by_k[k], "duration_s")));
 	}
