@@ -103,24 +103,25 @@ static void test_lock_names_holder(void **state)
 	char *d = pbt_tmpdir("runctl"), p[PATH_MAX], host[256], want[400];
 	struct pb_lock a, b;
 	struct pb_err err = {0};
-	int sync[2];
+	int up[2], down[2]; /* child to parent, parent to child */
 	char c;
 	pid_t kid;
 
 	(void)state;
 	pb_hostname(host, sizeof(host));
 	pbt_path(p, sizeof(p), d, ".lock");
-	assert_int_equal(pipe(sync), 0);
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
 	kid = fork();
 	if (kid == 0) {
 		/* another process holds it until told */
 		if (pb_lock_take(p, "the workspace", 0, &a, &err) < 0)
 			_exit(1);
-		if (write(sync[1], "x", 1) != 1 || read(sync[0], &c, 1) < 0)
+		if (write(up[1], "x", 1) != 1 || read(down[0], &c, 1) < 0)
 			_exit(1);
 		_exit(0);
 	}
-	assert_int_equal(read(sync[0], &c, 1), 1);
+	assert_int_equal(read(up[0], &c, 1), 1);
 	assert_int_equal(pb_lock_take(p, "the workspace", 0, &b, &err),
 			 -EWOULDBLOCK);
 	snprintf(want, sizeof(want),
@@ -131,12 +132,14 @@ static void test_lock_names_holder(void **state)
 	assert_non_null(strstr(err.msg, p));
 	assert_int_equal(b.fd, -1);
 	/* the holder gone, the lock is free (flock dies with its process) */
-	assert_int_equal(write(sync[1], "x", 1), 1);
+	assert_int_equal(write(down[1], "x", 1), 1);
 	waitpid(kid, NULL, 0);
 	assert_int_equal(pb_lock_take(p, "the workspace", 0, &b, &err), 0);
 	pb_lock_release(&b);
-	close(sync[0]);
-	close(sync[1]);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
 }
 
 static void test_dir_writable(void **state)
