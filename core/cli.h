@@ -8,6 +8,7 @@
 #include <regex.h>
 
 #include "fetch.h"
+#include "progress.h"
 #include "registry.h"
 
 struct pb_crawl;
@@ -71,6 +72,7 @@ struct pb_cli_crawl {
 	const char *distro_filter;
 	const char *arch;
 	struct pb_fetch_opts fetch;
+	struct pb_fetch_meter meter; /* the progress line's rate */
 };
 
 void pb_cli_crawl_init(struct pb_cli_crawl *cc);

@@ -21,6 +21,8 @@
 #include "naming.h"
 #include "probe-builder/log.h"
 #include "probe-builder/pkgname.h"
+#include "progress.h"
+#include "runctl.h"
 #include "summary.h"
 
 enum {
@@ -30,6 +32,7 @@ enum {
 	OPT_LLC,
 	OPT_FROM_JSON,
 	OPT_MAX_UNPACKED,
+	OPT_WAIT_LOCK,
 };
 
 /* SIZE with an optional K, M or G suffix (powers of 1024), above 0. */
@@ -118,15 +121,25 @@ static void usage(FILE *f)
 		"unpack to more than\n"
 		"                             SIZE bytes (K, M, G suffixes; "
 		"default: 4G)\n"
+		"      --wait-lock            wait for another run using the "
+		"workspace to end\n"
+		"                             (default: fail at once, naming "
+		"it)\n"
 		"\nWithout PACKAGE files (packages are cached in the "
 		"workspace):\n" PB_CRAWL_HELP "\n" PB_COMMON_HELP
 		"\nOutputs are named "
 		"<probe>-<version>-<arch>-<release>-<md5 of the kernel "
 		"config>.ko\nand "
 		"<probe>-bpf-<version>-<arch>-<release>-<md5>.o; "
-		"an output already there is\nEXISTING and not rebuilt. Exit "
+		"an output already there is\nEXISTING and not rebuilt. One run "
+		"at a time uses a workspace (it is locked);\nseveral runs, on "
+		"several machines, may share an output dir.\n\nExit "
 		"status: 0 when every kernel is BUILT, EXISTING or\nSKIPPED, 1 "
-		"when one FAILED, 2 on bad usage.\n");
+		"when one FAILED or on an error, 2 on bad usage, 3 when every "
+		"kernel\nbuilt but the crawl was partial (--allow-partial), "
+		"130 "
+		"or 143 when stopped by\nSIGINT or SIGTERM (the kernels "
+		"finished by then are in the manifest).\n");
 }
 
 struct pkg_list {
@@ -264,6 +277,62 @@ static int absolute(const char *path, char *out, size_t len, int create)
 	return 0;
 }
 
+/* What a crashed run left: this host's temp files of dead processes in the
+ * output dir (its logs too) and the workspace's results, empty .part files
+ * in the download caches. The workspace is locked: nothing there is in
+ * use. */
+static void clean_leftovers(const char *workspace, const char *output)
+{
+	static const struct {
+		const char *sub;
+		int depth;
+	} ws[] = {{"cache", 2}, {"meta", 8}, {"results", 1}};
+	char dir[PATH_MAX];
+	size_t i;
+	int n = pb_clean_leftovers(output, 3);
+
+	for (i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", workspace, ws[i].sub);
+		n += pb_clean_leftovers(dir, ws[i].depth);
+	}
+	if (n)
+		pb_info("removed %d file%s left by an interrupted run", n,
+			n == 1 ? "" : "s");
+}
+
+/* The manifest's read-merge-write, under the output dir's lock: runs that
+ * share the dir (other workspaces, other machines) lose no entry. The
+ * manifest read at the start is replaced by the one read under the lock. */
+static int record(const char *output, json_object **manifest,
+		  json_object *results, const char *run_time,
+		  struct pb_lock *lock)
+{
+	char path[PATH_MAX];
+	struct pb_err err = {0};
+	json_object *fresh = NULL;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/.manifest.lock", output);
+	/* short: another run holds it only for its own merge */
+	do /* a second ^C must not lose what was built */
+		ret = pb_lock_take(path, "the output dir's manifest", 1, lock,
+				   &err);
+	while (ret == -EINTR);
+	if (ret < 0)
+		goto out;
+	ret = pb_manifest_load(output, &fresh, &err);
+	if (ret < 0)
+		goto out;
+	json_object_put(*manifest);
+	*manifest = fresh;
+	ret = pb_manifest_update(output, *manifest, results, run_time, &err);
+out:
+	pb_lock_release(lock);
+	if (ret < 0)
+		pb_error("%s", err.msg);
+	return ret;
+}
+
 /* The kernels among local package files, by their names. */
 static int local_batch(const struct pb_build_opts *o, char **args, size_t n,
 		       struct pkg_list *pkgs, struct pb_batch **out)
@@ -343,6 +412,7 @@ int pb_cmd_build(int argc, char **argv)
 		{"from-json", required_argument, NULL, OPT_FROM_JSON},
 		{"max-unpacked-size", required_argument, NULL,
 		 OPT_MAX_UNPACKED},
+		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
 		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
 		{NULL, 0, NULL, 0}};
@@ -357,7 +427,8 @@ int pb_cmd_build(int argc, char **argv)
 	struct ignore_list ignore = {0};
 	struct pkg_list pkgs = {0};
 	struct pb_registry reg;
-	int have_reg = 0, have_re = 0, opt, rc = 2, ret;
+	int have_reg = 0, have_re = 0, opt, rc = 2, ret, wait_lock = 0;
+	struct pb_lock ws_lock = {.fd = -1}, out_lock = {.fd = -1};
 	json_object *manifest = NULL, *results = NULL, *skipped = NULL;
 	struct pb_batch *batch = NULL;
 	struct pb_cli_crawl cc;
@@ -406,11 +477,9 @@ int pb_cmd_build(int argc, char **argv)
 		case 'j':
 			n = strtol(optarg, &end, 10);
 			if (*end || n < 1 || n > 1024) {
-				fprintf(stderr,
-					"probe-builder build: -j "
-					"wants a number from 1 to "
-					"1024, not '%s'\n",
-					optarg);
+				pb_error("build: -j wants a number from 1 to "
+					 "1024, not '%s'",
+					 optarg);
 				goto out;
 			}
 			o.jobs = (unsigned)n;
@@ -444,6 +513,9 @@ int pb_cmd_build(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case OPT_WAIT_LOCK:
+			wait_lock = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = 0;
@@ -454,20 +526,17 @@ int pb_cmd_build(int argc, char **argv)
 		}
 	}
 	if (!distro || !o.probe || !o.version || !source) {
-		fprintf(stderr, "probe-builder build: -k, -p, -v and -s are "
-				"required\nTry 'probe-builder build "
-				"--help'.\n");
+		pb_error("build: -k, -p, -v and -s are required");
+		fprintf(stderr, "Try 'probe-builder build --help'.\n");
 		goto out;
 	}
 	if (optind < argc && from_json) {
-		fprintf(stderr, "probe-builder build: PACKAGE files or "
-				"--from-json, not both\n");
+		pb_error("build: PACKAGE files or --from-json, not both");
 		goto out;
 	}
 	if (!pb_name_part_ok(o.probe) || !pb_name_part_ok(o.version)) {
-		fprintf(stderr, "probe-builder build: the probe name and "
-				"version go into file names: no '/', not "
-				"empty\n");
+		pb_error("build: the probe name and version go into file "
+			 "names: no '/', not empty");
 		goto out;
 	}
 	if (filter) {
@@ -478,6 +547,23 @@ int pb_cmd_build(int argc, char **argv)
 	o.verbose = common.verbose;
 	o.progress = isatty(2) && !common.quiet;
 	rc = 1;
+	if (pb_cli_registry(&common, &reg) < 0)
+		goto out;
+	have_reg = 1;
+	o.distro = pb_registry_find(&reg, distro);
+	if (!o.distro || !o.distro->builder) {
+		pb_error("unknown distro '%s' (`probe-builder plugins` lists "
+			 "the ones found)",
+			 distro);
+		rc = 2; /* bad usage */
+		goto out;
+	}
+	/* from here an interrupt stops the run cleanly: the kernels built
+	 * are recorded, the workers stopped, the exit status 128+signal */
+	if (pb_signals_install(&err) < 0) {
+		pb_error("%s", err.msg);
+		goto out;
+	}
 	if (ignore_file && load_ignore(ignore_file, &ignore) < 0)
 		goto out;
 	if (!pb_is_dir(source)) {
@@ -491,6 +577,21 @@ int pb_cmd_build(int argc, char **argv)
 	o.source_dir = source_abs;
 	o.output_dir = output_abs;
 	o.workspace = workspace_abs;
+	/* before any download or build: a read-only output dir is said
+	 * now, not after an hour of work */
+	if (pb_dir_writable(output_abs, "the output dir", &err) < 0) {
+		pb_error("%s", err.msg);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/.lock", workspace_abs);
+	if (pb_lock_take(path, "the workspace", wait_lock, &ws_lock, &err) <
+	    0) {
+		pb_error("%s%s", err.msg,
+			 err.code == -EWOULDBLOCK ? " (--wait-lock waits)"
+						  : "");
+		goto stopped;
+	}
+	clean_leftovers(workspace_abs, output_abs);
 	snprintf(path, sizeof(path), "%s/Makefile", source_abs);
 	o.want_kmod = pb_is_file(path);
 	snprintf(path, sizeof(path), "%s/Kbuild", source_abs);
@@ -521,16 +622,6 @@ int pb_cmd_build(int argc, char **argv)
 			 (long)getpid());
 		o.run_id = run_id;
 		o.run_time = run_time;
-	}
-	if (pb_cli_registry(&common, &reg) < 0)
-		goto out;
-	have_reg = 1;
-	o.distro = pb_registry_find(&reg, distro);
-	if (!o.distro || !o.distro->builder) {
-		pb_error("unknown distro '%s' (`probe-builder plugins` lists "
-			 "the ones found)",
-			 distro);
-		goto out;
 	}
 	if (optind < argc) {
 		if (local_batch(&o, argv + optind, (size_t)(argc - optind),
@@ -564,7 +655,7 @@ int pb_cmd_build(int argc, char **argv)
 		} else if (pb_cli_crawl_run(&cc, o.distro, have_re ? &re : NULL,
 					    workspace_abs, common.quiet,
 					    &crawl) < 0) {
-			goto out;
+			goto stopped;
 		}
 		/* -f, --arch and --ignore-list before anything is
 		 * downloaded: a kernel left out costs no byte */
@@ -579,11 +670,17 @@ int pb_cmd_build(int argc, char **argv)
 			goto out;
 		cc.fetch.progress = isatty(2) && !common.quiet;
 		cc.fetch.quiet = common.quiet;
+		cc.fetch.on_progress = pb_progress_fetch;
+		memset(&cc.meter, 0, sizeof(cc.meter));
+		cc.fetch.progress_data = &cc.meter;
+		cc.fetch.stop = &pb_stop_signal;
 		if (pb_crawl_download(&crawl, workspace_abs, &cc.fetch, batch,
 				      origins, &err) < 0) {
 			pb_error("%s", err.msg);
-			goto out;
+			goto stopped;
 		}
+		if (pb_stop_signal)
+			goto stopped;
 		o.origins = origins;
 		if (pb_batch_n_releases(batch) == 0) {
 			pb_error("the crawl found no %s kernel", distro);
@@ -632,11 +729,20 @@ int pb_cmd_build(int argc, char **argv)
 		json_object_array_add(
 			results,
 			json_object_get(json_object_array_get_idx(skipped, i)));
-	if (pb_manifest_update(output_abs, manifest, results, run_time, &err) <
-	    0) {
-		pb_error("%s", err.msg);
+	if (record(output_abs, &manifest, results, run_time, &out_lock) < 0) {
 		rc = 1;
 		pb_summary_print(stdout, results);
+		goto out;
+	}
+	if (pb_stop_signal) {
+		size_t built = json_object_array_length(results) -
+			       json_object_array_length(skipped);
+
+		pb_summary_print(stdout, results);
+		fflush(stdout);
+		pb_error("interrupted: %zu built, %zu not started", built,
+			 n_idx - built);
+		rc = 128 + pb_stop_signal;
 		goto out;
 	}
 	rc = pb_summary_print(stdout, results) ? 1 : crawl.n_missed ? 3 : 0;
@@ -646,7 +752,17 @@ int pb_cmd_build(int argc, char **argv)
 			crawl.n_missed, crawl.n_missed == 1 ? "y" : "ies");
 	pb_info("outputs in %s, manifest %s/manifest.json", output_abs,
 		output_abs);
+	goto out;
+stopped:
+	if (pb_stop_signal && rc == 1) {
+		/* stopped before any kernel was built */
+		pb_error("interrupted: 0 built, %zu not started",
+			 batch ? pb_batch_n_releases(batch) : (size_t)0);
+		rc = 128 + pb_stop_signal;
+	}
 out:
+	pb_lock_release(&out_lock);
+	pb_lock_release(&ws_lock);
 	if (have_re)
 		regfree(&re);
 	for (i = 0; i < ignore.n; i++)

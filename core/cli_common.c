@@ -65,6 +65,6 @@ int pb_cli_regex(const char *cmd, const char *filter, regex_t *re)
 	if (!r)
 		return 0;
 	regerror(r, re, msg, sizeof(msg));
-	fprintf(stderr, "probe-builder %s: -f '%s': %s\n", cmd, filter, msg);
+	pb_error("%s: -f '%s': %s", cmd, filter, msg);
 	return -1;
 }

@@ -13,6 +13,8 @@
 #include "crawl.h"
 #include "fsutil.h"
 #include "probe-builder/log.h"
+#include "progress.h"
+#include "runctl.h"
 
 static int add_str(const char ***v, size_t *n, const char *s)
 {
@@ -209,6 +211,10 @@ int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
 	if (cc->fetch.allow_redirect_host)
 		pb_warn("--allow-redirect-host: redirects may take any file "
 			"to another host (signatures and hashes still hold)");
+	/* the CLI draws the line; a run that catches signals stops */
+	cc->fetch.on_progress = pb_progress_fetch;
+	cc->fetch.progress_data = &cc->meter;
+	cc->fetch.stop = &pb_stop_signal;
 	ret = pb_crawl_run(&o, out, &err);
 	if (ret) {
 		char *msg = NULL;
@@ -337,6 +343,7 @@ int pb_cmd_crawl(int argc, char **argv)
 		pb_error("unknown distro '%s' (`probe-builder plugins` lists "
 			 "the ones found)",
 			 argv[optind]);
+		rc = 2; /* bad usage */
 		goto out;
 	}
 	if (pb_cli_crawl_run(&cc, d, have_re ? &re : NULL, ws, common.quiet,

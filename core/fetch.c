@@ -132,6 +132,19 @@ static void draw(struct fetcher *f, int force)
 	for (i = 0; i < f->n; i++)
 		if (f->x[i].state == X_RUNNING)
 			now_bytes += (double)f->x[i].dl_now;
+	if (f->o->on_progress) {
+		struct pb_fetch_progress p = {
+			.files_done = f->n_done,
+			.files_total = f->n,
+			.files_failed = f->n_failed,
+			.bytes_done = (int64_t)now_bytes,
+			.bytes_total = f->bytes_total,
+		};
+
+		f->o->on_progress(&p, f->o->progress_data);
+		f->drawn = 1; /* undraw() erases the front end's line */
+		return;
+	}
 	fmt_bytes(done, sizeof(done), now_bytes);
 	fmt_bytes(total, sizeof(total), (double)f->bytes_total);
 	fprintf(stderr, "\r\033[Kdownloading: %zu/%zu files, %s of %s%s%s",
@@ -758,6 +771,21 @@ int pb_fetch_all(struct pb_fetch_item *items, size_t n,
 		int numfds, still;
 		long wait_ms = 1000;
 		CURLMsg *msg;
+
+		if (o->stop && *o->stop) {
+			/* .part files stay: the next run resumes them */
+			for (i = 0; i < n; i++)
+				if (f.x[i].state != X_DONE) {
+					items[i].result = -EINTR;
+					snprintf(items[i].error,
+						 sizeof(items[i].error),
+						 "%s: interrupted",
+						 items[i].dest);
+				}
+			undraw(&f);
+			ret = pb_err_set(err, -EINTR, "downloads interrupted");
+			goto out;
+		}
 
 		for (i = 0; i < n && f.running < concurrency; i++) {
 			struct xfer *x = &f.x[i];

@@ -5,10 +5,17 @@
 #ifndef PB_FETCH_H
 #define PB_FETCH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "probe-builder/error.h"
+
+/* Where the downloads are, for a front end that draws its own progress. */
+struct pb_fetch_progress {
+	size_t files_done, files_total, files_failed;
+	int64_t bytes_done, bytes_total; /* bytes_total: the known sizes */
+};
 
 struct pb_fetch_opts {
 	size_t sz;
@@ -25,6 +32,14 @@ struct pb_fetch_opts {
 	 * allow_redirect_host */
 	unsigned max_redirects;
 	int allow_redirect_host;
+	/* set (to a signal number) to stop: transfers are cut, .part files
+	 * kept for the next run, and pb_fetch_all returns -EINTR */
+	const volatile sig_atomic_t *stop;
+	/* with progress set: called instead of drawing the bar, a few
+	 * times a second; the line is erased with "\r\033[K" before a log
+	 * line and at the end */
+	void (*on_progress)(const struct pb_fetch_progress *p, void *data);
+	void *progress_data;
 };
 
 #define PB_FETCH_OPTS_INIT                                                    \

@@ -4,14 +4,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
 #include "probe-builder/fixup.h"
+#include "runctl.h"
 
 int pb_is_dir(const char *path)
 {
@@ -212,11 +216,19 @@ static int tmp_path_for(const char *path, char *tmp, size_t len)
 {
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path + 1) : 0;
+	char host[256];
+	uint32_t rnd;
 
-	/* hidden and unique per process, in the same directory: rename(2)
-	 * stays atomic and a crash leaves only a dot file behind */
-	if ((size_t)snprintf(tmp, len, "%.*s.%s.tmp.%ld", dirlen, path,
-			     slash ? slash + 1 : path, (long)getpid()) >= len)
+	/* hidden, in the same directory (rename(2) stays atomic), and unique
+	 * across processes and machines sharing the directory: host, pid and
+	 * a random part; pb_clean_leftovers() knows this shape */
+	pb_hostname(host, sizeof(host));
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^
+		      (uint32_t)(uintptr_t)tmp;
+	if ((size_t)snprintf(tmp, len, "%.*s.%s.tmp.%s.%ld.%08x", dirlen, path,
+			     slash ? slash + 1 : path, host, (long)getpid(),
+			     (unsigned)rnd) >= len)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -553,14 +565,10 @@ static int atomic_at(int dirfd, const char *name, const void *data, size_t len,
 	char tmp[NAME_MAX + 1];
 	int fd, ret;
 
-	if (strchr(name, '/') ||
-	    (size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", name,
-			     (long)getpid()) >= sizeof(tmp))
+	/* the temporary name every atomic write uses (host, pid, random):
+	 * O_EXCL below refuses a planted one */
+	if (strchr(name, '/') || tmp_path_for(name, tmp, sizeof(tmp)) < 0)
 		return pb_err_set(err, -EINVAL, "%s: bad file name", name);
-	/* a leftover of a dead process with our pid, or a planted link */
-	if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
-		return pb_err_set(err, -errno, "cannot remove %s: %s", tmp,
-				  strerror(errno));
 	fd = openat(dirfd, tmp,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)

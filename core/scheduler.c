@@ -3,19 +3,28 @@
 /* -j N: each release is built in a process of its own (a crash or a stuck
  * build of one kernel cannot take the others down, and nothing in the
  * pipeline has to be thread-safe); the child hands its manifest entry back
- * through a file in the workspace. */
+ * through a file in the workspace. Each worker leads a process group (its
+ * make and compilers are in it), so that stopping a run stops everything
+ * it started, and dies with the parent (PR_SET_PDEATHSIG). */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
 #include "fsutil.h"
 #include "probe-builder/log.h"
+#include "progress.h"
+#include "runctl.h"
+
+/* how long the workers have to stop after SIGTERM before SIGKILL */
+#define STOP_GRACE_S 10.0
 
 struct slot {
 	pid_t pid;
@@ -29,31 +38,62 @@ static void result_path(const struct pb_build_opts *o, const char *release,
 		 o->distro->name, release);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void progress(const struct pb_build_opts *o, const struct pb_batch *b,
 		     const size_t *idx, const struct slot *slots,
-		     size_t n_slots, size_t done, size_t total)
+		     size_t n_slots, size_t done, size_t total, double t0)
 {
 	char line[512];
 	size_t s, len;
+	long el = (long)(now_s() - t0);
 
 	if (!o->progress)
 		return;
-	len = (size_t)snprintf(line, sizeof(line), "[%zu/%zu] building:", done,
-			       total);
+	len = (size_t)snprintf(line, sizeof(line),
+			       "%ld:%02ld [%zu/%zu] building:", el / 60,
+			       el % 60, done, total);
 	for (s = 0; s < n_slots && len < sizeof(line); s++)
 		if (slots[s].pid > 0)
 			len += (size_t)snprintf(
 				line + len, sizeof(line) - len, " %s",
 				pb_batch_release(b, idx[slots[s].k]));
-	/* one line, redrawn: \r and erase to the end */
-	fprintf(stderr, "\r\033[K%.*s", 200, line);
-	fflush(stderr);
+	pb_progress_line("%s", line);
 }
 
-static json_object *collect(const struct pb_build_opts *o,
-			    const struct pb_batch *b, size_t i, int status)
+/* A kernel whose worker left no result. */
+static json_object *failed_entry(const struct pb_build_opts *o,
+				 const struct pb_batch *b, size_t i,
+				 const char *msg)
 {
-	char path[PATH_MAX];
+	json_object *e = pb_entry_skipped(o, b, i, msg);
+
+	json_object_object_del(e, "reason");
+	json_object_object_add(e, "status",
+			       json_object_new_string(PB_ST_FAILED));
+	json_object_object_add(e, "error", json_object_new_string(msg));
+	json_object_object_add(e, "kmod", json_object_new_object());
+	json_object_object_add(json_object_object_get(e, "kmod"), "status",
+			       json_object_new_string(PB_ST_FAILED));
+	json_object_object_add(e, "ebpf", json_object_new_object());
+	json_object_object_add(json_object_object_get(e, "ebpf"), "status",
+			       json_object_new_string(PB_ST_FAILED));
+	return e;
+}
+
+/* The worker's result; NULL when it left none and stopped was set (a
+ * kernel stopped by an interrupt is not recorded). */
+static json_object *collect(const struct pb_build_opts *o,
+			    const struct pb_batch *b, size_t i, int status,
+			    int stopped)
+{
+	char path[PATH_MAX], msg[256];
 	json_object *e;
 
 	result_path(o, pb_batch_release(b, i), path, sizeof(path));
@@ -61,62 +101,67 @@ static json_object *collect(const struct pb_build_opts *o,
 	if (e && json_object_is_type(e, json_type_object))
 		return e;
 	json_object_put(e);
-	{
-		char msg[256];
+	if (stopped)
+		return NULL;
+	if (WIFSIGNALED(status))
+		snprintf(msg, sizeof(msg),
+			 "the build process died of signal %d",
+			 WTERMSIG(status));
+	else
+		snprintf(
+			msg, sizeof(msg),
+			"the build process exited with status %d and no result",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return failed_entry(o, b, i, msg);
+}
 
-		if (WIFSIGNALED(status))
-			snprintf(msg, sizeof(msg),
-				 "the build process died of signal %d",
-				 WTERMSIG(status));
-		else
-			snprintf(msg, sizeof(msg),
-				 "the build process exited with status %d "
-				 "and no result",
-				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		e = pb_entry_skipped(o, b, i, msg);
-		json_object_object_del(e, "reason");
-		json_object_object_add(e, "status",
-				       json_object_new_string(PB_ST_FAILED));
-		json_object_object_add(e, "error", json_object_new_string(msg));
-		json_object_object_add(e, "kmod", json_object_new_object());
-		json_object_object_add(json_object_object_get(e, "kmod"),
-				       "status",
-				       json_object_new_string(PB_ST_FAILED));
-		json_object_object_add(e, "ebpf", json_object_new_object());
-		json_object_object_add(json_object_object_get(e, "ebpf"),
-				       "status",
-				       json_object_new_string(PB_ST_FAILED));
-	}
-	return e;
+/* A worker told to stop (by the parent, or by its death) takes its
+ * process group with it: make and the compilers are in it. */
+static void child_on_term(int sig)
+{
+	signal(sig, SIG_DFL);
+	kill(0, sig);
 }
 
 static void child(const struct pb_build_opts *o, const struct pb_batch *b,
-		  size_t i)
+		  size_t i, pid_t parent)
 {
 	char path[PATH_MAX];
 	struct pb_err err = {0};
 	json_object *e;
 	const char *s;
 
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	pb_signals_default();
+	/* SIGINT from the terminal goes to the parent, which stops us */
+	setpgid(0, 0);
+	signal(SIGTERM, child_on_term);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(5); /* the parent died before PDEATHSIG was set */
 	/* the parent draws the progress line; a child speaks up only for
 	 * errors, unless --verbose */
 	if (!o->verbose)
 		pb_log_set_level(PB_LOG_ERROR);
-	if (o->progress && !o->verbose)
-		pb_log_set_level((enum pb_log_level)(PB_LOG_ERROR - 1));
 	e = pb_build_release(o, b, i);
 	if (!e)
 		_exit(3);
 	result_path(o, pb_batch_release(b, i), path, sizeof(path));
 	s = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN);
 	if (pb_write_file_atomic(path, s, strlen(s), &err) < 0) {
-		fprintf(stderr, "probe-builder: %s\n", err.msg);
+		pb_error("%s", err.msg);
 		_exit(4);
 	}
 	json_object_put(e);
 	_exit(0);
+}
+
+/* SIGTERM to every worker's group; SIGKILL after the grace period. */
+static void stop_workers(const struct slot *slots, size_t n_slots, int sig)
+{
+	size_t s;
+
+	for (s = 0; s < n_slots; s++)
+		if (slots[s].pid > 0)
+			kill(-slots[s].pid, sig);
 }
 
 json_object *pb_build_all(const struct pb_build_opts *o,
@@ -129,6 +174,9 @@ json_object *pb_build_all(const struct pb_build_opts *o,
 	size_t next = 0, done = 0, running = 0, k;
 	char dir[PATH_MAX];
 	struct pb_err err = {0};
+	double t0 = now_s(), stop_at = 0, last_draw = 0;
+	pid_t self = getpid();
+	int killed = 0;
 
 	if (!results || !by_k || !slots) {
 		free(by_k);
@@ -143,11 +191,13 @@ json_object *pb_build_all(const struct pb_build_opts *o,
 	/* buffered output must not be written twice by the children */
 	fflush(stdout);
 	fflush(stderr);
-	while (done < n) {
-		while (running < jobs && next < n) {
+	while (done < n && (running > 0 || !pb_stop_signal)) {
+		int status;
+		pid_t pid;
+		size_t s;
+
+		while (running < jobs && next < n && !pb_stop_signal) {
 			char path[PATH_MAX];
-			size_t s;
-			pid_t pid;
 
 			result_path(o, pb_batch_release(b, idx[next]), path,
 				    sizeof(path));
@@ -157,14 +207,21 @@ json_object *pb_build_all(const struct pb_build_opts *o,
 					pb_batch_release(b, idx[next]));
 			pid = fork();
 			if (pid == 0)
-				child(o, b, idx[next]);
+				child(o, b, idx[next], self);
 			if (pid < 0) {
-				pb_error("fork: %s", strerror(errno));
-				by_k[next] = collect(o, b, idx[next], 255 << 8);
+				char msg[300];
+
+				snprintf(msg, sizeof(msg), "fork: %s",
+					 strerror(errno));
+				pb_error("%s", msg);
+				by_k[next] = failed_entry(o, b, idx[next], msg);
 				next++;
 				done++;
 				continue;
 			}
+			/* also here: a signal before the child's own
+			 * setpgid must still reach its group */
+			setpgid(pid, pid);
 			for (s = 0; s < jobs; s++)
 				if (slots[s].pid <= 0)
 					break;
@@ -172,47 +229,85 @@ json_object *pb_build_all(const struct pb_build_opts *o,
 			slots[s].k = next++;
 			running++;
 		}
-		progress(o, b, idx, slots, jobs, done, n);
+		if (pb_stop_signal && running > 0) {
+			if (stop_at == 0) {
+				stop_at = now_s();
+				if (o->progress)
+					pb_progress_clear();
+				pb_warn("%s: stopping %zu build%s",
+					strsignal(pb_stop_signal), running,
+					running == 1 ? "" : "s");
+				stop_workers(slots, jobs, SIGTERM);
+			} else if (!killed &&
+				   now_s() - stop_at > STOP_GRACE_S) {
+				stop_workers(slots, jobs, SIGKILL);
+				killed = 1;
+			}
+		}
+		if (o->progress && now_s() - last_draw >= 0.5 && !stop_at) {
+			progress(o, b, idx, slots, jobs, done, n, t0);
+			last_draw = now_s();
+		}
 		if (running == 0)
 			continue;
-		{
-			int status;
-			pid_t pid = waitpid(-1, &status, 0);
-			size_t s;
+		/* not a blocking wait: the line shows the elapsed time */
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == 0) {
+			struct timespec ts = {0, 200 * 1000 * 1000};
 
-			if (pid < 0) {
-				if (errno == EINTR)
-					continue;
-				break;
-			}
-			for (s = 0; s < jobs; s++)
-				if (slots[s].pid == pid)
-					break;
-			if (s == jobs)
-				continue;
-			k = slots[s].k;
-			slots[s].pid = 0;
-			running--;
-			done++;
-			by_k[k] = collect(o, b, idx[k], status);
-			if (!o->progress)
-				pb_info("[%zu/%zu done] %s: %s in %.1fs", done,
-					n, pb_batch_release(b, idx[k]),
-					json_object_get_string(
-						json_object_object_get(
-							by_k[k], "status")),
-					json_object_get_double(
-						json_object_object_get(
-							by_k[k],
-							"duration_s")));
+			nanosleep(&ts, NULL);
+			continue;
 		}
+		if (pid < 0) {
+			char msg[300];
+
+			if (errno == EINTR)
+				continue;
+			/* no child to wait for: every running kernel is
+			 * failed, with the reason (not left NULL) */
+			snprintf(msg, sizeof(msg), "waitpid: %s",
+				 strerror(errno));
+			pb_error("%s", msg);
+			for (s = 0; s < jobs; s++)
+				if (slots[s].pid > 0) {
+					k = slots[s].k;
+					by_k[k] =
+						failed_entry(o, b, idx[k], msg);
+					slots[s].pid = 0;
+					running--;
+					done++;
+				}
+			continue;
+		}
+		for (s = 0; s < jobs; s++)
+			if (slots[s].pid == pid)
+				break;
+		if (s == jobs)
+			continue;
+		/* the group may outlive its leader: nothing of it stays */
+		kill(-pid, SIGKILL);
+		k = slots[s].k;
+		slots[s].pid = 0;
+		running--;
+		by_k[k] = collect(o, b, idx[k], status, stop_at != 0);
+		if (!by_k[k])
+			continue;
+		done++;
+		if (!o->progress)
+			pb_info("[%zu/%zu done] %s: %s in %.1fs", done, n,
+				pb_batch_release(b, idx[k]),
+				json_object_get_string(json_object_object_get(
+					by_k[k], "status")),
+				json_object_get_double(json_object_object_get(
+					by_k[k], "duration_s")));
 	}
-	if (o->progress) {
-		fprintf(stderr, "\r\033[K");
-		fflush(stderr);
-	}
+	if (o->progress)
+		pb_progress_clear();
+	/* interrupted: only what finished (n - done never started or was
+	 * stopped) */
 	for (k = 0; k < n; k++)
-		json_object_array_add(results, by_k[k]);
+		if (by_k[k])
+			json_object_array_add(results, by_k[k]);
 	free(by_k);
 	free(slots);
 	return results;

@@ -25,6 +25,11 @@ for opt in --kernel-type --probe-name --probe-version --source-dir --output-dir 
 	--quiet --verbose PROBE_BUILDER_PLUGIN_PATH; do
 	grep -q -- "$opt" "$TMP/o.txt" || fail "build --help does not mention $opt"
 done
+expect_rc 0 "$PB" build --help
+for st in "3 when every" "130" "143"; do
+	grep -q -- "$st" "$TMP/o.txt" || fail "build --help does not give exit status '$st'"
+done
+grep -q -- "--wait-lock" "$TMP/o.txt" || fail "build --help does not mention --wait-lock"
 expect_rc 0 "$PB" --help
 grep -q "plugins" "$TMP/o.txt" || fail "--help does not list the plugins command"
 ok "--help and --version"
@@ -41,8 +46,35 @@ expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -f '(' x.deb
 ok "bad usage exits 2 with a message"
 
 cd "$TMP"
-expect_rc 1 "$PB" build -k nosuch -p x -v 1 -s "$PROBE_SRC" "$TMP"
+# an unknown distro is bad usage, for build and crawl, and creates nothing
+expect_rc 2 "$PB" build -k nosuch -p x -v 1 -s "$PROBE_SRC" -o "$TMP/o-nosuch" "$TMP"
 grep -q "unknown distro 'nosuch'" "$TMP/e.txt" || fail "unknown distro: $(cat "$TMP/e.txt")"
+[ ! -e "$TMP/o-nosuch" ] || fail "an unknown distro created the output dir"
+expect_rc 2 "$PB" crawl -w "$TMP/ws-nosuch" nosuch
+grep -q "unknown distro 'nosuch'" "$TMP/e.txt" || fail "crawl unknown distro: $(cat "$TMP/e.txt")"
+# an output dir that cannot be written is found before any download: the
+# mirror given does not exist, and is never reached
+mkdir -p "$TMP/ro"
+if [ "$(id -u)" != 0 ]; then
+	chmod 555 "$TMP/ro"
+	expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -o "$TMP/ro" \
+		-w "$TMP/ws-ro" --mirror http://127.0.0.1:9/
+	chmod 755 "$TMP/ro"
+elif unshare -m true 2>/dev/null; then
+	# root writes into mode 555 directories: a read-only bind mount
+	expect_rc 1 unshare -m sh -c 'mount --bind "$1" "$1" &&
+		mount -o remount,bind,ro "$1" && shift && exec "$@"' sh "$TMP/ro" \
+		"$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -o "$TMP/ro" \
+		-w "$TMP/ws-ro" --mirror http://127.0.0.1:9/
+else
+	echo "# cannot make a read-only directory here" >"$TMP/e.txt"
+fi
+if ! grep -q "cannot make" "$TMP/e.txt"; then
+	grep -q "the output dir $TMP/ro is not writable: Read-only file system\|the output dir $TMP/ro is not writable: Permission denied" "$TMP/e.txt" ||
+		fail "read-only output dir: $(cat "$TMP/e.txt")"
+	! grep -q "127.0.0.1:9" "$TMP/e.txt" || fail "the mirror was tried before the output dir was checked"
+	ok "an output dir that cannot be written is said before any download"
+fi
 expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" "$TMP/missing_1_amd64.deb"
 grep -q "$TMP/missing_1_amd64.deb: No such file or directory" "$TMP/e.txt" || fail "missing file: $(cat "$TMP/e.txt")"
 expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$TMP/nosrc" "$TMP"
@@ -86,11 +118,27 @@ expect_rc 0 "$PB" build -q -k debian -p x -v 1 -s "$PROBE_SRC" -o "$TMP/out3" -w
 grep -qE "^$abi-cloud-amd64 +BUILT +BUILT" "$TMP/o.txt" || fail "-q summary: $(cat "$TMP/o.txt")"
 ok "-q prints the summary only"
 
-# on a terminal: one progress line redrawn in place, no per-kernel log lines
+# on a terminal: one progress line redrawn in place, cut to the terminal's
+# width (30 columns: the line with the release name is longer), and no log
+# lines of the per-kernel workers (their INFO lines flooded the terminal)
 rm -rf "$TMP/out4"
-TERM=dumb script -qfec "'$PB' build -k debian -p x -v 1 -s '$PROBE_SRC' -o '$TMP/out4' -w '$TMP/ws' -j 2 -f cloud ${files[*]}" \
+TERM=dumb script -qfec "stty cols 30; exec '$PB' build -k debian -p x -v 1 -s '$PROBE_SRC' -o '$TMP/out4' -w '$TMP/ws' -j 2 -f cloud ${files[*]}" \
 	/dev/null >"$TMP/tty.txt" 2>&1 || { cat "$TMP/tty.txt"; fail "build on a terminal"; }
-grep -q $'\r\033\\[K\\[0/1\\] building: '"$abi-cloud-amd64" "$TMP/tty.txt" || { cat -v "$TMP/tty.txt"; fail "no progress line on a terminal"; }
-! grep -q "cloud-amd64: building" "$TMP/tty.txt" || fail "log lines on a terminal"
+python3 - "$TMP/tty.txt" "$abi-cloud-amd64" 30 <<'PY' || { cat -v "$TMP/tty.txt"; fail "the progress line on a terminal"; }
+import re, sys
+text = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+rel, cols = sys.argv[2], int(sys.argv[3])
+# what a terminal shows between two carriage returns, escapes removed
+draws = [re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", d) for d in re.split(r"[\r\n]", text)]
+prog = [d for d in draws if re.match(r"\d+:\d\d \[\d+/\d+\]", d)]
+assert len(prog) >= 2, "the line was not redrawn: %r" % prog
+# the last column stays free: a full line wraps on some terminals
+wide = [d for d in prog if len(d) > cols - 1]
+assert not wide, "wider than %d columns: %r" % (cols - 1, wide)
+assert any(len(d) == cols - 1 for d in prog), "never cut to the width: %r" % prog[:3]
+for bad in (rel + ": config", rel + ": running", ": wrote ", rel + ": building"):
+    assert bad not in text, "a worker's log line on the terminal: %r" % bad
+print("ok: %d redraws, none wider than %d columns" % (len(prog), cols))
+PY
 grep -qE "^$abi-cloud-amd64 +BUILT +BUILT" <(tr -d '\r' <"$TMP/tty.txt") || fail "no summary on a terminal"
 ok "on a terminal, progress is one line redrawn"
