@@ -86,7 +86,8 @@ static void advance(struct daemon *d, const char *group, unsigned long number)
  * looked at again later (not readable yet). */
 static int take(struct daemon *d, const char *path)
 {
-	char group[512], err[512], *data = NULL, *body = NULL, idbuf[600];
+	char group[512], err[512], *data = NULL, *body = NULL, *key = NULL,
+					   idbuf[600];
 	struct nw_article a;
 	unsigned long number;
 	const char *id;
@@ -137,15 +138,20 @@ static int take(struct daemon *d, const char *path)
 
 		body = nw_render(d->cfg.template_, &it, err, sizeof(err));
 	}
-	if (!body || nw_queue_put(d->q, id, body, err, sizeof(err)) < 0) {
+	key = body ? nw_idempotency_key(id, group) : NULL;
+	if (body && !key)
+		snprintf(err, sizeof(err), "out of memory");
+	if (!key || nw_queue_put(d->q, id, key, body, err, sizeof(err)) < 0) {
 		nw_log(NW_ERR, "%s: %s", path, err);
 		free(body);
+		free(key);
 		nw_article_free(&a);
 		return body ? 0 : 1;
 	}
 	nw_log(NW_INFO, "%s: %s in %s queued", path, id, group);
 	d->n_notified++;
 	free(body);
+	free(key);
 	nw_article_free(&a);
 	advance(d, group, number);
 	return 1;
@@ -324,12 +330,14 @@ static void *deliverer(void *arg)
 {
 	struct daemon *d = arg;
 	unsigned long long seq;
-	char *id, *body;
+	char *id, *key, *body;
 	void *web = nw_webhook_new();
 
-	while (nw_queue_next(d->q, &seq, &id, &body)) {
+	while (nw_queue_next(d->q, &seq, &id, &key, &body)) {
 		double pause = 1;
 
+		if (body)
+			nw_queue_inflight(d->q, seq);
 		for (;;) {
 			char why[512];
 			enum nw_post_result r;
@@ -342,17 +350,26 @@ static void *deliverer(void *arg)
 				nw_queue_done(d->q, seq, NULL, 0);
 				break;
 			}
-			r = nw_webhook_post(web, d->cfg.webhook, body,
+			r = nw_webhook_post(web, d->cfg.webhook, key, body,
 					    d->cfg.timeout_s, why, sizeof(why));
 			if (r == NW_POST_OK) {
-				nw_queue_done(d->q, seq, id, 1);
-				nw_log(NW_INFO, "%s delivered", id);
+				int ret = nw_queue_done(d->q, seq, id, 1);
+
+				if (ret < 0)
+					nw_log(NW_ERR,
+					       "%s delivered, but recording it "
+					       "failed: %s",
+					       id, strerror(-ret));
+				else
+					nw_log(NW_INFO, "%s delivered", id);
 				break;
 			}
 			if (r == NW_POST_REFUSED) {
-				nw_log(NW_ERR, "%s: %s; kept in failed/", id,
-				       why);
-				nw_queue_done(d->q, seq, id, 0);
+				int ret = nw_queue_done(d->q, seq, id, 0);
+
+				nw_log(NW_ERR, "%s: %s; kept in failed/%s%s", id,
+				       why, ret < 0 ? ": " : "",
+				       ret < 0 ? strerror(-ret) : "");
 				break;
 			}
 			nw_log(NW_WARN,
@@ -366,6 +383,7 @@ static void *deliverer(void *arg)
 				pause = (double)d->cfg.retry_max_s;
 		}
 		free(id);
+		free(key);
 		free(body);
 	}
 	nw_webhook_free(web);
