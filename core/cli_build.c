@@ -16,6 +16,8 @@
 #include "crawl.h"
 #include "fsutil.h"
 #include "manifest.h"
+#include "manifest_sign.h"
+#include "sign.h"
 #include "naming.h"
 #include "probe-builder/log.h"
 #include "probe-builder/pkgname.h"
@@ -27,6 +29,7 @@ enum {
 	OPT_CLANG,
 	OPT_LLC,
 	OPT_FROM_JSON,
+	OPT_SIGN_KEY,
 };
 
 static void usage(FILE *f)
@@ -74,6 +77,10 @@ static void usage(FILE *f)
 		"$LLC or llc)\n"
 		"      --from-json FILE       build the kernels listed in FILE "
 		"(crawl --json)\n"
+		"      --sign-key KEY         sign manifest.json with this PEM "
+		"ed25519 private key\n"
+		"                             (manifest.json.sig, detached, "
+		"for newswatch's probe_pubkey)\n"
 		"\nWithout PACKAGE files (packages are cached in the "
 		"workspace):\n" PB_CRAWL_HELP "\n" PB_COMMON_HELP
 		"\nOutputs are named "
@@ -275,6 +282,7 @@ int pb_cmd_build(int argc, char **argv)
 		{"clang", required_argument, NULL, OPT_CLANG},
 		{"llc", required_argument, NULL, OPT_LLC},
 		{"from-json", required_argument, NULL, OPT_FROM_JSON},
+		{"sign-key", required_argument, NULL, OPT_SIGN_KEY},
 		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
 		{NULL, 0, NULL, 0}};
@@ -282,7 +290,7 @@ int pb_cmd_build(int argc, char **argv)
 	struct pb_build_opts o = {.sz = sizeof(o), .jobs = 1};
 	const char *distro = NULL, *source = NULL, *output = "output",
 		   *workspace = "workspace", *filter = NULL,
-		   *ignore_file = NULL, *from_json = NULL;
+		   *ignore_file = NULL, *from_json = NULL, *sign_key = NULL;
 	char source_abs[PATH_MAX], output_abs[PATH_MAX],
 		workspace_abs[PATH_MAX], path[PATH_MAX + 16];
 	struct ignore_list ignore = {0};
@@ -364,6 +372,9 @@ int pb_cmd_build(int argc, char **argv)
 		case OPT_FROM_JSON:
 			from_json = optarg;
 			break;
+		case OPT_SIGN_KEY:
+			sign_key = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = 0;
@@ -400,6 +411,11 @@ int pb_cmd_build(int argc, char **argv)
 	rc = 1;
 	if (ignore_file && load_ignore(ignore_file, &ignore) < 0)
 		goto out;
+	/* a key that cannot sign is found before anything is built */
+	if (sign_key && pb_sign_key_check(sign_key, &err) < 0) {
+		pb_error("--sign-key %s", err.msg);
+		goto out;
+	}
 	if (!pb_is_dir(source)) {
 		pb_error("-s %s: not a directory", source);
 		goto out;
@@ -534,6 +550,10 @@ int pb_cmd_build(int argc, char **argv)
 		goto out;
 	}
 	rc = pb_summary_print(stdout, results) ? 1 : crawl.n_missed ? 3 : 0;
+	if (sign_key && pb_manifest_sign(output_abs, sign_key, &err) < 0) {
+		pb_error("%s", err.msg);
+		rc = 1;
+	}
 	if (crawl.n_missed)
 		pb_warn("the crawl was partial (--allow-partial): %zu "
 			"repositor%s missed",

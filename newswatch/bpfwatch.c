@@ -7,17 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <json-c/json.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 
 #include "bpfwatch.h"
 #include "log.h"
+#include "sign.h"
 
 /* MD5 of the config this kernel runs with, as probe-builder names it:
  * /proc/config.gz when the kernel has it, else /boot/config-<release>. */
@@ -81,46 +84,59 @@ int nw_bpf_object_name(const struct nw_config *c, char *out, size_t len,
 	return 0;
 }
 
-static size_t to_file(char *p, size_t size, size_t n, void *f)
+#define NW_FETCH_MAX (256L * 1024 * 1024)
+
+struct sink {
+	FILE *f;
+	curl_off_t n;
+};
+
+static size_t to_file(char *p, size_t size, size_t n, void *v)
 {
-	return fwrite(p, size, n, f);
+	struct sink *k = v;
+
+	k->n += (curl_off_t)(size * n);
+	if (k->n > NW_FETCH_MAX)
+		return 0; /* endless: stop */
+	return fwrite(p, size, n, k->f);
 }
 
-/* probe_url/name into dest: a plain GET, written whole or not at all */
+/* url into dest (a temporary name of the caller's), whole or removed */
 static int download(const char *url, const char *dest, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX + 8], eb[CURL_ERROR_SIZE] = "";
+	char eb[CURL_ERROR_SIZE] = "";
+	struct sink k = {NULL, 0};
 	long code = 0;
 	CURLcode rc;
-	FILE *f;
 	CURL *e;
 
-	snprintf(tmp, sizeof(tmp), "%s.part", dest);
-	f = fopen(tmp, "wb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	k.f = fopen(dest, "wb");
+	if (!k.f) {
+		snprintf(err, errlen, "%s: %s", dest, strerror(errno));
 		return -1;
 	}
 	e = curl_easy_init();
 	if (!e) {
-		fclose(f);
-		unlink(tmp);
+		fclose(k.f);
+		unlink(dest);
 		snprintf(err, errlen, "cannot start a download");
 		return -1;
 	}
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, to_file);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &k);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, eb);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	rc = curl_easy_perform(e);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(e);
-	if (fclose(f) != 0 || rc != CURLE_OK || code != 200) {
-		unlink(tmp);
+	if (fclose(k.f) != 0 || rc != CURLE_OK || code != 200) {
+		unlink(dest);
 		if (rc != CURLE_OK)
 			snprintf(err, errlen, "%s: %s", url,
 				 eb[0] ? eb : curl_easy_strerror(rc));
@@ -128,20 +144,181 @@ static int download(const char *url, const char *dest, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: HTTP %ld", url, code);
 		return -1;
 	}
-	if (rename(tmp, dest) < 0) {
-		unlink(tmp);
-		snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+	return 0;
+}
+
+static int read_all(const char *path, char **data, size_t *len, char *err,
+		    size_t errlen)
+{
+	struct stat st;
+	size_t got = 0;
+	FILE *f = fopen(path, "rb");
+
+	*data = NULL;
+	if (!f || fstat(fileno(f), &st) < 0 || st.st_size > NW_FETCH_MAX) {
+		snprintf(err, errlen, "%s: %s", path,
+			 f ? "too big" : strerror(errno));
+		if (f)
+			fclose(f);
 		return -1;
+	}
+	*data = malloc((size_t)st.st_size + 1);
+	if (*data)
+		got = fread(*data, 1, (size_t)st.st_size, f);
+	fclose(f);
+	if (!*data || got != (size_t)st.st_size) {
+		snprintf(err, errlen, "%s: %s", path,
+			 *data ? "short read" : "out of memory");
+		free(*data);
+		*data = NULL;
+		return -1;
+	}
+	(*data)[got] = '\0';
+	*len = got;
+	return 0;
+}
+
+static int sha256_file(const char *path, char hex[65], char *err,
+		       size_t errlen)
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *ctx;
+	size_t n;
+	int bad;
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	ctx = EVP_MD_CTX_new();
+	bad = !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while (!bad && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		bad = !EVP_DigestUpdate(ctx, buf, n);
+	bad = bad || ferror(f) || !EVP_DigestFinal_ex(ctx, md, &mdlen);
+	fclose(f);
+	EVP_MD_CTX_free(ctx);
+	if (bad) {
+		snprintf(err, errlen, "%s: cannot compute its sha256", path);
+		return -1;
+	}
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* Whether the manifest gives sha256 for a file named name: any object with
+ * a "file" or "path" whose last component is name and a "sha256" (the
+ * manifest's shape may change: outputs by file name or by a path relative
+ * to the output dir, entries in an array or keyed). *seen: an entry named
+ * it at all. */
+static int manifest_has(json_object *j, const char *name, const char *sha256,
+			int *seen)
+{
+	if (json_object_is_type(j, json_type_object)) {
+		json_object *f = NULL, *h = NULL;
+		static const char *const keys[] = {"file", "path"};
+		size_t i;
+
+		for (i = 0; i < 2; i++)
+			if (json_object_object_get_ex(j, keys[i], &f) &&
+			    json_object_is_type(f, json_type_string) &&
+			    !strcmp(base_name(json_object_get_string(f)),
+				    name) &&
+			    json_object_object_get_ex(j, "sha256", &h) &&
+			    json_object_is_type(h, json_type_string)) {
+				*seen = 1;
+				if (!strcasecmp(json_object_get_string(h),
+						sha256))
+					return 1;
+			}
+		json_object_object_foreach(j, k, v)
+		{
+			(void)k;
+			if (manifest_has(v, name, sha256, seen))
+				return 1;
+		}
+	} else if (json_object_is_type(j, json_type_array)) {
+		size_t i, n = json_object_array_length(j);
+
+		for (i = 0; i < n; i++)
+			if (manifest_has(json_object_array_get_idx(j, i), name,
+					 sha256, seen))
+				return 1;
 	}
 	return 0;
 }
 
+int nw_probe_verify(const char *object, const char *name,
+		    const char *manifest, const char *sig, const char *pubkey,
+		    char *err, size_t errlen)
+{
+	char *text = NULL, *sigdata = NULL, hex[65];
+	size_t len = 0, siglen = 0;
+	json_object *j = NULL;
+	int ret = -1, seen = 0;
+
+	if (read_all(manifest, &text, &len, err, errlen) < 0)
+		goto out;
+	if (pubkey && pubkey[0]) {
+		struct pb_err e = {0};
+
+		if (read_all(sig, &sigdata, &siglen, err, errlen) < 0)
+			goto out;
+		if (pb_sign_verify(pubkey, text, len, sigdata, siglen, &e) <
+		    0) {
+			snprintf(err, errlen, "%s: %s", manifest, e.msg);
+			goto out;
+		}
+	}
+	j = json_tokener_parse(text);
+	if (!j) {
+		snprintf(err, errlen, "%s: not JSON", manifest);
+		goto out;
+	}
+	if (sha256_file(object, hex, err, errlen) < 0)
+		goto out;
+	if (!manifest_has(j, name, hex, &seen)) {
+		if (seen)
+			snprintf(err, errlen,
+				 "%s: its sha256 %s is not the one %s "
+				 "gives",
+				 name, hex, manifest);
+		else
+			snprintf(err, errlen, "%s gives no sha256 for %s",
+				 manifest, name);
+		goto out;
+	}
+	ret = 0;
+out:
+	json_object_put(j);
+	free(text);
+	free(sigdata);
+	return ret;
+}
+
 /* The object for this kernel: in probe_dir, else fetched from probe_url
- * into the state directory. */
+ * into the state directory with the manifest.json (and its signature when
+ * a key is pinned) published beside it, and used only when its sha256 is
+ * the manifest's. */
 static int find_object(const struct nw_config *c, char *path, size_t len,
 		       char *err, size_t errlen)
 {
-	char name[512], dir[PATH_MAX], url[PATH_MAX * 2];
+	static const char *const what[] = {"", ".manifest.json",
+					   ".manifest.json.sig"};
+	static const char *const remote[] = {NULL, "manifest.json",
+					     "manifest.json.sig"};
+	char name[512], dir[PATH_MAX], url[PATH_MAX * 2], why[1024];
+	char got[3][PATH_MAX + 600], part[3][PATH_MAX + 640];
+	int keyed = c->probe_pubkey[0] != '\0', i, n = keyed ? 3 : 2;
 	size_t ul;
 
 	if (nw_bpf_object_name(c, name, sizeof(name), err, errlen) < 0)
@@ -156,15 +333,55 @@ static int find_object(const struct nw_config *c, char *path, size_t len,
 			 path);
 		return -1;
 	}
+	if (!keyed)
+		nw_log(NW_WARN,
+		       "no probe_pubkey: the probe from %s is checked against "
+		       "the sha256 in the manifest.json beside it, which "
+		       "catches corruption only, not a forged probe",
+		       c->probe_url);
 	snprintf(dir, sizeof(dir), "%s/probes", c->state_dir);
 	mkdir(dir, 0700);
-	snprintf(path, len, "%s/%s", dir, name);
-	if (access(path, R_OK) == 0)
+	for (i = 0; i < 3; i++) {
+		snprintf(got[i], sizeof(got[i]), "%s/%s%s", dir, name, what[i]);
+		snprintf(part[i], sizeof(part[i]), "%s.part", got[i]);
+	}
+	snprintf(path, len, "%s", got[0]);
+	/* fetched before: used again if it still verifies (the key may have
+	 * been pinned since) */
+	if (access(got[0], R_OK) == 0 &&
+	    nw_probe_verify(got[0], name, got[1], got[2], c->probe_pubkey, why,
+			    sizeof(why)) == 0)
 		return 0;
 	ul = strlen(c->probe_url);
-	snprintf(url, sizeof(url), "%s%s%s", c->probe_url,
-		 ul && c->probe_url[ul - 1] == '/' ? "" : "/", name);
-	return download(url, path, err, errlen);
+	for (i = 0; i < n; i++) {
+		snprintf(url, sizeof(url), "%s%s%s", c->probe_url,
+			 ul && c->probe_url[ul - 1] == '/' ? "" : "/",
+			 remote[i] ? remote[i] : name);
+		if (download(url, part[i], err, errlen) < 0)
+			goto fail;
+	}
+	if (nw_probe_verify(part[0], name, part[1], keyed ? part[2] : NULL,
+			    c->probe_pubkey, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "probe from %s refused: %s", c->probe_url,
+			 why);
+		goto fail;
+	}
+	/* the object last: present means verified */
+	for (i = n - 1; i >= 0; i--)
+		if (rename(part[i], got[i]) < 0) {
+			snprintf(err, errlen, "%s: %s", got[i],
+				 strerror(errno));
+			goto fail;
+		}
+	if (!keyed)
+		unlink(got[2]);
+	nw_log(NW_INFO, "%s: sha256 as in %smanifest.json%s", name,
+	       c->probe_url, keyed ? ", whose signature verifies" : "");
+	return 0;
+fail:
+	for (i = 0; i < 3; i++)
+		unlink(part[i]);
+	return -1;
 }
 
 #include "newswatch_event.h"
@@ -218,12 +435,13 @@ int nw_bpf_event_path(const void *data, size_t size, const char *fs_root,
  * components' offset) */
 #if defined(HAVE_LIBBPF) && defined(NEWSWATCH_EVENT_COMP_OFFSET)
 #define NW_WITH_BPF 1
+#define NW_MAX_LINKS 4
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 struct nw_bpfwatch {
 	struct bpf_object *obj;
-	struct bpf_link *links[4];
+	struct bpf_link *links[NW_MAX_LINKS];
 	size_t n_links;
 	struct ring_buffer *rb;
 	struct perf_buffer *pb;
@@ -340,9 +558,18 @@ int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
 	}
 	bpf_object__for_each_program(prog, w->obj)
 	{
-		struct bpf_link *l = bpf_program__attach(prog);
+		struct bpf_link *l;
 
-		if (!l || w->n_links >= 4) {
+		/* before attaching: a link with no slot would be leaked */
+		if (w->n_links >= NW_MAX_LINKS) {
+			snprintf(err, errlen,
+				 "%s: more than %d programs: not a newswatch "
+				 "probe",
+				 w->object, NW_MAX_LINKS);
+			goto fail;
+		}
+		l = bpf_program__attach(prog);
+		if (!l) {
 			snprintf(err, errlen, "attaching %s: %s",
 				 bpf_program__section_name(prog),
 				 strerror(errno));

@@ -18,6 +18,13 @@ struct nw_bpfwatch;
 int nw_bpf_object_name(const struct nw_config *c, char *out, size_t len,
 		       char *err, size_t errlen);
 
+/* Whether object (named name on the server) is the one manifest gives the
+ * sha256 of, and, when pubkey is set, whether sig is manifest's ed25519
+ * signature by it: 0, or -1 with the reason. */
+int nw_probe_verify(const char *object, const char *name,
+		    const char *manifest, const char *sig, const char *pubkey,
+		    char *err, size_t errlen);
+
 /* Finds, loads and attaches; -1 with the reason when eBPF cannot be used
  * (no object for this kernel, not allowed, not built with libbpf). */
 int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
