@@ -88,6 +88,7 @@ static int take(struct daemon *d, const char *path)
 {
 	char group[512], err[512], *data = NULL, *body = NULL, *key = NULL,
 					   idbuf[600];
+	struct pb_err perr = {0};
 	struct nw_article a;
 	unsigned long number;
 	const char *id;
@@ -141,7 +142,9 @@ static int take(struct daemon *d, const char *path)
 	key = body ? nw_idempotency_key(id, group) : NULL;
 	if (body && !key)
 		snprintf(err, sizeof(err), "out of memory");
-	if (!key || nw_queue_put(d->q, id, key, body, err, sizeof(err)) < 0) {
+	if (key && nw_queue_put(d->q, id, key, body, &perr) < 0)
+		snprintf(err, sizeof(err), "%s", perr.msg);
+	if (!key || perr.code) {
 		nw_log(NW_ERR, "%s: %s", path, err);
 		free(body);
 		free(key);
@@ -430,6 +433,7 @@ int main(int argc, char **argv)
 	struct nw_bpfwatch *bw = NULL;
 	pthread_t thr;
 	int have_thr = 0;
+	struct pb_err perr = {0};
 	char err[1024];
 	sigset_t mask;
 
@@ -488,8 +492,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (nw_queue_open(d.cfg.state_dir, &d.q, err, sizeof(err)) < 0) {
-		nw_log(NW_ERR, "%s", err);
+	if (nw_queue_open(d.cfg.state_dir, &d.q, &perr) < 0) {
+		nw_log(NW_ERR, "%s", perr.msg);
 		goto out;
 	}
 	/* signals through a file descriptor: the loop stays simple */

@@ -217,21 +217,19 @@ static unsigned long long read_inflight(struct nw_queue *q)
 	return seq;
 }
 
-int nw_queue_open(const char *dir, struct nw_queue **out, char *err,
-		  size_t errlen)
+int nw_queue_open(const char *dir, struct nw_queue **out, struct pb_err *err)
 {
 	struct nw_queue *q = calloc(1, sizeof(*q));
 	char sub[PATH_MAX + 16], line[2048];
 	unsigned long long inflight;
 	struct dirent *de;
-	DIR *d;
+	DIR *d = NULL;
 	FILE *f;
+	int ret = 0;
 
 	*out = NULL;
-	if (!q) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!q)
+		return pb_err_set(err, -ENOMEM, "out of memory");
 	snprintf(q->dir, sizeof(q->dir), "%s", dir);
 	q->inflight_fd = -1;
 	pthread_mutex_init(&q->lock, NULL);
@@ -240,34 +238,43 @@ int nw_queue_open(const char *dir, struct nw_queue **out, char *err,
 	snprintf(sub, sizeof(sub), "%s/queue", dir);
 	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(sub, 0700) < 0 && errno != EEXIST)) {
-		snprintf(err, errlen, "state directory %s: %s", sub,
-			 strerror(errno));
-		nw_queue_close(q);
-		return -1;
+		ret = pb_err_set(err, -errno, "state directory %s: %s", sub,
+				 strerror(errno));
+		goto out;
 	}
 	snprintf(sub, sizeof(sub), "%s/failed", dir);
-	mkdir(sub, 0700);
+	if (mkdir(sub, 0700) < 0 && errno != EEXIST) {
+		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+		goto out;
+	}
 	/* what was delivered */
 	snprintf(sub, sizeof(sub), "%s/sent", dir);
 	f = fopen(sub, "r");
-	while (f && fgets(line, sizeof(line), f)) {
+	while (f && !ret && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (line[0])
-			set_add(&q->known, line);
+		if (line[0] && set_add(&q->known, line) < 0)
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
 	}
 	if (f)
 		fclose(f);
+	else if (errno != ENOENT)
+		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+	if (ret)
+		goto out;
 	q->sent = fopen(sub, "a");
 	if (!q->sent) {
-		snprintf(err, errlen, "%s: %s", sub, strerror(errno));
-		nw_queue_close(q);
-		return -1;
+		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+		goto out;
 	}
 	inflight = read_inflight(q);
 	/* what is still to deliver, in order */
 	snprintf(sub, sizeof(sub), "%s/queue", dir);
 	d = opendir(sub);
-	while (d && (de = readdir(d)) != NULL) {
+	if (!d) {
+		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
 		char path[PATH_MAX * 2], *id, *end;
 		unsigned long long seq = strtoull(de->d_name, &end, 10);
 
@@ -286,46 +293,40 @@ int nw_queue_open(const char *dir, struct nw_queue **out, char *err,
 			free(id);
 			continue;
 		}
-		if (id && set_add(&q->known, id) < 0) {
-			free(id);
-			closedir(d);
-			snprintf(err, errlen, "out of memory");
-			nw_queue_close(q);
-			return -1;
-		}
 		if (seq == inflight)
 			nw_log(NW_WARN,
 			       "%s was being delivered when newswatch stopped: "
 			       "it is POSTed again with the same "
 			       "Idempotency-Key (the receiver may have it)",
 			       id ? id : de->d_name);
-		free(id);
-		if (push_seq(q, seq) < 0) {
-			closedir(d);
-			snprintf(err, errlen, "out of memory");
-			nw_queue_close(q);
-			return -1;
+		if ((id && set_add(&q->known, id) < 0) ||
+		    push_seq(q, seq) < 0) {
+			free(id);
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
+			goto out;
 		}
+		free(id);
 		if (seq >= q->next_seq)
 			q->next_seq = seq + 1;
 	}
-	if (d)
-		closedir(d);
 	/* qsort's pointer must not be NULL, even for no element */
 	if (q->n_seqs)
 		qsort(q->seqs, q->n_seqs, sizeof(*q->seqs), cmp_seq);
 	snprintf(sub, sizeof(sub), "%s/inflight", dir);
 	q->inflight_fd = open(sub, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (q->inflight_fd < 0) {
-		snprintf(err, errlen, "%s: %s", sub, strerror(errno));
-		nw_queue_close(q);
-		return -1;
+		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+		goto out;
 	}
-	if (load_checkpoint(q) < 0) {
-		snprintf(err, errlen, "%s/checkpoint: %s", dir,
-			 strerror(errno));
+	ret = load_checkpoint(q);
+	if (ret < 0)
+		pb_err_set(err, ret, "%s/checkpoint: %s", dir, strerror(-ret));
+out:
+	if (d)
+		closedir(d);
+	if (ret) {
 		nw_queue_close(q);
-		return -1;
+		return ret;
 	}
 	*out = q;
 	return 0;
@@ -394,42 +395,34 @@ char *nw_idempotency_key(const char *msgid, const char *group)
 }
 
 int nw_queue_put(struct nw_queue *q, const char *msgid, const char *key,
-		 const char *body, char *err, size_t errlen)
+		 const char *body, struct pb_err *err)
 {
 	char sub[PATH_MAX + 16], name[32], *head = NULL;
 	unsigned long long seq;
 	int ret;
 
-	if (strchr(msgid, '\n') || strchr(key, '\n')) {
-		snprintf(err, errlen, "a message-id with a newline");
-		return -1;
-	}
+	if (strchr(msgid, '\n') || strchr(key, '\n'))
+		return pb_err_set(err, -EINVAL, "a message-id with a newline");
 	pthread_mutex_lock(&q->lock);
 	seq = q->next_seq++;
 	pthread_mutex_unlock(&q->lock);
 	snprintf(sub, sizeof(sub), "%s/queue", q->dir);
 	snprintf(name, sizeof(name), "%016llu", seq);
-	if (asprintf(&head, "%s\n" KEY_PREFIX "%s\n", msgid, key) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (asprintf(&head, "%s\n" KEY_PREFIX "%s\n", msgid, key) < 0)
+		return pb_err_set(err, -ENOMEM, "out of memory");
 	ret = write_atomic(sub, name, head, body);
 	free(head);
-	if (ret) {
-		snprintf(err, errlen, "%s/%s: %s", sub, name, strerror(-ret));
-		return -1;
-	}
+	if (ret)
+		return pb_err_set(err, ret, "%s/%s: %s", sub, name,
+				  strerror(-ret));
 	pthread_mutex_lock(&q->lock);
 	ret = set_add(&q->known, msgid);
 	if (!ret)
 		ret = push_seq(q, seq);
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
-	if (ret) {
-		/* on disk all the same: the next start delivers it */
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (ret) /* on disk all the same: the next start delivers it */
+		return pb_err_set(err, ret, "out of memory");
 	return 0;
 }
 

@@ -15,10 +15,12 @@
 
 #include <stddef.h>
 
+#include "probe-builder/error.h"
+
 struct nw_queue;
 
-int nw_queue_open(const char *dir, struct nw_queue **out, char *err,
-		  size_t errlen);
+/* 0, or a negative errno with err filled. */
+int nw_queue_open(const char *dir, struct nw_queue **out, struct pb_err *err);
 void nw_queue_close(struct nw_queue *q);
 
 /* Whether msgid was delivered or is queued. */
@@ -33,7 +35,7 @@ char *nw_idempotency_key(const char *msgid, const char *group);
 /* Queues a notification (durably) with its Idempotency-Key value and wakes
  * the deliverer. */
 int nw_queue_put(struct nw_queue *q, const char *msgid, const char *key,
-		 const char *body, char *err, size_t errlen);
+		 const char *body, struct pb_err *err);
 /* The oldest notification (malloc'd strings; key is the message-id made
  * into a key for entries queued before keys existed): 1, or 0 once
  * stopped. Waits while the queue is empty. */

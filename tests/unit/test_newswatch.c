@@ -117,20 +117,19 @@ static void test_render(void **state)
 
 static void test_queue_survives_restart(void **state)
 {
-	char *dir = pbt_tmpdir("nwq"), err[512], *id, *key, *body;
+	char *dir = pbt_tmpdir("nwq"), *id, *key, *body;
+	struct pb_err perr = {0};
 	struct nw_queue *q;
 	unsigned long long seq, first;
 
 	(void)state;
-	assert_int_equal(nw_queue_open(dir, &q, err, sizeof(err)), 0);
+	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
 	assert_false(nw_checkpoint_exists(q));
 	assert_int_equal(
-		nw_queue_put(q, "<a@x>", "\"<a@x> g\"", "{\"n\":1}", err,
-			     sizeof(err)),
+		nw_queue_put(q, "<a@x>", "\"<a@x> g\"", "{\"n\":1}", &perr),
 		0);
 	assert_int_equal(
-		nw_queue_put(q, "<b@x>", "\"<b@x> g\"", "{\"n\":2}", err,
-			     sizeof(err)),
+		nw_queue_put(q, "<b@x>", "\"<b@x> g\"", "{\"n\":2}", &perr),
 		0);
 	assert_true(nw_queue_known(q, "<a@x>"));
 	assert_false(nw_queue_known(q, "<c@x>"));
@@ -149,7 +148,7 @@ static void test_queue_survives_restart(void **state)
 	nw_queue_close(q);
 
 	/* a restart: <b> still queued, <a> still known, the checkpoint */
-	assert_int_equal(nw_queue_open(dir, &q, err, sizeof(err)), 0);
+	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
 	assert_true(nw_checkpoint_exists(q));
 	assert_int_equal(nw_checkpoint_get(q, "local.test"), 5);
 	assert_int_equal(nw_checkpoint_get(q, "other"), 0);
@@ -185,18 +184,17 @@ static void test_queue_survives_restart(void **state)
  * key. */
 static void test_queue_crash_windows(void **state)
 {
-	char *dir = pbt_tmpdir("nwc"), err[512], *id, *key, *body, path[PATH_MAX];
+	char *dir = pbt_tmpdir("nwc"), *id, *key, *body, path[PATH_MAX];
+	struct pb_err perr = {0};
 	struct nw_queue *q;
 	unsigned long long seq;
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(nw_queue_open(dir, &q, err, sizeof(err)), 0);
-	assert_int_equal(nw_queue_put(q, "<a@x>", "\"<a@x> g\"", "{}", err,
-				      sizeof(err)),
+	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
+	assert_int_equal(nw_queue_put(q, "<a@x>", "\"<a@x> g\"", "{}", &perr),
 			 0);
-	assert_int_equal(nw_queue_put(q, "<b@x>", "\"<b@x> g\"", "{}", err,
-				      sizeof(err)),
+	assert_int_equal(nw_queue_put(q, "<b@x>", "\"<b@x> g\"", "{}", &perr),
 			 0);
 	nw_queue_close(q);
 	/* <a> delivered and recorded, the crash before its unlink */
@@ -211,7 +209,7 @@ static void test_queue_crash_windows(void **state)
 	assert_non_null(f);
 	fputs("<old@x>\n{\"old\": 1}", f);
 	fclose(f);
-	assert_int_equal(nw_queue_open(dir, &q, err, sizeof(err)), 0);
+	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
 	assert_int_equal(nw_queue_pending(q), 2);
 	assert_int_equal(nw_queue_next(q, &seq, &id, &key, &body), 1);
 	assert_string_equal(id, "<b@x>");
@@ -234,6 +232,12 @@ static void test_queue_crash_windows(void **state)
 		assert_int_equal(strtoull(fl, NULL, 10), 2);
 		free(fl);
 	}
+	/* a state directory that cannot be made: a negative errno and why */
+	pbt_write_file(dir, "file", "x", 0);
+	snprintf(path, sizeof(path), "%s/file/state", dir);
+	assert_int_equal(nw_queue_open(path, &q, &perr), -ENOTDIR);
+	assert_null(q);
+	assert_non_null(strstr(perr.msg, "file/state/queue: Not a directory"));
 }
 
 static void test_idempotency_key(void **state)
