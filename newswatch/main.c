@@ -515,17 +515,17 @@ int main(int argc, char **argv)
 	}
 	/* the watch first, then the catch-up: nothing falls in between */
 	if (strcmp(d.cfg.backend, "fanotify")) {
-		if (nw_bpfwatch_open(&d.cfg, &bw, err, sizeof(err)) == 0) {
+		if (nw_bpfwatch_open(&d.cfg, &bw, &perr) == 0) {
 			nw_log(NW_INFO, "watching %s with the eBPF probe (%s)",
 			       d.cfg.spool, nw_bpfwatch_object(bw));
 		} else if (!strcmp(d.cfg.backend, "bpf")) {
-			nw_log(NW_ERR, "eBPF: %s", err);
+			nw_log(NW_ERR, "eBPF: %s", perr.msg);
 			goto out;
 		} else {
 			nw_log(NW_WARN,
 			       "eBPF unavailable (%s): falling back "
 			       "to fanotify",
-			       err);
+			       perr.msg);
 		}
 	}
 	if (!bw) {
