@@ -17,10 +17,10 @@
 #include "fsutil.h"
 #include "manifest.h"
 #include "manifest_sign.h"
-#include "sign.h"
 #include "naming.h"
 #include "probe-builder/log.h"
 #include "probe-builder/pkgname.h"
+#include "sign.h"
 #include "summary.h"
 
 enum {
