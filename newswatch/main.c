@@ -379,8 +379,12 @@ static void *deliverer(void *arg)
 			       "%s: %s; retrying in %.0fs (%zu "
 			       "queued)",
 			       id, why, pause, nw_queue_pending(d->q));
-			if (nw_queue_sleep(d->q, pause))
+			if (nw_queue_sleep(d->q, pause)) {
+				/* stopped after a failed attempt: the
+				 * receiver has not got it */
+				nw_queue_inflight(d->q, 0);
 				break;
+			}
 			pause *= 2;
 			if (pause > (double)d->cfg.retry_max_s)
 				pause = (double)d->cfg.retry_max_s;

@@ -41,7 +41,7 @@ int nw_queue_put(struct nw_queue *q, const char *msgid, const char *key,
  * stopped. Waits while the queue is empty. */
 int nw_queue_next(struct nw_queue *q, unsigned long long *seq, char **msgid,
 		  char **key, char **body);
-/* Notes that seq is being POSTed (before its first attempt). */
+/* Notes that seq is being POSTed (before its first attempt); 0: none. */
 void nw_queue_inflight(struct nw_queue *q, unsigned long long seq);
 /* It was delivered (delivered = 1) or refused for good (0): either way it
  * leaves the queue; a refused one is kept in failed/. The message-id is

@@ -177,6 +177,10 @@ start_nw "$TMP/nw2.log"
 # at least the 60 posted while down (cross-posts count once per group)
 n_catch=$(sed -n 's/.*catching up on \([0-9]*\) articles.*/\1/p' "$TMP/nw2.log")
 [ "${n_catch:-0}" -ge 60 ] || { cat "$TMP/nw2.log"; fail "no catch-up of the 60 articles posted while down"; }
+# stopped by SIGTERM while retrying: nothing was in flight, nothing is
+# announced as possibly repeated
+! grep -q "was being delivered when newswatch stopped" "$TMP/nw2.log" ||
+	{ cat "$TMP/nw2.log"; fail "a clean stop left an article marked in flight"; }
 sleep 1
 rm -f "$TMP/outage"
 wait_for 320
