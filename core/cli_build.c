@@ -18,11 +18,13 @@
 #include "debcontrol.h"
 #include "fsutil.h"
 #include "manifest.h"
+#include "manifest_sign.h"
 #include "naming.h"
 #include "probe-builder/log.h"
 #include "probe-builder/pkgname.h"
 #include "progress.h"
 #include "runctl.h"
+#include "sign.h"
 #include "summary.h"
 
 enum {
@@ -33,6 +35,7 @@ enum {
 	OPT_FROM_JSON,
 	OPT_MAX_UNPACKED,
 	OPT_WAIT_LOCK,
+	OPT_SIGN_KEY,
 };
 
 /* SIZE with an optional K, M or G suffix (powers of 1024), above 0. */
@@ -125,6 +128,10 @@ static void usage(FILE *f)
 		"workspace to end\n"
 		"                             (default: fail at once, naming "
 		"it)\n"
+		"      --sign-key KEY         sign manifest.json with this PEM "
+		"ed25519 private key\n"
+		"                             (manifest.json.sig, detached, "
+		"for newswatch's probe_pubkey)\n"
 		"\nWithout PACKAGE files (packages are cached in the "
 		"workspace):\n" PB_CRAWL_HELP "\n" PB_COMMON_HELP
 		"\nOutputs are named "
@@ -305,7 +312,7 @@ static void clean_leftovers(const char *workspace, const char *output)
  * manifest read at the start is replaced by the one read under the lock. */
 static int record(const char *output, json_object **manifest,
 		  json_object *results, const char *run_time,
-		  struct pb_lock *lock)
+		  const char *sign_key, struct pb_lock *lock)
 {
 	char path[PATH_MAX];
 	struct pb_err err = {0};
@@ -326,6 +333,10 @@ static int record(const char *output, json_object **manifest,
 	json_object_put(*manifest);
 	*manifest = fresh;
 	ret = pb_manifest_update(output, *manifest, results, run_time, &err);
+	/* signed under the lock: the signature is of the manifest as
+	 * written, not of one another run wrote after it */
+	if (!ret && sign_key)
+		ret = pb_manifest_sign(output, sign_key, &err);
 out:
 	pb_lock_release(lock);
 	if (ret < 0)
@@ -413,6 +424,7 @@ int pb_cmd_build(int argc, char **argv)
 		{"max-unpacked-size", required_argument, NULL,
 		 OPT_MAX_UNPACKED},
 		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
+		{"sign-key", required_argument, NULL, OPT_SIGN_KEY},
 		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
 		{NULL, 0, NULL, 0}};
@@ -420,7 +432,7 @@ int pb_cmd_build(int argc, char **argv)
 	struct pb_build_opts o = {.sz = sizeof(o), .jobs = 1};
 	const char *distro = NULL, *source = NULL, *output = "output",
 		   *workspace = "workspace", *filter = NULL,
-		   *ignore_file = NULL, *from_json = NULL;
+		   *ignore_file = NULL, *from_json = NULL, *sign_key = NULL;
 	char run_id[64], run_time[32];
 	char source_abs[PATH_MAX], output_abs[PATH_MAX],
 		workspace_abs[PATH_MAX], path[PATH_MAX + 16];
@@ -516,6 +528,9 @@ int pb_cmd_build(int argc, char **argv)
 		case OPT_WAIT_LOCK:
 			wait_lock = 1;
 			break;
+		case OPT_SIGN_KEY:
+			sign_key = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = 0;
@@ -566,6 +581,11 @@ int pb_cmd_build(int argc, char **argv)
 	}
 	if (ignore_file && load_ignore(ignore_file, &ignore) < 0)
 		goto out;
+	/* a key that cannot sign is found before anything is built */
+	if (sign_key && pb_sign_key_check(sign_key, &err) < 0) {
+		pb_error("--sign-key %s", err.msg);
+		goto out;
+	}
 	if (!pb_is_dir(source)) {
 		pb_error("-s %s: not a directory", source);
 		goto out;
@@ -729,7 +749,8 @@ int pb_cmd_build(int argc, char **argv)
 		json_object_array_add(
 			results,
 			json_object_get(json_object_array_get_idx(skipped, i)));
-	if (record(output_abs, &manifest, results, run_time, &out_lock) < 0) {
+	if (record(output_abs, &manifest, results, run_time, sign_key,
+		   &out_lock) < 0) {
 		rc = 1;
 		pb_summary_print(stdout, results);
 		goto out;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probe-builder/error.h"
+
 #include "conf.h"
 #include "fanwatch.h"
 
@@ -16,12 +18,20 @@ struct nw_bpfwatch;
 /* The object's file name for the running kernel, from uname and the MD5
  * of /proc/config.gz (or /boot/config-<release>). */
 int nw_bpf_object_name(const struct nw_config *c, char *out, size_t len,
-		       char *err, size_t errlen);
+		       struct pb_err *err);
 
-/* Finds, loads and attaches; -1 with the reason when eBPF cannot be used
- * (no object for this kernel, not allowed, not built with libbpf). */
+/* Whether object (named name on the server) is the one manifest gives the
+ * sha256 of, and, when pubkey is set, whether sig is manifest's ed25519
+ * signature by it: 0, or a negative errno with the reason. */
+int nw_probe_verify(const char *object, const char *name,
+		    const char *manifest, const char *sig, const char *pubkey,
+		    struct pb_err *err);
+
+/* Finds, loads and attaches; a negative errno with the reason when eBPF
+ * cannot be used (no object for this kernel, not allowed, not built with
+ * libbpf). */
 int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
-		     char *err, size_t errlen);
+		     struct pb_err *err);
 /* The path of the file an event of the probe names, under fs_root (the
  * mount point of the filesystem whose kernel dev_t is dev): 1 with it in
  * out, 0 when the event is not usable (another filesystem, cut short, not

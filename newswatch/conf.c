@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "render.h"
+#include "sign.h"
 
 #ifndef NW_PROBE_DIR
 #define NW_PROBE_DIR "/usr/local/lib/newswatch/probes"
@@ -79,6 +80,7 @@ int nw_config_load(const char *path, struct nw_config *c, char *err,
 	    set(&c->exclude, "") || set(&c->template_, NW_DEFAULT_TEMPLATE) ||
 	    set(&c->state_dir, "/var/lib/newswatch") ||
 	    set(&c->probe_dir, NW_PROBE_DIR) || set(&c->probe_url, "") ||
+	    set(&c->probe_pubkey, "") ||
 	    set(&c->probe_name, "newswatch") ||
 	    set(&c->probe_version, NW_VERSION) || set(&c->backend, "auto") ||
 	    set(&c->webhook, "")) {
@@ -132,6 +134,8 @@ int nw_config_load(const char *path, struct nw_config *c, char *err,
 			str = &c->probe_dir;
 		else if (!strcmp(key, "probe_url"))
 			str = &c->probe_url;
+		else if (!strcmp(key, "probe_pubkey"))
+			str = &c->probe_pubkey;
 		else if (!strcmp(key, "probe_name"))
 			str = &c->probe_name;
 		else if (!strcmp(key, "probe_version"))
@@ -209,6 +213,15 @@ int nw_config_check(const struct nw_config *c, char *err, size_t errlen)
 			 c->backend);
 		return -1;
 	}
+	if (c->probe_pubkey[0]) {
+		struct pb_err e = {0};
+
+		if (pb_sign_pubkey_check(c->probe_pubkey, &e) < 0) {
+			snprintf(err, errlen, "%s: probe_pubkey %s", where,
+				 e.msg);
+			return -1;
+		}
+	}
 	if (!c->process[0] || strlen(c->process) > 15) {
 		snprintf(err, errlen,
 			 "%s: process '%s': a process name has 1 to 15 "
@@ -232,12 +245,13 @@ void nw_config_print(const struct nw_config *c)
 {
 	printf("spool = %s\nprocess = %s\nwebhook = %s\ninclude = %s\n"
 	       "exclude = %s\ntemplate = %s\nstate_dir = %s\n"
-	       "probe_dir = %s\nprobe_url = %s\nprobe_name = %s\n"
+	       "probe_dir = %s\nprobe_url = %s\nprobe_pubkey = %s\n"
+	       "probe_name = %s\n"
 	       "probe_version = %s\nbackend = %s\nsettle_ms = %ld\n"
 	       "timeout = %ld\nretry_max = %ld\n",
 	       c->spool, c->process, c->webhook, c->include, c->exclude,
 	       c->template_, c->state_dir, c->probe_dir, c->probe_url,
-	       c->probe_name, c->probe_version, c->backend, c->settle_ms,
+	       c->probe_pubkey, c->probe_name, c->probe_version, c->backend, c->settle_ms,
 	       c->timeout_s, c->retry_max_s);
 }
 
@@ -253,6 +267,7 @@ void nw_config_free(struct nw_config *c)
 	free(c->state_dir);
 	free(c->probe_dir);
 	free(c->probe_url);
+	free(c->probe_pubkey);
 	free(c->probe_name);
 	free(c->probe_version);
 	free(c->backend);

@@ -15,6 +15,8 @@ struct nw_config {
 	char *state_dir; /* the queue, what was sent, the checkpoint */
 	char *probe_dir; /* prebuilt eBPF objects, named by probe-builder */
 	char *probe_url; /* or a base URL holding them */
+	char *probe_pubkey; /* the PEM ed25519 key manifest.json.sig there is
+			       checked with ("": sha256 only) */
 	char *probe_name;
 	char *probe_version;
 	char *backend;   /* auto, bpf or fanotify */

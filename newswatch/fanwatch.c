@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/fanotify.h>
@@ -61,13 +62,70 @@ static int dir_path(struct nw_fanwatch *w, struct file_handle *h, char *out,
 	return 0;
 }
 
+/* One event record at buf (len bytes left): its path in out and whether
+ * the file is complete; 1 when it names a file, 0 to skip it, -1 when the
+ * record is not whole. Records are packed at 4-byte boundaries (the
+ * metadata holds a u64): everything is copied out, never cast in place. */
+int nw_fanwatch_event(const char *buf, size_t len, struct nw_fanwatch *w,
+		      char *out, size_t outlen, int *complete,
+		      size_t *event_len)
+{
+	struct fanotify_event_metadata m;
+	struct fanotify_event_info_header hdr;
+	struct file_handle fh;
+	char dir[PATH_MAX];
+	size_t off, name_off, handle_off;
+	const char *name, *end;
+	union {
+		struct file_handle h;
+		char space[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} handle;
+
+	if (len < sizeof(m))
+		return -1;
+	memcpy(&m, buf, sizeof(m));
+	if (m.event_len < sizeof(m) || m.event_len > len)
+		return -1;
+	*event_len = m.event_len;
+	if (m.mask & FAN_Q_OVERFLOW) {
+		w->overflow = 1;
+		return 0;
+	}
+	off = m.metadata_len;
+	if (off < sizeof(m) || off + sizeof(hdr) > m.event_len)
+		return 0;
+	memcpy(&hdr, buf + off, sizeof(hdr));
+	if (hdr.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME ||
+	    hdr.len > m.event_len - off)
+		return 0;
+	/* the info: header, fsid, then a file_handle and the name */
+	handle_off = off + offsetof(struct fanotify_event_info_fid, handle);
+	if (handle_off + sizeof(fh) > off + hdr.len)
+		return 0;
+	memcpy(&fh, buf + handle_off, sizeof(fh));
+	name_off = handle_off + sizeof(fh) + fh.handle_bytes;
+	if (fh.handle_bytes > MAX_HANDLE_SZ || name_off >= off + hdr.len)
+		return 0;
+	name = buf + name_off;
+	end = memchr(name, '\0', off + hdr.len - name_off);
+	if (!end)
+		return 0;
+	memcpy(handle.space, buf + handle_off, sizeof(fh) + fh.handle_bytes);
+	if (dir_path(w, &handle.h, dir, sizeof(dir)) < 0)
+		return 0;
+	if ((size_t)snprintf(out, outlen, "%s/%s", dir, name) >= outlen)
+		return 0;
+	*complete = (m.mask & (FAN_CLOSE_WRITE | FAN_MOVED_TO)) != 0;
+	return 1;
+}
+
 int nw_fanwatch_read(struct nw_fanwatch *w, nw_path_cb cb, void *ctx)
 {
-	char buf[65536] __attribute__((aligned(8)));
+	char buf[65536];
 	ssize_t n;
 
 	for (;;) {
-		struct fanotify_event_metadata *m;
+		size_t off = 0;
 
 		n = read(w->fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -76,29 +134,19 @@ int nw_fanwatch_read(struct nw_fanwatch *w, nw_path_cb cb, void *ctx)
 			return 0;
 		if (n <= 0)
 			return n < 0 ? -errno : 0;
-		for (m = (struct fanotify_event_metadata *)buf;
-		     FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
-			struct fanotify_event_info_fid *fid;
-			struct file_handle *h;
-			char dir[PATH_MAX], path[PATH_MAX * 2];
-			const char *name;
+		while (off < (size_t)n) {
+			char path[PATH_MAX * 2];
+			size_t elen = 0;
+			int complete = 0,
+			    r = nw_fanwatch_event(buf + off, (size_t)n - off,
+						  w, path, sizeof(path),
+						  &complete, &elen);
 
-			if (m->mask & FAN_Q_OVERFLOW) {
-				w->overflow = 1;
-				continue;
-			}
-			if (m->event_len <= m->metadata_len)
-				continue;
-			fid = (struct fanotify_event_info_fid *)(m + 1);
-			if (fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME)
-				continue;
-			h = (struct file_handle *)fid->handle;
-			name = (const char *)h->f_handle + h->handle_bytes;
-			if (dir_path(w, h, dir, sizeof(dir)) < 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, name);
-			cb(ctx, path,
-			   (m->mask & (FAN_CLOSE_WRITE | FAN_MOVED_TO)) != 0);
+			if (r < 0)
+				break;
+			if (r > 0)
+				cb(ctx, path, complete);
+			off += elen;
 		}
 	}
 }

@@ -21,5 +21,12 @@ int nw_fanwatch_open(const char *spool, struct nw_fanwatch *w, char *err,
 /* Reads what is there (non-blocking) and calls cb for each event. */
 int nw_fanwatch_read(struct nw_fanwatch *w, nw_path_cb cb, void *ctx);
 void nw_fanwatch_close(struct nw_fanwatch *w);
+/* One record of what read() gave (buf, len bytes left; w->mount_fd opens
+ * its directory handle): 1 with the path in out, 0 when it names none
+ * (overflow noted in w), -1 when the record is not whole; *event_len is
+ * its length. Exposed for the tests. */
+int nw_fanwatch_event(const char *buf, size_t len, struct nw_fanwatch *w,
+		      char *out, size_t outlen, int *complete,
+		      size_t *event_len);
 
 #endif

@@ -86,7 +86,9 @@ static void advance(struct daemon *d, const char *group, unsigned long number)
  * looked at again later (not readable yet). */
 static int take(struct daemon *d, const char *path)
 {
-	char group[512], err[512], *data = NULL, *body = NULL, idbuf[600];
+	char group[512], err[512], *data = NULL, *body = NULL, *key = NULL,
+					   idbuf[600];
+	struct pb_err perr = {0};
 	struct nw_article a;
 	unsigned long number;
 	const char *id;
@@ -137,15 +139,22 @@ static int take(struct daemon *d, const char *path)
 
 		body = nw_render(d->cfg.template_, &it, err, sizeof(err));
 	}
-	if (!body || nw_queue_put(d->q, id, body, err, sizeof(err)) < 0) {
+	key = body ? nw_idempotency_key(id, group) : NULL;
+	if (body && !key)
+		snprintf(err, sizeof(err), "out of memory");
+	if (key && nw_queue_put(d->q, id, key, body, &perr) < 0)
+		snprintf(err, sizeof(err), "%s", perr.msg);
+	if (!key || perr.code) {
 		nw_log(NW_ERR, "%s: %s", path, err);
 		free(body);
+		free(key);
 		nw_article_free(&a);
 		return body ? 0 : 1;
 	}
 	nw_log(NW_INFO, "%s: %s in %s queued", path, id, group);
 	d->n_notified++;
 	free(body);
+	free(key);
 	nw_article_free(&a);
 	advance(d, group, number);
 	return 1;
@@ -324,12 +333,14 @@ static void *deliverer(void *arg)
 {
 	struct daemon *d = arg;
 	unsigned long long seq;
-	char *id, *body;
+	char *id, *key, *body;
 	void *web = nw_webhook_new();
 
-	while (nw_queue_next(d->q, &seq, &id, &body)) {
+	while (nw_queue_next(d->q, &seq, &id, &key, &body)) {
 		double pause = 1;
 
+		if (body)
+			nw_queue_inflight(d->q, seq);
 		for (;;) {
 			char why[512];
 			enum nw_post_result r;
@@ -342,30 +353,44 @@ static void *deliverer(void *arg)
 				nw_queue_done(d->q, seq, NULL, 0);
 				break;
 			}
-			r = nw_webhook_post(web, d->cfg.webhook, body,
+			r = nw_webhook_post(web, d->cfg.webhook, key, body,
 					    d->cfg.timeout_s, why, sizeof(why));
 			if (r == NW_POST_OK) {
-				nw_queue_done(d->q, seq, id, 1);
-				nw_log(NW_INFO, "%s delivered", id);
+				int ret = nw_queue_done(d->q, seq, id, 1);
+
+				if (ret < 0)
+					nw_log(NW_ERR,
+					       "%s delivered, but recording it "
+					       "failed: %s",
+					       id, strerror(-ret));
+				else
+					nw_log(NW_INFO, "%s delivered", id);
 				break;
 			}
 			if (r == NW_POST_REFUSED) {
-				nw_log(NW_ERR, "%s: %s; kept in failed/", id,
-				       why);
-				nw_queue_done(d->q, seq, id, 0);
+				int ret = nw_queue_done(d->q, seq, id, 0);
+
+				nw_log(NW_ERR, "%s: %s; kept in failed/%s%s", id,
+				       why, ret < 0 ? ": " : "",
+				       ret < 0 ? strerror(-ret) : "");
 				break;
 			}
 			nw_log(NW_WARN,
 			       "%s: %s; retrying in %.0fs (%zu "
 			       "queued)",
 			       id, why, pause, nw_queue_pending(d->q));
-			if (nw_queue_sleep(d->q, pause))
+			if (nw_queue_sleep(d->q, pause)) {
+				/* stopped after a failed attempt: the
+				 * receiver has not got it */
+				nw_queue_inflight(d->q, 0);
 				break;
+			}
 			pause *= 2;
 			if (pause > (double)d->cfg.retry_max_s)
 				pause = (double)d->cfg.retry_max_s;
 		}
 		free(id);
+		free(key);
 		free(body);
 	}
 	nw_webhook_free(web);
@@ -412,6 +437,7 @@ int main(int argc, char **argv)
 	struct nw_bpfwatch *bw = NULL;
 	pthread_t thr;
 	int have_thr = 0;
+	struct pb_err perr = {0};
 	char err[1024];
 	sigset_t mask;
 
@@ -470,8 +496,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (nw_queue_open(d.cfg.state_dir, &d.q, err, sizeof(err)) < 0) {
-		nw_log(NW_ERR, "%s", err);
+	if (nw_queue_open(d.cfg.state_dir, &d.q, &perr) < 0) {
+		nw_log(NW_ERR, "%s", perr.msg);
 		goto out;
 	}
 	/* signals through a file descriptor: the loop stays simple */
@@ -493,17 +519,17 @@ int main(int argc, char **argv)
 	}
 	/* the watch first, then the catch-up: nothing falls in between */
 	if (strcmp(d.cfg.backend, "fanotify")) {
-		if (nw_bpfwatch_open(&d.cfg, &bw, err, sizeof(err)) == 0) {
+		if (nw_bpfwatch_open(&d.cfg, &bw, &perr) == 0) {
 			nw_log(NW_INFO, "watching %s with the eBPF probe (%s)",
 			       d.cfg.spool, nw_bpfwatch_object(bw));
 		} else if (!strcmp(d.cfg.backend, "bpf")) {
-			nw_log(NW_ERR, "eBPF: %s", err);
+			nw_log(NW_ERR, "eBPF: %s", perr.msg);
 			goto out;
 		} else {
 			nw_log(NW_WARN,
 			       "eBPF unavailable (%s): falling back "
 			       "to fanotify",
-			       err);
+			       perr.msg);
 		}
 	}
 	if (!bw) {

@@ -13,7 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "queue.h"
+
+#define KEY_PREFIX "Idempotency-Key: "
 
 struct strset {
 	char **slot;
@@ -38,6 +41,7 @@ struct nw_queue {
 	int have_checkpoint;
 	int stopped;
 	FILE *sent;
+	int inflight_fd;
 };
 
 static uint64_t hash(const char *s)
@@ -200,54 +204,77 @@ static int load_checkpoint(struct nw_queue *q)
 	return 0;
 }
 
-int nw_queue_open(const char *dir, struct nw_queue **out, char *err,
-		  size_t errlen)
+/* The seq in the inflight file: 0 when none. */
+static unsigned long long read_inflight(struct nw_queue *q)
+{
+	char path[PATH_MAX + 16], *line;
+	unsigned long long seq;
+
+	snprintf(path, sizeof(path), "%s/inflight", q->dir);
+	line = first_line(path);
+	seq = line ? strtoull(line, NULL, 10) : 0;
+	free(line);
+	return seq;
+}
+
+int nw_queue_open(const char *dir, struct nw_queue **out, struct pb_err *err)
 {
 	struct nw_queue *q = calloc(1, sizeof(*q));
 	char sub[PATH_MAX + 16], line[2048];
+	unsigned long long inflight;
 	struct dirent *de;
-	DIR *d;
+	DIR *d = NULL;
 	FILE *f;
+	int ret = 0;
 
 	*out = NULL;
-	if (!q) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!q)
+		return pb_err_set(err, -ENOMEM, "out of memory");
 	snprintf(q->dir, sizeof(q->dir), "%s", dir);
+	q->inflight_fd = -1;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
 	q->next_seq = 1;
 	snprintf(sub, sizeof(sub), "%s/queue", dir);
 	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(sub, 0700) < 0 && errno != EEXIST)) {
-		snprintf(err, errlen, "state directory %s: %s", sub,
-			 strerror(errno));
-		nw_queue_close(q);
-		return -1;
+		ret = pb_err_set(err, -errno, "state directory %s: %s", sub,
+				 strerror(errno));
+		goto out;
 	}
 	snprintf(sub, sizeof(sub), "%s/failed", dir);
-	mkdir(sub, 0700);
+	if (mkdir(sub, 0700) < 0 && errno != EEXIST) {
+		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+		goto out;
+	}
 	/* what was delivered */
 	snprintf(sub, sizeof(sub), "%s/sent", dir);
 	f = fopen(sub, "r");
-	while (f && fgets(line, sizeof(line), f)) {
+	while (f && !ret && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (line[0])
-			set_add(&q->known, line);
+		if (line[0] && set_add(&q->known, line) < 0)
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
 	}
 	if (f)
 		fclose(f);
+	else if (errno != ENOENT)
+		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+	if (ret)
+		goto out;
 	q->sent = fopen(sub, "a");
 	if (!q->sent) {
-		snprintf(err, errlen, "%s: %s", sub, strerror(errno));
-		nw_queue_close(q);
-		return -1;
+		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+		goto out;
 	}
+	inflight = read_inflight(q);
 	/* what is still to deliver, in order */
 	snprintf(sub, sizeof(sub), "%s/queue", dir);
 	d = opendir(sub);
-	while (d && (de = readdir(d)) != NULL) {
+	if (!d) {
+		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
 		char path[PATH_MAX * 2], *id, *end;
 		unsigned long long seq = strtoull(de->d_name, &end, 10);
 
@@ -255,21 +282,51 @@ int nw_queue_open(const char *dir, struct nw_queue **out, char *err,
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", sub, de->d_name);
 		id = first_line(path);
-		if (id)
-			set_add(&q->known, id);
+		/* in sent already: a crash came between its record and its
+		 * removal; it was delivered, not to be POSTed again */
+		if (id && set_has(&q->known, id)) {
+			nw_log(NW_INFO,
+			       "queue entry %llu (%s) was delivered before the "
+			       "stop: removed",
+			       seq, id);
+			unlink(path);
+			free(id);
+			continue;
+		}
+		if (seq == inflight)
+			nw_log(NW_WARN,
+			       "%s was being delivered when newswatch stopped: "
+			       "it is POSTed again with the same "
+			       "Idempotency-Key (the receiver may have it)",
+			       id ? id : de->d_name);
+		if ((id && set_add(&q->known, id) < 0) ||
+		    push_seq(q, seq) < 0) {
+			free(id);
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
 		free(id);
-		push_seq(q, seq);
 		if (seq >= q->next_seq)
 			q->next_seq = seq + 1;
 	}
+	/* qsort's pointer must not be NULL, even for no element */
+	if (q->n_seqs)
+		qsort(q->seqs, q->n_seqs, sizeof(*q->seqs), cmp_seq);
+	snprintf(sub, sizeof(sub), "%s/inflight", dir);
+	q->inflight_fd = open(sub, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (q->inflight_fd < 0) {
+		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+		goto out;
+	}
+	ret = load_checkpoint(q);
+	if (ret < 0)
+		pb_err_set(err, ret, "%s/checkpoint: %s", dir, strerror(-ret));
+out:
 	if (d)
 		closedir(d);
-	qsort(q->seqs, q->n_seqs, sizeof(*q->seqs), cmp_seq);
-	if (load_checkpoint(q) < 0) {
-		snprintf(err, errlen, "%s/checkpoint: %s", dir,
-			 strerror(errno));
+	if (ret) {
 		nw_queue_close(q);
-		return -1;
+		return ret;
 	}
 	*out = q;
 	return 0;
@@ -283,6 +340,8 @@ void nw_queue_close(struct nw_queue *q)
 		return;
 	if (q->sent)
 		fclose(q->sent);
+	if (q->inflight_fd >= 0)
+		close(q->inflight_fd);
 	set_free(&q->known);
 	free(q->seqs);
 	for (i = 0; i < q->n_marks; i++)
@@ -303,42 +362,104 @@ int nw_queue_known(struct nw_queue *q, const char *msgid)
 	return k;
 }
 
-int nw_queue_put(struct nw_queue *q, const char *msgid, const char *body,
-		 char *err, size_t errlen)
+char *nw_idempotency_key(const char *msgid, const char *group)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 3 + 4 * (strlen(msgid) + strlen(group)) + 1, o = 0;
+	char *out = malloc(n);
+	const unsigned char *p;
+	int part;
+
+	if (!out)
+		return NULL;
+	out[o++] = '"';
+	for (part = 0; part < 2; part++) {
+		if (part)
+			out[o++] = ' ';
+		for (p = (const unsigned char *)(part ? group : msgid); *p;
+		     p++) {
+			if (*p < 0x20 || *p > 0x7e || *p == '%') {
+				out[o++] = '%';
+				out[o++] = hex[*p >> 4];
+				out[o++] = hex[*p & 15];
+			} else {
+				if (*p == '"' || *p == '\\')
+					out[o++] = '\\';
+				out[o++] = (char)*p;
+			}
+		}
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return out;
+}
+
+int nw_queue_put(struct nw_queue *q, const char *msgid, const char *key,
+		 const char *body, struct pb_err *err)
 {
 	char sub[PATH_MAX + 16], name[32], *head = NULL;
 	unsigned long long seq;
 	int ret;
 
-	if (strchr(msgid, '\n')) {
-		snprintf(err, errlen, "a message-id with a newline");
-		return -1;
-	}
+	if (strchr(msgid, '\n') || strchr(key, '\n'))
+		return pb_err_set(err, -EINVAL, "a message-id with a newline");
 	pthread_mutex_lock(&q->lock);
 	seq = q->next_seq++;
 	pthread_mutex_unlock(&q->lock);
 	snprintf(sub, sizeof(sub), "%s/queue", q->dir);
 	snprintf(name, sizeof(name), "%016llu", seq);
-	if (asprintf(&head, "%s\n", msgid) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (asprintf(&head, "%s\n" KEY_PREFIX "%s\n", msgid, key) < 0)
+		return pb_err_set(err, -ENOMEM, "out of memory");
 	ret = write_atomic(sub, name, head, body);
 	free(head);
-	if (ret) {
-		snprintf(err, errlen, "%s/%s: %s", sub, name, strerror(-ret));
-		return -1;
-	}
+	if (ret)
+		return pb_err_set(err, ret, "%s/%s: %s", sub, name,
+				  strerror(-ret));
 	pthread_mutex_lock(&q->lock);
-	set_add(&q->known, msgid);
-	push_seq(q, seq);
+	ret = set_add(&q->known, msgid);
+	if (!ret)
+		ret = push_seq(q, seq);
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
+	if (ret) /* on disk all the same: the next start delivers it */
+		return pb_err_set(err, ret, "out of memory");
+	return 0;
+}
+
+/* The entry's text: "msgid\n[Idempotency-Key: key\n]body". */
+static int split_entry(char *text, char **msgid, char **key, char **body)
+{
+	char *nl = strchr(text, '\n'), *rest;
+
+	if (!nl)
+		return -EBADMSG;
+	*nl = '\0';
+	rest = nl + 1;
+	*msgid = strdup(text);
+	if (!strncmp(rest, KEY_PREFIX, strlen(KEY_PREFIX)) &&
+	    (nl = strchr(rest, '\n')) != NULL) {
+		*nl = '\0';
+		*key = strdup(rest + strlen(KEY_PREFIX));
+		rest = nl + 1;
+	} else {
+		/* queued by a newswatch without keys: the message-id alone */
+		*key = nw_idempotency_key(text, "");
+		if (*key) /* no group: no separating space either */
+			memmove(*key + strlen(*key) - 2, "\"", 2);
+	}
+	*body = strdup(rest);
+	if (!*msgid || !*key || !*body) {
+		free(*msgid);
+		free(*key);
+		free(*body);
+		*msgid = *key = *body = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 int nw_queue_next(struct nw_queue *q, unsigned long long *seq, char **msgid,
-		  char **body)
+		  char **key, char **body)
 {
 	char path[PATH_MAX + 48];
 	unsigned long long s;
@@ -355,63 +476,79 @@ int nw_queue_next(struct nw_queue *q, unsigned long long *seq, char **msgid,
 	pthread_mutex_unlock(&q->lock);
 	snprintf(path, sizeof(path), "%s/queue/%016llu", q->dir, s);
 	f = fopen(path, "r");
-	*msgid = NULL;
-	*body = NULL;
+	*msgid = *key = *body = NULL;
 	if (f) {
 		char *text = NULL;
 		size_t len = 0, cap = 0;
 		char buf[4096];
 		size_t r;
+		int oom = 0;
 
-		while ((r = fread(buf, 1, sizeof(buf), f)) > 0) {
+		while (!oom && (r = fread(buf, 1, sizeof(buf), f)) > 0) {
 			if (len + r + 1 > cap) {
 				char *g;
 
 				cap = (len + r + 1) * 2;
 				g = realloc(text, cap);
-				if (!g)
+				if (!g) {
+					oom = 1;
 					break;
+				}
 				text = g;
 			}
 			memcpy(text + len, buf, r);
 			len += r;
 		}
 		fclose(f);
-		if (text) {
-			char *nl;
-
+		if (text && !oom) {
 			text[len] = '\0';
-			nl = strchr(text, '\n');
-			if (nl) {
-				*nl = '\0';
-				*msgid = strdup(text);
-				*body = strdup(nl + 1);
-			}
-			free(text);
+			split_entry(text, msgid, key, body);
 		}
+		free(text);
 	}
 	*seq = s;
 	return 1;
+}
+
+void nw_queue_inflight(struct nw_queue *q, unsigned long long seq)
+{
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%016llu\n", seq);
+
+	/* fixed width, written in place: whole after a crash of newswatch
+	 * (not fsync'd: after a power loss only the log line is lost, the
+	 * resend carries its key all the same) */
+	if (pwrite(q->inflight_fd, line, (size_t)n, 0) != n)
+		nw_log(NW_WARN, "%s/inflight: %s", q->dir,
+		       strerror(errno ? errno : EIO));
 }
 
 int nw_queue_done(struct nw_queue *q, unsigned long long seq, const char *msgid,
 		  int delivered)
 {
 	char path[PATH_MAX + 48], to[PATH_MAX + 48];
+	int ret = 0;
 	size_t i;
 
-	/* first say it was sent, durably; only then forget it */
+	/* first say it was sent, durably, at once (not batched): a crash
+	 * after this resends nothing; only then forget it */
 	if (msgid) {
-		fprintf(q->sent, "%s\n", msgid);
-		fflush(q->sent);
-		fsync(fileno(q->sent));
+		if (fprintf(q->sent, "%s\n", msgid) < 0 ||
+		    fflush(q->sent) != 0 || fsync(fileno(q->sent)) != 0)
+			ret = -(errno ? errno : EIO);
+		pthread_mutex_lock(&q->lock);
+		if (set_add(&q->known, msgid) < 0 && !ret)
+			ret = -ENOMEM;
+		pthread_mutex_unlock(&q->lock);
 	}
 	snprintf(path, sizeof(path), "%s/queue/%016llu", q->dir, seq);
 	if (delivered) {
-		unlink(path);
+		if (unlink(path) < 0 && errno != ENOENT && !ret)
+			ret = -errno;
 	} else {
 		snprintf(to, sizeof(to), "%s/failed/%016llu", q->dir, seq);
-		rename(path, to);
+		if (rename(path, to) < 0 && !ret)
+			ret = -errno;
 	}
 	pthread_mutex_lock(&q->lock);
 	for (i = 0; i < q->n_seqs; i++)
@@ -422,7 +559,7 @@ int nw_queue_done(struct nw_queue *q, unsigned long long seq, const char *msgid,
 			break;
 		}
 	pthread_mutex_unlock(&q->lock);
-	return 0;
+	return ret;
 }
 
 int nw_queue_sleep(struct nw_queue *q, double seconds)

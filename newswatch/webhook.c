@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -25,11 +26,12 @@ void nw_webhook_free(void *h)
 		curl_easy_cleanup(h);
 }
 
-enum nw_post_result nw_webhook_post(void *h, const char *url, const char *body,
-				    long timeout_s, char *why, size_t len)
+enum nw_post_result nw_webhook_post(void *h, const char *url, const char *key,
+				    const char *body, long timeout_s, char *why,
+				    size_t len)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdr = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "", *kh = NULL;
+	struct curl_slist *hdr = NULL, *h2;
 	enum nw_post_result r;
 	long code = 0;
 	CURLcode rc;
@@ -40,6 +42,24 @@ enum nw_post_result nw_webhook_post(void *h, const char *url, const char *body,
 		return NW_POST_RETRY;
 	}
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	if (hdr && key) {
+		if (asprintf(&kh, "Idempotency-Key: %s", key) < 0) {
+			kh = NULL;
+			h2 = NULL;
+		} else {
+			h2 = curl_slist_append(hdr, kh);
+		}
+		if (!h2) {
+			curl_slist_free_all(hdr);
+			hdr = NULL;
+		}
+	}
+	free(kh);
+	if (!hdr) {
+		/* never POST without the key: the receiver could not dedupe */
+		snprintf(why, len, "out of memory");
+		return NW_POST_RETRY;
+	}
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);

@@ -14,7 +14,10 @@ enum nw_post_result {
 /* One handle per deliverer: its connection is kept for the next POST. */
 void *nw_webhook_new(void);
 void nw_webhook_free(void *h);
-enum nw_post_result nw_webhook_post(void *h, const char *url, const char *body,
-				    long timeout_s, char *why, size_t len);
+/* POSTs body with "Idempotency-Key: <key>" (key: nw_idempotency_key's
+ * value; NULL: no such header). */
+enum nw_post_result nw_webhook_post(void *h, const char *url, const char *key,
+				    const char *body, long timeout_s, char *why,
+				    size_t len);
 
 #endif

@@ -9,6 +9,11 @@
 #   2. The receiver down for a while, and newswatch restarted in the
 #      middle (articles arrive while it is down): still every article
 #      exactly once.
+#   3. One at a time: the latency of one article.
+#   4. newswatch killed (kill -9) during bursts, several times: every
+#      article delivered, at most one duplicate per kill, and each
+#      duplicate carries the Idempotency-Key of its first delivery.
+# Every delivery carries "Idempotency-Key: \"<message-id> <group>\"".
 . "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
@@ -28,7 +33,7 @@ trap cleanup EXIT
 
 eval "$("$H/inn-setup.sh" "$TMP/inn")"
 python3 "$H/webhook.py" --port-file "$TMP/wh.port" --out "$TMP/received.jsonl" \
-	--fail-until "$TMP/outage" >/dev/null 2>&1 &
+	--fail-until "$TMP/outage" --slow-while "$TMP/slow" >/dev/null 2>&1 &
 wh_pid=$!
 for _ in $(seq 100); do [ -s "$TMP/wh.port" ] && break; sleep 0.05; done
 [ -s "$TMP/wh.port" ] || fail "the webhook receiver did not start"
@@ -122,6 +127,31 @@ if label != "with an outage and a restart":
 PY
 }
 
+# every delivery carries the key of its article and group (newswatch.8)
+check_keys() {
+	python3 - "$TMP/received.jsonl" <<'PY'
+import json, sys
+def key(msgid, group):
+    out = []
+    for b in (msgid + " " + group).encode():
+        c = chr(b)
+        if b < 0x20 or b > 0x7e or c == "%":
+            out.append("%%%02X" % b)
+        else:
+            out.append("\\" + c if c in '"\\' else c)
+    return '"' + "".join(out) + '"'
+n = 0
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("method") != "POST":
+        continue
+    want = key(r["body"]["id"], r["body"]["group"])
+    assert r.get("idempotency_key") == want, (r.get("idempotency_key"), want)
+    n += 1
+print("ok: all %d POSTs carry Idempotency-Key \"<message-id> <group>\"" % n)
+PY
+}
+
 # 1. 200 articles, the receiver up
 start_nw "$TMP/nw1.log"
 grep -q "eBPF unavailable (.*): falling back to fanotify" "$TMP/nw1.log" ||
@@ -147,6 +177,10 @@ start_nw "$TMP/nw2.log"
 # at least the 60 posted while down (cross-posts count once per group)
 n_catch=$(sed -n 's/.*catching up on \([0-9]*\) articles.*/\1/p' "$TMP/nw2.log")
 [ "${n_catch:-0}" -ge 60 ] || { cat "$TMP/nw2.log"; fail "no catch-up of the 60 articles posted while down"; }
+# stopped by SIGTERM while retrying: nothing was in flight, nothing is
+# announced as possibly repeated
+! grep -q "was being delivered when newswatch stopped" "$TMP/nw2.log" ||
+	{ cat "$TMP/nw2.log"; fail "a clean stop left an article marked in flight"; }
 sleep 1
 rm -f "$TMP/outage"
 wait_for 320
@@ -158,4 +192,79 @@ python3 "$H/post.py" -q --port "$INN_PORT" --count 20 --start 320 --seed 7 \
 	--interval 0.25 --out "$TMP/posted.jsonl"
 wait_for 340
 check 340 "one every 250 ms" 20
+check_keys
+
+# 4. kill -9 during bursts: at most one duplicate per kill
+received_ids() {
+	python3 -c '
+import json, sys
+ids = set()
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if not r.get("refused"):
+        ids.add(r["body"]["id"])
+print(len(ids))' "$TMP/received.jsonl"
+}
+kills=6 n=340
+: >"$TMP/kills.txt"
+touch "$TMP/slow" # answers 0.2 s late: most kills land with a POST in flight
+for k in $(seq $kills); do
+	python3 "$H/post.py" -q --port "$INN_PORT" --count 40 --start $n --seed 7 \
+		--out "$TMP/posted.jsonl" &
+	post_pid=$!
+	# the burst is being delivered: kill in the middle of it
+	for _ in $(seq 300); do
+		[ "$(received_ids)" -ge $((n + 4 + k)) ] && break
+		sleep 0.02
+	done
+	# into the 0.2 s answer of a recorded POST (the receiver has it)
+	r0=$(wc -l <"$TMP/received.jsonl")
+	for _ in $(seq 100); do
+		[ "$(wc -l <"$TMP/received.jsonl")" -gt "$r0" ] && break
+		sleep 0.01
+	done
+	kill -9 "$nw_pid"
+	wait "$nw_pid" 2>/dev/null || true
+	date +%s.%N >>"$TMP/kills.txt"
+	nw_pid=
+	wait $post_pid || fail "posting failed"
+	n=$((n + 40))
+	start_nw "$TMP/nw-kill$k.log"
+done
+wait_for $n
+python3 - "$TMP/posted.jsonl" "$TMP/received.jsonl" "$TMP/kills.txt" $n <<'PY'
+import bisect, json, sys
+posted = [json.loads(l) for l in open(sys.argv[1])]
+got = [json.loads(l) for l in open(sys.argv[2])]
+kills = [float(l) for l in open(sys.argv[3])]
+assert len(posted) == int(sys.argv[4]), (len(posted), sys.argv[4])
+by_id = {}
+for g in got:
+    if not g.get("refused"):
+        by_id.setdefault(g["body"]["id"], []).append(g)
+missing = [p["message_id"] for p in posted if p["message_id"] not in by_id]
+assert not missing, "never notified: %s" % missing[:5]
+per_kill = [0] * len(kills)
+dups = 0
+for mid, rs in by_id.items():
+    if len(rs) == 1:
+        continue
+    assert len(rs) == 2, "%s delivered %d times" % (mid, len(rs))
+    a, b = rs
+    assert a["idempotency_key"] == b["idempotency_key"], (mid, a["idempotency_key"], b["idempotency_key"])
+    # the kill between the first delivery and the repeat
+    i = bisect.bisect_left(kills, a["received_at"])
+    assert i < len(kills) and kills[i] < b["received_at"], \
+        "%s repeated with no kill in between" % mid
+    per_kill[i] += 1
+    dups += 1
+assert max(per_kill) <= 1, "duplicates per kill: %s" % per_kill
+print("ok: %d kill -9 during bursts: every article delivered, %d duplicates "
+      "(per kill: %s), each with the Idempotency-Key of its first delivery"
+      % (len(kills), dups, per_kill))
+PY
+rm -f "$TMP/slow"
+n_said=$(cat "$TMP"/nw-kill*.log | grep -c "was being delivered when newswatch stopped" || true)
+ok "after the kills, newswatch said $n_said times which article it sends again"
+check_keys
 stop_nw

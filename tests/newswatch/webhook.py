@@ -10,6 +10,7 @@ written and flushed before the answer is sent:
 
     {"received_at": time.time(), "method": "POST", "path": "/hook",
      "status": 200, "refused": false, "content_type": "...",
+     "idempotency_key": <the Idempotency-Key header, or null>,
      "body": <the parsed JSON body>}
 
 * POST with a JSON body: 200 {"ok": true}.
@@ -18,6 +19,9 @@ written and flushed before the answer is sent:
   with "refused": true (and the body, parsed if possible), to simulate an
   outage the test switches on and off with touch/rm.  --fail-status changes
   the code (e.g. 500 or 429); --retry-after adds a Retry-After header.
+* While the file named by --slow-while exists: every 2xx answer waits
+  0.2 s after its request is recorded (a POST is then in flight most of
+  the time: a kill of the sender lands in that window).
 * GET /health: 200 "ok", not recorded.  Other methods: 405, recorded.
 
 Runs until SIGTERM/SIGINT; to simulate a receiver that is down, stop it.
@@ -102,6 +106,7 @@ class Handler(BaseHTTPRequestHandler):
             "method": "POST",
             "path": self.path,
             "content_type": self.headers.get("Content-Type"),
+            "idempotency_key": self.headers.get("Idempotency-Key"),
         }
         try:
             body = json.loads(raw.decode("utf-8"))
@@ -130,6 +135,8 @@ class Handler(BaseHTTPRequestHandler):
 
         rec.update(status=200, refused=False, body=body)
         self.server.record(rec)
+        if args.slow_while and os.path.exists(args.slow_while):
+            time.sleep(0.2)
         self.server.counts["ok"] += 1
         self.reply(200, '{"ok": true}')
 
@@ -152,6 +159,7 @@ def main():
     p.add_argument("--port-file", required=True, help="where to write the port once listening")
     p.add_argument("--out", required=True, help="JSON lines, one per request (appended)")
     p.add_argument("--fail-until", help="answer --fail-status while this file exists")
+    p.add_argument("--slow-while", help="answer 2xx 0.2 s late while this file exists")
     p.add_argument("--fail-status", type=int, default=503)
     p.add_argument("--retry-after", type=int, help="Retry-After seconds sent with refusals")
     p.add_argument("--port", type=int, default=0, help="port (default: a free one)")

@@ -1,6 +1,8 @@
 /* newswatch's pieces that need no server: which spool paths are articles,
  * group wildcards, the rendered JSON, and the queue on disk (nothing lost,
  * nothing twice, across a restart). */
+#include "config.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -13,7 +15,12 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include <fcntl.h>
+#include <sys/fanotify.h>
+#include <unistd.h>
+
 #include "bpfwatch.h"
+#include "fanwatch.h"
 #include "newswatch_event.h"
 #include "queue.h"
 #include "render.h"
@@ -110,25 +117,30 @@ static void test_render(void **state)
 
 static void test_queue_survives_restart(void **state)
 {
-	char *dir = pbt_tmpdir("nwq"), err[512], *id, *body;
+	char *dir = pbt_tmpdir("nwq"), *id, *key, *body;
+	struct pb_err perr = {0};
 	struct nw_queue *q;
 	unsigned long long seq, first;
 
 	(void)state;
-	assert_int_equal(nw_queue_open(dir, &q, err, sizeof(err)), 0);
+	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
 	assert_false(nw_checkpoint_exists(q));
 	assert_int_equal(
-		nw_queue_put(q, "<a@x>", "{\"n\":1}", err, sizeof(err)), 0);
+		nw_queue_put(q, "<a@x>", "\"<a@x> g\"", "{\"n\":1}", &perr),
+		0);
 	assert_int_equal(
-		nw_queue_put(q, "<b@x>", "{\"n\":2}", err, sizeof(err)), 0);
+		nw_queue_put(q, "<b@x>", "\"<b@x> g\"", "{\"n\":2}", &perr),
+		0);
 	assert_true(nw_queue_known(q, "<a@x>"));
 	assert_false(nw_queue_known(q, "<c@x>"));
 	/* the oldest first; delivered ones are known for ever */
-	assert_int_equal(nw_queue_next(q, &first, &id, &body), 1);
+	assert_int_equal(nw_queue_next(q, &first, &id, &key, &body), 1);
 	assert_string_equal(id, "<a@x>");
+	assert_string_equal(key, "\"<a@x> g\"");
 	assert_string_equal(body, "{\"n\":1}");
 	assert_int_equal(nw_queue_done(q, first, id, 1), 0);
 	free(id);
+	free(key);
 	free(body);
 	nw_checkpoint_save(q);
 	nw_checkpoint_set(q, "local.test", 5);
@@ -136,19 +148,22 @@ static void test_queue_survives_restart(void **state)
 	nw_queue_close(q);
 
 	/* a restart: <b> still queued, <a> still known, the checkpoint */
-	assert_int_equal(nw_queue_open(dir, &q, err, sizeof(err)), 0);
+	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
 	assert_true(nw_checkpoint_exists(q));
 	assert_int_equal(nw_checkpoint_get(q, "local.test"), 5);
 	assert_int_equal(nw_checkpoint_get(q, "other"), 0);
 	assert_true(nw_queue_known(q, "<a@x>"));
 	assert_true(nw_queue_known(q, "<b@x>"));
 	assert_int_equal(nw_queue_pending(q), 1);
-	assert_int_equal(nw_queue_next(q, &seq, &id, &body), 1);
+	assert_int_equal(nw_queue_next(q, &seq, &id, &key, &body), 1);
 	assert_true(seq > first);
 	assert_string_equal(id, "<b@x>");
+	/* the key survives the restart: a resend carries the same one */
+	assert_string_equal(key, "\"<b@x> g\"");
 	/* refused for good: out of the queue, kept in failed/ */
 	assert_int_equal(nw_queue_done(q, seq, id, 0), 0);
 	free(id);
+	free(key);
 	free(body);
 	assert_int_equal(nw_queue_pending(q), 0);
 	{
@@ -159,9 +174,87 @@ static void test_queue_survives_restart(void **state)
 	}
 	/* stopping wakes a waiting deliverer */
 	nw_queue_stop(q);
-	assert_int_equal(nw_queue_next(q, &seq, &id, &body), 0);
+	assert_int_equal(nw_queue_next(q, &seq, &id, &key, &body), 0);
 	assert_int_equal(nw_queue_sleep(q, 5), 1);
 	nw_queue_close(q);
+}
+
+/* A crash between the sent record and the entry's removal: the entry is
+ * not POSTed again. One queued before keys existed gets its message-id as
+ * key. */
+static void test_queue_crash_windows(void **state)
+{
+	char *dir = pbt_tmpdir("nwc"), *id, *key, *body, path[PATH_MAX];
+	struct pb_err perr = {0};
+	struct nw_queue *q;
+	unsigned long long seq;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
+	assert_int_equal(nw_queue_put(q, "<a@x>", "\"<a@x> g\"", "{}", &perr),
+			 0);
+	assert_int_equal(nw_queue_put(q, "<b@x>", "\"<b@x> g\"", "{}", &perr),
+			 0);
+	nw_queue_close(q);
+	/* <a> delivered and recorded, the crash before its unlink */
+	snprintf(path, sizeof(path), "%s/sent", dir);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("<a@x>\n", f);
+	fclose(f);
+	/* an entry of the old format: no key line */
+	snprintf(path, sizeof(path), "%s/queue/0000000000000009", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("<old@x>\n{\"old\": 1}", f);
+	fclose(f);
+	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
+	assert_int_equal(nw_queue_pending(q), 2);
+	assert_int_equal(nw_queue_next(q, &seq, &id, &key, &body), 1);
+	assert_string_equal(id, "<b@x>");
+	nw_queue_inflight(q, seq);
+	assert_int_equal(nw_queue_done(q, seq, id, 1), 0);
+	free(id);
+	free(key);
+	free(body);
+	assert_int_equal(nw_queue_next(q, &seq, &id, &key, &body), 1);
+	assert_string_equal(id, "<old@x>");
+	assert_string_equal(key, "\"<old@x>\"");
+	assert_string_equal(body, "{\"old\": 1}");
+	free(id);
+	free(key);
+	free(body);
+	nw_queue_close(q);
+	{
+		char *fl = pbt_read_file(dir, "inflight");
+
+		assert_int_equal(strtoull(fl, NULL, 10), 2);
+		free(fl);
+	}
+	/* a state directory that cannot be made: a negative errno and why */
+	pbt_write_file(dir, "file", "x", 0);
+	snprintf(path, sizeof(path), "%s/file/state", dir);
+	assert_int_equal(nw_queue_open(path, &q, &perr), -ENOTDIR);
+	assert_null(q);
+	assert_non_null(strstr(perr.msg, "file/state/queue: Not a directory"));
+}
+
+static void test_idempotency_key(void **state)
+{
+	char *k;
+
+	(void)state;
+	k = nw_idempotency_key("<a.b@host.example>", "comp.lang.c");
+	assert_string_equal(k, "\"<a.b@host.example> comp.lang.c\"");
+	free(k);
+	/* quotes and backslashes escaped; '%', controls and non-ASCII as
+	 * %XX: a header line cannot be broken, and the key stays
+	 * injective */
+	k = nw_idempotency_key("<\"q\\\"%\r\n@h>", "fr.caf\xc3\xa9");
+	assert_string_equal(k,
+			    "\"<\\\"q\\\\\\\"%25%0D%0A@h> fr.caf%C3%A9\"");
+	free(k);
 }
 
 /* an event as the probe writes it, built with `depth` slots */
@@ -231,6 +324,94 @@ static void test_bpf_event_path(void **state)
 	assert_false(nw_bpf_event_path(buf, size, "", 1, path, 12));
 }
 
+/* A DFID_NAME record as the kernel writes it, at buf (any alignment). */
+static size_t make_fan_event(char *buf, const struct file_handle *h,
+			     const char *name, uint64_t mask)
+{
+	struct fanotify_event_metadata m = {0};
+	struct fanotify_event_info_header hdr = {0};
+	size_t hlen = sizeof(*h) + h->handle_bytes, info;
+
+	info = sizeof(struct fanotify_event_info_fid) + hlen + strlen(name) + 1;
+	info = (info + 3) & ~(size_t)3; /* the kernel's 4-byte padding */
+	m.event_len = (uint32_t)(sizeof(m) + info);
+	m.vers = FANOTIFY_METADATA_VERSION;
+	m.metadata_len = sizeof(m);
+	m.mask = mask;
+	m.fd = FAN_NOFD;
+	hdr.info_type = FAN_EVENT_INFO_TYPE_DFID_NAME;
+	hdr.len = (uint16_t)info;
+	memset(buf, 0, m.event_len);
+	memcpy(buf, &m, sizeof(m));
+	memcpy(buf + sizeof(m), &hdr, sizeof(hdr));
+	memcpy(buf + sizeof(m) +
+		       offsetof(struct fanotify_event_info_fid, handle),
+	       h, hlen);
+	strcpy(buf + sizeof(m) +
+		       offsetof(struct fanotify_event_info_fid, handle) + hlen,
+	       name);
+	return m.event_len;
+}
+
+/* Records packed at 4-byte offsets (the u64 mask misaligned) are read by
+ * copy: right paths, under -fsanitize=alignment too. */
+static void test_fan_events_unaligned(void **state)
+{
+	char *dir = pbt_tmpdir("nwf"), path[PATH_MAX * 2], real[PATH_MAX];
+	static char buf[4096] __attribute__((aligned(8)));
+	union {
+		struct file_handle h;
+		char space[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} fh;
+	struct nw_fanwatch w = {-1, -1, 0};
+	size_t off = 4, l1, l2, elen = 0;
+	static const char *const names[] = {"12", "123", "1234", "12345"};
+	int mount_id, complete = -1, i;
+
+	(void)state;
+	assert_non_null(realpath(dir, real));
+	fh.h.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, real, &fh.h, &mount_id, 0) < 0)
+		skip();
+	w.mount_fd = open(real, O_RDONLY | O_DIRECTORY);
+	assert_true(w.mount_fd >= 0);
+	/* a name length that leaves the next record misaligned too */
+	for (i = 0; i < 4; i++) {
+		l1 = make_fan_event(buf + off, &fh.h, names[i], FAN_CREATE);
+		if (l1 % 8 == 4)
+			break;
+	}
+	assert_int_equal(l1 % 8, 4);
+	l2 = make_fan_event(buf + off + l1, &fh.h, "13", FAN_CLOSE_WRITE);
+	{
+		int t = open_by_handle_at(w.mount_fd, &fh.h, O_PATH);
+
+		if (t < 0) {
+			close(w.mount_fd);
+			skip(); /* needs CAP_DAC_READ_SEARCH */
+		}
+		close(t);
+	}
+	assert_int_equal(nw_fanwatch_event(buf + off, l1 + l2, &w, path,
+					   sizeof(path), &complete, &elen),
+			 1);
+	assert_int_equal(elen, l1);
+	snprintf(real + strlen(real), sizeof(real) - strlen(real), "/%s",
+		 names[i]);
+	assert_string_equal(path, real);
+	assert_int_equal(complete, 0);
+	assert_int_equal(nw_fanwatch_event(buf + off + l1, l2, &w, path,
+					   sizeof(path), &complete, &elen),
+			 1);
+	assert_int_equal(complete, 1);
+	assert_string_equal(path + strlen(path) - 3, "/13");
+	/* cut short: not whole */
+	assert_int_equal(nw_fanwatch_event(buf + off, l1 - 1, &w, path,
+					   sizeof(path), &complete, &elen),
+			 -1);
+	close(w.mount_fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,7 +419,12 @@ int main(void)
 		cmocka_unit_test(test_group_wildcards),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_bpf_event_path),
+		cmocka_unit_test(test_idempotency_key),
+		cmocka_unit_test_teardown(test_fan_events_unaligned,
+					  pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_queue_survives_restart,
+					  pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_queue_crash_windows,
 					  pbt_rm_tmpdirs),
 	};
 
