@@ -264,7 +264,8 @@ int nw_queue_open(const char *dir, struct nw_queue **out, char *err,
 	}
 	if (d)
 		closedir(d);
-	qsort(q->seqs, q->n_seqs, sizeof(*q->seqs), cmp_seq);
+	if (q->n_seqs) /* seqs is NULL then: qsort wants an array */
+		qsort(q->seqs, q->n_seqs, sizeof(*q->seqs), cmp_seq);
 	if (load_checkpoint(q) < 0) {
 		snprintf(err, errlen, "%s/checkpoint: %s", dir,
 			 strerror(errno));
