@@ -75,6 +75,34 @@ static void put_field(FILE *f, const char *name, size_t n,
 #undef IS
 }
 
+/* The JSON document that is the whole of s (white space around it aside),
+ * or NULL: json_tokener_parse() stops after the first value and would take
+ * "{...} trailing garbage" or "{...}}" as valid. */
+static json_object *parse_whole(const char *s)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o;
+	size_t len = strlen(s), end;
+
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	if (o && json_tokener_get_error(tok) == json_tokener_success) {
+		end = (size_t)tok->char_offset;
+		end += strspn(s + end, " \t\r\n");
+		if (end != len) {
+			json_object_put(o);
+			o = NULL;
+		}
+	} else {
+		/* incomplete: "{" alone asks for more, never an object */
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
 char *nw_render(const char *tmpl, const struct nw_item *it, char *err,
 		size_t errlen)
 {
@@ -101,7 +129,7 @@ char *nw_render(const char *tmpl, const struct nw_item *it, char *err,
 		fputc(*p++, f);
 	}
 	fclose(f);
-	check = json_tokener_parse(out);
+	check = parse_whole(out);
 	if (!check) {
 		snprintf(err, errlen,
 			 "the template does not give valid JSON: %.200s", out);

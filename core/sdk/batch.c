@@ -305,7 +305,8 @@ int pb_batch_add(struct pb_batch *b, const char *release, const char *arch,
 	return add_pkg(r, path, role, err);
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt,
+							   va_list ap)
 {
 	char *s = NULL;
 

@@ -747,7 +747,7 @@ static const char *const want_kernels[] = {
 	"linux-image-6.1.0-56-amd64_6.1.192-2_amd64.deb|68745720|" SHA_B,
 	"linux-kbuild-6.1|6.1.192-2|amd64|pool/main/l/linux/"
 	"linux-kbuild-6.1_6.1.192-2_amd64.deb|1207720|" SHA_C,
-	"linux-image-6.1.0-57-amd64|6.1.193-1|amd64|pool/g.deb|0|" SHA_C,
+	("linux-image-6.1.0-57-amd64|6.1.193-1|amd64|pool/g.deb|0|" SHA_C),
 };
 
 static void parse_packages(const char *path, const char *const *globs,

@@ -306,7 +306,7 @@ static const char *const want_kernels[] = {
 	"kernel-core|2:6.5.6-300.fc39|x86_64|Packages/k/"
 	"kernel-core-6.5.6-300.fc39.x86_64.rpm|"
 	"https://mirror.example.org/fedora/|68745720|" SHA_B,
-	"kernel-tools|6.5.6-300.fc39|aarch64|Packages/k/a&b+.rpm|-|0|" SHA_C,
+	("kernel-tools|6.5.6-300.fc39|aarch64|Packages/k/a&b+.rpm|-|0|" SHA_C),
 };
 
 static void parse_primary(const char *path, const char *const *globs,

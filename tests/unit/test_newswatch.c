@@ -113,6 +113,18 @@ static void test_render(void **state)
 	/* a template that is not JSON is an error, with its text */
 	assert_null(nw_render("text: {subject}", &it, err, sizeof(err)));
 	assert_non_null(strstr(err, "not give valid JSON"));
+	/* the whole template is one document: nothing after it but blanks */
+	assert_null(nw_render("{\"text\": \"{text}\"} junk", &it, err,
+			      sizeof(err)));
+	assert_non_null(strstr(err, "not give valid JSON"));
+	assert_null(nw_render("{\"text\": \"{text}\"}}", &it, err,
+			      sizeof(err)));
+	assert_null(nw_render("[1] [2]", &it, err, sizeof(err)));
+	assert_null(nw_render("{\"text\": \"{text}\"", &it, err,
+			      sizeof(err)));
+	out = nw_render(" {\"text\": \"{text}\"}\r\n", &it, err, sizeof(err));
+	assert_non_null(out);
+	free(out);
 }
 
 static void test_queue_survives_restart(void **state)

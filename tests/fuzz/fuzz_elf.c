@@ -1,0 +1,30 @@
+/* The ELF checks of the build (core/elfcheck.c): a module's .modinfo, an
+ * object's machine and sections. */
+#include "config.h"
+
+#include <string.h>
+
+#include "elfcheck.h"
+#include "fuzz.h"
+#include "fuzz_check.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *path = pb_fuzz_file(data, size);
+	struct pb_err err = {0};
+	char vermagic[256];
+	int machine, ret;
+
+	ret = pb_elf_modinfo(path, "vermagic", vermagic, sizeof(vermagic),
+			     &err);
+	pb_fuzz_check_err(ret, &err, "pb_elf_modinfo");
+	if (!ret && strnlen(vermagic, sizeof(vermagic)) == sizeof(vermagic))
+		abort();
+	memset(&err, 0, sizeof(err));
+	ret = pb_elf_machine(path, &machine, &err);
+	pb_fuzz_check_err(ret, &err, "pb_elf_machine");
+	memset(&err, 0, sizeof(err));
+	ret = pb_elf_has_section(path, ".BTF", &err);
+	pb_fuzz_check_err(ret, &err, "pb_elf_has_section");
+	return 0;
+}
