@@ -862,6 +862,20 @@ static int add_index(struct repo_state *s, const char *meta, const char *url,
 
 /* Valid-Until and Date, as apt checks them: an expired Release may be a
  * mirror that stopped syncing or a replay of old (vulnerable) indexes. */
+static int read_binary_all(const struct pb_deb_release *r)
+{
+	size_t i;
+
+	if (r->no_arch_all_packages)
+		return 0;
+	if (!r->architectures)
+		return 1;
+	for (i = 0; r->architectures[i]; i++)
+		if (!strcmp(r->architectures[i], "all"))
+			return 1;
+	return 0;
+}
+
 static int check_dates(struct crawler *c, struct repo_state *s,
 		       const struct pb_deb_release *r, struct pb_err *err)
 {
@@ -960,9 +974,11 @@ static int plan_apt(struct crawler *c, struct repo_state *s, const char *meta,
 	for (k = 0; s->r->components[k] && !ret; k++) {
 		static const char *const exts[] = {".xz", ".gz", ""};
 		const char *bins[2] = {arch, "all"};
-		/* as apt: with the flag, binary-all is not read at all (a
-		 * mirror may leave it stale) */
-		size_t b, e, n_bins = r.no_arch_all_packages ? 1 : 2;
+		/* as apt: binary-all is read only when the Release lists
+		 * "all" among its Architectures (or lists none) and does not
+		 * say the arch:all packages are in binary-<arch> already; a
+		 * mirror may leave an unread binary-all stale */
+		size_t b, e, n_bins = read_binary_all(&r) ? 2 : 1;
 
 		for (b = 0; b < n_bins && !ret; b++) {
 			for (e = 0; e < 3; e++) {

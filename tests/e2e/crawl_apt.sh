@@ -3,8 +3,9 @@
 # client: on mirrors made with apt-ftparchive from real Debian kernel
 # packages, served on 127.0.0.1 by httpd.py (faults injected), each check
 # looks at what probe-builder said and at the server's log:
-#   - "No-Support-for-Architecture-all: Packages": a stale binary-all is
-#     never asked for, the crawl works
+#   - "No-Support-for-Architecture-all: Packages", or "all" not among the
+#     Release's Architectures: a stale binary-all is never asked for, the
+#     crawl works; with "all" listed it is read (and a stale one refused)
 #   - an index other than the signed Release says: "does not match the
 #     signed Release: stale mirror?", asked once (not retried), then taken
 #     from another mirror that has the right one
@@ -96,6 +97,34 @@ grep -q "/linux-headers-$abi-common_" "$TMP/noall.txt" ||
 pb_httpd_idle M
 ! grep -q "binary-all" "$M_LOG" || { cat "$M_LOG"; fail "noall: binary-all was requested"; }
 ok "No-Support-for-Architecture-all: a stale binary-all is never asked for, the crawl works"
+
+# --- as debian-security: "all" not among the Architectures, no No-Support
+# field; apt reads no binary-all, nor do we. And when "all" is listed
+# (without the field), binary-all is read: the stale one then fails.
+stale_all() {
+	local f
+	for f in "$TMP"/mirror/dists/bookworm/main/binary-all/Packages.*; do
+		echo "stale" | xz >"$f"
+	done
+}
+mirror "$TMP/mirror" --binary-all-unlisted
+grep -q '^Architectures: amd64$' "$TMP/mirror/dists/bookworm/InRelease" ||
+	fail "unlisted: the fixture listed more than amd64"
+stale_all
+: >"$M_LOG"
+crawl unlisted --mirror "$M_URL" -r 3
+expect unlisted 0
+grep -q "/linux-headers-$abi-common_" "$TMP/unlisted.txt" ||
+	fail "unlisted: the arch:all headers (in binary-amd64) are not listed"
+pb_httpd_idle M
+! grep -q "binary-all" "$M_LOG" || { cat "$M_LOG"; fail "unlisted: binary-all was requested"; }
+mirror "$TMP/mirror" --binary-all-listed
+stale_all
+: >"$M_LOG"
+crawl listed --mirror "$M_URL" -r 3
+expect listed 1
+said listed "binary-all/Packages.xz: does not match the signed Release: stale mirror\\?"
+ok "binary-all is read only when the Release lists 'all' (as apt): unlisted never asked, listed and stale refused"
 
 # --- an index that is not the one the signed Release says
 mirror "$TMP/mirror"
