@@ -37,7 +37,7 @@ trap cleanup EXIT
 build_bg() {
 	local ws=$1 out=$2 name=$3
 	shift 3
-	"$PB" build -k debian -p newswatch -v 1.2.3 -s "$PROBE_SRC" -o "$out" \
+	"$PB" build -k debian -p newswatch -v 1.2.3 -s "${SRC:-$PROBE_SRC}" -o "$out" \
 		-w "$ws" "$@" >"$TMP/$name.txt" 2>"$TMP/$name.err" &
 	bpid=$!
 	PIDS+=("$bpid")
@@ -73,12 +73,27 @@ for k in json.load(open(sys.argv[1]))["kernels"]:
     print(k["release"], k["status"])' "$1" | sort
 }
 
+# Builds take a second or two here: a signal must find one under way. Two
+# copies of the probe whose Kbuild sleeps (kbuild reads it with
+# KERNELRELEASE set): for every kernel, and for the cloud one only.
+slow_src() { # DIR PATTERN
+	cp -r "$PROBE_SRC" "$1"
+	printf '\n# runctl.sh: a build that lasts\nifneq ($(filter %s,$(KERNELRELEASE)),)\n$(shell sleep 300)\nendif\n' \
+		"$2" >>"$1/Kbuild"
+}
+slow_src "$TMP/slow-all" "%"
+slow_src "$TMP/slow-cloud" "%-cloud-amd64"
+# a sleep of ours under a run's make: the build is under way
+sleeping() { pgrep -f -- "^sleep 300" >/dev/null; }
+not() { ! "$@"; }
+
 ws=$TMP/ws1 out=$TMP/out
 
 # --- SIGTERM while both kernels build
-build_bg "$ws" "$out" term1 -j 2 "${files[@]}"
+SRC=$TMP/slow-all build_bg "$ws" "$out" term1 -j 2 "${files[@]}"
 wait_for 120 "no make running under $ws" making "$ws"
-sleep 2
+wait_for 60 "the builds never reached the Kbuild's sleep" sleeping
+sleep 1
 t0=$(date +%s)
 kill -TERM "$bpid"
 status_of "$bpid"
@@ -87,13 +102,14 @@ status_of "$bpid"
 grep -q "interrupted: 0 built, 2 not started" "$TMP/term1.err" ||
 	{ cat "$TMP/term1.err"; fail "SIGTERM: no 'interrupted' message"; }
 wait_for 10 "processes left after SIGTERM: $(procs_of "$ws" | xargs -r ps -o pid,args -p)" none_of "$ws"
+wait_for 10 "a Kbuild's sleep outlived the run" not sleeping
 [ ! -e "$out/manifest.json" ] || [ -z "$(kernels_in "$out/manifest.json")" ] ||
 	fail "SIGTERM: a kernel stopped mid-build was recorded: $(kernels_in "$out/manifest.json")"
 ok "SIGTERM mid-build (-j 2): exit 143, 'interrupted: 0 built, 2 not started', no process left"
 
 # --- SIGTERM after the first of two kernels (-j 1); a second run on the
 # workspace meanwhile fails at once, naming the holder
-build_bg "$ws" "$out" term2 -j 1 "${files[@]}"
+SRC=$TMP/slow-cloud build_bg "$ws" "$out" term2 -j 1 "${files[@]}"
 holder=$bpid
 wait_for 30 "the workspace lock names no holder" grep -q "pid $holder host $host" "$ws/.lock"
 t0=$(date +%s)
@@ -112,7 +128,7 @@ ok "a second run on a locked workspace fails at once: $(head -n1 "$TMP/second.er
 # -j 1: the second kernel starts once the first is finished
 wait_for 300 "the second kernel never started" \
 	grep -q "$abi-cloud-amd64: building" "$TMP/term2.err"
-sleep 1
+wait_for 60 "the second kernel's build never reached the Kbuild's sleep" sleeping
 kill -TERM "$holder"
 status_of "$holder"
 [ "$rc" -eq 143 ] || { cat "$TMP/term2.err"; fail "SIGTERM -j 1: exit $rc, expected 143"; }
@@ -121,6 +137,7 @@ grep -q "interrupted: 1 built, 1 not started" "$TMP/term2.err" ||
 [ "$(kernels_in "$out/manifest.json" | grep -c ' BUILT$')" -eq 1 ] ||
 	fail "SIGTERM -j 1: the manifest does not hold the built kernel: $(kernels_in "$out/manifest.json")"
 wait_for 10 "processes left after SIGTERM" none_of "$ws"
+wait_for 10 "a Kbuild's sleep outlived the run" not sleeping
 ok "SIGTERM after one kernel (-j 1): exit 143, 'interrupted: 1 built, 1 not started', it is in the manifest"
 
 # the rerun completes: one EXISTING, one BUILT
@@ -133,12 +150,13 @@ ok "the rerun after SIGTERM completes: $(grep -c BUILT "$TMP/rerun.txt") BUILT l
 
 # --- kill -9 of the parent mid-build: the workers die with it
 ws2=$TMP/ws2 out2=$TMP/out2
-build_bg "$ws2" "$out2" kill9 -j 2 "${files[@]}"
+SRC=$TMP/slow-all build_bg "$ws2" "$out2" kill9 -j 2 "${files[@]}"
 wait_for 180 "no make running under $ws2" making "$ws2"
-sleep 2
+wait_for 60 "the builds never reached the Kbuild's sleep" sleeping
 kill -9 "$bpid"
 status_of "$bpid"
 wait_for 15 "workers outlived the parent's kill -9: $(procs_of "$ws2" | xargs -r ps -o pid,args -p)" none_of "$ws2"
+wait_for 15 "a Kbuild's sleep outlived the parent's kill -9" not sleeping
 ok "kill -9 of the parent: no worker, make or compiler left (PR_SET_PDEATHSIG)"
 
 # what a crash leaves: temp files of a dead pid on this host (removed), of
