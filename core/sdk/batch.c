@@ -315,7 +315,8 @@ __attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt,
 	return s;
 }
 
-static void vfail(struct batch_release *r, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void
+vfail(struct batch_release *r, const char *fmt, va_list ap)
 {
 	char *msg;
 

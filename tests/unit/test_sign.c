@@ -17,7 +17,7 @@
 #include "sign.h"
 #include "testutil.h"
 
-static int sh(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
 {
 	char cmd[4096];
 	va_list ap;
