@@ -31,11 +31,19 @@ struct slot {
 	size_t k; /* position in idx */
 };
 
-static void result_path(const struct pb_build_opts *o, const char *release,
-			char *buf, size_t len)
+/* Where kernel i's worker leaves its result: named by the kernel's key,
+ * since one release name can be several kernels built at once. */
+static void result_path(const struct pb_build_opts *o, const struct pb_batch *b,
+			size_t i, char *buf, size_t len)
 {
+	char key[PATH_MAX];
+
+	/* too long a key fails the kernel in its worker, which still
+	 * leaves its result here */
+	if (pb_kernel_key_name(b, i, key, sizeof(key)) < 0)
+		snprintf(key, sizeof(key), "%s", pb_batch_release(b, i));
 	snprintf(buf, len, "%s/results/%s/%s.json", o->workspace,
-		 o->distro->name, release);
+		 o->distro->name, key);
 }
 
 static double now_s(void)
@@ -96,7 +104,7 @@ static json_object *collect(const struct pb_build_opts *o,
 	char path[PATH_MAX], msg[256];
 	json_object *e;
 
-	result_path(o, pb_batch_release(b, i), path, sizeof(path));
+	result_path(o, b, i, path, sizeof(path));
 	e = json_object_from_file(path);
 	if (e && json_object_is_type(e, json_type_object))
 		return e;
@@ -144,7 +152,7 @@ static void child(const struct pb_build_opts *o, const struct pb_batch *b,
 	e = pb_build_release(o, b, i);
 	if (!e)
 		_exit(3);
-	result_path(o, pb_batch_release(b, i), path, sizeof(path));
+	result_path(o, b, i, path, sizeof(path));
 	s = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN);
 	if (pb_write_file_atomic(path, s, strlen(s), &err) < 0) {
 		pb_error("%s", err.msg);
@@ -199,8 +207,7 @@ json_object *pb_build_all(const struct pb_build_opts *o,
 		while (running < jobs && next < n && !pb_stop_signal) {
 			char path[PATH_MAX];
 
-			result_path(o, pb_batch_release(b, idx[next]), path,
-				    sizeof(path));
+			result_path(o, b, idx[next], path, sizeof(path));
 			unlink(path);
 			if (!o->progress)
 				pb_info("%s: building",

@@ -25,6 +25,8 @@ PKGS=(
 	# setpriv, unshare, flock, script), sandboxes (bwrap) and throwaway
 	# Debian roots (mmdebstrap, also what .ci/run makes its root with)
 	procps iproute2 util-linux bsdutils bubblewrap mmdebstrap
+	# booting kernels (the verify step; .ci/run proves it starts)
+	qemu-system-x86
 	# the sanitizer and libFuzzer runs in make check: clang 14 takes its
 	# fuzzer/ASan/UBSan runtimes from here (only a Recommends of clang)
 	libclang-rt-14-dev

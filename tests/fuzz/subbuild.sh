@@ -7,6 +7,12 @@
 # is kept between runs (make rebuilds what changed); `make clean` removes it.
 
 : "${PB_TOP_SRCDIR:?run from make check}" "${PB_TOP_BUILDDIR:?}" "${MAKE:=make}"
+# scripts/test.sh sets it for distcheck: these builds are of `make distdir`
+# already, and ran in the make check before it
+if [ -n "${PB_SKIP_SUBBUILDS:-}" ]; then
+	echo "SKIP: PB_SKIP_SUBBUILDS is set (the second builds ran in the make check before)"
+	exit 77
+fi
 # a make of its own, not the suite's jobserver
 unset MAKEFLAGS MFLAGS MAKELEVEL
 pb_jobs=${PB_SUBBUILD_JOBS:-2}
