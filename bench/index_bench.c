@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "index.h"
+#include "repo/index.h"
 
 static int count(const struct pb_pkg_rec *r, void *ctx)
 {
@@ -30,14 +30,14 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	ret = !strcmp(argv[1], "deb")
-		      ? pb_deb_packages_parse(argv[2],
-					      argc > 3 ? (const char *const *)argv + 3
-						       : NULL,
-					      count, &n, &st, &err)
-		      : pb_rpm_primary_parse(argv[2],
-					     argc > 3 ? (const char *const *)argv + 3
-						      : NULL,
-					     count, &n, &st, &err);
+		      ? pb_deb_packages_parse(
+				argv[2],
+				argc > 3 ? (const char *const *)argv + 3 : NULL,
+				count, &n, &st, &err)
+		      : pb_rpm_primary_parse(
+				argv[2],
+				argc > 3 ? (const char *const *)argv + 3 : NULL,
+				count, &n, &st, &err);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	if (ret) {
 		fprintf(stderr, "index_bench: %s\n", err.msg);

@@ -5,7 +5,7 @@
 
 #include <libxml/parser.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static void usage(FILE *f)
 {

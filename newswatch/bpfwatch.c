@@ -20,7 +20,7 @@
 
 #include "bpfwatch.h"
 #include "log.h"
-#include "sign.h"
+#include "util/sign.h"
 
 /* errno as a negative code, never 0 (libbpf may leave errno unset) */
 static int neg_errno(void)

@@ -23,9 +23,8 @@ int nw_bpf_object_name(const struct nw_config *c, char *out, size_t len,
 /* Whether object (named name on the server) is the one manifest gives the
  * sha256 of, and, when pubkey is set, whether sig is manifest's ed25519
  * signature by it: 0, or a negative errno with the reason. */
-int nw_probe_verify(const char *object, const char *name,
-		    const char *manifest, const char *sig, const char *pubkey,
-		    struct pb_err *err);
+int nw_probe_verify(const char *object, const char *name, const char *manifest,
+		    const char *sig, const char *pubkey, struct pb_err *err);
 
 /* Finds, loads and attaches; a negative errno with the reason when eBPF
  * cannot be used (no object for this kernel, not allowed, not built with

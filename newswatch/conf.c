@@ -8,7 +8,8 @@
 
 #include "conf.h"
 #include "render.h"
-#include "sign.h"
+#include "util/sign.h"
+#include "util/str.h"
 
 #ifndef NW_PROBE_DIR
 #define NW_PROBE_DIR "/usr/local/lib/newswatch/probes"
@@ -26,18 +27,6 @@ static int set(char **field, const char *value)
 	free(*field);
 	*field = v;
 	return 0;
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && strchr(" \t\r\n", e[-1]))
-		*--e = '\0';
-	return s;
 }
 
 static int read_template(const char *path, char **out, char *err, size_t errlen)
@@ -80,8 +69,7 @@ int nw_config_load(const char *path, struct nw_config *c, char *err,
 	    set(&c->exclude, "") || set(&c->template_, NW_DEFAULT_TEMPLATE) ||
 	    set(&c->state_dir, "/var/lib/newswatch") ||
 	    set(&c->probe_dir, NW_PROBE_DIR) || set(&c->probe_url, "") ||
-	    set(&c->probe_pubkey, "") ||
-	    set(&c->probe_name, "newswatch") ||
+	    set(&c->probe_pubkey, "") || set(&c->probe_name, "newswatch") ||
 	    set(&c->probe_version, NW_VERSION) || set(&c->backend, "auto") ||
 	    set(&c->webhook, "")) {
 		snprintf(err, errlen, "out of memory");
@@ -99,7 +87,7 @@ int nw_config_load(const char *path, struct nw_config *c, char *err,
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		char *s = trim(line), *eq, *key, *val;
+		char *s = pb_trim(line), *eq, *key, *val;
 		char **str = NULL;
 		long *num = NULL;
 
@@ -114,8 +102,8 @@ int nw_config_load(const char *path, struct nw_config *c, char *err,
 			return -1;
 		}
 		*eq = '\0';
-		key = trim(s);
-		val = trim(eq + 1);
+		key = pb_trim(s);
+		val = pb_trim(eq + 1);
 		if (!strcmp(key, "spool"))
 			str = &c->spool;
 		else if (!strcmp(key, "process"))
@@ -251,8 +239,8 @@ void nw_config_print(const struct nw_config *c)
 	       "timeout = %ld\nretry_max = %ld\n",
 	       c->spool, c->process, c->webhook, c->include, c->exclude,
 	       c->template_, c->state_dir, c->probe_dir, c->probe_url,
-	       c->probe_pubkey, c->probe_name, c->probe_version, c->backend, c->settle_ms,
-	       c->timeout_s, c->retry_max_s);
+	       c->probe_pubkey, c->probe_name, c->probe_version, c->backend,
+	       c->settle_ms, c->timeout_s, c->retry_max_s);
 }
 
 void nw_config_free(struct nw_config *c)

@@ -5,23 +5,23 @@
 #include <stddef.h>
 
 struct nw_config {
-	char *source;    /* the file read */
-	char *spool;     /* INN's tradspool: /var/spool/news/articles */
-	char *process;   /* who writes articles: innd */
-	char *webhook;   /* where notifications are POSTed */
-	char *include;   /* groups wanted (wildcards, comma-separated) */
-	char *exclude;   /* groups not wanted */
-	char *template_; /* the JSON body, with {placeholders} */
-	char *state_dir; /* the queue, what was sent, the checkpoint */
-	char *probe_dir; /* prebuilt eBPF objects, named by probe-builder */
-	char *probe_url; /* or a base URL holding them */
+	char *source;	    /* the file read */
+	char *spool;	    /* INN's tradspool: /var/spool/news/articles */
+	char *process;	    /* who writes articles: innd */
+	char *webhook;	    /* where notifications are POSTed */
+	char *include;	    /* groups wanted (wildcards, comma-separated) */
+	char *exclude;	    /* groups not wanted */
+	char *template_;    /* the JSON body, with {placeholders} */
+	char *state_dir;    /* the queue, what was sent, the checkpoint */
+	char *probe_dir;    /* prebuilt eBPF objects, named by probe-builder */
+	char *probe_url;    /* or a base URL holding them */
 	char *probe_pubkey; /* the PEM ed25519 key manifest.json.sig there is
 			       checked with ("": sha256 only) */
 	char *probe_name;
 	char *probe_version;
-	char *backend;   /* auto, bpf or fanotify */
-	long settle_ms;  /* a file unchanged this long is complete */
-	long timeout_s;  /* per webhook request */
+	char *backend;	  /* auto, bpf or fanotify */
+	long settle_ms;	  /* a file unchanged this long is complete */
+	long timeout_s;	  /* per webhook request */
 	long retry_max_s; /* the longest pause between retries */
 };
 

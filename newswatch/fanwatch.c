@@ -138,9 +138,9 @@ int nw_fanwatch_read(struct nw_fanwatch *w, nw_path_cb cb, void *ctx)
 			char path[PATH_MAX * 2];
 			size_t elen = 0;
 			int complete = 0,
-			    r = nw_fanwatch_event(buf + off, (size_t)n - off,
-						  w, path, sizeof(path),
-						  &complete, &elen);
+			    r = nw_fanwatch_event(buf + off, (size_t)n - off, w,
+						  path, sizeof(path), &complete,
+						  &elen);
 
 			if (r < 0)
 				break;

@@ -35,6 +35,7 @@
 #include "queue.h"
 #include "render.h"
 #include "spool.h"
+#include "util/clock.h"
 #include "webhook.h"
 
 #define MAX_HEADER (256 * 1024)
@@ -54,14 +55,6 @@ struct daemon {
 	size_t n_p, cap_p;
 	unsigned long n_notified, n_skipped;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ------------------------------------------------------ one article */
 
@@ -87,7 +80,7 @@ static void advance(struct daemon *d, const char *group, unsigned long number)
 static int take(struct daemon *d, const char *path)
 {
 	char group[512], err[512], *data = NULL, *body = NULL, *key = NULL,
-					   idbuf[600];
+				   idbuf[600];
 	struct pb_err perr = {0};
 	struct nw_article a;
 	unsigned long number;
@@ -188,7 +181,7 @@ static void on_path(void *ctx, const char *path, int complete)
 	}
 	memset(&d->p[d->n_p], 0, sizeof(d->p[0]));
 	d->p[d->n_p].path = strdup(path);
-	d->p[d->n_p].seen = d->p[d->n_p].changed = now_s();
+	d->p[d->n_p].seen = d->p[d->n_p].changed = pb_now_s();
 	d->p[d->n_p].size = -1;
 	d->p[d->n_p].complete = complete;
 	if (d->p[d->n_p].path)
@@ -199,7 +192,7 @@ static void on_path(void *ctx, const char *path, int complete)
  * cross-posts, events without a close) unchanged for settle_ms. */
 static void settle(struct daemon *d)
 {
-	double t = now_s(), wait = (double)d->cfg.settle_ms / 1000.0;
+	double t = pb_now_s(), wait = (double)d->cfg.settle_ms / 1000.0;
 	size_t i = 0;
 
 	while (i < d->n_p) {
@@ -370,8 +363,8 @@ static void *deliverer(void *arg)
 			if (r == NW_POST_REFUSED) {
 				int ret = nw_queue_done(d->q, seq, id, 0);
 
-				nw_log(NW_ERR, "%s: %s; kept in failed/%s%s", id,
-				       why, ret < 0 ? ": " : "",
+				nw_log(NW_ERR, "%s: %s; kept in failed/%s%s",
+				       id, why, ret < 0 ? ": " : "",
 				       ret < 0 ? strerror(-ret) : "");
 				break;
 			}

@@ -48,8 +48,8 @@ void nw_queue_inflight(struct nw_queue *q, unsigned long long seq);
  * appended to sent and fsync'd first; 0, or a negative errno when that
  * record could not be written (the entry leaves the queue all the same,
  * not to be POSTed again; a later rescan could notify it again). */
-int nw_queue_done(struct nw_queue *q, unsigned long long seq,
-		  const char *msgid, int delivered);
+int nw_queue_done(struct nw_queue *q, unsigned long long seq, const char *msgid,
+		  int delivered);
 /* Sleeps up to seconds; 1 when stopped meanwhile. */
 int nw_queue_sleep(struct nw_queue *q, double seconds);
 void nw_queue_stop(struct nw_queue *q);

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 enum nw_post_result {
-	NW_POST_OK = 0,      /* 2xx */
+	NW_POST_OK = 0,	     /* 2xx */
 	NW_POST_RETRY = 1,   /* worth another try later: 5xx, 408, 429,
 				connection, timeout */
 	NW_POST_REFUSED = 2, /* the receiver refuses this body for good */

@@ -43,8 +43,8 @@ void pb_batch_set_flavor(struct pb_batch *b, const char *release,
 const char *pb_batch_release_flavor(const struct pb_batch *b, size_t i);
 
 /* Records a file that the plugin did not take, with the reason. */
-void pb_batch_ignore(struct pb_batch *b, const char *path, const char *fmt,
-		     ...) __attribute__((format(printf, 3, 4)));
+void pb_batch_ignore(struct pb_batch *b, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Read side, used by the core and by tests. Releases are kept sorted by
  * name, packages by base name, so that every run sees one order. */

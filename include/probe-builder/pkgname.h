@@ -10,10 +10,10 @@ extern "C" {
 #endif
 
 struct pb_pkgname {
-	char name[256];    /* linux-headers-6.1.0-56-amd64, kernel-devel */
+	char name[256];	   /* linux-headers-6.1.0-56-amd64, kernel-devel */
 	char version[128]; /* deb: 6.1.192-2 (epoch decoded); rpm: 4.18.0 */
 	char release[128]; /* rpm only: 513.5.1.el8_9; empty for deb */
-	char arch[32];     /* amd64, all, x86_64, noarch */
+	char arch[32];	   /* amd64, all, x86_64, noarch */
 };
 
 /* "<name>_<version>_<arch>.deb", %3a in the version decoded to ':'.

@@ -24,7 +24,7 @@ extern "C" {
 
 struct pb_plugin {
 	uint32_t abi_version; /* PB_PLUGIN_ABI_VERSION */
-	uint32_t size;        /* sizeof(struct pb_plugin) */
+	uint32_t size;	      /* sizeof(struct pb_plugin) */
 	const char *name;     /* the builder's name: "debian" */
 	const char *description;
 	/* distros this builder serves by itself, NULL-terminated; data files
@@ -78,14 +78,14 @@ struct pb_plugin {
 
 /* The size of the first version of the descriptor: the loader refuses a
  * plugin whose size is below it. */
-#define PB_PLUGIN_SIZE_V1                                                     \
-	(offsetof(struct pb_plugin, config_file) +                            \
+#define PB_PLUGIN_SIZE_V1                          \
+	(offsetof(struct pb_plugin, config_file) + \
 	 sizeof(((struct pb_plugin *)0)->config_file))
 
 /* Whether plugin p was built with member `field` (a hook or data), set. */
-#define PB_PLUGIN_HAS(p, field)                                               \
-	((p)->size >= offsetof(struct pb_plugin, field) +                     \
-			      sizeof(((struct pb_plugin *)0)->field) &&       \
+#define PB_PLUGIN_HAS(p, field)                                         \
+	((p)->size >= offsetof(struct pb_plugin, field) +               \
+			      sizeof(((struct pb_plugin *)0)->field) && \
 	 (p)->field)
 
 #if defined(__GNUC__)
@@ -97,11 +97,11 @@ struct pb_plugin {
 typedef const struct pb_plugin *(*pb_plugin_entry_fn)(void);
 
 /* Defines the entry function of a plugin whose descriptor is `desc`. */
-#define PB_PLUGIN_DEFINE(desc)                                                \
-	PB_PLUGIN_EXPORT const struct pb_plugin *pb_plugin_entry(void);       \
-	PB_PLUGIN_EXPORT const struct pb_plugin *pb_plugin_entry(void)        \
-	{                                                                     \
-		return &(desc);                                               \
+#define PB_PLUGIN_DEFINE(desc)                                          \
+	PB_PLUGIN_EXPORT const struct pb_plugin *pb_plugin_entry(void); \
+	PB_PLUGIN_EXPORT const struct pb_plugin *pb_plugin_entry(void)  \
+	{                                                               \
+		return &(desc);                                         \
 	}
 
 #ifdef __cplusplus

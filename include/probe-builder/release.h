@@ -10,11 +10,11 @@ extern "C" {
 #endif
 
 struct pb_release {
-	size_t sz;           /* sizeof(struct pb_release) of the core */
-	const char *distro;  /* debian, fedora, ... */
-	const char *name;    /* the kernel release, as `uname -r` says it */
-	const char *arch;    /* x86_64, aarch64 */
-	const char *root;    /* absolute path of the unpacked packages */
+	size_t sz;	    /* sizeof(struct pb_release) of the core */
+	const char *distro; /* debian, fedora, ... */
+	const char *name;   /* the kernel release, as `uname -r` says it */
+	const char *arch;   /* x86_64, aarch64 */
+	const char *root;   /* absolute path of the unpacked packages */
 	const char *const *packages; /* the release's package files */
 	size_t n_packages;
 };

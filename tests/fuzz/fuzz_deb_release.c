@@ -5,7 +5,7 @@
 
 #include "fuzz.h"
 #include "fuzz_check.h"
-#include "index.h"
+#include "repo/index.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,10 +1,10 @@
-/* The ELF checks of the build (core/elfcheck.c): a module's .modinfo, an
+/* The ELF checks of the build (core/build/elfcheck.c): a module's .modinfo, an
  * object's machine and sections. */
 #include "config.h"
 
 #include <string.h>
 
-#include "elfcheck.h"
+#include "build/elfcheck.h"
 #include "fuzz.h"
 #include "fuzz_check.h"
 

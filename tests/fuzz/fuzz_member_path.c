@@ -1,13 +1,13 @@
-/* The member path check of unpacking (core/unpack.c pb_member_path): what
- * it accepts never leaves the root. */
+/* The member path check of unpacking (core/archive/unpack.c pb_member_path):
+ * what it accepts never leaves the root. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive/unpack.h"
 #include "fuzz.h"
 #include "fuzz_check.h"
-#include "unpack.h"
 
 static void check(const char *name, size_t len)
 {

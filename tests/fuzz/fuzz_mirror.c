@@ -1,4 +1,4 @@
-/* Mirror specs (core/mirror.c): the first line is a spec, expanded for
+/* Mirror specs (core/crawl/mirror.c): the first line is a spec, expanded for
  * x86_64; the rest, when the first byte is 'S', is an apt sources.list
  * and, after a line "--", a deb822 .sources file, read as the host's apt
  * sources. */
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "crawl/mirror.h"
 #include "fuzz.h"
 #include "fuzz_check.h"
-#include "mirror.h"
 
 static void write_file(const char *path, const char *s)
 {

@@ -1,4 +1,4 @@
-/* A remote mirror.list (core/mirror.c pb_mirrorlist_line), one line at a
+/* A remote mirror.list (core/crawl/mirror.c pb_mirrorlist_line), one line at a
  * time as the crawl reads it. What the crawl relies on: an accepted line
  * is one http(s) URL with a host, no credentials, nothing a spec could
  * read as a key, and ending with '/'; a rejected one says why. */
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawl/mirror.h"
 #include "fuzz.h"
 #include "fuzz_check.h"
-#include "mirror.h"
 
 static void check_url(const char *url)
 {

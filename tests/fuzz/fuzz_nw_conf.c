@@ -21,8 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* template_file would read whatever file the input names */
 	if (memmem(data, size, "template_file", 13))
 		return 0;
-	if (nw_config_load(pb_fuzz_file(data, size), &c, err, sizeof(err)) ==
-	    0)
+	if (nw_config_load(pb_fuzz_file(data, size), &c, err, sizeof(err)) == 0)
 		nw_config_check(&c, err, sizeof(err));
 	nw_config_free(&c);
 	/* the whole input as a template */

@@ -5,7 +5,7 @@
 
 #include "fuzz.h"
 #include "fuzz_check.h"
-#include "index.h"
+#include "repo/index.h"
 
 static int on_pkg(const struct pb_pkg_rec *rec, void *ctx)
 {

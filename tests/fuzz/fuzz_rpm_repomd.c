@@ -5,7 +5,7 @@
 
 #include "fuzz.h"
 #include "fuzz_check.h"
-#include "index.h"
+#include "repo/index.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ret = pb_repomd_parse(pb_fuzz_file(data, size), &r, &err);
 	pb_fuzz_check_err(ret, &err, "pb_repomd_parse");
 	if (!ret) {
-		if (!r.primary_href || (r.primary_sha256[0] &&
-					strlen(r.primary_sha256) != 64))
+		if (!r.primary_href ||
+		    (r.primary_sha256[0] && strlen(r.primary_sha256) != 64))
 			abort();
 		pb_repomd_free(&r);
 	}

@@ -40,8 +40,8 @@ static int my_kernel_dir(const struct pb_release *rel, char *buf, size_t len,
 	return 0;
 }
 
-static int my_config_file(const struct pb_release *rel, char *buf,
-			  size_t len, struct pb_err *err)
+static int my_config_file(const struct pb_release *rel, char *buf, size_t len,
+			  struct pb_err *err)
 {
 	snprintf(buf, len, "usr/src/kernels/%s/.config", rel->name);
 	if (pb_root_exists(rel->root, buf))

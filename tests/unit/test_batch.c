@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
+#include "plugin/registry.h"
 #include "probe-builder/probe-builder.h"
-#include "registry.h"
 #include "testutil.h"
 
 static struct pb_registry reg;

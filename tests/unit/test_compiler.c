@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "compiler.h"
+#include "build/compiler.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------ banners */
@@ -411,7 +411,8 @@ int main(void)
 		cmocka_unit_test(test_parse_junk),
 		cmocka_unit_test_teardown(test_tree_auto_conf, pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_tree_clang, pbt_rm_tmpdirs),
-		cmocka_unit_test_teardown(test_tree_number_only, pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_tree_number_only,
+					  pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_tree_dot_config_text,
 					  pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_tree_compile_h, pbt_rm_tmpdirs),

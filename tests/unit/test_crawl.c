@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "crawl.h"
+#include "crawl/crawl.h"
 #include "testutil.h"
 
 static char *strv2(const char *a)

@@ -20,9 +20,9 @@
 
 #include <cmocka.h>
 
-#include "elfcheck.h"
-#include "hash.h"
+#include "build/elfcheck.h"
 #include "testutil.h"
+#include "util/hash.h"
 
 static char tmp[PBT_TMP_MAX];
 

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "fsutil.h"
-#include "gpg.h"
+#include "repo/gpg.h"
 #include "testutil.h"
+#include "util/fs.h"
 
 #define KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 

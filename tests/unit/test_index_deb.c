@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "index.h"
+#include "repo/index.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------ helpers */

@@ -26,7 +26,7 @@
 
 #include <cmocka.h>
 
-#include "index.h"
+#include "repo/index.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------ helpers */

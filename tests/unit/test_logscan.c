@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "logscan.h"
+#include "build/logscan.h"
 #include "testutil.h"
 
 static void expect_line(const char *log, const char *want)

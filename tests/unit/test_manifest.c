@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "build.h"
-#include "manifest.h"
+#include "build/build.h"
+#include "output/manifest.h"
 #include "testutil.h"
 
 static json_object *entry(const char *rel, const char *arch,

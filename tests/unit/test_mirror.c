@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "fsutil.h"
-#include "mirror.h"
+#include "crawl/mirror.h"
 #include "testutil.h"
+#include "util/fs.h"
 
 /* ------------------------------------------------------------ helpers */
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "naming.h"
+#include "build/naming.h"
 #include "testutil.h"
 
 #define MD5 "4e1fa2c6b6e6b8f34c2ac2a5e9b9c0d1"

@@ -117,11 +117,10 @@ static void test_render(void **state)
 	assert_null(nw_render("{\"text\": \"{text}\"} junk", &it, err,
 			      sizeof(err)));
 	assert_non_null(strstr(err, "not give valid JSON"));
-	assert_null(nw_render("{\"text\": \"{text}\"}}", &it, err,
-			      sizeof(err)));
+	assert_null(
+		nw_render("{\"text\": \"{text}\"}}", &it, err, sizeof(err)));
 	assert_null(nw_render("[1] [2]", &it, err, sizeof(err)));
-	assert_null(nw_render("{\"text\": \"{text}\"", &it, err,
-			      sizeof(err)));
+	assert_null(nw_render("{\"text\": \"{text}\"", &it, err, sizeof(err)));
 	out = nw_render(" {\"text\": \"{text}\"}\r\n", &it, err, sizeof(err));
 	assert_non_null(out);
 	free(out);
@@ -138,11 +137,9 @@ static void test_queue_survives_restart(void **state)
 	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
 	assert_false(nw_checkpoint_exists(q));
 	assert_int_equal(
-		nw_queue_put(q, "<a@x>", "\"<a@x> g\"", "{\"n\":1}", &perr),
-		0);
+		nw_queue_put(q, "<a@x>", "\"<a@x> g\"", "{\"n\":1}", &perr), 0);
 	assert_int_equal(
-		nw_queue_put(q, "<b@x>", "\"<b@x> g\"", "{\"n\":2}", &perr),
-		0);
+		nw_queue_put(q, "<b@x>", "\"<b@x> g\"", "{\"n\":2}", &perr), 0);
 	assert_true(nw_queue_known(q, "<a@x>"));
 	assert_false(nw_queue_known(q, "<c@x>"));
 	/* the oldest first; delivered ones are known for ever */
@@ -264,8 +261,7 @@ static void test_idempotency_key(void **state)
 	 * %XX: a header line cannot be broken, and the key stays
 	 * injective */
 	k = nw_idempotency_key("<\"q\\\"%\r\n@h>", "fr.caf\xc3\xa9");
-	assert_string_equal(k,
-			    "\"<\\\"q\\\\\\\"%25%0D%0A@h> fr.caf%C3%A9\"");
+	assert_string_equal(k, "\"<\\\"q\\\\\\\"%25%0D%0A@h> fr.caf%C3%A9\"");
 	free(k);
 }
 

@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
+#include "plugin/registry.h"
 #include "probe-builder/probe-builder.h"
-#include "registry.h"
 #include "testutil.h"
 
 static const char *test_plugindir, *build_plugindir, *build_distrodir;

@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "fsutil.h"
-#include "runctl.h"
 #include "testutil.h"
+#include "util/fs.h"
+#include "util/runctl.h"
 
 static int exists(const char *dir, const char *rel)
 {

@@ -1,4 +1,4 @@
-/* ed25519 signatures (core/sign.c) and manifest.json.sig: what we sign,
+/* ed25519 signatures (core/util/sign.c) and manifest.json.sig: what we sign,
  * the openssl command line verifies (`pkeyutl -verify -rawin`), and what
  * does not verify is refused. Keys are made with `openssl genpkey`. */
 #include <errno.h>
@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "manifest_sign.h"
-#include "sign.h"
+#include "output/manifest_sign.h"
 #include "testutil.h"
+#include "util/sign.h"
 
 __attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
 {

@@ -24,9 +24,9 @@
 #include <archive_entry.h>
 #include <cmocka.h>
 
+#include "archive/unpack.h"
+#include "repo/debcontrol.h"
 #include "testutil.h"
-#include "debcontrol.h"
-#include "unpack.h"
 
 /* ------------------------------------------------------ pb_member_path */
 
@@ -266,8 +266,9 @@ static void test_deb_control_depends(void **state)
 	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
 	archive_write_free(a);
 	assert_int_equal(pb_deb_control_field(path, "Depends", &deps, &err), 0);
-	assert_string_equal(deps, "linux-headers-6.1.0-56-common (= 6.1.192-2), "
-				  "linux-kbuild-6.1 (>= 6.1.192-2)");
+	assert_string_equal(deps,
+			    "linux-headers-6.1.0-56-common (= 6.1.192-2), "
+			    "linux-kbuild-6.1 (>= 6.1.192-2)");
 	free(deps);
 	assert_int_equal(pb_deb_control_field(path, "Pre-Depends", &deps, &err),
 			 0);

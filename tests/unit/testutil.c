@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "fsutil.h"
 #include "testutil.h"
+#include "util/fs.h"
 
 /* ------------------------------------------------ scratch directories */
 

@@ -1,0 +1,84 @@
+/* Building one kernel release: unpack, fixup, find the kernel dir and its
+ * config, pick the compiler, build the module and the eBPF object, check
+ * them, and install them under their final names. */
+#ifndef PB_BUILD_H
+#define PB_BUILD_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "output/status.h"
+#include "plugin/registry.h"
+#include "probe-builder/batch.h"
+#include "probe-builder/error.h"
+
+/* Where a run of builds is, for a front end to draw. */
+struct pb_build_progress {
+	double elapsed_s;
+	size_t done, total;
+	const char *const *running; /* the releases building now */
+	size_t n_running;
+};
+
+struct pb_build_opts {
+	size_t sz;
+	const struct pb_distro *distro;
+	const char *probe;	/* -p */
+	const char *version;	/* -v */
+	const char *source_dir; /* -s, absolute */
+	const char *output_dir; /* -o, absolute */
+	const char *workspace;	/* -w, absolute */
+	unsigned jobs;		/* -j */
+	int nearest_compiler;	/* --nearest-compiler */
+	const char *clang;	/* for eBPF objects */
+	const char *llc;
+	const char *path_env; /* where compilers are looked up; NULL: PATH */
+	int want_kmod;	      /* the source has a Makefile or Kbuild */
+	int want_ebpf;	      /* the source has bpf/ */
+	int verbose;
+	/* a front end draws the run's progress (stderr is a terminal): then
+	 * the scheduler calls on_progress a few times a second, and with p
+	 * NULL before a log line of its own and at the end, instead of
+	 * logging each start and finish */
+	int progress;
+	void (*on_progress)(const struct pb_build_progress *p, void *data);
+	void *progress_data;
+	/* local package path -> the URL it came from (NULL: local files) */
+	json_object *origins;
+	/* --max-unpacked-size: bytes one release may unpack (0: 4 GiB) */
+	unsigned long long max_unpacked;
+	/* this run: its id names its logs (logs/<distro>/<kernel key>/<run
+	 * id>.log), its time (ISO 8601, UTC) dates what it built */
+	const char *run_id;
+	const char *run_time;
+	/* the output dir's manifest as the run found it: an EXISTING output
+	 * is checked against the SHA-256 recorded there (NULL: none) */
+	json_object *manifest;
+};
+
+/* The directory name of kernel i of b: "<release>_<arch>_<version>" (one
+ * release name can be several kernels), characters that do not belong in
+ * a file name made '_'. */
+int pb_kernel_key_name(const struct pb_batch *b, size_t i, char *buf,
+		       size_t len);
+
+/* Builds release i of the batch; returns its manifest entry (never NULL
+ * but on out of memory): a failure is a FAILED entry with its message, not
+ * an error of this function. */
+json_object *pb_build_release(const struct pb_build_opts *o,
+			      const struct pb_batch *b, size_t i);
+
+/* Builds the releases of the batch whose index is in idx, o->jobs at a
+ * time, each in a process of its own. Returns a JSON array of manifest
+ * entries, in the order of idx. */
+json_object *pb_build_all(const struct pb_build_opts *o,
+			  const struct pb_batch *b, const size_t *idx,
+			  size_t n);
+
+/* A manifest entry for a release not built on purpose (ignore list). */
+json_object *pb_entry_skipped(const struct pb_build_opts *o,
+			      const struct pb_batch *b, size_t i,
+			      const char *why);
+
+#endif

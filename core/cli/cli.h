@@ -1,0 +1,183 @@
+/* The command line: one function per subcommand, sharing the options that
+ * every command takes (--plugin-dir, -q, --verbose). */
+#ifndef PB_CLI_H
+#define PB_CLI_H
+
+#include <stddef.h>
+
+#include <regex.h>
+
+#include "cli/progress.h"
+#include "net/fetch.h"
+#include "plugin/registry.h"
+
+struct pb_crawl;
+
+struct pb_cli_common {
+	const char **plugin_dirs;
+	size_t n_plugin_dirs;
+	int quiet;
+	int verbose;
+};
+
+/* Handles a common option (getopt's opt/optarg); 1 when it was one. */
+int pb_cli_common_opt(struct pb_cli_common *c, int opt, const char *arg);
+void pb_cli_common_free(struct pb_cli_common *c);
+
+/* -f REGEX (POSIX extended); a bad one is said, naming the command. */
+int pb_cli_regex(const char *cmd, const char *filter, regex_t *re);
+
+/* Loads the plugins and distro files along the search path. */
+int pb_cli_registry(const struct pb_cli_common *c, struct pb_registry *reg);
+
+int pb_cmd_build(int argc, char **argv);
+int pb_cmd_crawl(int argc, char **argv);
+int pb_cmd_plugins(int argc, char **argv);
+
+/* getopt values of the common long options */
+enum {
+	PB_OPT_PLUGIN_DIR = 0x100,
+	PB_OPT_VERBOSE,
+	PB_OPT_HELP,
+	PB_OPT_MIRROR,
+	PB_OPT_SUITE,
+	PB_OPT_KEYRING,
+	PB_OPT_NO_VERIFY,
+	PB_OPT_REQUIRE_SIGNED,
+	PB_OPT_ALLOW_PARTIAL,
+	PB_OPT_DISTRO_FILTER,
+	PB_OPT_ARCH,
+	PB_OPT_CONNECT_TIMEOUT,
+	PB_OPT_LOW_SPEED_TIME,
+	PB_OPT_ALLOW_EXPIRED_RELEASE,
+	PB_OPT_ALLOW_FUTURE_RELEASE,
+	PB_OPT_IGNORE_RELEASE_DATE,
+	PB_OPT_ALLOW_REDIRECT_HOST,
+	PB_OPT_MAX_METADATA_SIZE,
+	PB_OPT_FIRST_FREE,
+};
+
+/* What `crawl` and `build` without packages share: where the kernels are
+ * and how to fetch them. */
+struct pb_cli_crawl {
+	const char **mirrors;
+	size_t n_mirrors;
+	const char **suites;
+	size_t n_suites;
+	const char **keyrings;
+	size_t n_keyrings;
+	int no_verify, require_signed, allow_partial;
+	int allow_expired_release, allow_future_release;
+	long long max_metadata_size; /* bytes; 0: the default */
+	const char *distro_filter;
+	const char *arch;
+	struct pb_fetch_opts fetch;
+	struct pb_fetch_meter meter; /* the progress line's rate */
+};
+
+void pb_cli_crawl_init(struct pb_cli_crawl *cc);
+/* 1 when opt was one of them, 0 when not, -1 on a bad value (said). */
+int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg);
+void pb_cli_crawl_free(struct pb_cli_crawl *cc);
+/* Crawls d; errors are said. */
+int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
+		     const regex_t *kernel_filter, const char *workspace,
+		     int quiet, struct pb_crawl *out);
+
+#define PB_CRAWL_LONG_OPTS                                                    \
+	{"mirror", required_argument, NULL, PB_OPT_MIRROR},                   \
+		{"suite", required_argument, NULL, PB_OPT_SUITE},             \
+		{"keyring", required_argument, NULL, PB_OPT_KEYRING},         \
+		{"no-verify", no_argument, NULL, PB_OPT_NO_VERIFY},           \
+		{"require-signed", no_argument, NULL, PB_OPT_REQUIRE_SIGNED}, \
+		{"allow-partial", no_argument, NULL, PB_OPT_ALLOW_PARTIAL},   \
+		{"distro-filter", required_argument, NULL,                    \
+		 PB_OPT_DISTRO_FILTER},                                       \
+		{"arch", required_argument, NULL, PB_OPT_ARCH},               \
+		{"connect-timeout", required_argument, NULL,                  \
+		 PB_OPT_CONNECT_TIMEOUT},                                     \
+		{"low-speed-time", required_argument, NULL,                   \
+		 PB_OPT_LOW_SPEED_TIME},                                      \
+		{"allow-expired-release", no_argument, NULL,                  \
+		 PB_OPT_ALLOW_EXPIRED_RELEASE},                               \
+		{"allow-future-release", no_argument, NULL,                   \
+		 PB_OPT_ALLOW_FUTURE_RELEASE},                                \
+		{"ignore-release-date", no_argument, NULL,                    \
+		 PB_OPT_IGNORE_RELEASE_DATE},                                 \
+		{"allow-redirect-host", no_argument, NULL,                    \
+		 PB_OPT_ALLOW_REDIRECT_HOST},                                 \
+		{"max-metadata-size", required_argument, NULL,                \
+		 PB_OPT_MAX_METADATA_SIZE},                                   \
+		{"download-concurrency", required_argument, NULL, 'd'},       \
+	{                                                                     \
+		"retries", required_argument, NULL, 'r'                       \
+	}
+
+#define PB_CRAWL_HELP                                                         \
+	"      --mirror URL           crawl URL instead of the default "      \
+	"mirrors (repeatable):\n"                                             \
+	"                             a mirror root laid out like the "       \
+	"distro's, or one\n"                                                  \
+	"                             repository (holding dists/ or "         \
+	"repodata/)\n"                                                        \
+	"      --suite NAME           the APT suites to read (repeatable; "   \
+	"default: the\n"                                                      \
+	"                             distro's, for Debian the host's apt "   \
+	"sources)\n"                                                          \
+	"      --distro-filter PREFIX only suites or versions starting with " \
+	"PREFIX (jammy, 8)\n"                                                 \
+	"      --arch ARCH            x86_64 or aarch64 (default: this "      \
+	"machine's)\n"                                                        \
+	"      --keyring FILE         check signatures with FILE "            \
+	"(repeatable; default: the\n"                                         \
+	"                             distro's keys, for Debian the host's "  \
+	"trusted ones)\n"                                                     \
+	"      --require-signed       fail on an RPM repository without "     \
+	"repomd.xml.asc\n"                                                    \
+	"      --no-verify            do not check signatures (loudly)\n"     \
+	"      --allow-partial        go on without a repository that "       \
+	"fails, listing it\n"                                                 \
+	"  -d, --download-concurrency N  transfers at once (default: 4)\n"    \
+	"  -r, --retries N            retries per file, with backoff "        \
+	"(default: 3)\n"                                                      \
+	"      --connect-timeout S    give up connecting after S seconds "    \
+	"(default: 15)\n"                                                     \
+	"      --low-speed-time S     give up a transfer below 1 KiB/s for "  \
+	"S seconds\n"                                                         \
+	"                             (default: 30)\n"                        \
+	"      --allow-expired-release  use an APT Release past its "         \
+	"Valid-Until (warns)\n"                                               \
+	"      --allow-future-release   use an APT Release whose Date is "    \
+	"ahead of this\n"                                                     \
+	"                             clock (warns)\n"                        \
+	"      --ignore-release-date  both of the above\n"                    \
+	"      --allow-redirect-host  follow redirects to another host than " \
+	"the mirror's\n"                                                      \
+	"      --max-metadata-size N[K|M|G]  the cap on InRelease, Release, " \
+	"repomd.xml,\n"                                                       \
+	"                             their signatures and mirror.list "      \
+	"(default: 64M)\n"                                                    \
+	"  HTTP_PROXY, HTTPS_PROXY and NO_PROXY are honoured.\n"
+
+#define PB_COMMON_LONG_OPTS                                         \
+	{"plugin-dir", required_argument, NULL, PB_OPT_PLUGIN_DIR}, \
+		{"quiet", no_argument, NULL, 'q'},                  \
+		{"verbose", no_argument, NULL, PB_OPT_VERBOSE},     \
+	{                                                           \
+		"help", no_argument, NULL, 'h'                      \
+	}
+
+#define PB_COMMON_HELP                                                       \
+	"  --plugin-dir DIR    look for plugins and distro files in DIR "    \
+	"first "                                                             \
+	"(repeatable);\n"                                                    \
+	"                      then in $PROBE_BUILDER_PLUGIN_PATH "          \
+	"(colon-separated),\n"                                               \
+	"                      then in " PB_PLUGINDIR " and " PB_DISTRODIR   \
+	"\n"                                                                 \
+	"  -q, --quiet         only errors and the summary\n"                \
+	"      --verbose       show every step, and the builds' own output " \
+	"goes to the logs\n"                                                 \
+	"  -h, --help          this help\n"
+
+#endif

@@ -1,0 +1,376 @@
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/progress.h"
+#include "crawl/crawl.h"
+#include "probe-builder/log.h"
+#include "util/fs.h"
+#include "util/runctl.h"
+
+static int add_str(const char ***v, size_t *n, const char *s)
+{
+	const char **g = realloc(*v, (*n + 1) * sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	*v = g;
+	g[(*n)++] = s;
+	return 0;
+}
+
+static int number(const char *opt, const char *arg, long min, long max,
+		  long *out)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end || n < min || n > max) {
+		fprintf(stderr,
+			"probe-builder: %s wants a number from %ld to "
+			"%ld, not '%s'\n",
+			opt, min, max, arg);
+		return -EINVAL;
+	}
+	*out = n;
+	return 0;
+}
+
+/* "64M" -> bytes; K, M, G are powers of 1024 */
+static int size_arg(const char *opt, const char *arg, long long *out)
+{
+	char *end;
+	long long n = strtoll(arg, &end, 10), mul = 1;
+
+	if (*end == 'K' || *end == 'k')
+		mul = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1024 * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1024LL * 1024 * 1024, end++;
+	if (end == arg || *end || n < 1 || n > (1LL << 50) / mul) {
+		fprintf(stderr,
+			"probe-builder: %s wants a size (bytes, or with K, "
+			"M or G), not '%s'\n",
+			opt, arg);
+		return -EINVAL;
+	}
+	*out = n * mul;
+	return 0;
+}
+
+int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg)
+{
+	long n;
+
+	switch (opt) {
+	case 'd':
+		if (number("-d", arg, 1, 64, &n) < 0)
+			return -1;
+		cc->fetch.concurrency = (unsigned)n;
+		return 1;
+	case 'r':
+		if (number("-r", arg, 0, 20, &n) < 0)
+			return -1;
+		cc->fetch.retries = (unsigned)n;
+		return 1;
+	case PB_OPT_MIRROR:
+		return add_str(&cc->mirrors, &cc->n_mirrors, arg) ? -1 : 1;
+	case PB_OPT_SUITE:
+		return add_str(&cc->suites, &cc->n_suites, arg) ? -1 : 1;
+	case PB_OPT_KEYRING:
+		if (access(arg, R_OK) < 0) {
+			fprintf(stderr, "probe-builder: --keyring %s: %s\n",
+				arg, strerror(errno));
+			return -1;
+		}
+		return add_str(&cc->keyrings, &cc->n_keyrings, arg) ? -1 : 1;
+	case PB_OPT_NO_VERIFY:
+		cc->no_verify = 1;
+		return 1;
+	case PB_OPT_REQUIRE_SIGNED:
+		cc->require_signed = 1;
+		return 1;
+	case PB_OPT_ALLOW_PARTIAL:
+		cc->allow_partial = 1;
+		return 1;
+	case PB_OPT_DISTRO_FILTER:
+		cc->distro_filter = arg;
+		return 1;
+	case PB_OPT_ARCH:
+		if (strcmp(arg, "x86_64") && strcmp(arg, "aarch64")) {
+			fprintf(stderr,
+				"probe-builder: --arch is x86_64 or "
+				"aarch64, not '%s'\n",
+				arg);
+			return -1;
+		}
+		cc->arch = arg;
+		return 1;
+	case PB_OPT_CONNECT_TIMEOUT:
+		if (number("--connect-timeout", arg, 1, 3600, &n) < 0)
+			return -1;
+		cc->fetch.connect_timeout_s = n;
+		return 1;
+	case PB_OPT_ALLOW_EXPIRED_RELEASE:
+		cc->allow_expired_release = 1;
+		return 1;
+	case PB_OPT_ALLOW_FUTURE_RELEASE:
+		cc->allow_future_release = 1;
+		return 1;
+	case PB_OPT_IGNORE_RELEASE_DATE:
+		cc->allow_expired_release = cc->allow_future_release = 1;
+		return 1;
+	case PB_OPT_ALLOW_REDIRECT_HOST:
+		cc->fetch.allow_redirect_host = 1;
+		return 1;
+	case PB_OPT_MAX_METADATA_SIZE:
+		return size_arg("--max-metadata-size", arg,
+				&cc->max_metadata_size)
+			       ? -1
+			       : 1;
+	case PB_OPT_LOW_SPEED_TIME:
+		if (number("--low-speed-time", arg, 1, 3600, &n) < 0)
+			return -1;
+		cc->fetch.low_speed_time_s = n;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void pb_cli_crawl_init(struct pb_cli_crawl *cc)
+{
+	static struct utsname u;
+	struct pb_fetch_opts def = PB_FETCH_OPTS_INIT;
+
+	memset(cc, 0, sizeof(*cc));
+	cc->fetch = def;
+	if (!u.machine[0])
+		uname(&u);
+	cc->arch = u.machine;
+}
+
+void pb_cli_crawl_free(struct pb_cli_crawl *cc)
+{
+	free(cc->mirrors);
+	free(cc->suites);
+	free(cc->keyrings);
+	cc->mirrors = cc->suites = cc->keyrings = NULL;
+}
+
+int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
+		     const regex_t *kernel_filter, const char *workspace,
+		     int quiet, struct pb_crawl *out)
+{
+	struct pb_crawl_opts o = {
+		.sz = sizeof(o),
+		.distro = d,
+		.arch = cc->arch,
+		.distro_filter = cc->distro_filter,
+		.kernel_filter = kernel_filter,
+		.mirrors = cc->mirrors,
+		.n_mirrors = cc->n_mirrors,
+		.suites = cc->suites,
+		.n_suites = cc->n_suites,
+		.keyrings = cc->keyrings,
+		.n_keyrings = cc->n_keyrings,
+		.no_verify = cc->no_verify,
+		.require_signed = cc->require_signed,
+		.allow_partial = cc->allow_partial,
+		.workspace = workspace,
+		.etc_apt = getenv("PROBE_BUILDER_ETC_APT"),
+		.fetch = &cc->fetch,
+		.max_metadata_size = cc->max_metadata_size,
+		.allow_expired_release = cc->allow_expired_release,
+		.allow_future_release = cc->allow_future_release,
+	};
+	struct pb_err err = {0};
+	int ret;
+
+	cc->fetch.progress = isatty(2) && !quiet;
+	cc->fetch.quiet = quiet;
+	if (cc->allow_expired_release || cc->allow_future_release)
+		pb_warn("%s%s%s: an APT Release out of its dates is used "
+			"anyway; a stale or replayed mirror can go unnoticed",
+			cc->allow_expired_release ? "--allow-expired-release"
+						  : "",
+			cc->allow_expired_release && cc->allow_future_release
+				? ", "
+				: "",
+			cc->allow_future_release ? "--allow-future-release"
+						 : "");
+	if (cc->fetch.allow_redirect_host)
+		pb_warn("--allow-redirect-host: redirects may take any file "
+			"to another host (signatures and hashes still hold)");
+	/* the CLI draws the line; a run that catches signals stops */
+	cc->fetch.on_progress = pb_progress_fetch;
+	cc->fetch.progress_data = &cc->meter;
+	cc->fetch.stop = &pb_stop_signal;
+	ret = pb_crawl_run(&o, out, &err);
+	if (ret) {
+		char *msg = NULL;
+		size_t len = 0, i;
+		FILE *f = open_memstream(&msg, &len);
+
+		/* the failed repositories, every one whole, under the
+		 * message: one line each */
+		if (f) {
+			fputs(err.msg, f);
+			for (i = 0; i < out->n_missed; i++)
+				fprintf(f, "\n  %s", out->missed[i]);
+		}
+		if (f && fclose(f) == 0)
+			pb_error("%s", msg);
+		else
+			pb_error("%s", err.msg);
+		free(msg);
+		pb_crawl_free(out);
+	}
+	return ret;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: probe-builder crawl [OPTION]... DISTRO\n"
+		"Find every kernel of DISTRO in its repositories and list the "
+		"packages each one is\n"
+		"built from, checked from the repositories' signatures down "
+		"to each file's\n"
+		"SHA-256 (only index files are fetched, never packages).\n\n"
+		"      --json                 one object per kernel (distro, "
+		"release, flavor, arch,\n"
+		"                             packages with URL, size, "
+		"SHA-256), for jq and for\n"
+		"                             `probe-builder build "
+		"--from-json`\n"
+		"  -w, --workspace DIR        index files are kept in "
+		"DIR/meta (default: ./workspace)\n"
+		"  -f, --kernel-filter REGEX  only kernel releases matching "
+		"REGEX\n" PB_CRAWL_HELP PB_COMMON_HELP
+		"\nExit status: 0 for a complete crawl, 1 when a repository "
+		"failed (or on errors),\n"
+		"2 on bad usage, 3 when --allow-partial went on without a "
+		"repository.\n");
+}
+
+int pb_cmd_crawl(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'J'},
+		{"workspace", required_argument, NULL, 'w'},
+		{"kernel-filter", required_argument, NULL, 'f'},
+		PB_CRAWL_LONG_OPTS,
+		PB_COMMON_LONG_OPTS,
+		{NULL, 0, NULL, 0}};
+	struct pb_cli_common common = {0};
+	struct pb_cli_crawl cc;
+	const char *workspace = "workspace", *filter = NULL;
+	char ws[PATH_MAX];
+	struct pb_registry reg;
+	const struct pb_distro *d;
+	struct pb_crawl crawl;
+	int opt, json = 0, rc = 2, have_re = 0, have_reg = 0;
+	regex_t re;
+
+	pb_cli_crawl_init(&cc);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "w:f:d:r:qh", longopts, NULL)) !=
+	       -1) {
+		int r;
+
+		if (pb_cli_common_opt(&common, opt, optarg))
+			continue;
+		r = pb_cli_crawl_opt(&cc, opt, optarg);
+		if (r < 0)
+			goto out;
+		if (r)
+			continue;
+		switch (opt) {
+		case 'J':
+			json = 1;
+			break;
+		case 'w':
+			workspace = optarg;
+			break;
+		case 'f':
+			filter = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			rc = 0;
+			goto out;
+		default:
+			fprintf(stderr, "Try 'probe-builder crawl --help'.\n");
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "probe-builder crawl: one DISTRO wanted\nTry "
+				"'probe-builder crawl --help'.\n");
+		goto out;
+	}
+	if (filter) {
+		if (pb_cli_regex("crawl", filter, &re) < 0)
+			goto out;
+		have_re = 1;
+	}
+	rc = 1;
+	{
+		struct pb_err err = {0};
+
+		if (pb_mkdir_p(workspace, &err) < 0 ||
+		    !realpath(workspace, ws)) {
+			pb_error("-w %s: %s", workspace,
+				 err.msg[0] ? err.msg : strerror(errno));
+			goto out;
+		}
+	}
+	if (pb_cli_registry(&common, &reg) < 0)
+		goto out;
+	have_reg = 1;
+	d = pb_registry_find(&reg, argv[optind]);
+	if (!d || !d->builder) {
+		pb_error("unknown distro '%s' (`probe-builder plugins` lists "
+			 "the ones found)",
+			 argv[optind]);
+		rc = 2; /* bad usage */
+		goto out;
+	}
+	if (pb_cli_crawl_run(&cc, d, have_re ? &re : NULL, ws, common.quiet,
+			     &crawl) < 0)
+		goto out;
+	if (json) {
+		json_object *j = pb_crawl_to_json(&crawl);
+
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       j, JSON_C_TO_STRING_PRETTY |
+					  JSON_C_TO_STRING_SPACED |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else {
+		pb_crawl_print(stdout, &crawl);
+	}
+	pb_info("%zu %s kernel%s", crawl.n_kernels, d->name,
+		crawl.n_kernels == 1 ? "" : "s");
+	rc = crawl.n_missed ? 3 : 0;
+	pb_crawl_free(&crawl);
+out:
+	if (have_re)
+		regfree(&re);
+	if (have_reg)
+		pb_registry_free(&reg);
+	pb_cli_crawl_free(&cc);
+	pb_cli_common_free(&common);
+	return rc;
+}

@@ -1,0 +1,209 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "repo/gpg.h"
+#include "util/fs.h"
+#include "util/proc.h"
+#include "util/str.h"
+
+static int b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* gpgv reads binary keyrings only: an armored key block (apt's *.asc)
+ * is decoded into workdir first. */
+static int dearmor(const char *path, const char *out, struct pb_err *err)
+{
+	char *text = NULL, *p, *bin = NULL;
+	size_t len, o = 0;
+	unsigned acc = 0;
+	int bits = 0, ret;
+
+	ret = pb_read_file(path, &text, &len, err);
+	if (ret)
+		return ret;
+	p = strstr(text, "-----BEGIN PGP PUBLIC KEY BLOCK-----");
+	if (!p) {
+		free(text);
+		return pb_err_set(err, -EINVAL, "%s: not an armored key", path);
+	}
+	/* the headers end at the first empty line */
+	p = strstr(p, "\n\n") ? strstr(p, "\n\n") + 2 : strstr(p, "\r\n\r\n");
+	bin = malloc(len);
+	if (!p || !bin) {
+		free(text);
+		free(bin);
+		return pb_err_set(err, -EINVAL, "%s: bad armor", path);
+	}
+	for (; *p && *p != '='; p++) {
+		int v;
+
+		if (*p == '-')
+			break;
+		v = b64_value((unsigned char)*p);
+		if (v < 0)
+			continue;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			bin[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	ret = pb_write_file_atomic(out, bin, o, err);
+	free(text);
+	free(bin);
+	return ret;
+}
+
+static int is_armored(const char *path)
+{
+	char head[64] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	if (!fgets(head, sizeof(head), f))
+		head[0] = '\0';
+	fclose(f);
+	return strncmp(head, "-----BEGIN PGP", 14) == 0;
+}
+
+int pb_gpg_verify(const char *signature, const char *data,
+		  const char *const *keyrings, size_t n_keyrings,
+		  const char *workdir, const char *out, struct pb_err *err)
+{
+	char home[PATH_MAX], status[8192], (*kr)[PATH_MAX] = NULL;
+	const char **argv = NULL;
+	size_t i, a = 0;
+	int ret;
+
+	if (n_keyrings == 0)
+		return pb_err_set(err, PB_GPG_MISSING_KEY,
+				  "%s: no keyring to check it with", signature);
+	snprintf(home, sizeof(home), "%s/gnupg", workdir);
+	ret = pb_mkdir_p(home, err);
+	if (ret)
+		return ret;
+	kr = calloc(n_keyrings, sizeof(*kr));
+	argv = calloc(2 * n_keyrings + 12, sizeof(*argv));
+	if (!kr || !argv) {
+		ret = pb_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	argv[a++] = "gpgv";
+	argv[a++] = "--homedir";
+	argv[a++] = home;
+	argv[a++] = "--status-fd";
+	argv[a++] = "1";
+	for (i = 0; i < n_keyrings; i++) {
+		if (access(keyrings[i], R_OK) < 0) {
+			ret = pb_err_set(err, -errno, "keyring %s: %s",
+					 keyrings[i], strerror(errno));
+			goto out;
+		}
+		if (is_armored(keyrings[i])) {
+			snprintf(kr[i], sizeof(kr[i]), "%s/keyring-%zu.gpg",
+				 home, i);
+			ret = dearmor(keyrings[i], kr[i], err);
+			if (ret)
+				goto out;
+		} else if (keyrings[i][0] != '/') {
+			/* gpgv looks for relative names in its home */
+			if (!realpath(keyrings[i], kr[i])) {
+				ret = pb_err_set(err, -errno, "%s: %s",
+						 keyrings[i], strerror(errno));
+				goto out;
+			}
+		} else {
+			snprintf(kr[i], sizeof(kr[i]), "%s", keyrings[i]);
+		}
+		argv[a++] = "--keyring";
+		argv[a++] = kr[i];
+	}
+	if (out) {
+		unlink(out);
+		argv[a++] = "--output";
+		argv[a++] = out;
+	}
+	argv[a++] = signature;
+	if (data)
+		argv[a++] = data;
+	argv[a] = NULL;
+	status[0] = '\0';
+	ret = pb_run_capture(argv, status, sizeof(status), err);
+	if (ret < 0 && !status[0] && err && err->code == ret) {
+		/* gpgv did not run, or said nothing: nothing was checked */
+		pb_err_prefix(
+			err, "%s: cannot check the signature%s", signature,
+			ret == -ENOENT ? " (install the gpgv package)" : "");
+		goto out;
+	}
+	if (ret == 0 && strstr(status, "[GNUPG:] VALIDSIG"))
+		goto out;
+	if (strstr(status, "[GNUPG:] NO_PUBKEY")) {
+		const char *k = strstr(status, "[GNUPG:] NO_PUBKEY") + 19;
+
+		ret = pb_err_set(err, PB_GPG_MISSING_KEY,
+				 "%s: signed by key %.*s, which is not in the "
+				 "keyrings given",
+				 signature, (int)strcspn(k, "\n"), k);
+	} else if (strstr(status, "[GNUPG:] BADSIG")) {
+		ret = pb_err_set(err, -EKEYREJECTED,
+				 "%s: BAD signature: the file was changed "
+				 "after it was signed",
+				 signature);
+	} else if (strstr(status, "[GNUPG:] EXPKEYSIG") ||
+		   strstr(status, "[GNUPG:] REVKEYSIG")) {
+		ret = pb_err_set(err, -EKEYREJECTED,
+				 "%s: signed by an expired or revoked key",
+				 signature);
+	} else {
+		ret = pb_err_set(err, -EKEYREJECTED,
+				 "%s: no valid signature (gpgv: %.200s)",
+				 signature, status[0] ? status : "no output");
+	}
+	if (out)
+		unlink(out);
+out:
+	free(kr);
+	free(argv);
+	return ret;
+}
+
+const char *pb_keyring_package(const char *path)
+{
+	static const struct {
+		const char *prefix, *package;
+	} table[] = {
+		{"/usr/share/keyrings/debian-archive-",
+		 "debian-archive-keyring"},
+		{"/usr/share/keyrings/ubuntu-archive-", "ubuntu-keyring"},
+		{"/usr/share/keyrings/ubuntu-cloudimage-",
+		 "ubuntu-cloudimage-keyring"},
+		{"/usr/share/distribution-gpg-keys/", "distribution-gpg-keys"},
+	};
+	size_t i;
+
+	for (i = 0; path && i < PB_ARRAY_SIZE(table); i++)
+		if (!strncmp(path, table[i].prefix, strlen(table[i].prefix)))
+			return table[i].package;
+	return NULL;
+}

@@ -1,0 +1,487 @@
+/* RPM primary.xml, streamed: the libxml2 SAX2 push parser is fed chunks
+ * straight from the decompressor, and a small state table keeps the few
+ * fields of each <package type="rpm"> that name a package file. Text is
+ * copied only inside the elements kept; a package whose name fails the
+ * globs is only walked through. Any DOCTYPE is refused as soon as the
+ * parser meets it, before an entity can be declared, expanded or
+ * fetched. */
+#include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include "repo/index.h"
+#include "repo/xml_push.h"
+
+/* what is read from the decompressor and pushed at a time */
+#define PRIMARY_CHUNK (256 * 1024)
+/* a value kept longer than this makes the package unusable */
+#define VAL_MAX 4096
+
+struct val {
+	size_t len;
+	int set;
+	int bad; /* too long, given twice */
+	char s[VAL_MAX];
+};
+
+enum vid {
+	V_NAME,
+	V_ARCH,
+	V_VERSION, /* [epoch:]ver-rel, built from the attributes */
+	V_SHA256,
+	V_HREF,
+	V_BASE,
+	V_N,
+};
+
+struct primary {
+	const char *path;
+	const char *const *globs; /* NULL: every name */
+	pb_pkg_cb cb;
+	void *ctx;
+	struct pb_index_stats st;
+	xmlParserCtxtPtr xml;
+
+	/* a fault of ours (refused DOCTYPE, callback) stops the parser */
+	int ret;
+	struct pb_err *err;
+	/* libxml2's first errors, reported when the parse fails */
+	char fatal[512];
+	char error[512];
+	int seen_root;
+
+	int depth;
+	int pkg_depth;	  /* depth of the <package> we are in, 0: none */
+	int pkg_rpm;	  /* its type is "rpm" */
+	int skip;	  /* its name fails the globs */
+	struct val *text; /* the value that text goes to, or NULL */
+	int text_depth;
+	int64_t size;
+	int size_set;
+	int size_bad;
+	struct val v[V_N];
+};
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int name_matches(const char *const *globs, const char *name)
+{
+	if (!globs)
+		return 1;
+	for (; *globs; globs++)
+		if (fnmatch(*globs, name, 0) == 0)
+			return 1;
+	return 0;
+}
+
+/* a DOCTYPE, an entity declaration: nothing of it is looked at */
+static void refuse(struct primary *p)
+{
+	if (!p->ret) {
+		p->ret = -EPERM;
+		pb_err_set(p->err, -EPERM, "refused: DOCTYPE/entity in %s",
+			   p->path);
+	}
+	if (p->xml)
+		xmlStopParser(p->xml);
+}
+
+/* ------------------------------------------------- values and packages */
+
+static void val_set(struct val *v, const char *s, size_t len)
+{
+	if (v->set) {
+		v->bad = 1;
+		return;
+	}
+	v->set = 1;
+	if (len >= VAL_MAX) {
+		v->bad = 1;
+		len = 0;
+	}
+	memcpy(v->s, s, len);
+	v->len = len;
+	v->s[len] = '\0';
+}
+
+static void val_append(struct val *v, const char *s, size_t len)
+{
+	if (v->bad)
+		return;
+	if (len >= VAL_MAX - v->len) {
+		v->bad = 1;
+		return;
+	}
+	memcpy(v->s + v->len, s, len);
+	v->len += len;
+	v->s[v->len] = '\0';
+}
+
+static void val_trim(struct val *v)
+{
+	size_t b = 0;
+
+	while (b < v->len && is_space(v->s[b]))
+		b++;
+	while (v->len > b && is_space(v->s[v->len - 1]))
+		v->len--;
+	if (b)
+		memmove(v->s, v->s + b, v->len - b);
+	v->len -= b;
+	v->s[v->len] = '\0';
+}
+
+static void new_package(struct primary *p, int rpm)
+{
+	p->pkg_depth = p->depth;
+	p->pkg_rpm = rpm;
+	p->skip = 0;
+	p->text = NULL;
+	p->size_set = 0;
+	p->size_bad = 0;
+	for (int i = 0; i < V_N; i++) {
+		p->v[i].set = 0;
+		p->v[i].bad = 0;
+		p->v[i].len = 0;
+		p->v[i].s[0] = '\0';
+	}
+}
+
+static int check_sha256(struct val *v)
+{
+	if (v->len != 64)
+		return -EINVAL;
+	for (size_t i = 0; i < 64; i++) {
+		char c = v->s[i];
+
+		if (c >= 'A' && c <= 'F')
+			v->s[i] = (char)(c - 'A' + 'a');
+		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void end_package(struct primary *p)
+{
+	struct pb_pkg_rec rec = {0};
+	struct val *v = p->v;
+	int ret;
+
+	p->pkg_depth = 0;
+	p->text = NULL;
+	if (!p->pkg_rpm || p->skip)
+		return;
+	if (!v[V_NAME].set && p->globs)
+		return; /* no name to match */
+	for (int i = 0; i < V_N; i++) {
+		if (i == V_BASE)
+			continue;
+		if (!v[i].set || v[i].bad || !v[i].len)
+			goto unusable;
+	}
+	if (v[V_BASE].bad || !p->size_set || p->size_bad ||
+	    check_sha256(&v[V_SHA256]))
+		goto unusable;
+	rec.name = v[V_NAME].s;
+	rec.version = v[V_VERSION].s;
+	rec.arch = v[V_ARCH].s;
+	rec.location = v[V_HREF].s;
+	rec.base = v[V_BASE].set && v[V_BASE].len ? v[V_BASE].s : NULL;
+	rec.size = p->size;
+	rec.sha256 = v[V_SHA256].s;
+	p->st.matched++;
+	ret = p->cb(&rec, p->ctx);
+	if (ret < 0 && !p->ret) {
+		p->ret = ret;
+		pb_err_set(p->err, ret, "%s: package %s-%s.%s: stopped: %s",
+			   p->path, rec.name, rec.version, rec.arch,
+			   strerror(-ret));
+		xmlStopParser(p->xml);
+	}
+	return;
+unusable:
+	p->st.skipped++;
+}
+
+/* ------------------------------------------------------------ SAX2 */
+
+static void version_attrs(struct primary *p, const xmlChar **attrs, int n)
+{
+	const xmlChar *e, *ver, *rel;
+	size_t elen = 0, vlen = 0, rlen = 0;
+	struct val *v = &p->v[V_VERSION];
+
+	e = pb_xml_attr(attrs, n, "epoch", NULL, &elen);
+	ver = pb_xml_attr(attrs, n, "ver", NULL, &vlen);
+	rel = pb_xml_attr(attrs, n, "rel", NULL, &rlen);
+	if (!ver || !vlen) {
+		val_set(v, "", 0); /* set, empty: unusable */
+		return;
+	}
+	val_set(v, "", 0);
+	if (v->bad)
+		return;
+	if (e && !(elen == 0 || (elen == 1 && e[0] == '0'))) {
+		val_append(v, (const char *)e, elen);
+		val_append(v, ":", 1);
+	}
+	val_append(v, (const char *)ver, vlen);
+	if (rel && rlen) {
+		val_append(v, "-", 1);
+		val_append(v, (const char *)rel, rlen);
+	}
+}
+
+static void size_attr(struct primary *p, const xmlChar **attrs, int n)
+{
+	size_t len = 0;
+	const xmlChar *s = pb_xml_attr(attrs, n, "package", NULL, &len);
+	int64_t v = 0;
+
+	if (p->size_set) {
+		p->size_bad = 1;
+		return;
+	}
+	p->size_set = 1;
+	if (!s || !len) {
+		p->size_bad = 1;
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9' ||
+		    v > (INT64_MAX - (s[i] - '0')) / 10) {
+			p->size_bad = 1;
+			return;
+		}
+		v = v * 10 + (s[i] - '0');
+	}
+	p->size = v;
+}
+
+static void location_attrs(struct primary *p, const xmlChar **attrs, int n)
+{
+	size_t len = 0;
+	const xmlChar *s = pb_xml_attr(attrs, n, "href", NULL, &len);
+
+	val_set(&p->v[V_HREF], s ? (const char *)s : "", s ? len : 0);
+	p->v[V_HREF].len =
+		pb_xml_unescape_amp(p->v[V_HREF].s, p->v[V_HREF].len);
+	s = pb_xml_attr(attrs, n, "base", "xml", &len);
+	if (s) {
+		val_set(&p->v[V_BASE], (const char *)s, len);
+		p->v[V_BASE].len =
+			pb_xml_unescape_amp(p->v[V_BASE].s, p->v[V_BASE].len);
+	}
+}
+
+static void text_into(struct primary *p, struct val *v)
+{
+	if (v->set) {
+		v->bad = 1;
+		return;
+	}
+	v->set = 1;
+	v->len = 0;
+	v->s[0] = '\0';
+	p->text = v;
+	p->text_depth = p->depth;
+}
+
+static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		     const xmlChar *URI, int nb_namespaces,
+		     const xmlChar **namespaces, int nb_attributes,
+		     int nb_defaulted, const xmlChar **attributes)
+{
+	struct primary *p = ctx;
+	const char *name = (const char *)localname;
+
+	(void)prefix;
+	(void)URI;
+	(void)nb_namespaces;
+	(void)namespaces;
+	(void)nb_defaulted;
+	p->depth++;
+	p->seen_root = 1;
+	if (!p->pkg_depth) {
+		if (strcmp(name, "package") == 0) {
+			p->st.records++;
+			new_package(p, pb_xml_attr_is(attributes, nb_attributes,
+						      "type", "rpm"));
+		}
+		return;
+	}
+	/* only the package's own children, never <format>'s */
+	if (!p->pkg_rpm || p->skip || p->depth != p->pkg_depth + 1)
+		return;
+	switch (name[0]) {
+	case 'n':
+		if (strcmp(name, "name") == 0)
+			text_into(p, &p->v[V_NAME]);
+		break;
+	case 'a':
+		if (strcmp(name, "arch") == 0)
+			text_into(p, &p->v[V_ARCH]);
+		break;
+	case 'v':
+		if (strcmp(name, "version") == 0)
+			version_attrs(p, attributes, nb_attributes);
+		break;
+	case 'c':
+		if (strcmp(name, "checksum") == 0 &&
+		    pb_xml_attr_is(attributes, nb_attributes, "type", "sha256"))
+			text_into(p, &p->v[V_SHA256]);
+		break;
+	case 's':
+		if (strcmp(name, "size") == 0)
+			size_attr(p, attributes, nb_attributes);
+		break;
+	case 'l':
+		if (strcmp(name, "location") == 0)
+			location_attrs(p, attributes, nb_attributes);
+		break;
+	}
+}
+
+static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		   const xmlChar *URI)
+{
+	struct primary *p = ctx;
+
+	(void)localname;
+	(void)prefix;
+	(void)URI;
+	if (p->text && p->depth == p->text_depth) {
+		struct val *v = p->text;
+
+		p->text = NULL;
+		val_trim(v);
+		if (v == &p->v[V_NAME] && !v->bad &&
+		    !name_matches(p->globs, v->s))
+			p->skip = 1;
+	}
+	if (p->pkg_depth && p->depth == p->pkg_depth)
+		end_package(p);
+	p->depth--;
+}
+
+static void on_text(void *ctx, const xmlChar *ch, int len)
+{
+	struct primary *p = ctx;
+
+	if (!p->text)
+		return;
+	val_append(p->text, (const char *)ch, (size_t)len);
+}
+
+static void on_doctype(void *ctx, const xmlChar *name,
+		       const xmlChar *ExternalID, const xmlChar *SystemID)
+{
+	(void)name;
+	(void)ExternalID;
+	(void)SystemID;
+	refuse(ctx);
+}
+
+static void on_entity(void *ctx, const xmlChar *name, int type,
+		      const xmlChar *publicId, const xmlChar *systemId,
+		      xmlChar *content)
+{
+	(void)name;
+	(void)type;
+	(void)publicId;
+	(void)systemId;
+	(void)content;
+	refuse(ctx);
+}
+
+static void on_error(void *ctx, xmlErrorPtr e)
+{
+	struct primary *p = ctx;
+	char *dst = NULL;
+	size_t len;
+
+	if (e->level == XML_ERR_FATAL && !p->fatal[0])
+		dst = p->fatal;
+	else if (e->level == XML_ERR_ERROR && !p->error[0])
+		dst = p->error;
+	if (!dst)
+		return;
+	/* libxml2 2.9 says "Extra content at the end of the document" of
+	 * a document cut short or of no document at all: say which */
+	if (e->code == XML_ERR_DOCUMENT_END && !p->seen_root)
+		snprintf(dst, sizeof(p->fatal),
+			 "line %d: no XML document in it", e->line);
+	else if (e->code == XML_ERR_DOCUMENT_END && p->depth > 0)
+		snprintf(dst, sizeof(p->fatal),
+			 "line %d: the document is cut short (%d elements "
+			 "not closed)",
+			 e->line, p->depth);
+	else
+		snprintf(dst, sizeof(p->fatal), "line %d: %s", e->line,
+			 e->message ? e->message : "XML error");
+	len = strlen(dst);
+	while (len && is_space(dst[len - 1]))
+		dst[--len] = '\0';
+}
+
+static xmlSAXHandler primary_sax = {
+	.initialized = XML_SAX2_MAGIC,
+	.startElementNs = on_start,
+	.endElementNs = on_end,
+	.characters = on_text,
+	.ignorableWhitespace = on_text,
+	.cdataBlock = on_text,
+	.internalSubset = on_doctype,
+	.externalSubset = on_doctype,
+	.entityDecl = on_entity,
+	.serror = on_error,
+};
+
+/* ------------------------------------------------------------ driver */
+
+static int xml_failed(struct primary *p)
+{
+	if (p->ret)
+		return p->ret;
+	return pb_err_set(p->err, -EINVAL, "%s: %s", p->path,
+			  p->fatal[0]	? p->fatal
+			  : p->error[0] ? p->error
+					: "broken XML");
+}
+
+int pb_rpm_primary_parse(const char *path, const char *const *globs,
+			 pb_pkg_cb cb, void *ctx, struct pb_index_stats *stats,
+			 struct pb_err *err)
+{
+	struct primary *p;
+	int ret;
+
+	if (stats)
+		memset(stats, 0, sizeof(*stats));
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
+	p->path = path;
+	p->globs = globs;
+	p->cb = cb;
+	p->ctx = ctx;
+	p->err = err;
+	ret = pb_xml_push_file(path, &primary_sax, p, PRIMARY_CHUNK, &p->ret,
+			       &p->xml, err);
+	if (ret == 1)
+		ret = xml_failed(p);
+	if (stats)
+		*stats = p->st;
+	free(p);
+	return ret;
+}

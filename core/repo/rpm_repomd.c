@@ -1,0 +1,310 @@
+/* RPM repomd.xml: where primary.xml is, its size and SHA-256. The file is
+ * small but comes from the network like primary.xml, so it is read the
+ * same way: SAX2 push parser, no network, no entity substitution, any
+ * DOCTYPE refused before its declarations are read. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include "repo/index.h"
+#include "repo/xml_push.h"
+
+#define REPOMD_CHUNK (64 * 1024)
+#define TEXT_MAX 4096
+
+struct repomd {
+	const char *path;
+	xmlParserCtxtPtr xml;
+	int ret; /* a fault of ours: the DOCTYPE refused, no memory */
+	struct pb_err *err;
+	char fatal[512];
+	int seen_root;
+
+	int depth;
+	int data_depth; /* depth of <data type="primary">, 0: not in it */
+	int done;	/* the first primary entry was read */
+	int found;
+	char *text; /* where the text of <checksum> or <size> goes */
+	size_t text_len;
+	int text_bad;
+
+	char *href;
+	char sha256[TEXT_MAX];
+	int sha_wanted; /* the checksum type is sha256 */
+	char size[TEXT_MAX];
+	int size_seen;
+};
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static void fail(struct repomd *r, int code, const char *what)
+{
+	if (!r->ret) {
+		r->ret = code;
+		pb_err_set(r->err, code, "%s in %s", what, r->path);
+	}
+	if (r->xml)
+		xmlStopParser(r->xml);
+}
+
+static void start_text(struct repomd *r, char *dst)
+{
+	r->text = dst;
+	r->text_len = 0;
+	r->text_bad = 0;
+	dst[0] = '\0';
+}
+
+static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		     const xmlChar *URI, int nb_namespaces,
+		     const xmlChar **namespaces, int nb_attributes,
+		     int nb_defaulted, const xmlChar **attributes)
+{
+	struct repomd *r = ctx;
+	const char *name = (const char *)localname;
+
+	(void)prefix;
+	(void)URI;
+	(void)nb_namespaces;
+	(void)namespaces;
+	(void)nb_defaulted;
+	r->depth++;
+	r->seen_root = 1;
+	if (!r->data_depth) {
+		if (!r->done && strcmp(name, "data") == 0 &&
+		    pb_xml_attr_is(attributes, nb_attributes, "type",
+				   "primary")) {
+			r->data_depth = r->depth;
+			r->found = 1;
+		}
+		return;
+	}
+	if (r->depth != r->data_depth + 1)
+		return;
+	if (strcmp(name, "location") == 0 && !r->href) {
+		size_t len;
+		const xmlChar *s = pb_xml_attr(attributes, nb_attributes,
+					       "href", NULL, &len);
+
+		if (s) {
+			r->href = strndup((const char *)s, len);
+			if (!r->href)
+				fail(r, -ENOMEM, "out of memory");
+			else
+				pb_xml_unescape_amp(r->href, strlen(r->href));
+		}
+	} else if (strcmp(name, "checksum") == 0) {
+		r->sha_wanted = pb_xml_attr_is(attributes, nb_attributes,
+					       "type", "sha256");
+		start_text(r, r->sha256);
+	} else if (strcmp(name, "size") == 0) {
+		r->size_seen = 1;
+		start_text(r, r->size);
+	}
+}
+
+static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		   const xmlChar *URI)
+{
+	struct repomd *r = ctx;
+
+	(void)localname;
+	(void)prefix;
+	(void)URI;
+	if (r->data_depth && r->depth == r->data_depth + 1)
+		r->text = NULL;
+	if (r->data_depth && r->depth == r->data_depth) {
+		r->data_depth = 0;
+		r->done = 1;
+	}
+	r->depth--;
+}
+
+static void on_text(void *ctx, const xmlChar *ch, int len)
+{
+	struct repomd *r = ctx;
+
+	if (!r->text || r->text_bad)
+		return;
+	if ((size_t)len >= TEXT_MAX - r->text_len) {
+		r->text_bad = 1;
+		fail(r, -EINVAL, "a value too long");
+		return;
+	}
+	memcpy(r->text + r->text_len, ch, (size_t)len);
+	r->text_len += (size_t)len;
+	r->text[r->text_len] = '\0';
+}
+
+static void on_doctype(void *ctx, const xmlChar *name,
+		       const xmlChar *ExternalID, const xmlChar *SystemID)
+{
+	(void)name;
+	(void)ExternalID;
+	(void)SystemID;
+	fail(ctx, -EPERM, "refused: DOCTYPE/entity");
+}
+
+static void on_entity(void *ctx, const xmlChar *name, int type,
+		      const xmlChar *publicId, const xmlChar *systemId,
+		      xmlChar *content)
+{
+	(void)name;
+	(void)type;
+	(void)publicId;
+	(void)systemId;
+	(void)content;
+	fail(ctx, -EPERM, "refused: DOCTYPE/entity");
+}
+
+static void on_error(void *ctx, xmlErrorPtr e)
+{
+	struct repomd *r = ctx;
+	size_t len;
+
+	if (e->level != XML_ERR_FATAL || r->fatal[0])
+		return;
+	/* libxml2 2.9 says "Extra content at the end of the document" of a
+	 * document cut short: say what it is */
+	if (e->code == XML_ERR_DOCUMENT_END && (!r->seen_root || r->depth)) {
+		snprintf(r->fatal, sizeof(r->fatal), "line %d: %s", e->line,
+			 r->seen_root ? "the document is cut short"
+				      : "no XML document in it");
+		return;
+	}
+	snprintf(r->fatal, sizeof(r->fatal), "line %d: %s", e->line,
+		 e->message ? e->message : "XML error");
+	len = strlen(r->fatal);
+	while (len && is_space(r->fatal[len - 1]))
+		r->fatal[--len] = '\0';
+}
+
+static xmlSAXHandler repomd_sax = {
+	.initialized = XML_SAX2_MAGIC,
+	.startElementNs = on_start,
+	.endElementNs = on_end,
+	.characters = on_text,
+	.ignorableWhitespace = on_text,
+	.cdataBlock = on_text,
+	.internalSubset = on_doctype,
+	.externalSubset = on_doctype,
+	.entityDecl = on_entity,
+	.serror = on_error,
+};
+
+/* trims s in place; returns its new length */
+static size_t trim(char *s)
+{
+	size_t b = 0, len = strlen(s);
+
+	while (b < len && is_space(s[b]))
+		b++;
+	while (len > b && is_space(s[len - 1]))
+		len--;
+	memmove(s, s + b, len - b);
+	s[len - b] = '\0';
+	return len - b;
+}
+
+static int finish(struct repomd *r, struct pb_repomd *out)
+{
+	size_t len;
+
+	if (!r->found)
+		return pb_err_set(r->err, -ENOENT,
+				  "%s: no <data type=\"primary\">", r->path);
+	if (!r->href || !r->href[0])
+		return pb_err_set(r->err, -EINVAL,
+				  "%s: the primary entry has no location",
+				  r->path);
+	out->primary_size = -1;
+	if (r->size_seen) {
+		int64_t v = 0;
+
+		len = trim(r->size);
+		if (!len)
+			goto bad_size;
+		for (size_t i = 0; i < len; i++) {
+			char c = r->size[i];
+
+			if (c < '0' || c > '9' ||
+			    v > (INT64_MAX - (c - '0')) / 10)
+				goto bad_size;
+			v = v * 10 + (c - '0');
+		}
+		out->primary_size = v;
+	}
+	out->primary_sha256[0] = '\0';
+	if (r->sha_wanted) {
+		len = trim(r->sha256);
+		if (len != 64)
+			goto bad_sha;
+		for (size_t i = 0; i < 64; i++) {
+			char c = r->sha256[i];
+
+			if (c >= 'A' && c <= 'F')
+				c = (char)(c - 'A' + 'a');
+			else if (!((c >= '0' && c <= '9') ||
+				   (c >= 'a' && c <= 'f')))
+				goto bad_sha;
+			out->primary_sha256[i] = c;
+		}
+		out->primary_sha256[64] = '\0';
+	}
+	out->primary_href = r->href;
+	r->href = NULL;
+	return 0;
+bad_size:
+	return pb_err_set(
+		r->err, -EINVAL,
+		"%s: the primary entry's size '%.40s' is not a number", r->path,
+		r->size);
+bad_sha:
+	return pb_err_set(r->err, -EINVAL,
+			  "%s: the primary entry's sha256 '%.80s' is not one",
+			  r->path, r->sha256);
+}
+
+int pb_repomd_parse(const char *path, struct pb_repomd *out, struct pb_err *err)
+{
+	struct repomd *r;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->primary_size = -1;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
+	r->path = path;
+	r->err = err;
+	/* plain as a rule, but a compressed one costs nothing */
+	ret = pb_xml_push_file(path, &repomd_sax, r, REPOMD_CHUNK, &r->ret,
+			       &r->xml, err);
+	if (ret == 1)
+		ret = r->ret ? r->ret
+			     : pb_err_set(err, -EINVAL, "%s: %s", path,
+					  r->fatal[0] ? r->fatal
+						      : "broken XML");
+	if (ret == 0)
+		ret = finish(r, out);
+	free(r->href);
+	free(r);
+	return ret;
+}
+
+void pb_repomd_free(struct pb_repomd *r)
+{
+	if (!r)
+		return;
+	free(r->primary_href);
+	memset(r, 0, sizeof(*r));
+	r->primary_size = -1;
+}

@@ -1,0 +1,55 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "util/hash.h"
+
+int pb_hash_file(const char *path, const char *algo, char *hex,
+		 struct pb_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	const EVP_MD *type = EVP_get_digestbyname(algo);
+	EVP_MD_CTX *ctx = NULL;
+	unsigned int mdlen = 0, i;
+	int fd, ret = 0;
+	ssize_t n;
+
+	if (!type)
+		return pb_err_set(err, -EINVAL, "unknown digest %s", algo);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, type, NULL)) {
+		ret = pb_err_set(err, -ENOMEM, "%s: cannot start %s", path,
+				 algo);
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = pb_err_set(err, -errno, "%s: %s", path,
+					 strerror(errno));
+			goto out;
+		}
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	}
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen)) {
+		ret = pb_err_set(err, -EIO, "%s: %s failed", path, algo);
+		goto out;
+	}
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[2 * mdlen] = '\0';
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return ret;
+}
