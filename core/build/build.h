@@ -8,7 +8,7 @@
 
 #include <json-c/json.h>
 
-#include "output/status.h"
+#include "output/result.h"
 #include "plugin/registry.h"
 #include "probe-builder/batch.h"
 #include "probe-builder/error.h"
@@ -63,22 +63,20 @@ struct pb_build_opts {
 int pb_kernel_key_name(const struct pb_batch *b, size_t i, char *buf,
 		       size_t len);
 
-/* Builds release i of the batch; returns its manifest entry (never NULL
- * but on out of memory): a failure is a FAILED entry with its message, not
- * an error of this function. */
-json_object *pb_build_release(const struct pb_build_opts *o,
-			      const struct pb_batch *b, size_t i);
+/* An empty result for release i of the batch: its key (probe, distro,
+ * release, arch, version, series), no status yet. */
+int pb_result_for(const struct pb_build_opts *o, const struct pb_batch *b,
+		  size_t i, struct pb_release_result *r, struct pb_err *err);
 
-/* Builds the releases of the batch whose index is in idx, o->jobs at a
- * time, each in a process of its own. Returns a JSON array of manifest
- * entries, in the order of idx. */
-json_object *pb_build_all(const struct pb_build_opts *o,
-			  const struct pb_batch *b, const size_t *idx,
-			  size_t n);
+/* The result of a release not built on purpose (the ignore list). */
+int pb_result_skipped(const struct pb_build_opts *o, const struct pb_batch *b,
+		      size_t i, const char *why, struct pb_release_result *r,
+		      struct pb_err *err);
 
-/* A manifest entry for a release not built on purpose (ignore list). */
-json_object *pb_entry_skipped(const struct pb_build_opts *o,
-			      const struct pb_batch *b, size_t i,
-			      const char *why);
+/* Builds release i of the batch into r: a failure to build is a FAILED
+ * result with its message, not an error of this function, which fails
+ * only when it cannot record the result (-ENOMEM). */
+int pb_build_release(const struct pb_build_opts *o, const struct pb_batch *b,
+		     size_t i, struct pb_release_result *r, struct pb_err *err);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "build/compiler.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/proc.h"
 
 int pb_kcc_parse_text(const char *text, struct pb_kcc *out)
@@ -240,8 +241,9 @@ static void list_installed(const char *family, const char *path_env,
 			} else {
 				major = 0;
 			}
-			snprintf(full, sizeof(full), "%s/%s", dir, de->d_name);
-			if (!pb_is_file(full) || access(full, X_OK) != 0 ||
+			if (pb_path_join(full, sizeof(full), NULL, dir,
+					 de->d_name, NULL) ||
+			    !pb_is_file(full) || access(full, X_OK) != 0 ||
 			    (major == 0 && cc_major(full, &major) < 0))
 				continue;
 			if (sl + strlen(de->d_name) + 16 < seen_len &&

@@ -12,21 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "build/build.h"
 #include "build/naming.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
-#include "crawl/crawl.h"
-#include "output/manifest.h"
-#include "output/manifest_sign.h"
 #include "output/summary.h"
+#include "pipeline/run.h"
 #include "probe-builder/log.h"
-#include "probe-builder/pkgname.h"
-#include "repo/debcontrol.h"
 #include "util/fs.h"
 #include "util/runctl.h"
-#include "util/sign.h"
-#include "util/str.h"
 
 enum {
 	OPT_IGNORE_LIST = PB_OPT_FIRST_FREE,
@@ -150,263 +143,98 @@ static void usage(FILE *f)
 		"finished by then are in the manifest).\n");
 }
 
-struct pkg_list {
-	char **paths;
-	size_t n;
+/* The build command's options. */
+struct build_cmd {
+	struct pb_cli_common common;
+	struct pb_cli_crawl cc;
+	struct pb_pipeline_opts po;
+	const char *distro, *source, *output, *workspace, *filter;
+	char source_abs[PATH_MAX], output_abs[PATH_MAX],
+		workspace_abs[PATH_MAX];
 };
 
-static int pkg_add(struct pkg_list *l, const char *path)
+/* One option of build's own; 0, 2 on a bad value (said), -1 for --help
+ * (printed). */
+static int build_opt(struct build_cmd *c, int opt, const char *arg)
 {
-	char **g = realloc(l->paths, (l->n + 1) * sizeof(*g));
+	struct pb_build_opts *o = &c->po.build;
+	char *end;
+	long n;
 
-	if (!g)
-		return -ENOMEM;
-	l->paths = g;
-	l->paths[l->n] = strdup(path);
-	if (!l->paths[l->n])
-		return -ENOMEM;
-	l->n++;
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int cmp_base(const void *a, const void *b)
-{
-	int c = strcmp(pb_basename(*(char *const *)a),
-		       pb_basename(*(char *const *)b));
-
-	return c ? c : strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A directory argument stands for its .deb and .rpm files. */
-static int expand_arg(struct pkg_list *l, const char *arg)
-{
-	struct dirent *de;
-	size_t first = l->n;
-	DIR *d;
-
-	if (!pb_is_dir(arg)) {
-		if (access(arg, R_OK) < 0) {
-			pb_error("%s: %s", arg, strerror(errno));
-			return -errno;
+	switch (opt) {
+	case 'k':
+		c->distro = arg;
+		break;
+	case 'p':
+		o->probe = arg;
+		break;
+	case 'v':
+		o->version = arg;
+		break;
+	case 's':
+		c->source = arg;
+		break;
+	case 'o':
+		c->output = arg;
+		break;
+	case 'w':
+		c->workspace = arg;
+		break;
+	case 'j':
+		n = strtol(arg, &end, 10);
+		if (*end || n < 1 || n > 1024) {
+			pb_error("build: -j wants a number from 1 to 1024, not "
+				 "'%s'",
+				 arg);
+			return 2;
 		}
-		return pkg_add(l, arg);
-	}
-	d = opendir(arg);
-	if (!d) {
-		pb_error("%s: %s", arg, strerror(errno));
-		return -errno;
-	}
-	while ((de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
-		char path[PATH_MAX];
-
-		if (n < 5 || de->d_name[0] == '.' ||
-		    (strcmp(de->d_name + n - 4, ".deb") &&
-		     strcmp(de->d_name + n - 4, ".rpm")))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", arg, de->d_name);
-		if (pkg_add(l, path) < 0) {
-			closedir(d);
-			return -ENOMEM;
+		o->jobs = (unsigned)n;
+		break;
+	case 'f':
+		c->filter = arg;
+		break;
+	case OPT_IGNORE_LIST:
+		c->po.ignore_file = arg;
+		break;
+	case OPT_NEAREST:
+		o->nearest_compiler = 1;
+		break;
+	case OPT_CLANG:
+		o->clang = arg;
+		break;
+	case OPT_LLC:
+		o->llc = arg;
+		break;
+	case OPT_FROM_JSON:
+		c->po.plan = arg;
+		break;
+	case OPT_MAX_UNPACKED:
+		if (parse_size(arg, &o->max_unpacked) < 0) {
+			pb_error(
+				"build: --max-unpacked-size wants a size above "
+				"0 (K, M, G suffixes), not '%s'",
+				arg);
+			return 2;
 		}
-	}
-	closedir(d);
-	qsort(l->paths + first, l->n - first, sizeof(*l->paths), cmp_str);
-	if (l->n == first)
-		pb_warn("%s: no .deb or .rpm file in this directory", arg);
-	return 0;
-}
-
-struct ignore_list {
-	char **globs;
-	size_t n;
-};
-
-static int load_ignore(const char *file, struct ignore_list *ig)
-{
-	char line[1024];
-	FILE *f = fopen(file, "r");
-
-	if (!f) {
-		pb_error("--ignore-list %s: %s", file, strerror(errno));
-		return -errno;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *s = line, *e, **g;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		e = s + strcspn(s, "#\r\n");
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		*e = '\0';
-		if (!*s)
-			continue;
-		g = realloc(ig->globs, (ig->n + 1) * sizeof(*g));
-		if (!g)
-			break;
-		ig->globs = g;
-		ig->globs[ig->n] = strdup(s);
-		if (ig->globs[ig->n])
-			ig->n++;
-	}
-	fclose(f);
-	return 0;
-}
-
-static const char *ignored_by(const struct ignore_list *ig, const char *rel)
-{
-	size_t i;
-
-	for (i = 0; i < ig->n; i++)
-		if (fnmatch(ig->globs[i], rel, 0) == 0)
-			return ig->globs[i];
-	return NULL;
-}
-
-static int absolute(const char *path, char *out, size_t len, int create)
-{
-	struct pb_err err = {0};
-
-	if (create && pb_mkdir_p(path, &err) < 0) {
-		pb_error("%s", err.msg);
+		break;
+	case OPT_WAIT_LOCK:
+		c->po.wait_lock = 1;
+		break;
+	case OPT_SIGN_KEY:
+		c->po.sign_key = arg;
+		break;
+	case 'h':
+		usage(stdout);
 		return -1;
-	}
-	if (!realpath(path, out)) {
-		pb_error("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	(void)len;
-	return 0;
-}
-
-/* What a crashed run left: this host's temp files of dead processes in the
- * output dir (its logs too) and the workspace's results, empty .part files
- * in the download caches. The workspace is locked: nothing there is in
- * use. */
-static void clean_leftovers(const char *workspace, const char *output)
-{
-	static const struct {
-		const char *sub;
-		int depth;
-	} ws[] = {{"cache", 2}, {"meta", 8}, {"results", 1}};
-	char dir[PATH_MAX];
-	size_t i;
-	int n = pb_clean_leftovers(output, 3);
-
-	for (i = 0; i < PB_ARRAY_SIZE(ws); i++) {
-		snprintf(dir, sizeof(dir), "%s/%s", workspace, ws[i].sub);
-		n += pb_clean_leftovers(dir, ws[i].depth);
-	}
-	if (n)
-		pb_info("removed %d file%s left by an interrupted run", n,
-			n == 1 ? "" : "s");
-}
-
-/* The manifest's read-merge-write, under the output dir's lock: runs that
- * share the dir (other workspaces, other machines) lose no entry. The
- * manifest read at the start is replaced by the one read under the lock. */
-static int record(const char *output, json_object **manifest,
-		  json_object *results, const char *run_time,
-		  const char *sign_key, struct pb_lock *lock)
-{
-	char path[PATH_MAX];
-	struct pb_err err = {0};
-	json_object *fresh = NULL;
-	int ret;
-
-	snprintf(path, sizeof(path), "%s/.manifest.lock", output);
-	/* short: another run holds it only for its own merge */
-	do /* a second ^C must not lose what was built */
-		ret = pb_lock_take(path, "the output dir's manifest", 1, lock,
-				   &err);
-	while (ret == -EINTR);
-	if (ret < 0)
-		goto out;
-	ret = pb_manifest_load(output, &fresh, &err);
-	if (ret < 0)
-		goto out;
-	json_object_put(*manifest);
-	*manifest = fresh;
-	ret = pb_manifest_update(output, *manifest, results, run_time, &err);
-	/* signed under the lock: the signature is of the manifest as
-	 * written, not of one another run wrote after it */
-	if (!ret && sign_key)
-		ret = pb_manifest_sign(output, sign_key, &err);
-out:
-	pb_lock_release(lock);
-	if (ret < 0)
-		pb_error("%s", err.msg);
-	return ret;
-}
-
-/* The kernels among local package files, by their names. */
-static int local_batch(const struct pb_build_opts *o, char **args, size_t n,
-		       struct pkg_list *pkgs, struct pb_batch **out)
-{
-	struct pb_err err = {0};
-	struct pb_batch *batch;
-	size_t i;
-	int ret;
-
-	for (i = 0; i < n; i++)
-		if (expand_arg(pkgs, args[i]) < 0)
-			return -1;
-	/* the same files in another order must give the same run */
-	qsort(pkgs->paths, pkgs->n, sizeof(*pkgs->paths), cmp_base);
-	batch = pb_batch_new();
-	if (!batch)
-		return -1;
-	*out = batch;
-	/* the plugin follows the packages' own Depends, as a crawl does */
-	for (i = 0; i < pkgs->n; i++) {
-		size_t bl = strlen(pkgs->paths[i]);
-		char *deps = NULL;
-
-		if (bl < 4 || strcmp(pkgs->paths[i] + bl - 4, ".deb"))
-			continue;
-		if (pb_deb_control_field(pkgs->paths[i], "Depends", &deps,
-					 &err) < 0) {
-			pb_warn("%s", err.msg);
-			pb_err_clear(&err);
-			continue;
-		}
-		ret = deps ? pb_batch_set_depends(batch, pkgs->paths[i], deps,
-						  &err)
-			   : 0;
-		free(deps);
-		if (ret) {
-			pb_error("%s", err.msg);
-			return -1;
-		}
-	}
-	ret = o->distro->builder->plugin->batch(
-		batch, (const char *const *)pkgs->paths, pkgs->n, &err);
-	if (ret) {
-		pb_error("%s builder: %s", o->distro->builder->plugin->name,
-			 err.msg);
-		return -1;
-	}
-	for (i = 0; i < pb_batch_n_ignored(batch); i++) {
-		const char *why;
-		const char *p = pb_batch_ignored(batch, i, &why);
-
-		pb_warn("ignored %s: %s", p, why);
-	}
-	if (pb_batch_n_releases(batch) == 0) {
-		pb_error("no %s kernel release among the %zu package files",
-			 o->distro->name, pkgs->n);
-		return -1;
+	default:
+		fprintf(stderr, "Try 'probe-builder build --help'.\n");
+		return 2;
 	}
 	return 0;
 }
 
-int pb_cmd_build(int argc, char **argv)
+/* argv into c: 0, or the exit status (-1: --help, printed). */
+static int build_args(int argc, char **argv, struct build_cmd *c)
 {
 	static const struct option longopts[] = {
 		{"kernel-type", required_argument, NULL, 'k'},
@@ -429,381 +257,164 @@ int pb_cmd_build(int argc, char **argv)
 		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
 		{NULL, 0, NULL, 0}};
-	struct pb_cli_common common = {0};
-	struct pb_build_opts o = {.sz = sizeof(o), .jobs = 1};
-	const char *distro = NULL, *source = NULL, *output = "output",
-		   *workspace = "workspace", *filter = NULL,
-		   *ignore_file = NULL, *from_json = NULL, *sign_key = NULL;
-	char run_id[64], run_time[32];
-	char source_abs[PATH_MAX], output_abs[PATH_MAX],
-		workspace_abs[PATH_MAX], path[PATH_MAX + 16];
-	struct ignore_list ignore = {0};
-	struct pkg_list pkgs = {0};
-	struct pb_registry reg;
-	int have_reg = 0, have_re = 0, opt, rc = 2, ret, wait_lock = 0;
-	struct pb_lock ws_lock = {.fd = -1}, out_lock = {.fd = -1};
-	json_object *manifest = NULL, *results = NULL, *skipped = NULL;
-	struct pb_batch *batch = NULL;
-	struct pb_cli_crawl cc;
-	struct pb_crawl crawl = {0};
-	json_object *origins = NULL;
-	struct pb_err err = {0};
-	size_t *idx = NULL, n_idx = 0, i, n_filtered = 0;
-	regex_t re;
+	const struct pb_build_opts *o = &c->po.build;
+	int opt, r;
 
-	o.clang = getenv("CLANG") ? getenv("CLANG") : "clang";
-	o.llc = getenv("LLC") ? getenv("LLC") : "llc";
-	pb_cli_crawl_init(&cc);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "k:p:v:s:o:w:j:f:d:r:qh",
 				  longopts, NULL)) != -1) {
-		char *end;
-		long n;
-		int r;
-
-		if (pb_cli_common_opt(&common, opt, optarg))
+		if (pb_cli_common_opt(&c->common, opt, optarg))
 			continue;
-		r = pb_cli_crawl_opt(&cc, opt, optarg);
+		r = pb_cli_crawl_opt(&c->cc, opt, optarg);
 		if (r < 0)
-			goto out;
-		if (r)
-			continue;
-		switch (opt) {
-		case 'k':
-			distro = optarg;
-			break;
-		case 'p':
-			o.probe = optarg;
-			break;
-		case 'v':
-			o.version = optarg;
-			break;
-		case 's':
-			source = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'w':
-			workspace = optarg;
-			break;
-		case 'j':
-			n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 1024) {
-				pb_error("build: -j wants a number from 1 to "
-					 "1024, not '%s'",
-					 optarg);
-				goto out;
-			}
-			o.jobs = (unsigned)n;
-			break;
-		case 'f':
-			filter = optarg;
-			break;
-		case OPT_IGNORE_LIST:
-			ignore_file = optarg;
-			break;
-		case OPT_NEAREST:
-			o.nearest_compiler = 1;
-			break;
-		case OPT_CLANG:
-			o.clang = optarg;
-			break;
-		case OPT_LLC:
-			o.llc = optarg;
-			break;
-		case OPT_FROM_JSON:
-			from_json = optarg;
-			break;
-		case OPT_MAX_UNPACKED:
-			if (parse_size(optarg, &o.max_unpacked) < 0) {
-				fprintf(stderr,
-					"probe-builder build: "
-					"--max-unpacked-size wants a size "
-					"above 0 (K, M, G suffixes), not "
-					"'%s'\n",
-					optarg);
-				goto out;
-			}
-			break;
-		case OPT_WAIT_LOCK:
-			wait_lock = 1;
-			break;
-		case OPT_SIGN_KEY:
-			sign_key = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			rc = 0;
-			goto out;
-		default:
-			fprintf(stderr, "Try 'probe-builder build --help'.\n");
-			goto out;
-		}
+			return 2;
+		if (!r && (r = build_opt(c, opt, optarg)) != 0)
+			return r;
 	}
-	if (!distro || !o.probe || !o.version || !source) {
+	if (!c->distro || !o->probe || !o->version || !c->source) {
 		pb_error("build: -k, -p, -v and -s are required");
 		fprintf(stderr, "Try 'probe-builder build --help'.\n");
-		goto out;
+		return 2;
 	}
-	if (optind < argc && from_json) {
+	if (optind < argc && c->po.plan) {
 		pb_error("build: PACKAGE files or --from-json, not both");
-		goto out;
+		return 2;
 	}
-	if (!pb_name_part_ok(o.probe) || !pb_name_part_ok(o.version)) {
+	if (!pb_name_part_ok(o->probe) || !pb_name_part_ok(o->version)) {
 		pb_error("build: the probe name and version go into file "
 			 "names: no '/', not empty");
-		goto out;
+		return 2;
 	}
-	if (filter) {
-		if (pb_cli_regex("build", filter, &re) < 0)
-			goto out;
-		have_re = 1;
+	c->po.packages = (const char *const *)argv + optind;
+	c->po.n_packages = (size_t)(argc - optind);
+	return 0;
+}
+
+/* path made absolute (and created first when create). */
+static int absolute(const char *path, char *out, int create)
+{
+	struct pb_err err = {0};
+
+	if (create && pb_mkdir_p(path, &err) < 0) {
+		pb_error("%s", err.msg);
+		return -1;
 	}
-	o.verbose = common.verbose;
-	o.progress = isatty(2) && !common.quiet;
-	o.on_progress = pb_progress_build;
-	rc = 1;
-	if (pb_cli_registry(&common, &reg) < 0)
-		goto out;
-	have_reg = 1;
-	o.distro = pb_registry_find(&reg, distro);
-	if (!o.distro || !o.distro->builder) {
+	if (!realpath(path, out)) {
+		pb_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The summary, and the exit status: 0, 1 when a kernel FAILED or the
+ * results could not be recorded (ret), 3 when the crawl was partial, 128 +
+ * the signal when one stopped the builds. */
+static int report(struct build_cmd *c, const struct pb_pipeline_result *res,
+		  int ret)
+{
+	const struct pb_results *rs = &res->results;
+	size_t failed = pb_summary_print(stdout, rs->r, rs->n);
+	const char *out = c->output_abs;
+
+	if (ret) /* not recorded: said already */
+		return 1;
+	if (pb_stop_signal) {
+		size_t built = rs->n - res->n_skipped;
+
+		fflush(stdout);
+		pb_error("interrupted: %zu built, %zu not started", built,
+			 res->n_to_build - built);
+		return 128 + pb_stop_signal;
+	}
+	if (res->crawl.n_missed)
+		pb_warn("the crawl was partial (--allow-partial): %zu "
+			"repositor%s missed",
+			res->crawl.n_missed,
+			res->crawl.n_missed == 1 ? "y" : "ies");
+	pb_info("outputs in %s, manifest %s/manifest.json", out, out);
+	return failed ? 1 : res->crawl.n_missed ? 3 : 0;
+}
+
+/* Everything after the arguments: the distro, the paths, the pipeline. */
+static int build_run(struct build_cmd *c, const regex_t *re)
+{
+	struct pb_build_opts *o = &c->po.build;
+	struct pb_pipeline_result res;
+	struct pb_crawl_opts co;
+	struct pb_err err = {0};
+	struct pb_registry reg;
+	int rc = 1, ret;
+
+	if (pb_cli_registry(&c->common, &reg) < 0)
+		return 1;
+	o->distro = pb_registry_find(&reg, c->distro);
+	if (!o->distro || !o->distro->builder) {
 		pb_error("unknown distro '%s' (`probe-builder plugins` lists "
 			 "the ones found)",
-			 distro);
-		rc = 2; /* bad usage */
-		goto out;
+			 c->distro);
+		pb_registry_free(&reg);
+		return 2; /* bad usage */
 	}
 	/* from here an interrupt stops the run cleanly: the kernels built
 	 * are recorded, the workers stopped, the exit status 128+signal */
-	if (pb_signals_install(&err) < 0) {
-		pb_error("%s", err.msg);
-		goto out;
-	}
-	if (ignore_file && load_ignore(ignore_file, &ignore) < 0)
-		goto out;
-	/* a key that cannot sign is found before anything is built */
-	if (sign_key && pb_sign_key_check(sign_key, &err) < 0) {
-		pb_error("--sign-key %s", err.msg);
-		goto out;
-	}
-	if (!pb_is_dir(source)) {
-		pb_error("-s %s: not a directory", source);
-		goto out;
-	}
-	if (absolute(source, source_abs, sizeof(source_abs), 0) < 0 ||
-	    absolute(output, output_abs, sizeof(output_abs), 1) < 0 ||
-	    absolute(workspace, workspace_abs, sizeof(workspace_abs), 1) < 0)
-		goto out;
-	o.source_dir = source_abs;
-	o.output_dir = output_abs;
-	o.workspace = workspace_abs;
-	/* before any download or build: a read-only output dir is said
-	 * now, not after an hour of work */
-	if (pb_dir_writable(output_abs, "the output dir", &err) < 0) {
-		pb_error("%s", err.msg);
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/.lock", workspace_abs);
-	if (pb_lock_take(path, "the workspace", wait_lock, &ws_lock, &err) <
-	    0) {
-		pb_error("%s%s", err.msg,
-			 err.code == -EWOULDBLOCK ? " (--wait-lock waits)"
-						  : "");
-		goto stopped;
-	}
-	clean_leftovers(workspace_abs, output_abs);
-	snprintf(path, sizeof(path), "%s/Makefile", source_abs);
-	o.want_kmod = pb_is_file(path);
-	snprintf(path, sizeof(path), "%s/Kbuild", source_abs);
-	o.want_kmod = o.want_kmod || pb_is_file(path);
-	snprintf(path, sizeof(path), "%s/bpf/Makefile", source_abs);
-	o.want_ebpf = pb_is_file(path);
-	if (!o.want_kmod && !o.want_ebpf) {
-		pb_error("%s: no Makefile or Kbuild for a module and no "
-			 "bpf/Makefile for an eBPF object: nothing to build",
-			 source_abs);
-		goto out;
-	}
-	if (pb_manifest_load(output_abs, &manifest, &err) < 0) {
-		pb_error("%s", err.msg);
-		goto out;
-	}
-	o.manifest = manifest;
-	{
-		/* the run's id names its logs: a later run keeps them */
-		time_t t = time(NULL);
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(run_time, sizeof(run_time), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		strftime(run_id, sizeof(run_id), "%Y%m%dT%H%M%SZ", &tm);
-		snprintf(run_id + strlen(run_id),
-			 sizeof(run_id) - strlen(run_id), "-%ld",
-			 (long)getpid());
-		o.run_id = run_id;
-		o.run_time = run_time;
-	}
-	if (optind < argc) {
-		if (local_batch(&o, argv + optind, (size_t)(argc - optind),
-				&pkgs, &batch) < 0)
-			goto out;
-	} else {
-		/* every kernel of the distro: crawled, or listed in a file
-		 * from `probe-builder crawl --json` */
-		if (from_json) {
-			json_object *j = json_object_from_file(from_json);
-
-			if (!j) {
-				pb_error("--from-json %s: %s", from_json,
-					 json_util_get_last_err()
-						 ? json_util_get_last_err()
-						 : "not JSON");
-				goto out;
-			}
-			ret = pb_crawl_from_json(j, from_json, &crawl, &err);
-			json_object_put(j);
-			if (ret) {
-				pb_error("%s", err.msg);
-				goto out;
-			}
-			if (crawl.distro[0] && strcmp(crawl.distro, distro)) {
-				pb_error("--from-json %s lists %s kernels, not "
-					 "%s ones",
-					 from_json, crawl.distro, distro);
-				goto out;
-			}
-		} else if (pb_cli_crawl_run(&cc, o.distro, have_re ? &re : NULL,
-					    workspace_abs, common.quiet,
-					    &crawl) < 0) {
-			goto stopped;
-		}
-		/* -f, --arch and --ignore-list before anything is
-		 * downloaded: a kernel left out costs no byte */
-		n_filtered =
-			pb_crawl_select(&crawl, have_re ? &re : NULL, cc.arch);
-		for (i = 0; i < crawl.n_kernels; i++)
-			if (ignored_by(&ignore, crawl.kernels[i].release))
-				pb_crawl_drop_packages(&crawl.kernels[i]);
-		batch = pb_batch_new();
-		origins = json_object_new_object();
-		if (!batch || !origins)
-			goto out;
-		cc.fetch.progress = isatty(2) && !common.quiet;
-		cc.fetch.quiet = common.quiet;
-		cc.fetch.on_progress = pb_progress_fetch;
-		memset(&cc.meter, 0, sizeof(cc.meter));
-		cc.fetch.progress_data = &cc.meter;
-		cc.fetch.stop = &pb_stop_signal;
-		if (pb_crawl_download(&crawl, workspace_abs, &cc.fetch, batch,
-				      origins, &err) < 0) {
+	if (pb_signals_install(&err) < 0 ||
+	    (!pb_is_dir(c->source) &&
+	     pb_err_set(&err, -ENOTDIR, "-s %s: not a directory", c->source)) ||
+	    absolute(c->source, c->source_abs, 0) < 0 ||
+	    absolute(c->output, c->output_abs, 1) < 0 ||
+	    absolute(c->workspace, c->workspace_abs, 1) < 0) {
+		if (err.code)
 			pb_error("%s", err.msg);
-			goto stopped;
-		}
-		if (pb_stop_signal)
-			goto stopped;
-		o.origins = origins;
-		if (pb_batch_n_releases(batch) == 0) {
-			pb_error("the crawl found no %s kernel", distro);
-			goto out;
-		}
-	}
-	idx = calloc(pb_batch_n_releases(batch), sizeof(*idx));
-	skipped = json_object_new_array();
-	if (!idx || !skipped)
-		goto out;
-	for (i = 0; i < pb_batch_n_releases(batch); i++) {
-		const char *rel = pb_batch_release(batch, i), *glob;
-
-		/* (local files: crawled kernels were selected already) */
-		if (have_re && regexec(&re, rel, 0, NULL, 0) != 0) {
-			n_filtered++;
-			continue;
-		}
-		glob = ignored_by(&ignore, rel);
-		if (glob) {
-			char why[1200];
-
-			snprintf(why, sizeof(why), "in the ignore list (%s)",
-				 glob);
-			json_object_array_add(
-				skipped, pb_entry_skipped(&o, batch, i, why));
-			continue;
-		}
-		idx[n_idx++] = i;
-	}
-	if (n_filtered)
-		pb_info("%zu kernel%s left out by -f '%s'%s%s", n_filtered,
-			n_filtered == 1 ? "" : "s", filter ? filter : "",
-			optind < argc ? "" : " or --arch ",
-			optind < argc ? "" : cc.arch);
-	if (n_idx + json_object_array_length(skipped) == 0) {
-		pb_error("no kernel release matches -f '%s'", filter);
-		goto out;
-	}
-	pb_info("building %s %s for %zu %s kernel%s, %u at a time", o.probe,
-		o.version, n_idx, distro, n_idx == 1 ? "" : "s", o.jobs);
-	results = pb_build_all(&o, batch, idx, n_idx);
-	if (!results)
-		goto out;
-	for (i = 0; i < json_object_array_length(skipped); i++)
-		json_object_array_add(
-			results,
-			json_object_get(json_object_array_get_idx(skipped, i)));
-	if (record(output_abs, &manifest, results, run_time, sign_key,
-		   &out_lock) < 0) {
-		rc = 1;
-		pb_summary_print(stdout, results);
-		goto out;
-	}
-	if (pb_stop_signal) {
-		size_t built = json_object_array_length(results) -
-			       json_object_array_length(skipped);
-
-		pb_summary_print(stdout, results);
-		fflush(stdout);
-		pb_error("interrupted: %zu built, %zu not started", built,
-			 n_idx - built);
-		rc = 128 + pb_stop_signal;
-		goto out;
-	}
-	rc = pb_summary_print(stdout, results) ? 1 : crawl.n_missed ? 3 : 0;
-	if (crawl.n_missed)
-		pb_warn("the crawl was partial (--allow-partial): %zu "
-			"repositor%s missed",
-			crawl.n_missed, crawl.n_missed == 1 ? "y" : "ies");
-	pb_info("outputs in %s, manifest %s/manifest.json", output_abs,
-		output_abs);
-	goto out;
-stopped:
-	if (pb_stop_signal && rc == 1) {
-		/* stopped before any kernel was built */
-		pb_error("interrupted: 0 built, %zu not started",
-			 batch ? pb_batch_n_releases(batch) : (size_t)0);
-		rc = 128 + pb_stop_signal;
-	}
-out:
-	pb_lock_release(&out_lock);
-	pb_lock_release(&ws_lock);
-	if (have_re)
-		regfree(&re);
-	for (i = 0; i < ignore.n; i++)
-		free(ignore.globs[i]);
-	free(ignore.globs);
-	for (i = 0; i < pkgs.n; i++)
-		free(pkgs.paths[i]);
-	free(pkgs.paths);
-	free(idx);
-	pb_crawl_free(&crawl);
-	pb_cli_crawl_free(&cc);
-	json_object_put(origins);
-	json_object_put(results);
-	json_object_put(skipped);
-	json_object_put(manifest);
-	pb_batch_free(batch);
-	if (have_reg)
 		pb_registry_free(&reg);
-	pb_cli_common_free(&common);
+		return 1;
+	}
+	o->source_dir = c->source_abs;
+	o->output_dir = c->output_abs;
+	o->workspace = c->workspace_abs;
+	o->verbose = c->common.verbose;
+	o->progress = isatty(2) && !c->common.quiet;
+	o->on_progress = pb_progress_build;
+	c->po.arch = c->cc.arch;
+	c->po.fetch = &c->cc.fetch;
+	pb_cli_crawl_setup(&c->cc, o->distro, re, c->workspace_abs,
+			   c->common.quiet, &co);
+	c->po.crawl = &co;
+	ret = pb_pipeline_run(&c->po, &res, &err);
+	if (ret && res.crawl.n_missed)
+		pb_cli_crawl_error(&err, &res.crawl);
+	else if (ret)
+		pb_error("%s", err.msg);
+	if (res.built) /* what was built is said, even unrecorded */
+		rc = report(c, &res, ret);
+	else if (ret == -EINTR && pb_stop_signal)
+		rc = 128 + pb_stop_signal;
+	pb_pipeline_result_free(&res);
+	pb_registry_free(&reg);
 	return rc;
+}
+
+int pb_cmd_build(int argc, char **argv)
+{
+	struct build_cmd c = {.output = "output", .workspace = "workspace"};
+	regex_t re;
+	int rc;
+
+	c.po.build.sz = sizeof(c.po.build);
+	c.po.build.jobs = 1;
+	c.po.build.clang = getenv("CLANG") ? getenv("CLANG") : "clang";
+	c.po.build.llc = getenv("LLC") ? getenv("LLC") : "llc";
+	pb_cli_crawl_init(&c.cc);
+	rc = build_args(argc, argv, &c);
+	if (rc == 0 && c.filter && pb_cli_regex("build", c.filter, &re) < 0)
+		rc = 2;
+	else if (rc == 0) {
+		c.po.kernel_filter = c.filter ? &re : NULL;
+		c.po.kernel_filter_text = c.filter;
+		rc = build_run(&c, c.po.kernel_filter);
+		if (c.filter)
+			regfree(&re);
+	}
+	pb_cli_crawl_free(&c.cc);
+	pb_cli_common_free(&c.common);
+	return rc < 0 ? 0 : rc;
 }

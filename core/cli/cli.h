@@ -12,6 +12,7 @@
 #include "plugin/registry.h"
 
 struct pb_crawl;
+struct pb_crawl_opts;
 
 struct pb_cli_common {
 	const char **plugin_dirs;
@@ -79,10 +80,14 @@ void pb_cli_crawl_init(struct pb_cli_crawl *cc);
 /* 1 when opt was one of them, 0 when not, -1 on a bad value (said). */
 int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg);
 void pb_cli_crawl_free(struct pb_cli_crawl *cc);
-/* Crawls d; errors are said. */
-int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
-		     const regex_t *kernel_filter, const char *workspace,
-		     int quiet, struct pb_crawl *out);
+/* The crawl options of d from the command line's (warning about the
+ * risky ones); the fetches draw the CLI's progress line and stop on a
+ * signal. */
+void pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
+			const regex_t *kernel_filter, const char *workspace,
+			int quiet, struct pb_crawl_opts *o);
+/* Says a failed crawl's error, and each repository it missed. */
+void pb_cli_crawl_error(const struct pb_err *err, const struct pb_crawl *c);
 
 #define PB_CRAWL_LONG_OPTS                                                    \
 	{"mirror", required_argument, NULL, PB_OPT_MIRROR},                   \

@@ -167,35 +167,31 @@ void pb_cli_crawl_free(struct pb_cli_crawl *cc)
 	cc->mirrors = cc->suites = cc->keyrings = NULL;
 }
 
-int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
-		     const regex_t *kernel_filter, const char *workspace,
-		     int quiet, struct pb_crawl *out)
+void pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
+			const regex_t *kernel_filter, const char *workspace,
+			int quiet, struct pb_crawl_opts *o)
 {
-	struct pb_crawl_opts o = {
-		.sz = sizeof(o),
-		.distro = d,
-		.arch = cc->arch,
-		.distro_filter = cc->distro_filter,
-		.kernel_filter = kernel_filter,
-		.mirrors = cc->mirrors,
-		.n_mirrors = cc->n_mirrors,
-		.suites = cc->suites,
-		.n_suites = cc->n_suites,
-		.keyrings = cc->keyrings,
-		.n_keyrings = cc->n_keyrings,
-		.no_verify = cc->no_verify,
-		.require_signed = cc->require_signed,
-		.allow_partial = cc->allow_partial,
-		.workspace = workspace,
-		.etc_apt = getenv("PROBE_BUILDER_ETC_APT"),
-		.fetch = &cc->fetch,
-		.max_metadata_size = cc->max_metadata_size,
-		.allow_expired_release = cc->allow_expired_release,
-		.allow_future_release = cc->allow_future_release,
-	};
-	struct pb_err err = {0};
-	int ret;
-
+	memset(o, 0, sizeof(*o));
+	o->sz = sizeof(*o);
+	o->distro = d;
+	o->arch = cc->arch;
+	o->distro_filter = cc->distro_filter;
+	o->kernel_filter = kernel_filter;
+	o->mirrors = cc->mirrors;
+	o->n_mirrors = cc->n_mirrors;
+	o->suites = cc->suites;
+	o->n_suites = cc->n_suites;
+	o->keyrings = cc->keyrings;
+	o->n_keyrings = cc->n_keyrings;
+	o->no_verify = cc->no_verify;
+	o->require_signed = cc->require_signed;
+	o->allow_partial = cc->allow_partial;
+	o->workspace = workspace;
+	o->etc_apt = getenv("PROBE_BUILDER_ETC_APT");
+	o->fetch = &cc->fetch;
+	o->max_metadata_size = cc->max_metadata_size;
+	o->allow_expired_release = cc->allow_expired_release;
+	o->allow_future_release = cc->allow_future_release;
 	cc->fetch.progress = isatty(2) && !quiet;
 	cc->fetch.quiet = quiet;
 	if (cc->allow_expired_release || cc->allow_future_release)
@@ -212,30 +208,30 @@ int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
 		pb_warn("--allow-redirect-host: redirects may take any file "
 			"to another host (signatures and hashes still hold)");
 	/* the CLI draws the line; a run that catches signals stops */
+	memset(&cc->meter, 0, sizeof(cc->meter));
 	cc->fetch.on_progress = pb_progress_fetch;
 	cc->fetch.progress_data = &cc->meter;
 	cc->fetch.stop = &pb_stop_signal;
-	ret = pb_crawl_run(&o, out, &err);
-	if (ret) {
-		char *msg = NULL;
-		size_t len = 0, i;
-		FILE *f = open_memstream(&msg, &len);
+}
 
-		/* the failed repositories, every one whole, under the
-		 * message: one line each */
-		if (f) {
-			fputs(err.msg, f);
-			for (i = 0; i < out->n_missed; i++)
-				fprintf(f, "\n  %s", out->missed[i]);
-		}
-		if (f && fclose(f) == 0)
-			pb_error("%s", msg);
-		else
-			pb_error("%s", err.msg);
-		free(msg);
-		pb_crawl_free(out);
+void pb_cli_crawl_error(const struct pb_err *err, const struct pb_crawl *c)
+{
+	char *msg = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&msg, &len);
+
+	/* the failed repositories, every one whole, under the message: one
+	 * line each */
+	if (f) {
+		fputs(err->msg, f);
+		for (i = 0; i < c->n_missed; i++)
+			fprintf(f, "\n  %s", c->missed[i]);
 	}
-	return ret;
+	if (f && fclose(f) == 0)
+		pb_error("%s", msg);
+	else
+		pb_error("%s", err->msg);
+	free(msg);
 }
 
 static void usage(FILE *f)
@@ -263,7 +259,16 @@ static void usage(FILE *f)
 		"repository.\n");
 }
 
-int pb_cmd_crawl(int argc, char **argv)
+/* The crawl command's own options. */
+struct crawl_cmd {
+	struct pb_cli_common common;
+	struct pb_cli_crawl cc;
+	const char *workspace, *filter, *distro;
+	int json;
+};
+
+/* argv into c: 0, or the exit status (0 for --help). */
+static int crawl_args(int argc, char **argv, struct crawl_cmd *c)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'J'},
@@ -272,85 +277,52 @@ int pb_cmd_crawl(int argc, char **argv)
 		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
 		{NULL, 0, NULL, 0}};
-	struct pb_cli_common common = {0};
-	struct pb_cli_crawl cc;
-	const char *workspace = "workspace", *filter = NULL;
-	char ws[PATH_MAX];
-	struct pb_registry reg;
-	const struct pb_distro *d;
-	struct pb_crawl crawl;
-	int opt, json = 0, rc = 2, have_re = 0, have_reg = 0;
-	regex_t re;
+	int opt;
 
-	pb_cli_crawl_init(&cc);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "w:f:d:r:qh", longopts, NULL)) !=
 	       -1) {
 		int r;
 
-		if (pb_cli_common_opt(&common, opt, optarg))
+		if (pb_cli_common_opt(&c->common, opt, optarg))
 			continue;
-		r = pb_cli_crawl_opt(&cc, opt, optarg);
+		r = pb_cli_crawl_opt(&c->cc, opt, optarg);
 		if (r < 0)
-			goto out;
+			return 2;
 		if (r)
 			continue;
 		switch (opt) {
 		case 'J':
-			json = 1;
+			c->json = 1;
 			break;
 		case 'w':
-			workspace = optarg;
+			c->workspace = optarg;
 			break;
 		case 'f':
-			filter = optarg;
+			c->filter = optarg;
 			break;
 		case 'h':
 			usage(stdout);
-			rc = 0;
-			goto out;
+			return -1;
 		default:
 			fprintf(stderr, "Try 'probe-builder crawl --help'.\n");
-			goto out;
+			return 2;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "probe-builder crawl: one DISTRO wanted\nTry "
 				"'probe-builder crawl --help'.\n");
-		goto out;
+		return 2;
 	}
-	if (filter) {
-		if (pb_cli_regex("crawl", filter, &re) < 0)
-			goto out;
-		have_re = 1;
-	}
-	rc = 1;
-	{
-		struct pb_err err = {0};
+	c->distro = argv[optind];
+	return 0;
+}
 
-		if (pb_mkdir_p(workspace, &err) < 0 ||
-		    !realpath(workspace, ws)) {
-			pb_error("-w %s: %s", workspace,
-				 err.msg[0] ? err.msg : strerror(errno));
-			goto out;
-		}
-	}
-	if (pb_cli_registry(&common, &reg) < 0)
-		goto out;
-	have_reg = 1;
-	d = pb_registry_find(&reg, argv[optind]);
-	if (!d || !d->builder) {
-		pb_error("unknown distro '%s' (`probe-builder plugins` lists "
-			 "the ones found)",
-			 argv[optind]);
-		rc = 2; /* bad usage */
-		goto out;
-	}
-	if (pb_cli_crawl_run(&cc, d, have_re ? &re : NULL, ws, common.quiet,
-			     &crawl) < 0)
-		goto out;
-	if (json) {
-		json_object *j = pb_crawl_to_json(&crawl);
+/* The listing, as text or JSON, on stdout. */
+static void print_crawl(const struct crawl_cmd *c, const struct pb_crawl *crawl)
+{
+	if (c->json) {
+		json_object *j = pb_crawl_to_json(crawl);
 
 		printf("%s\n",
 		       json_object_to_json_string_ext(
@@ -359,18 +331,65 @@ int pb_cmd_crawl(int argc, char **argv)
 					  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
-		pb_crawl_print(stdout, &crawl);
+		pb_crawl_print(stdout, crawl);
 	}
-	pb_info("%zu %s kernel%s", crawl.n_kernels, d->name,
-		crawl.n_kernels == 1 ? "" : "s");
-	rc = crawl.n_missed ? 3 : 0;
-	pb_crawl_free(&crawl);
-out:
-	if (have_re)
-		regfree(&re);
-	if (have_reg)
-		pb_registry_free(&reg);
-	pb_cli_crawl_free(&cc);
-	pb_cli_common_free(&common);
+}
+
+static int crawl_run(struct crawl_cmd *c, const regex_t *re)
+{
+	struct pb_err err = {0};
+	struct pb_crawl_opts co;
+	struct pb_registry reg;
+	const struct pb_distro *d;
+	struct pb_crawl crawl;
+	char ws[PATH_MAX];
+	int rc = 1;
+
+	if (pb_mkdir_p(c->workspace, &err) < 0 || !realpath(c->workspace, ws)) {
+		pb_error("-w %s: %s", c->workspace,
+			 err.msg[0] ? err.msg : strerror(errno));
+		return 1;
+	}
+	if (pb_cli_registry(&c->common, &reg) < 0)
+		return 1;
+	d = pb_registry_find(&reg, c->distro);
+	if (!d || !d->builder) {
+		pb_error("unknown distro '%s' (`probe-builder plugins` lists "
+			 "the ones found)",
+			 c->distro);
+		rc = 2; /* bad usage */
+	} else {
+		pb_cli_crawl_setup(&c->cc, d, re, ws, c->common.quiet, &co);
+		if (pb_crawl_run(&co, &crawl, &err) < 0) {
+			pb_cli_crawl_error(&err, &crawl);
+		} else {
+			print_crawl(c, &crawl);
+			pb_info("%zu %s kernel%s", crawl.n_kernels, d->name,
+				crawl.n_kernels == 1 ? "" : "s");
+			rc = crawl.n_missed ? 3 : 0;
+		}
+		pb_crawl_free(&crawl);
+	}
+	pb_registry_free(&reg);
 	return rc;
+}
+
+int pb_cmd_crawl(int argc, char **argv)
+{
+	struct crawl_cmd c = {.workspace = "workspace"};
+	regex_t re;
+	int rc;
+
+	pb_cli_crawl_init(&c.cc);
+	rc = crawl_args(argc, argv, &c);
+	if (rc == 0 && c.filter && pb_cli_regex("crawl", c.filter, &re) < 0)
+		rc = 2;
+	else if (rc == 0) {
+		rc = crawl_run(&c, c.filter ? &re : NULL);
+		if (c.filter)
+			regfree(&re);
+	}
+	pb_cli_crawl_free(&c.cc);
+	pb_cli_common_free(&c.common);
+	return rc < 0 ? 0 : rc;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "output/manifest.h"
-#include "output/status.h"
+#include "output/result.h"
 #include "util/fs.h"
 #include "util/str.h"
 
@@ -119,26 +119,23 @@ json_object *pb_manifest_find(json_object *manifest, json_object *entry)
 	return NULL;
 }
 
+/* The status of a record (an entry or one of its outputs). */
+static enum pb_status status_of(json_object *o)
+{
+	return pb_status_parse(field(o, "status"));
+}
+
 const char *pb_entry_status(json_object *e)
 {
-	static const char *const order[] = {PB_ST_FAILED, PB_ST_BUILT,
-					    PB_ST_EXISTING};
-	const char *st[2] = {"", ""};
-	json_object *x, *s;
-	size_t k;
+	struct pb_release_result r;
+	json_object *x;
 
-	if (json_object_object_get_ex(e, "kmod", &x) &&
-	    json_object_object_get_ex(x, "status", &s) &&
-	    json_object_is_type(s, json_type_string))
-		st[0] = json_object_get_string(s);
-	if (json_object_object_get_ex(e, "ebpf", &x) &&
-	    json_object_object_get_ex(x, "status", &s) &&
-	    json_object_is_type(s, json_type_string))
-		st[1] = json_object_get_string(s);
-	for (k = 0; k < PB_ARRAY_SIZE(order); k++)
-		if (!strcmp(st[0], order[k]) || !strcmp(st[1], order[k]))
-			return order[k];
-	return PB_ST_SKIPPED;
+	pb_result_init(&r);
+	if (json_object_object_get_ex(e, "kmod", &x))
+		r.kmod.status = status_of(x);
+	if (json_object_object_get_ex(e, "ebpf", &x))
+		r.ebpf.status = status_of(x);
+	return pb_status_name(pb_result_settle(&r));
 }
 
 static json_object *copy(json_object *o)
@@ -154,8 +151,7 @@ static json_object *copy(json_object *o)
  * one): it carries the file's SHA-256 from the time it was built. */
 static int is_built_record(json_object *o)
 {
-	return strcmp(field(o, "status"), PB_ST_BUILT) == 0 &&
-	       field(o, "sha256")[0];
+	return status_of(o) == PB_STATUS_BUILT && field(o, "sha256")[0];
 }
 
 /* What the manifest keeps of output `which` of a kernel: the earlier
@@ -165,7 +161,7 @@ static json_object *merge_output(json_object *old_e, json_object *new_e,
 				 const char *which, const char *now, int *kept)
 {
 	json_object *o = NULL, *n = NULL, *m;
-	const char *ns;
+	enum pb_status ns;
 
 	*kept = 0;
 	json_object_object_get_ex(new_e, which, &n);
@@ -174,13 +170,12 @@ static json_object *merge_output(json_object *old_e, json_object *new_e,
 		return n ? json_object_get(n) : NULL;
 	if (!n)
 		return json_object_get(o);
-	ns = field(n, "status");
-	if (strcmp(ns, PB_ST_SKIPPED) == 0 &&
-	    strcmp(field(o, "status"), PB_ST_SKIPPED) != 0) {
+	ns = status_of(n);
+	if (ns == PB_STATUS_SKIPPED && status_of(o) != PB_STATUS_SKIPPED) {
 		*kept = 1;
 		return json_object_get(o);
 	}
-	if (strcmp(ns, PB_ST_EXISTING) != 0 || !is_built_record(o) ||
+	if (ns != PB_STATUS_EXISTING || !is_built_record(o) ||
 	    strcmp(field(n, "file"), field(o, "file")) != 0 ||
 	    (field(n, "sha256")[0] &&
 	     strcmp(field(n, "sha256"), field(o, "sha256")) != 0))
@@ -203,8 +198,8 @@ static json_object *merge_entry(json_object *old_e, json_object *new_e,
 	int kept_k = 0, kept_e = 0, built_now;
 	size_t i;
 
-	if (strcmp(field(new_e, "status"), PB_ST_SKIPPED) == 0 &&
-	    strcmp(field(old_e, "status"), PB_ST_SKIPPED) != 0)
+	if (status_of(new_e) == PB_STATUS_SKIPPED &&
+	    status_of(old_e) != PB_STATUS_SKIPPED)
 		return json_object_get(old_e); /* not looked at this time */
 	m = copy(new_e);
 	if (!m)
@@ -220,8 +215,8 @@ static json_object *merge_entry(json_object *old_e, json_object *new_e,
 		json_object *o;
 
 		if (json_object_object_get_ex(new_e, i ? "ebpf" : "kmod", &o) &&
-		    (strcmp(field(o, "status"), PB_ST_BUILT) == 0 ||
-		     strcmp(field(o, "status"), PB_ST_FAILED) == 0))
+		    (status_of(o) == PB_STATUS_BUILT ||
+		     status_of(o) == PB_STATUS_FAILED))
 			built_now = 1;
 	}
 	if (!built_now && (kept_k || kept_e)) {

@@ -5,9 +5,9 @@
 
 #include <stdio.h>
 
-#include <json-c/json.h>
+#include "output/result.h"
 
 /* Prints it; returns the number of kernels that FAILED. */
-size_t pb_summary_print(FILE *f, json_object *results);
+size_t pb_summary_print(FILE *f, const struct pb_release_result *r, size_t n);
 
 #endif

@@ -17,10 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "build/build.h"
+#include "pipeline/schedule.h"
 #include "probe-builder/log.h"
 #include "util/clock.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/runctl.h"
 
 /* how long the workers have to stop after SIGTERM before SIGKILL */
@@ -31,19 +32,37 @@ struct slot {
 	size_t k; /* position in idx */
 };
 
+/* A run of workers. */
+struct sched {
+	const struct pb_build_opts *o;
+	const struct pb_batch *b;
+	const size_t *idx;
+	size_t n;
+	struct pb_release_result *by_k; /* results by position in idx */
+	char *have;			/* by_k[k] is set */
+	struct slot *slots;
+	unsigned jobs;
+	size_t next, done, running;
+	double t0, stop_at, last_draw;
+	pid_t self;
+	int killed;
+	int oom; /* a result was lost: the run fails */
+};
+
 /* Where kernel i's worker leaves its result: named by the kernel's key,
  * since one release name can be several kernels built at once. */
-static void result_path(const struct pb_build_opts *o, const struct pb_batch *b,
-			size_t i, char *buf, size_t len)
+static int result_path(const struct pb_build_opts *o, const struct pb_batch *b,
+		       size_t i, char *buf, size_t len, struct pb_err *err)
 {
 	char key[PATH_MAX];
 
 	/* too long a key fails the kernel in its worker, which still
 	 * leaves its result here */
-	if (pb_kernel_key_name(b, i, key, sizeof(key)) < 0)
-		snprintf(key, sizeof(key), "%s", pb_batch_release(b, i));
-	snprintf(buf, len, "%s/results/%s/%s.json", o->workspace,
-		 o->distro->name, key);
+	if (pb_kernel_key_name(b, i, key, sizeof(key)) < 0 &&
+	    pb_path_fmt(key, sizeof(key), err, "%s", pb_batch_release(b, i)))
+		return err->code;
+	return pb_path_fmt(buf, len, err, "%s/results/%s/%s.json", o->workspace,
+			   o->distro->name, key);
 }
 
 static void progress(const struct pb_build_opts *o, const struct pb_batch *b,
@@ -75,42 +94,43 @@ static void progress_clear(const struct pb_build_opts *o)
 		o->on_progress(NULL, o->progress_data);
 }
 
-/* A kernel whose worker left no result. */
-static json_object *failed_entry(const struct pb_build_opts *o,
-				 const struct pb_batch *b, size_t i,
-				 const char *msg)
+/* Kernel k's result: FAILED with msg, its worker having left none. */
+static void fail_k(struct sched *s, size_t k, const char *msg)
 {
-	json_object *e = pb_entry_skipped(o, b, i, msg);
+	struct pb_release_result *r = &s->by_k[k];
+	struct pb_err err = {0};
 
-	json_object_object_del(e, "reason");
-	json_object_object_add(e, "status",
-			       json_object_new_string(PB_ST_FAILED));
-	json_object_object_add(e, "error", json_object_new_string(msg));
-	json_object_object_add(e, "kmod", json_object_new_object());
-	json_object_object_add(json_object_object_get(e, "kmod"), "status",
-			       json_object_new_string(PB_ST_FAILED));
-	json_object_object_add(e, "ebpf", json_object_new_object());
-	json_object_object_add(json_object_object_get(e, "ebpf"), "status",
-			       json_object_new_string(PB_ST_FAILED));
-	return e;
+	pb_error("%s: %s", pb_batch_release(s->b, s->idx[k]), msg);
+	if (pb_result_for(s->o, s->b, s->idx[k], r, &err) < 0 ||
+	    pb_result_fail_rest(r, msg, &err) < 0) {
+		pb_result_free(r);
+		s->oom = 1;
+		return;
+	}
+	pb_result_settle(r);
+	s->have[k] = 1;
 }
 
-/* The worker's result; NULL when it left none and stopped was set (a
- * kernel stopped by an interrupt is not recorded). */
-static json_object *collect(const struct pb_build_opts *o,
-			    const struct pb_batch *b, size_t i, int status,
-			    int stopped)
+/* Kernel k's worker ended with status: its result, read from the file it
+ * left. A kernel stopped by an interrupt without one is not recorded. */
+static void collect(struct sched *s, size_t k, int status)
 {
 	char path[PATH_MAX], msg[256];
+	struct pb_err err = {0};
 	json_object *e;
 
-	result_path(o, b, i, path, sizeof(path));
-	e = json_object_from_file(path);
-	if (e && json_object_is_type(e, json_type_object))
-		return e;
+	e = result_path(s->o, s->b, s->idx[k], path, sizeof(path), &err)
+		    ? NULL
+		    : json_object_from_file(path);
+	if (e && pb_result_from_json(e, &s->by_k[k], &err) == 0) {
+		json_object_put(e);
+		pb_result_settle(&s->by_k[k]);
+		s->have[k] = 1;
+		return;
+	}
 	json_object_put(e);
-	if (stopped)
-		return NULL;
+	if (s->stop_at)
+		return;
 	if (WIFSIGNALED(status))
 		snprintf(msg, sizeof(msg),
 			 "the build process died of signal %d",
@@ -120,7 +140,7 @@ static json_object *collect(const struct pb_build_opts *o,
 			msg, sizeof(msg),
 			"the build process exited with status %d and no result",
 			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	return failed_entry(o, b, i, msg);
+	fail_k(s, k, msg);
 }
 
 /* A worker told to stop (by the parent, or by its death) takes its
@@ -134,6 +154,7 @@ static void child_on_term(int sig)
 static void child(const struct pb_build_opts *o, const struct pb_batch *b,
 		  size_t i, pid_t parent)
 {
+	struct pb_release_result r;
 	char path[PATH_MAX];
 	struct pb_err err = {0};
 	json_object *e;
@@ -149,173 +170,201 @@ static void child(const struct pb_build_opts *o, const struct pb_batch *b,
 	 * errors, unless --verbose */
 	if (!o->verbose)
 		pb_log_set_level(PB_LOG_ERROR);
-	e = pb_build_release(o, b, i);
+	if (pb_build_release(o, b, i, &r, &err) < 0) {
+		pb_error("%s", err.msg);
+		_exit(3);
+	}
+	/* the handoff to the parent is JSON, the manifest entry's */
+	e = pb_result_to_json(&r);
 	if (!e)
 		_exit(3);
-	result_path(o, b, i, path, sizeof(path));
 	s = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN);
-	if (pb_write_file_atomic(path, s, strlen(s), &err) < 0) {
+	if (result_path(o, b, i, path, sizeof(path), &err) < 0 ||
+	    pb_write_file_atomic(path, s, strlen(s), &err) < 0) {
 		pb_error("%s", err.msg);
 		_exit(4);
 	}
 	json_object_put(e);
+	pb_result_free(&r);
 	_exit(0);
 }
 
-/* SIGTERM to every worker's group; SIGKILL after the grace period. */
-static void stop_workers(const struct slot *slots, size_t n_slots, int sig)
+/* sig to every worker's group. */
+static void stop_workers(const struct sched *s, int sig)
 {
-	size_t s;
+	size_t i;
 
-	for (s = 0; s < n_slots; s++)
-		if (slots[s].pid > 0)
-			kill(-slots[s].pid, sig);
+	for (i = 0; i < s->jobs; i++)
+		if (s->slots[i].pid > 0)
+			kill(-s->slots[i].pid, sig);
 }
 
-json_object *pb_build_all(const struct pb_build_opts *o,
-			  const struct pb_batch *b, const size_t *idx, size_t n)
+/* Workers for the next kernels, up to -j. */
+static void start_workers(struct sched *s)
 {
-	json_object *results = json_object_new_array();
-	json_object **by_k = calloc(n + 1, sizeof(*by_k));
-	unsigned jobs = o->jobs ? o->jobs : 1;
-	struct slot *slots = calloc(jobs, sizeof(*slots));
-	size_t next = 0, done = 0, running = 0, k;
+	while (s->running < s->jobs && s->next < s->n && !pb_stop_signal) {
+		size_t i = s->idx[s->next], j;
+		char path[PATH_MAX], msg[300];
+		struct pb_err e = {0};
+		pid_t pid;
+
+		if (!result_path(s->o, s->b, i, path, sizeof(path), &e))
+			unlink(path);
+		if (!s->o->progress)
+			pb_info("%s: building", pb_batch_release(s->b, i));
+		pid = fork();
+		if (pid == 0)
+			child(s->o, s->b, i, s->self);
+		if (pid < 0) {
+			snprintf(msg, sizeof(msg), "fork: %s", strerror(errno));
+			fail_k(s, s->next++, msg);
+			s->done++;
+			continue;
+		}
+		/* also here: a signal before the child's own setpgid must
+		 * still reach its group */
+		setpgid(pid, pid);
+		for (j = 0; j < s->jobs; j++)
+			if (s->slots[j].pid <= 0)
+				break;
+		s->slots[j].pid = pid;
+		s->slots[j].k = s->next++;
+		s->running++;
+	}
+}
+
+/* An interrupt: SIGTERM to every worker, SIGKILL after the grace
+ * period. */
+static void stopping(struct sched *s)
+{
+	if (!pb_stop_signal || s->running == 0)
+		return;
+	if (s->stop_at == 0) {
+		s->stop_at = pb_now_s();
+		if (s->o->progress)
+			progress_clear(s->o);
+		pb_warn("%s: stopping %zu build%s", strsignal(pb_stop_signal),
+			s->running, s->running == 1 ? "" : "s");
+		stop_workers(s, SIGTERM);
+	} else if (!s->killed && pb_now_s() - s->stop_at > STOP_GRACE_S) {
+		stop_workers(s, SIGKILL);
+		s->killed = 1;
+	}
+}
+
+/* No child to wait for: every running kernel is failed, with the reason
+ * (not left without a result). */
+static void lost_children(struct sched *s)
+{
+	char msg[300];
+	size_t j;
+
+	snprintf(msg, sizeof(msg), "waitpid: %s", strerror(errno));
+	for (j = 0; j < s->jobs; j++)
+		if (s->slots[j].pid > 0) {
+			fail_k(s, s->slots[j].k, msg);
+			s->slots[j].pid = 0;
+			s->running--;
+			s->done++;
+		}
+}
+
+/* Waits a little for a worker to end, and collects its result. */
+static void reap(struct sched *s)
+{
+	struct timespec ts = {0, 200 * 1000 * 1000};
+	size_t j, k;
+	int status;
+	pid_t pid;
+
+	/* not a blocking wait: the line shows the elapsed time */
+	pid = waitpid(-1, &status, WNOHANG);
+	if (pid == 0)
+		nanosleep(&ts, NULL);
+	if (pid < 0 && errno != EINTR)
+		lost_children(s);
+	if (pid <= 0)
+		return;
+	for (j = 0; j < s->jobs; j++)
+		if (s->slots[j].pid == pid)
+			break;
+	if (j == s->jobs)
+		return;
+	/* the group may outlive its leader: nothing of it stays */
+	kill(-pid, SIGKILL);
+	k = s->slots[j].k;
+	s->slots[j].pid = 0;
+	s->running--;
+	collect(s, k, status);
+	if (!s->have[k])
+		return;
+	s->done++;
+	if (!s->o->progress)
+		pb_info("[%zu/%zu done] %s: %s in %.1fs", s->done, s->n,
+			pb_batch_release(s->b, s->idx[k]),
+			pb_status_name(s->by_k[k].status),
+			s->by_k[k].duration_s);
+}
+
+static void sched_loop(struct sched *s)
+{
 	char dir[PATH_MAX];
 	struct pb_err err = {0};
-	double t0 = pb_now_s(), stop_at = 0, last_draw = 0;
-	pid_t self = getpid();
-	int killed = 0;
 
-	if (!results || !by_k || !slots) {
-		free(by_k);
-		free(slots);
-		json_object_put(results);
-		return NULL;
-	}
-	snprintf(dir, sizeof(dir), "%s/results/%s", o->workspace,
-		 o->distro->name);
-	if (pb_mkdir_p(dir, &err) < 0)
+	if (pb_path_join(dir, sizeof(dir), &err, s->o->workspace, "results",
+			 s->o->distro->name, NULL) < 0 ||
+	    pb_mkdir_p(dir, &err) < 0)
 		pb_error("%s", err.msg);
 	/* buffered output must not be written twice by the children */
 	fflush(stdout);
 	fflush(stderr);
-	while (done < n && (running > 0 || !pb_stop_signal)) {
-		int status;
-		pid_t pid;
-		size_t s;
-
-		while (running < jobs && next < n && !pb_stop_signal) {
-			char path[PATH_MAX];
-
-			result_path(o, b, idx[next], path, sizeof(path));
-			unlink(path);
-			if (!o->progress)
-				pb_info("%s: building",
-					pb_batch_release(b, idx[next]));
-			pid = fork();
-			if (pid == 0)
-				child(o, b, idx[next], self);
-			if (pid < 0) {
-				char msg[300];
-
-				snprintf(msg, sizeof(msg), "fork: %s",
-					 strerror(errno));
-				pb_error("%s", msg);
-				by_k[next] = failed_entry(o, b, idx[next], msg);
-				next++;
-				done++;
-				continue;
-			}
-			/* also here: a signal before the child's own
-			 * setpgid must still reach its group */
-			setpgid(pid, pid);
-			for (s = 0; s < jobs; s++)
-				if (slots[s].pid <= 0)
-					break;
-			slots[s].pid = pid;
-			slots[s].k = next++;
-			running++;
+	while (s->done < s->n && (s->running > 0 || !pb_stop_signal)) {
+		start_workers(s);
+		stopping(s);
+		if (s->o->progress && pb_now_s() - s->last_draw >= 0.5 &&
+		    !s->stop_at) {
+			progress(s->o, s->b, s->idx, s->slots, s->jobs, s->done,
+				 s->n, s->t0);
+			s->last_draw = pb_now_s();
 		}
-		if (pb_stop_signal && running > 0) {
-			if (stop_at == 0) {
-				stop_at = pb_now_s();
-				if (o->progress)
-					progress_clear(o);
-				pb_warn("%s: stopping %zu build%s",
-					strsignal(pb_stop_signal), running,
-					running == 1 ? "" : "s");
-				stop_workers(slots, jobs, SIGTERM);
-			} else if (!killed &&
-				   pb_now_s() - stop_at > STOP_GRACE_S) {
-				stop_workers(slots, jobs, SIGKILL);
-				killed = 1;
-			}
-		}
-		if (o->progress && pb_now_s() - last_draw >= 0.5 && !stop_at) {
-			progress(o, b, idx, slots, jobs, done, n, t0);
-			last_draw = pb_now_s();
-		}
-		if (running == 0)
-			continue;
-		/* not a blocking wait: the line shows the elapsed time */
-		pid = waitpid(-1, &status, WNOHANG);
-		if (pid == 0) {
-			struct timespec ts = {0, 200 * 1000 * 1000};
-
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		if (pid < 0) {
-			char msg[300];
-
-			if (errno == EINTR)
-				continue;
-			/* no child to wait for: every running kernel is
-			 * failed, with the reason (not left NULL) */
-			snprintf(msg, sizeof(msg), "waitpid: %s",
-				 strerror(errno));
-			pb_error("%s", msg);
-			for (s = 0; s < jobs; s++)
-				if (slots[s].pid > 0) {
-					k = slots[s].k;
-					by_k[k] =
-						failed_entry(o, b, idx[k], msg);
-					slots[s].pid = 0;
-					running--;
-					done++;
-				}
-			continue;
-		}
-		for (s = 0; s < jobs; s++)
-			if (slots[s].pid == pid)
-				break;
-		if (s == jobs)
-			continue;
-		/* the group may outlive its leader: nothing of it stays */
-		kill(-pid, SIGKILL);
-		k = slots[s].k;
-		slots[s].pid = 0;
-		running--;
-		by_k[k] = collect(o, b, idx[k], status, stop_at != 0);
-		if (!by_k[k])
-			continue;
-		done++;
-		if (!o->progress)
-			pb_info("[%zu/%zu done] %s: %s in %.1fs", done, n,
-				pb_batch_release(b, idx[k]),
-				json_object_get_string(json_object_object_get(
-					by_k[k], "status")),
-				json_object_get_double(json_object_object_get(
-					by_k[k], "duration_s")));
+		if (s->running > 0)
+			reap(s);
 	}
-	if (o->progress)
-		progress_clear(o);
+	if (s->o->progress)
+		progress_clear(s->o);
+}
+
+int pb_build_all(const struct pb_build_opts *o, const struct pb_batch *b,
+		 const size_t *idx, size_t n, struct pb_results *out,
+		 struct pb_err *err)
+{
+	struct sched s = {.o = o, .b = b, .idx = idx, .n = n};
+	size_t k;
+	int ret = 0;
+
+	s.jobs = o->jobs ? o->jobs : 1;
+	s.t0 = pb_now_s();
+	s.self = getpid();
+	s.by_k = calloc(n + 1, sizeof(*s.by_k));
+	s.have = calloc(n + 1, 1);
+	s.slots = calloc(s.jobs, sizeof(*s.slots));
+	if (!s.by_k || !s.have || !s.slots)
+		ret = pb_err_set(err, -ENOMEM, "out of memory for %zu builds",
+				 n);
+	else
+		sched_loop(&s);
+	if (!ret && s.oom)
+		ret = pb_err_set(err, -ENOMEM,
+				 "out of memory recording a build's result");
 	/* interrupted: only what finished (n - done never started or was
 	 * stopped) */
-	for (k = 0; k < n; k++)
-		if (by_k[k])
-			json_object_array_add(results, by_k[k]);
-	free(by_k);
-	free(slots);
-	return results;
+	for (k = 0; s.have && k < n; k++)
+		if (s.have[k] && !ret)
+			ret = pb_results_add(out, &s.by_k[k], err);
+	for (k = 0; s.by_k && k < n; k++)
+		pb_result_free(&s.by_k[k]);
+	free(s.by_k);
+	free(s.have);
+	free(s.slots);
+	return ret;
 }

@@ -66,3 +66,28 @@ int pb_path_fmt(char *buf, size_t len, struct pb_err *err, const char *fmt, ...)
 				  n, len ? len - 1 : 0, cut);
 	}
 }
+
+int pb_path_relative(const char *from, const char *to, char *buf, size_t len)
+{
+	size_t i = 0, common = 0, used = 0;
+	int n;
+
+	while (from[i] && from[i] == to[i]) {
+		i++;
+		if ((from[i] == '/' || !from[i]) && (to[i] == '/' || !to[i]))
+			common = i;
+	}
+	for (i = common; from[i]; i++) {
+		if (from[i] != '/' || !from[i + 1] || from[i + 1] == '/')
+			continue;
+		if (used + 4 > len)
+			return -ENAMETOOLONG;
+		memcpy(buf + used, "../", 4);
+		used += 3;
+	}
+	while (to[common] == '/')
+		common++;
+	n = snprintf(buf + used, len - used, "%s",
+		     to[common] || used ? to + common : ".");
+	return n < 0 || (size_t)n >= len - used ? -ENAMETOOLONG : 0;
+}

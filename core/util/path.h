@@ -19,4 +19,8 @@ int pb_path_join(char *buf, size_t len, struct pb_err *err, const char *first,
 int pb_path_fmt(char *buf, size_t len, struct pb_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* to (absolute) as a path relative to the absolute directory from, in
+ * buf; -ENAMETOOLONG when it does not fit. */
+int pb_path_relative(const char *from, const char *to, char *buf, size_t len);
+
 #endif

@@ -1,0 +1,82 @@
+/* The data flow of a build (DESIGN.md): the kernels come from package
+ * files, from a plan (crawl --json) or from a crawl; they are selected
+ * (-f, --arch, the ignore list), their packages downloaded, each built in
+ * a worker, and the results recorded in the output dir's manifest.
+ *
+ *   files ─┐
+ *   plan ──┼─> select ─> download ─> build (-j) ─> record ─> results
+ *   crawl ─┘
+ */
+#ifndef PB_PIPELINE_RUN_H
+#define PB_PIPELINE_RUN_H
+
+#include <regex.h>
+
+#include "build/build.h"
+#include "crawl/crawl.h"
+#include "output/result.h"
+
+struct pb_pipeline_opts {
+	/* what each kernel's build is given; its directories absolute (the
+	 * run sets want_kmod, want_ebpf, run_id, run_time, manifest and
+	 * origins) */
+	struct pb_build_opts build;
+	/* where the kernels come from: package files (a directory stands
+	 * for its .deb and .rpm files), else a plan, else a crawl */
+	const char *const *packages;
+	size_t n_packages;
+	const char *plan;		   /* --from-json */
+	const struct pb_crawl_opts *crawl; /* for a crawl */
+	const struct pb_fetch_opts *fetch; /* for the downloads */
+	const regex_t *kernel_filter;	   /* -f (NULL: every kernel) */
+	const char *kernel_filter_text;	   /* as given, for messages */
+	const char *arch;		   /* --arch, for messages */
+	const char *ignore_file;	   /* --ignore-list */
+	const char *sign_key;		   /* --sign-key */
+	int wait_lock;			   /* --wait-lock */
+};
+
+struct pb_pipeline_result {
+	struct pb_results results; /* each kernel looked at, in order */
+	size_t n_to_build;	   /* of them, the ones given to the workers */
+	size_t n_skipped;	   /* of them, the ones in the ignore list */
+	int built;		   /* the build stage ran to its end */
+	/* the crawl's, when it ran: on a failed crawl, the repositories that
+	 * failed (for the caller to list after the error) */
+	struct pb_crawl crawl;
+	int recorded; /* the manifest has the results */
+};
+
+/* Runs it. 0 when every stage ran (results may hold FAILED kernels, and
+ * pb_stop_signal may have stopped the builds: out has the kernels that
+ * finished, recorded); else a negative errno with err filled: -EINTR
+ * when a signal stopped the run before any build, -EWOULDBLOCK when
+ * another run holds the workspace, -EINVAL when nothing can be built. A
+ * failure after the builds leaves their results in out. */
+int pb_pipeline_run(const struct pb_pipeline_opts *o,
+		    struct pb_pipeline_result *out, struct pb_err *err);
+void pb_pipeline_result_free(struct pb_pipeline_result *r);
+
+/* stages, in files of their own */
+
+/* local.c: the kernels among the package files, by their names, in b. */
+int pb_pipeline_local(const struct pb_build_opts *o, const char *const *args,
+		      size_t n, char ***paths, size_t *n_paths,
+		      struct pb_batch *b, struct pb_err *err);
+
+/* select.c: the ignore list (shell globs, # comments), and the kernels of
+ * b to build (*idx) after -f and the ignore list, the ignored ones
+ * recorded SKIPPED in out. */
+struct pb_ignore {
+	char **globs;
+	size_t n;
+};
+int pb_ignore_load(const char *file, struct pb_ignore *ig, struct pb_err *err);
+const char *pb_ignore_match(const struct pb_ignore *ig, const char *release);
+void pb_ignore_free(struct pb_ignore *ig);
+int pb_pipeline_select(const struct pb_pipeline_opts *o,
+		       const struct pb_batch *b, const struct pb_ignore *ig,
+		       size_t n_dropped, size_t **idx, size_t *n_idx,
+		       struct pb_results *out, struct pb_err *err);
+
+#endif
