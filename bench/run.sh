@@ -21,7 +21,7 @@ work=${PB_BENCH_DIR:-/var/tmp/probe-builder-bench}
 mkdir -p "$work"
 make -s bench/index_bench probe-builder >/dev/null
 export PROBE_BUILDER_PLUGIN_PATH=$top/plugins/.libs:$top/distros
-. "$top/tests/fixtures/_httpd.sh"
+. "$top/tests/lib/httpd.sh"
 trap 'pb_httpd_stop B >/dev/null 2>&1 || true' EXIT
 
 # median wall time (s) and peak RSS (MiB) of a command over $runs runs;

@@ -2,7 +2,7 @@
 # A failed build says why in one line: the first real error of its make
 # log (here a compiler's "error:"), not only "make exited with status 2";
 # the module's failure does not stop the eBPF object.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 

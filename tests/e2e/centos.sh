@@ -6,7 +6,7 @@
 # another kernel gives a module with a foreign vermagic: FAILED as corrupted.
 # Without kernel-core, the tree's .config names the outputs (RHEL installs
 # the same file in both).
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 

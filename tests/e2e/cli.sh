@@ -3,7 +3,7 @@
 # 2), clear errors naming the file or distro at fault, --ignore-list, and a
 # manifest that is not ours is never overwritten. Uses the Debian packages
 # of debian.sh (fetched if missing).
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 

@@ -22,8 +22,8 @@
 #   - a keyring that the distro names but this host lacks is named with
 #     the package that has it
 #   - gpgv not on PATH: said so, nothing trusted
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
-. "$PB_TOP_SRCDIR/tests/fixtures/_httpd.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
+. "$PB_TOP_SRCDIR/tests/lib/httpd.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 fx=$PB_TOP_SRCDIR/tests/fixtures

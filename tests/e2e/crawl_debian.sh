@@ -8,8 +8,8 @@
 # without packages builds both kernels; a second run downloads nothing; only
 # index files and each kernel's own packages are fetched; a keyring without
 # the signing key fails the crawl.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
-. "$PB_TOP_SRCDIR/tests/fixtures/_httpd.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
+. "$PB_TOP_SRCDIR/tests/lib/httpd.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 fx=$PB_TOP_SRCDIR/tests/fixtures

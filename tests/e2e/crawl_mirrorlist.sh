@@ -3,8 +3,8 @@
 # indirection: the distro file names a mirror.list URL template, the
 # mirror.list names the repository (an RPM repo made with createrepo_c).
 # Adding such a distro needs no C code: the file goes in a --plugin-dir.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
-. "$PB_TOP_SRCDIR/tests/fixtures/_httpd.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
+. "$PB_TOP_SRCDIR/tests/lib/httpd.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 fx=$PB_TOP_SRCDIR/tests/fixtures

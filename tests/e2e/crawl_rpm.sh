@@ -12,8 +12,8 @@
 # not hold being "not on this mirror". Last, two checks that fail with
 # this probe-builder: --allow-partial with a --mirror that is down, and a
 # workspace that kept the repomd.xml.asc of a repository that stopped signing.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
-. "$PB_TOP_SRCDIR/tests/fixtures/_httpd.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
+. "$PB_TOP_SRCDIR/tests/lib/httpd.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 fx=$PB_TOP_SRCDIR/tests/fixtures

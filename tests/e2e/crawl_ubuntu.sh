@@ -9,8 +9,8 @@
 # error; `build` without packages builds both flavors, fetching the shared
 # package once. Last, a check that fails with this probe-builder: a
 # workspace that kept the InRelease of a mirror that now has only Release.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
-. "$PB_TOP_SRCDIR/tests/fixtures/_httpd.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
+. "$PB_TOP_SRCDIR/tests/lib/httpd.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 fx=$PB_TOP_SRCDIR/tests/fixtures

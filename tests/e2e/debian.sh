@@ -3,7 +3,7 @@
 # of different flavors (amd64 and cloud-amd64 of one ABI), built with -j 2,
 # checked by name, config MD5, vermagic and ELF type; a second run is all
 # EXISTING and rewrites nothing; a -j 1 run gives the same bytes.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 

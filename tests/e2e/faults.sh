@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The downloader against faults injected by tests/e2e/httpd.py, on an APT
+# The downloader against faults injected by tests/lib/httpd.py, on an APT
 # mirror of the real Debian packages of one kernel (6.1 cloud-amd64: headers,
 # common headers, kbuild, image), signed with a throwaway key. Each check
 # asserts what probe-builder did and what the server saw:
@@ -19,8 +19,8 @@
 # package that cannot be downloaded fails the kernel even when its outputs
 # exist (the SHA-256 check shows it), so EXISTING means every download
 # worked. Small -r, --connect-timeout and --low-speed-time keep it fast.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
-. "$PB_TOP_SRCDIR/tests/fixtures/_httpd.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
+. "$PB_TOP_SRCDIR/tests/lib/httpd.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 fx=$PB_TOP_SRCDIR/tests/fixtures

@@ -6,7 +6,7 @@
 # left on device" naming the file, and no root is stamped ready. Skipped,
 # with the reason, where tmpfs cannot be mounted (not root, no user
 # namespaces).
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 

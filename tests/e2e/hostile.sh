@@ -12,7 +12,7 @@
 # where the stamp and the copies go, and a decompression bomb: nothing
 # outside the workspace appears or changes (a sentinel dir beside it,
 # compared before and after, and find -newer).
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 

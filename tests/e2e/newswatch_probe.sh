@@ -24,7 +24,7 @@
 # innd must give one event each (one for mknod's vfs_create +
 # security_inode_create), none for another process name; without kprobes
 # that part is skipped with the reason.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 

@@ -12,8 +12,8 @@
 #   dir at once: both kernels in the manifest. SIGTERM during downloads
 #   (a slow loopback mirror): exit 143 in bounded time, the .part kept, and
 #   the rerun resumes it with a Range request.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
-. "$PB_TOP_SRCDIR/tests/fixtures/_httpd.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
+. "$PB_TOP_SRCDIR/tests/lib/httpd.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 fx=$PB_TOP_SRCDIR/tests/fixtures

@@ -2,7 +2,7 @@
 # The plugin SDK as a plugin author sees it: install probe-builder (DESTDIR),
 # build tests/sdk/mybuilder.c out of tree with the flags pkg-config gives,
 # load it with --plugin-dir, and check that its batch hook is the one used.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_tmpdir
 
 dest=$TMP/dest

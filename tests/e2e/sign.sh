@@ -4,7 +4,7 @@
 # probe_pubkey checks the same); a key that cannot sign is refused before
 # anything is built. A kernel refused up front (no image package) is enough
 # to get a manifest written: nothing is compiled here.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 PROBE_SRC=$PB_TOP_SRCDIR/probes/newswatch

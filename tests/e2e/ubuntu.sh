@@ -4,7 +4,7 @@
 # -generic and -lowlatency flavors (zstd, xz and gzip compressed), each
 # flavor's config in its linux-modules package. Each flavor is a release of
 # its own, built end to end.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 

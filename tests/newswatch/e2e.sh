@@ -14,7 +14,7 @@
 #      article delivered, at most one duplicate per kill, and each
 #      duplicate carries the Idempotency-Key of its first delivery.
 # Every delivery carries "Idempotency-Key: \"<message-id> <group>\"".
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
 chmod 755 "$TMP" # innd runs as news: it must reach its tree

@@ -8,8 +8,8 @@
 # to fanotify and that "bpf" fails. An object fetched from probe_url is used
 # only when its sha256 is the one in the manifest.json beside it, and, with
 # a pinned probe_pubkey, when manifest.json.sig verifies with that key.
-. "$PB_TOP_SRCDIR/tests/e2e/lib.sh"
-. "$PB_TOP_SRCDIR/tests/fixtures/_httpd.sh"
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
+. "$PB_TOP_SRCDIR/tests/lib/httpd.sh"
 pb_tmpdir
 NW=$PB_TOP_BUILDDIR/newswatch/newswatch
 

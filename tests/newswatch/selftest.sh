@@ -13,6 +13,11 @@
 # KEEP=1 keeps the temporary directory (it is printed).  Needs root (or the
 # news user) and inn2 installed; as root, installs inn2 if it is missing.
 set -euo pipefail
+# in the suite with the end-to-end tests (skipped where they are)
+if [ -n "${PB_SKIP_E2E:-}" ]; then
+	echo "SKIP: PB_SKIP_E2E is set"
+	exit 77
+fi
 here=$(cd -- "$(dirname -- "$0")" && pwd -P)
 me=selftest
 PY=${PYTHON:-python3}

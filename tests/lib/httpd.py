@@ -4,7 +4,7 @@
 The crawler and downloader are tested against mirrors made by
 tests/fixtures/mk-apt-mirror.sh and mk-rpm-mirror.sh, served by this server
 on 127.0.0.1 only, with faults injected on demand (errors, resets, truncated
-or corrupted bodies, slow or dead servers). Python standard library only. From shell tests, tests/fixtures/_httpd.sh
+or corrupted bodies, slow or dead servers). Python standard library only. From shell tests, tests/lib/httpd.sh
 starts, drives and stops it (pb_httpd_start, pb_httpd_faults, pb_httpd_idle,
 pb_httpd_count, pb_httpd_stop).
 
