@@ -144,12 +144,40 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
+/* Every program of the object, attached */
+static int attach_all(struct nw_bpfwatch *w, struct pb_err *err)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, w->obj)
+	{
+		struct bpf_link *l;
+
+		/* before attaching: a link with no slot would be leaked */
+		if (w->n_links >= NW_MAX_LINKS) {
+			pb_err_set(err, -E2BIG,
+				   "%s: more than %d programs: not a newswatch "
+				   "probe",
+				   w->object, NW_MAX_LINKS);
+			return err->code;
+		}
+		l = bpf_program__attach(prog);
+		if (!l) {
+			pb_err_set(err, nw_neg_errno(), "attaching %s: %s",
+				   bpf_program__section_name(prog),
+				   strerror(errno));
+			return err->code;
+		}
+		w->links[w->n_links++] = l;
+	}
+	return 0;
+}
+
 int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
 		     struct pb_err *err)
 {
 	struct nw_bpfwatch *w = calloc(1, sizeof(*w));
 	struct newswatch_config nc;
-	struct bpf_program *prog;
 	struct bpf_map *cfg, *events;
 	__u32 key = 0;
 	int ret;
@@ -189,27 +217,8 @@ int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
 			   "setting the process filter: %s", strerror(errno));
 		goto fail;
 	}
-	bpf_object__for_each_program(prog, w->obj)
-	{
-		struct bpf_link *l;
-
-		/* before attaching: a link with no slot would be leaked */
-		if (w->n_links >= NW_MAX_LINKS) {
-			pb_err_set(err, -E2BIG,
-				   "%s: more than %d programs: not a newswatch "
-				   "probe",
-				   w->object, NW_MAX_LINKS);
-			goto fail;
-		}
-		l = bpf_program__attach(prog);
-		if (!l) {
-			pb_err_set(err, nw_neg_errno(), "attaching %s: %s",
-				   bpf_program__section_name(prog),
-				   strerror(errno));
-			goto fail;
-		}
-		w->links[w->n_links++] = l;
-	}
+	if (attach_all(w, err) < 0)
+		goto fail;
 	if (bpf_map__type(events) == BPF_MAP_TYPE_RINGBUF)
 		w->rb = ring_buffer__new(bpf_map__fd(events), on_ring, w, NULL);
 	else

@@ -251,15 +251,14 @@ static int run(struct nw_daemon *d, struct watch *w, int sfd, int tfd)
 
 int main(int argc, char **argv)
 {
-	struct watch w = {{-1, -1, 0}, NULL};
-	int rc = 1, sfd = -1, tfd = -1, have_thr = 0;
 	struct options o;
+	struct watch w = {{-1, -1, 0}, NULL};
+	int rc = parse_args(argc, argv, &o), sfd = -1, tfd = -1, have_thr = 0;
 	struct nw_daemon d;
 	pthread_t thr;
 
-	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
-		return rc;
+		return rc; /* help, version, or a bad option */
 	rc = 1;
 	memset(&d, 0, sizeof(d));
 	nw_log_init(o.verbose);

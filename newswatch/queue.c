@@ -1,3 +1,5 @@
+/* The queue in the state directory (see queue.h): one file per entry,
+ * named by its sequence number; the message-ids known in memory. */
 #include "config.h"
 
 #include <dirent.h>
@@ -16,19 +18,15 @@
 #include "atomic.h"
 #include "log.h"
 #include "queue.h"
+#include "strset.h"
 
 #define KEY_PREFIX "Idempotency-Key: "
-
-struct strset {
-	char **slot;
-	size_t cap, n;
-};
 
 struct nw_queue {
 	char dir[PATH_MAX];
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct strset known;
+	struct nw_strset known;	  /* delivered or queued */
 	unsigned long long *seqs; /* queued, sorted */
 	size_t n_seqs, cap_seqs;
 	unsigned long long next_seq;
@@ -36,68 +34,6 @@ struct nw_queue {
 	FILE *sent;
 	int inflight_fd;
 };
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-static int set_add(struct strset *s, const char *v)
-{
-	size_t i;
-
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024, k;
-		char **slot = calloc(cap, sizeof(*slot));
-
-		if (!slot)
-			return -ENOMEM;
-		for (k = 0; k < s->cap; k++) {
-			if (!s->slot[k])
-				continue;
-			for (i = hash(s->slot[k]) % cap; slot[i];
-			     i = (i + 1) % cap)
-				;
-			slot[i] = s->slot[k];
-		}
-		free(s->slot);
-		s->slot = slot;
-		s->cap = cap;
-	}
-	for (i = hash(v) % s->cap; s->slot[i]; i = (i + 1) % s->cap)
-		if (!strcmp(s->slot[i], v))
-			return 0;
-	s->slot[i] = strdup(v);
-	if (!s->slot[i])
-		return -ENOMEM;
-	s->n++;
-	return 0;
-}
-
-static int set_has(const struct strset *s, const char *v)
-{
-	size_t i;
-
-	if (!s->cap)
-		return 0;
-	for (i = hash(v) % s->cap; s->slot[i]; i = (i + 1) % s->cap)
-		if (!strcmp(s->slot[i], v))
-			return 1;
-	return 0;
-}
-
-static void set_free(struct strset *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->cap; i++)
-		free(s->slot[i]);
-	free(s->slot);
-}
 
 static int cmp_seq(const void *a, const void *b)
 {
@@ -178,7 +114,7 @@ static int open_sent(struct nw_queue *q, struct pb_err *err)
 	f = fopen(path, "r");
 	while (f && !ret && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (line[0] && set_add(&q->known, line) < 0)
+		if (line[0] && nw_strset_add(&q->known, line) < 0)
 			ret = pb_err_set(err, -ENOMEM, "out of memory");
 	}
 	if (f)
@@ -204,7 +140,7 @@ static int load_entry(struct nw_queue *q, const char *sub, const char *name,
 	id = first_line(path);
 	/* in sent already: a crash came between its record and its
 	 * removal; it was delivered, not to be POSTed again */
-	if (id && set_has(&q->known, id)) {
+	if (id && nw_strset_has(&q->known, id)) {
 		nw_log(NW_INFO,
 		       "queue entry %llu (%s) was delivered before the "
 		       "stop: removed",
@@ -219,7 +155,7 @@ static int load_entry(struct nw_queue *q, const char *sub, const char *name,
 		       "it is POSTed again with the same "
 		       "Idempotency-Key (the receiver may have it)",
 		       id ? id : name);
-	if ((id && set_add(&q->known, id) < 0) || push_seq(q, seq) < 0)
+	if ((id && nw_strset_add(&q->known, id) < 0) || push_seq(q, seq) < 0)
 		ret = -ENOMEM;
 	free(id);
 	if (!ret && seq >= q->next_seq)
@@ -297,7 +233,7 @@ void nw_queue_close(struct nw_queue *q)
 		fclose(q->sent);
 	if (q->inflight_fd >= 0)
 		close(q->inflight_fd);
-	set_free(&q->known);
+	nw_strset_free(&q->known);
 	free(q->seqs);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->cond);
@@ -309,7 +245,7 @@ int nw_queue_known(struct nw_queue *q, const char *msgid)
 	int k;
 
 	pthread_mutex_lock(&q->lock);
-	k = set_has(&q->known, msgid);
+	k = nw_strset_has(&q->known, msgid);
 	pthread_mutex_unlock(&q->lock);
 	return k;
 }
@@ -368,7 +304,7 @@ int nw_queue_put(struct nw_queue *q, const char *msgid, const char *key,
 		return pb_err_set(err, ret, "%s/%s: %s", sub, name,
 				  strerror(-ret));
 	pthread_mutex_lock(&q->lock);
-	ret = set_add(&q->known, msgid);
+	ret = nw_strset_add(&q->known, msgid);
 	if (!ret)
 		ret = push_seq(q, seq);
 	pthread_cond_broadcast(&q->cond);
@@ -488,7 +424,7 @@ static int record_sent(struct nw_queue *q, const char *msgid,
 		ret = pb_err_set(err, -(errno ? errno : EIO), "%s/sent: %s",
 				 q->dir, strerror(errno ? errno : EIO));
 	pthread_mutex_lock(&q->lock);
-	if (set_add(&q->known, msgid) < 0 && !ret)
+	if (nw_strset_add(&q->known, msgid) < 0 && !ret)
 		ret = pb_err_set(err, -ENOMEM, "out of memory");
 	pthread_mutex_unlock(&q->lock);
 	return ret;
