@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "probe-builder/error.h"
+
 /* Every string is malloc'd, valid UTF-8 and one line of text: folded lines
  * are unfolded and any other control character (tab aside) becomes a space;
  * raw 8-bit bytes that are not UTF-8 are read as ISO-8859-1. A field that
@@ -24,8 +26,7 @@ struct nw_article {
  * included, must fit in max_header bytes (0: no limit but len).
  *
  * Returns 0 and fills out, or a negative errno, leaves out zeroed and
- * writes a message (at most errlen bytes, NUL-terminated, when err is not
- * NULL) saying what is wrong:
+ * fills err (when not NULL) with a message saying what is wrong:
  *   -EINVAL    empty input; "no blank line after the headers" (the data,
  *              shorter than max_header, ends first: an article still
  *              being written, or a file with no body separator);
@@ -40,21 +41,10 @@ struct nw_article {
  * unknown fields are ignored. Reads at most min(len, max_header) bytes and
  * takes time linear in them, whatever the input. */
 int nw_article_parse(const char *data, size_t len, size_t max_header,
-		     struct nw_article *out, char *err, size_t errlen);
+		     struct nw_article *out, struct pb_err *err);
 
 /* Frees what nw_article_parse gave and zeroes a; a zeroed or already
  * freed article is fine, and so is NULL. */
 void nw_article_free(struct nw_article *a);
-
-/* RFC 2047 decoding of one header value into UTF-8 (malloc'd), exposed for
- * tests and for templates. Encoded words =?charset?B?...?= and
- * =?charset?Q?...?= (an RFC 2231 language, =?charset*lang?...?=, is
- * ignored) in UTF-8, US-ASCII, ISO-8859-1 to -16, windows-1250 to -1258,
- * KOI8-R and KOI8-U; whitespace between two decoded words is dropped;
- * malformed words and words in other charsets are kept as they are. Bytes
- * outside encoded words are kept when the value is valid UTF-8, else read
- * as ISO-8859-1. Line breaks are removed, other control characters but tab
- * become spaces. Returns NULL only when value is NULL or memory runs out. */
-char *nw_rfc2047_decode(const char *value);
 
 #endif

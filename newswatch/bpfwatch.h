@@ -1,7 +1,6 @@
-/* The eBPF backend: the probe probe-builder built for this kernel, found by
- * its naming rule (<probe>-bpf-<version>-<arch>-<release>-<md5 of the
- * config>.o) in a directory or under a base URL, loaded and attached with
- * libbpf; its events name the files the watched process creates. */
+/* The eBPF backend: the probe probe-builder built for this kernel (found
+ * by probe.h) loaded and attached with libbpf; its events name the files
+ * the watched process creates. */
 #ifndef NW_BPFWATCH_H
 #define NW_BPFWATCH_H
 
@@ -14,17 +13,6 @@
 #include "fanwatch.h"
 
 struct nw_bpfwatch;
-
-/* The object's file name for the running kernel, from uname and the MD5
- * of /proc/config.gz (or /boot/config-<release>). */
-int nw_bpf_object_name(const struct nw_config *c, char *out, size_t len,
-		       struct pb_err *err);
-
-/* Whether object (named name on the server) is the one manifest gives the
- * sha256 of, and, when pubkey is set, whether sig is manifest's ed25519
- * signature by it: 0, or a negative errno with the reason. */
-int nw_probe_verify(const char *object, const char *name, const char *manifest,
-		    const char *sig, const char *pubkey, struct pb_err *err);
 
 /* Finds, loads and attaches; a negative errno with the reason when eBPF
  * cannot be used (no object for this kernel, not allowed, not built with

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,41 +30,66 @@ static int set(char **field, const char *value)
 	return 0;
 }
 
-static int read_template(const char *path, char **out, char *err, size_t errlen)
+static int read_template(const char *path, char **out, struct pb_err *err)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m;
-	int c;
+	int c, bad = 0;
 
-	if (!f) {
-		snprintf(err, errlen, "template_file %s: %s", path,
-			 strerror(errno));
-		return -1;
-	}
+	if (!f)
+		return pb_err_set(err, -errno, "template_file %s: %s", path,
+				  strerror(errno));
 	m = open_memstream(&buf, &len);
-	while (m && (c = fgetc(f)) != EOF)
-		fputc(c, m);
+	while (m && !bad && (c = fgetc(f)) != EOF)
+		bad = fputc(c, m) == EOF;
+	bad = bad || ferror(f);
 	fclose(f);
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+	if (!m)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	if (fclose(m) != 0 || bad) {
+		free(buf);
+		return pb_err_set(err, -EIO, "template_file %s: cannot read it",
+				  path);
 	}
-	fclose(m);
 	free(*out);
 	*out = buf;
 	return 0;
 }
 
-int nw_config_load(const char *path, struct nw_config *c, char *err,
-		   size_t errlen)
-{
-	char line[4096];
-	unsigned lineno = 0;
-	FILE *f;
+/* The keys of the file: where each one's value goes */
+static const struct key {
+	const char *name;
+	size_t str; /* offset of its char * in struct nw_config, or 0 */
+	size_t num; /* offset of its long, or 0 */
+} keys[] = {
+#define STR(k, f)                                   \
+	{                                           \
+		k, offsetof(struct nw_config, f), 0 \
+	}
+#define NUM(k, f)                                   \
+	{                                           \
+		k, 0, offsetof(struct nw_config, f) \
+	}
+	STR("spool", spool),	       STR("process", process),
+	STR("webhook", webhook),       STR("include", include),
+	STR("exclude", exclude),       STR("template", template_),
+	STR("state_dir", state_dir),   STR("probe_dir", probe_dir),
+	STR("probe_url", probe_url),   STR("probe_pubkey", probe_pubkey),
+	STR("probe_name", probe_name), STR("probe_version", probe_version),
+	STR("backend", backend),       NUM("settle_ms", settle_ms),
+	NUM("timeout", timeout_s),     NUM("retry_max", retry_max_s),
+#undef STR
+#undef NUM
+};
 
+static int set_defaults(struct nw_config *c, struct pb_err *err)
+{
 	memset(c, 0, sizeof(*c));
+	c->settle_ms = 300;
+	c->timeout_s = 10;
+	c->retry_max_s = 300;
 	if (set(&c->spool, "/var/spool/news/articles") ||
 	    set(&c->process, "innd") || set(&c->include, "*") ||
 	    set(&c->exclude, "") || set(&c->template_, NW_DEFAULT_TEMPLATE) ||
@@ -71,162 +97,126 @@ int nw_config_load(const char *path, struct nw_config *c, char *err,
 	    set(&c->probe_dir, NW_PROBE_DIR) || set(&c->probe_url, "") ||
 	    set(&c->probe_pubkey, "") || set(&c->probe_name, "newswatch") ||
 	    set(&c->probe_version, NW_VERSION) || set(&c->backend, "auto") ||
-	    set(&c->webhook, "")) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	c->settle_ms = 300;
-	c->timeout_s = 10;
-	c->retry_max_s = 300;
-	if (!path)
-		return 0;
-	set(&c->source, path);
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *s = pb_trim(line), *eq, *key, *val;
-		char **str = NULL;
-		long *num = NULL;
+	    set(&c->webhook, ""))
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
 
+/* One "key = value" (trimmed) of line lineno of path */
+static int set_key(struct nw_config *c, const char *key, const char *val,
+		   const char *path, unsigned lineno, struct pb_err *err)
+{
+	char *end, *base = (char *)c;
+	size_t i;
+	long *num;
+
+	if (!strcmp(key, "template_file"))
+		return read_template(val, &c->template_, err);
+	for (i = 0; i < PB_ARRAY_SIZE(keys) && strcmp(key, keys[i].name); i++)
+		;
+	if (i == PB_ARRAY_SIZE(keys))
+		return pb_err_set(err, -EINVAL, "%s:%u: unknown key '%s'", path,
+				  lineno, key);
+	if (keys[i].str)
+		return set((char **)(void *)(base + keys[i].str), val)
+			       ? pb_err_set(err, -ENOMEM, "out of memory")
+			       : 0;
+	num = (long *)(void *)(base + keys[i].num);
+	*num = strtol(val, &end, 10);
+	if (*end || *num <= 0)
+		return pb_err_set(err, -EINVAL,
+				  "%s:%u: %s wants a positive number", path,
+				  lineno, key);
+	return 0;
+}
+
+int nw_config_load(const char *path, struct nw_config *c, struct pb_err *err)
+{
+	char line[4096], *s, *eq;
+	unsigned lineno = 0;
+	int ret;
+	FILE *f;
+
+	ret = set_defaults(c, err);
+	if (ret < 0 || !path)
+		return ret;
+	if (set(&c->source, path))
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	f = fopen(path, "r");
+	if (!f)
+		return pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	while (!ret && fgets(line, sizeof(line), f)) {
+		s = pb_trim(line);
 		lineno++;
 		if (!*s || *s == '#')
 			continue;
 		eq = strchr(s, '=');
 		if (!eq) {
-			snprintf(err, errlen, "%s:%u: not a 'key = value' line",
-				 path, lineno);
-			fclose(f);
-			return -1;
+			ret = pb_err_set(err, -EINVAL,
+					 "%s:%u: not a 'key = value' line",
+					 path, lineno);
+			break;
 		}
 		*eq = '\0';
-		key = pb_trim(s);
-		val = pb_trim(eq + 1);
-		if (!strcmp(key, "spool"))
-			str = &c->spool;
-		else if (!strcmp(key, "process"))
-			str = &c->process;
-		else if (!strcmp(key, "webhook"))
-			str = &c->webhook;
-		else if (!strcmp(key, "include"))
-			str = &c->include;
-		else if (!strcmp(key, "exclude"))
-			str = &c->exclude;
-		else if (!strcmp(key, "template"))
-			str = &c->template_;
-		else if (!strcmp(key, "state_dir"))
-			str = &c->state_dir;
-		else if (!strcmp(key, "probe_dir"))
-			str = &c->probe_dir;
-		else if (!strcmp(key, "probe_url"))
-			str = &c->probe_url;
-		else if (!strcmp(key, "probe_pubkey"))
-			str = &c->probe_pubkey;
-		else if (!strcmp(key, "probe_name"))
-			str = &c->probe_name;
-		else if (!strcmp(key, "probe_version"))
-			str = &c->probe_version;
-		else if (!strcmp(key, "backend"))
-			str = &c->backend;
-		else if (!strcmp(key, "settle_ms"))
-			num = &c->settle_ms;
-		else if (!strcmp(key, "timeout"))
-			num = &c->timeout_s;
-		else if (!strcmp(key, "retry_max"))
-			num = &c->retry_max_s;
-		if (!strcmp(key, "template_file")) {
-			if (read_template(val, &c->template_, err, errlen) <
-			    0) {
-				fclose(f);
-				return -1;
-			}
-			continue;
-		}
-		if (num) {
-			char *end;
-
-			*num = strtol(val, &end, 10);
-			if (*end || *num <= 0) {
-				snprintf(err, errlen,
-					 "%s:%u: %s wants a positive number",
-					 path, lineno, key);
-				fclose(f);
-				return -1;
-			}
-			continue;
-		}
-		if (!str) {
-			snprintf(err, errlen, "%s:%u: unknown key '%s'", path,
-				 lineno, key);
-			fclose(f);
-			return -1;
-		}
-		if (set(str, val)) {
-			snprintf(err, errlen, "out of memory");
-			fclose(f);
-			return -1;
-		}
+		ret = set_key(c, pb_trim(s), pb_trim(eq + 1), path, lineno,
+			      err);
 	}
 	fclose(f);
-	return 0;
+	return ret;
 }
 
-int nw_config_check(const struct nw_config *c, char *err, size_t errlen)
+/* Whether the template renders valid JSON for a made-up article */
+static int check_template(const struct nw_config *c, struct pb_err *err)
 {
 	struct nw_article a = {0};
 	char *groups[] = {"local.test", NULL};
 	struct nw_item it = {&a, "local.test", "/x/local/test/1", 1};
-	struct stat st;
-	const char *where = c->source ? c->source : "the configuration";
 	char *body;
+	int ret;
 
-	if (stat(c->spool, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: spool %s: %s", where, c->spool,
-			 stat(c->spool, &st) < 0 ? strerror(errno)
-						 : "not a directory");
-		return -1;
-	}
-	if (strncmp(c->webhook, "http://", 7) &&
-	    strncmp(c->webhook, "https://", 8)) {
-		snprintf(err, errlen, "%s: webhook '%s' is not an http(s) URL",
-			 where, c->webhook);
-		return -1;
-	}
-	if (strcmp(c->backend, "auto") && strcmp(c->backend, "bpf") &&
-	    strcmp(c->backend, "fanotify")) {
-		snprintf(err, errlen,
-			 "%s: backend '%s' is not auto, bpf or fanotify", where,
-			 c->backend);
-		return -1;
-	}
-	if (c->probe_pubkey[0]) {
-		struct pb_err e = {0};
-
-		if (pb_sign_pubkey_check(c->probe_pubkey, &e) < 0) {
-			snprintf(err, errlen, "%s: probe_pubkey %s", where,
-				 e.msg);
-			return -1;
-		}
-	}
-	if (!c->process[0] || strlen(c->process) > 15) {
-		snprintf(err, errlen,
-			 "%s: process '%s': a process name has 1 to 15 "
-			 "characters",
-			 where, c->process);
-		return -1;
-	}
 	a.subject = "Test \"quoted\"";
 	a.from = "Someone <someone@example.org>";
 	a.message_id = "<test@example.org>";
 	a.newsgroups = groups;
 	a.n_newsgroups = 1;
-	body = nw_render(c->template_, &it, err, errlen);
-	if (!body)
-		return -1;
-	free(body);
-	return 0;
+	ret = nw_render(c->template_, &it, &body, err);
+	if (!ret)
+		free(body);
+	return ret;
+}
+
+int nw_config_check(const struct nw_config *c, struct pb_err *err)
+{
+	const char *where = c->source ? c->source : "the configuration";
+	struct pb_err e = {0};
+	struct stat st;
+
+	if (stat(c->spool, &st) < 0)
+		return pb_err_set(err, -errno, "%s: spool %s: %s", where,
+				  c->spool, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return pb_err_set(err, -ENOTDIR, "%s: spool %s: %s", where,
+				  c->spool, "not a directory");
+	if (strncmp(c->webhook, "http://", 7) &&
+	    strncmp(c->webhook, "https://", 8))
+		return pb_err_set(err, -EINVAL,
+				  "%s: webhook '%s' is not an http(s) URL",
+				  where, c->webhook);
+	if (strcmp(c->backend, "auto") && strcmp(c->backend, "bpf") &&
+	    strcmp(c->backend, "fanotify"))
+		return pb_err_set(err, -EINVAL,
+				  "%s: backend '%s' is not auto, bpf or "
+				  "fanotify",
+				  where, c->backend);
+	if (c->probe_pubkey[0] && pb_sign_pubkey_check(c->probe_pubkey, &e) < 0)
+		return pb_err_set(err, e.code, "%s: probe_pubkey %s", where,
+				  e.msg);
+	if (!c->process[0] || strlen(c->process) > 15)
+		return pb_err_set(err, -EINVAL,
+				  "%s: process '%s': a process name has 1 to "
+				  "15 characters",
+				  where, c->process);
+	return check_template(c, err);
 }
 
 void nw_config_print(const struct nw_config *c)

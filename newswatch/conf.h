@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "probe-builder/error.h"
+
 struct nw_config {
 	char *source;	    /* the file read */
 	char *spool;	    /* INN's tradspool: /var/spool/news/articles */
@@ -25,13 +27,14 @@ struct nw_config {
 	long retry_max_s; /* the longest pause between retries */
 };
 
-/* Defaults, then the file (NULL: defaults only). Returns 0, or -1 with a
- * message naming the file and line. */
-int nw_config_load(const char *path, struct nw_config *c, char *err,
-		   size_t errlen);
+/* Defaults, then the file (NULL: defaults only). Returns 0, or a negative
+ * errno with err's message naming the file and line; c is to be freed
+ * either way. */
+int nw_config_load(const char *path, struct nw_config *c, struct pb_err *err);
 /* What must hold before running: a spool directory, an http(s) webhook, a
- * template that renders valid JSON, a known backend. */
-int nw_config_check(const struct nw_config *c, char *err, size_t errlen);
+ * template that renders valid JSON, a known backend: 0, or a negative
+ * errno with err filled. */
+int nw_config_check(const struct nw_config *c, struct pb_err *err);
 void nw_config_print(const struct nw_config *c);
 void nw_config_free(struct nw_config *c);
 

@@ -11,37 +11,34 @@
 
 #include "fanwatch.h"
 
-int nw_fanwatch_open(const char *spool, struct nw_fanwatch *w, char *err,
-		     size_t errlen)
+int nw_fanwatch_open(const char *spool, struct nw_fanwatch *w,
+		     struct pb_err *err)
 {
+	int ret;
+
 	w->fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
 				      FAN_REPORT_DFID_NAME,
 			      O_RDONLY | O_LARGEFILE);
 	w->mount_fd = -1;
 	w->overflow = 0;
-	if (w->fd < 0) {
-		snprintf(err, errlen, "fanotify_init: %s", strerror(errno));
-		return -1;
-	}
+	if (w->fd < 0)
+		return pb_err_set(err, -errno, "fanotify_init: %s",
+				  strerror(errno));
 	/* directory entry events need a filesystem (or inode) mark: the
 	 * whole filesystem, the spool is picked out by path */
 	if (fanotify_mark(w->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
 			  FAN_CREATE | FAN_MOVED_TO | FAN_CLOSE_WRITE, AT_FDCWD,
-			  spool) < 0) {
-		snprintf(err, errlen, "fanotify_mark %s: %s", spool,
-			 strerror(errno));
-		close(w->fd);
-		w->fd = -1;
-		return -1;
-	}
-	w->mount_fd = open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->mount_fd < 0) {
-		snprintf(err, errlen, "%s: %s", spool, strerror(errno));
-		close(w->fd);
-		w->fd = -1;
-		return -1;
-	}
-	return 0;
+			  spool) < 0)
+		ret = pb_err_set(err, -errno, "fanotify_mark %s: %s", spool,
+				 strerror(errno));
+	else if ((w->mount_fd =
+			  open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		ret = pb_err_set(err, -errno, "%s: %s", spool, strerror(errno));
+	else
+		return 0;
+	close(w->fd);
+	w->fd = -1;
+	return ret;
 }
 
 static int dir_path(struct nw_fanwatch *w, struct file_handle *h, char *out,

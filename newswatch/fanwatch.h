@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "probe-builder/error.h"
+
 /* complete: the writer closed it, or it was renamed into place; else it
  * was just created. overflow: events were lost, rescan. */
 typedef void (*nw_path_cb)(void *ctx, const char *path, int complete);
@@ -16,8 +18,9 @@ struct nw_fanwatch {
 	int overflow;
 };
 
-int nw_fanwatch_open(const char *spool, struct nw_fanwatch *w, char *err,
-		     size_t errlen);
+/* 0, or a negative errno with err filled (w's descriptors then -1). */
+int nw_fanwatch_open(const char *spool, struct nw_fanwatch *w,
+		     struct pb_err *err);
 /* Reads what is there (non-blocking) and calls cb for each event. */
 int nw_fanwatch_read(struct nw_fanwatch *w, nw_path_cb cb, void *ctx);
 void nw_fanwatch_close(struct nw_fanwatch *w);

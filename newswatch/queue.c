@@ -1,3 +1,5 @@
+/* The queue in the state directory (see queue.h): one file per entry,
+ * named by its sequence number; the message-ids known in memory. */
 #include "config.h"
 
 #include <dirent.h>
@@ -13,136 +15,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "log.h"
 #include "queue.h"
+#include "strset.h"
 
 #define KEY_PREFIX "Idempotency-Key: "
-
-struct strset {
-	char **slot;
-	size_t cap, n;
-};
-
-struct mark {
-	char *group;
-	unsigned long number;
-};
 
 struct nw_queue {
 	char dir[PATH_MAX];
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct strset known;
+	struct nw_strset known;	  /* delivered or queued */
 	unsigned long long *seqs; /* queued, sorted */
 	size_t n_seqs, cap_seqs;
 	unsigned long long next_seq;
-	struct mark *marks;
-	size_t n_marks;
-	int have_checkpoint;
 	int stopped;
 	FILE *sent;
 	int inflight_fd;
 };
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-static int set_add(struct strset *s, const char *v)
-{
-	size_t i;
-
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024, k;
-		char **slot = calloc(cap, sizeof(*slot));
-
-		if (!slot)
-			return -ENOMEM;
-		for (k = 0; k < s->cap; k++) {
-			if (!s->slot[k])
-				continue;
-			for (i = hash(s->slot[k]) % cap; slot[i];
-			     i = (i + 1) % cap)
-				;
-			slot[i] = s->slot[k];
-		}
-		free(s->slot);
-		s->slot = slot;
-		s->cap = cap;
-	}
-	for (i = hash(v) % s->cap; s->slot[i]; i = (i + 1) % s->cap)
-		if (!strcmp(s->slot[i], v))
-			return 0;
-	s->slot[i] = strdup(v);
-	if (!s->slot[i])
-		return -ENOMEM;
-	s->n++;
-	return 0;
-}
-
-static int set_has(const struct strset *s, const char *v)
-{
-	size_t i;
-
-	if (!s->cap)
-		return 0;
-	for (i = hash(v) % s->cap; s->slot[i]; i = (i + 1) % s->cap)
-		if (!strcmp(s->slot[i], v))
-			return 1;
-	return 0;
-}
-
-static void set_free(struct strset *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->cap; i++)
-		free(s->slot[i]);
-	free(s->slot);
-}
-
-/* write then rename, with the directory synced: the new file is whole or
- * not there */
-static int write_atomic(const char *dir, const char *name, const char *a,
-			const char *b)
-{
-	char tmp[PATH_MAX + 64], path[PATH_MAX + 64];
-	int fd, dfd, ret = 0;
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
-	if ((a && fputs(a, f) == EOF) || (b && fputs(b, f) == EOF) ||
-	    fflush(f) != 0 || fsync(fd) != 0)
-		ret = -EIO;
-	if (fclose(f) != 0 && !ret)
-		ret = -EIO;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret) {
-		unlink(tmp);
-		return ret;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
 
 static int cmp_seq(const void *a, const void *b)
 {
@@ -183,27 +74,6 @@ static char *first_line(const char *path)
 	return strdup(buf);
 }
 
-static int load_checkpoint(struct nw_queue *q)
-{
-	char path[PATH_MAX + 16], line[1024];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/checkpoint", q->dir);
-	f = fopen(path, "r");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char group[512];
-		unsigned long n;
-
-		if (sscanf(line, "%511s %lu", group, &n) == 2)
-			nw_checkpoint_set(q, group, n);
-	}
-	fclose(f);
-	q->have_checkpoint = 1;
-	return 0;
-}
-
 /* The seq in the inflight file: 0 when none. */
 static unsigned long long read_inflight(struct nw_queue *q)
 {
@@ -217,15 +87,114 @@ static unsigned long long read_inflight(struct nw_queue *q)
 	return seq;
 }
 
+/* The state directory and its queue/ and failed/ */
+static int make_dirs(const char *dir, struct pb_err *err)
+{
+	char sub[PATH_MAX + 16];
+
+	snprintf(sub, sizeof(sub), "%s/queue", dir);
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(sub, 0700) < 0 && errno != EEXIST))
+		return pb_err_set(err, -errno, "state directory %s: %s", sub,
+				  strerror(errno));
+	snprintf(sub, sizeof(sub), "%s/failed", dir);
+	if (mkdir(sub, 0700) < 0 && errno != EEXIST)
+		return pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+	return 0;
+}
+
+/* What was delivered: read, then opened to append to */
+static int open_sent(struct nw_queue *q, struct pb_err *err)
+{
+	char path[PATH_MAX + 16], line[2048];
+	int ret = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sent", q->dir);
+	f = fopen(path, "r");
+	while (f && !ret && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] && nw_strset_add(&q->known, line) < 0)
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
+	}
+	if (f)
+		fclose(f);
+	else if (errno != ENOENT)
+		ret = pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (ret)
+		return ret;
+	q->sent = fopen(path, "a");
+	if (!q->sent)
+		return pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* One file of queue/: kept (0), dropped when sent already, or -ENOMEM */
+static int load_entry(struct nw_queue *q, const char *sub, const char *name,
+		      unsigned long long seq, unsigned long long inflight)
+{
+	char path[PATH_MAX * 2], *id;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", sub, name);
+	id = first_line(path);
+	/* in sent already: a crash came between its record and its
+	 * removal; it was delivered, not to be POSTed again */
+	if (id && nw_strset_has(&q->known, id)) {
+		nw_log(NW_INFO,
+		       "queue entry %llu (%s) was delivered before the "
+		       "stop: removed",
+		       seq, id);
+		unlink(path);
+		free(id);
+		return 0;
+	}
+	if (seq == inflight)
+		nw_log(NW_WARN,
+		       "%s was being delivered when newswatch stopped: "
+		       "it is POSTed again with the same "
+		       "Idempotency-Key (the receiver may have it)",
+		       id ? id : name);
+	if ((id && nw_strset_add(&q->known, id) < 0) || push_seq(q, seq) < 0)
+		ret = -ENOMEM;
+	free(id);
+	if (!ret && seq >= q->next_seq)
+		q->next_seq = seq + 1;
+	return ret;
+}
+
+/* What is still to deliver, in order */
+static int load_queue(struct nw_queue *q, struct pb_err *err)
+{
+	char sub[PATH_MAX + 16], *end;
+	unsigned long long inflight = read_inflight(q), seq;
+	struct dirent *de;
+	int ret = 0;
+	DIR *d;
+
+	snprintf(sub, sizeof(sub), "%s/queue", q->dir);
+	d = opendir(sub);
+	if (!d)
+		return pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+	while (!ret && (de = readdir(d)) != NULL) {
+		seq = strtoull(de->d_name, &end, 10);
+		if (de->d_name[0] == '.' || *end || !seq)
+			continue;
+		if (load_entry(q, sub, de->d_name, seq, inflight) < 0)
+			ret = pb_err_set(err, -ENOMEM, "out of memory");
+	}
+	closedir(d);
+	/* qsort's pointer must not be NULL, even for no element */
+	if (!ret && q->n_seqs)
+		qsort(q->seqs, q->n_seqs, sizeof(*q->seqs), cmp_seq);
+	return ret;
+}
+
 int nw_queue_open(const char *dir, struct nw_queue **out, struct pb_err *err)
 {
 	struct nw_queue *q = calloc(1, sizeof(*q));
-	char sub[PATH_MAX + 16], line[2048];
-	unsigned long long inflight;
-	struct dirent *de;
-	DIR *d = NULL;
-	FILE *f;
-	int ret = 0;
+	char path[PATH_MAX + 16];
+	int ret;
 
 	*out = NULL;
 	if (!q)
@@ -235,95 +204,19 @@ int nw_queue_open(const char *dir, struct nw_queue **out, struct pb_err *err)
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
 	q->next_seq = 1;
-	snprintf(sub, sizeof(sub), "%s/queue", dir);
-	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(sub, 0700) < 0 && errno != EEXIST)) {
-		ret = pb_err_set(err, -errno, "state directory %s: %s", sub,
-				 strerror(errno));
-		goto out;
+	ret = make_dirs(dir, err);
+	if (!ret)
+		ret = open_sent(q, err);
+	if (!ret)
+		ret = load_queue(q, err);
+	if (!ret) {
+		snprintf(path, sizeof(path), "%s/inflight", dir);
+		q->inflight_fd =
+			open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (q->inflight_fd < 0)
+			ret = pb_err_set(err, -errno, "%s: %s", path,
+					 strerror(errno));
 	}
-	snprintf(sub, sizeof(sub), "%s/failed", dir);
-	if (mkdir(sub, 0700) < 0 && errno != EEXIST) {
-		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
-		goto out;
-	}
-	/* what was delivered */
-	snprintf(sub, sizeof(sub), "%s/sent", dir);
-	f = fopen(sub, "r");
-	while (f && !ret && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] && set_add(&q->known, line) < 0)
-			ret = pb_err_set(err, -ENOMEM, "out of memory");
-	}
-	if (f)
-		fclose(f);
-	else if (errno != ENOENT)
-		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
-	if (ret)
-		goto out;
-	q->sent = fopen(sub, "a");
-	if (!q->sent) {
-		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
-		goto out;
-	}
-	inflight = read_inflight(q);
-	/* what is still to deliver, in order */
-	snprintf(sub, sizeof(sub), "%s/queue", dir);
-	d = opendir(sub);
-	if (!d) {
-		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
-		goto out;
-	}
-	while ((de = readdir(d)) != NULL) {
-		char path[PATH_MAX * 2], *id, *end;
-		unsigned long long seq = strtoull(de->d_name, &end, 10);
-
-		if (de->d_name[0] == '.' || *end || !seq)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", sub, de->d_name);
-		id = first_line(path);
-		/* in sent already: a crash came between its record and its
-		 * removal; it was delivered, not to be POSTed again */
-		if (id && set_has(&q->known, id)) {
-			nw_log(NW_INFO,
-			       "queue entry %llu (%s) was delivered before the "
-			       "stop: removed",
-			       seq, id);
-			unlink(path);
-			free(id);
-			continue;
-		}
-		if (seq == inflight)
-			nw_log(NW_WARN,
-			       "%s was being delivered when newswatch stopped: "
-			       "it is POSTed again with the same "
-			       "Idempotency-Key (the receiver may have it)",
-			       id ? id : de->d_name);
-		if ((id && set_add(&q->known, id) < 0) ||
-		    push_seq(q, seq) < 0) {
-			free(id);
-			ret = pb_err_set(err, -ENOMEM, "out of memory");
-			goto out;
-		}
-		free(id);
-		if (seq >= q->next_seq)
-			q->next_seq = seq + 1;
-	}
-	/* qsort's pointer must not be NULL, even for no element */
-	if (q->n_seqs)
-		qsort(q->seqs, q->n_seqs, sizeof(*q->seqs), cmp_seq);
-	snprintf(sub, sizeof(sub), "%s/inflight", dir);
-	q->inflight_fd = open(sub, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (q->inflight_fd < 0) {
-		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
-		goto out;
-	}
-	ret = load_checkpoint(q);
-	if (ret < 0)
-		pb_err_set(err, ret, "%s/checkpoint: %s", dir, strerror(-ret));
-out:
-	if (d)
-		closedir(d);
 	if (ret) {
 		nw_queue_close(q);
 		return ret;
@@ -334,19 +227,14 @@ out:
 
 void nw_queue_close(struct nw_queue *q)
 {
-	size_t i;
-
 	if (!q)
 		return;
 	if (q->sent)
 		fclose(q->sent);
 	if (q->inflight_fd >= 0)
 		close(q->inflight_fd);
-	set_free(&q->known);
+	nw_strset_free(&q->known);
 	free(q->seqs);
-	for (i = 0; i < q->n_marks; i++)
-		free(q->marks[i].group);
-	free(q->marks);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->cond);
 	free(q);
@@ -357,7 +245,7 @@ int nw_queue_known(struct nw_queue *q, const char *msgid)
 	int k;
 
 	pthread_mutex_lock(&q->lock);
-	k = set_has(&q->known, msgid);
+	k = nw_strset_has(&q->known, msgid);
 	pthread_mutex_unlock(&q->lock);
 	return k;
 }
@@ -410,13 +298,13 @@ int nw_queue_put(struct nw_queue *q, const char *msgid, const char *key,
 	snprintf(name, sizeof(name), "%016llu", seq);
 	if (asprintf(&head, "%s\n" KEY_PREFIX "%s\n", msgid, key) < 0)
 		return pb_err_set(err, -ENOMEM, "out of memory");
-	ret = write_atomic(sub, name, head, body);
+	ret = nw_write_atomic(sub, name, head, body);
 	free(head);
 	if (ret)
 		return pb_err_set(err, ret, "%s/%s: %s", sub, name,
 				  strerror(-ret));
 	pthread_mutex_lock(&q->lock);
-	ret = set_add(&q->known, msgid);
+	ret = nw_strset_add(&q->known, msgid);
 	if (!ret)
 		ret = push_seq(q, seq);
 	pthread_cond_broadcast(&q->cond);
@@ -458,12 +346,40 @@ static int split_entry(char *text, char **msgid, char **key, char **body)
 	return 0;
 }
 
+/* The whole of a file, NUL-terminated (NULL: unreadable or no memory) */
+static char *read_text(const char *path)
+{
+	char buf[4096], *text = NULL, *g;
+	size_t len = 0, cap = 0, r;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return NULL;
+	while ((r = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (len + r + 1 > cap) {
+			cap = (len + r + 1) * 2;
+			g = realloc(text, cap);
+			if (!g) {
+				free(text);
+				fclose(f);
+				return NULL;
+			}
+			text = g;
+		}
+		memcpy(text + len, buf, r);
+		len += r;
+	}
+	fclose(f);
+	if (text)
+		text[len] = '\0';
+	return text;
+}
+
 int nw_queue_next(struct nw_queue *q, unsigned long long *seq, char **msgid,
 		  char **key, char **body)
 {
-	char path[PATH_MAX + 48];
+	char path[PATH_MAX + 48], *text;
 	unsigned long long s;
-	FILE *f;
 
 	pthread_mutex_lock(&q->lock);
 	while (!q->stopped && q->n_seqs == 0)
@@ -475,37 +391,11 @@ int nw_queue_next(struct nw_queue *q, unsigned long long *seq, char **msgid,
 	s = q->seqs[0];
 	pthread_mutex_unlock(&q->lock);
 	snprintf(path, sizeof(path), "%s/queue/%016llu", q->dir, s);
-	f = fopen(path, "r");
 	*msgid = *key = *body = NULL;
-	if (f) {
-		char *text = NULL;
-		size_t len = 0, cap = 0;
-		char buf[4096];
-		size_t r;
-		int oom = 0;
-
-		while (!oom && (r = fread(buf, 1, sizeof(buf), f)) > 0) {
-			if (len + r + 1 > cap) {
-				char *g;
-
-				cap = (len + r + 1) * 2;
-				g = realloc(text, cap);
-				if (!g) {
-					oom = 1;
-					break;
-				}
-				text = g;
-			}
-			memcpy(text + len, buf, r);
-			len += r;
-		}
-		fclose(f);
-		if (text && !oom) {
-			text[len] = '\0';
-			split_entry(text, msgid, key, body);
-		}
-		free(text);
-	}
+	text = read_text(path);
+	if (text)
+		split_entry(text, msgid, key, body);
+	free(text);
 	*seq = s;
 	return 1;
 }
@@ -523,33 +413,40 @@ void nw_queue_inflight(struct nw_queue *q, unsigned long long seq)
 		       strerror(errno ? errno : EIO));
 }
 
+/* Appends msgid to sent, durably, at once (not batched) */
+static int record_sent(struct nw_queue *q, const char *msgid,
+		       struct pb_err *err)
+{
+	int ret = 0;
+
+	if (fprintf(q->sent, "%s\n", msgid) < 0 || fflush(q->sent) != 0 ||
+	    fsync(fileno(q->sent)) != 0)
+		ret = pb_err_set(err, -(errno ? errno : EIO), "%s/sent: %s",
+				 q->dir, strerror(errno ? errno : EIO));
+	pthread_mutex_lock(&q->lock);
+	if (nw_strset_add(&q->known, msgid) < 0 && !ret)
+		ret = pb_err_set(err, -ENOMEM, "out of memory");
+	pthread_mutex_unlock(&q->lock);
+	return ret;
+}
+
 int nw_queue_done(struct nw_queue *q, unsigned long long seq, const char *msgid,
-		  int delivered)
+		  int delivered, struct pb_err *err)
 {
 	char path[PATH_MAX + 48], to[PATH_MAX + 48];
 	int ret = 0;
 	size_t i;
 
-	/* first say it was sent, durably, at once (not batched): a crash
-	 * after this resends nothing; only then forget it */
-	if (msgid) {
-		if (fprintf(q->sent, "%s\n", msgid) < 0 ||
-		    fflush(q->sent) != 0 || fsync(fileno(q->sent)) != 0)
-			ret = -(errno ? errno : EIO);
-		pthread_mutex_lock(&q->lock);
-		if (set_add(&q->known, msgid) < 0 && !ret)
-			ret = -ENOMEM;
-		pthread_mutex_unlock(&q->lock);
-	}
+	/* first say it was sent: a crash after this resends nothing; only
+	 * then forget it */
+	if (msgid)
+		ret = record_sent(q, msgid, err);
 	snprintf(path, sizeof(path), "%s/queue/%016llu", q->dir, seq);
-	if (delivered) {
-		if (unlink(path) < 0 && errno != ENOENT && !ret)
-			ret = -errno;
-	} else {
-		snprintf(to, sizeof(to), "%s/failed/%016llu", q->dir, seq);
-		if (rename(path, to) < 0 && !ret)
-			ret = -errno;
-	}
+	snprintf(to, sizeof(to), "%s/failed/%016llu", q->dir, seq);
+	if (delivered && unlink(path) < 0 && errno != ENOENT && !ret)
+		ret = pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (!delivered && rename(path, to) < 0 && !ret)
+		ret = pb_err_set(err, -errno, "%s: %s", to, strerror(errno));
 	pthread_mutex_lock(&q->lock);
 	for (i = 0; i < q->n_seqs; i++)
 		if (q->seqs[i] == seq) {
@@ -599,62 +496,4 @@ size_t nw_queue_pending(struct nw_queue *q)
 	n = q->n_seqs;
 	pthread_mutex_unlock(&q->lock);
 	return n;
-}
-
-int nw_checkpoint_exists(struct nw_queue *q)
-{
-	return q->have_checkpoint;
-}
-
-unsigned long nw_checkpoint_get(struct nw_queue *q, const char *group)
-{
-	size_t i;
-
-	for (i = 0; i < q->n_marks; i++)
-		if (!strcmp(q->marks[i].group, group))
-			return q->marks[i].number;
-	return 0;
-}
-
-int nw_checkpoint_save(struct nw_queue *q)
-{
-	char *text = NULL;
-	size_t len = 0, i;
-	FILE *m = open_memstream(&text, &len);
-	int ret;
-
-	if (!m)
-		return -ENOMEM;
-	for (i = 0; i < q->n_marks; i++)
-		fprintf(m, "%s %lu\n", q->marks[i].group, q->marks[i].number);
-	fclose(m);
-	ret = write_atomic(q->dir, "checkpoint", text, NULL);
-	free(text);
-	if (!ret)
-		q->have_checkpoint = 1;
-	return ret;
-}
-
-int nw_checkpoint_set(struct nw_queue *q, const char *group,
-		      unsigned long number)
-{
-	struct mark *g;
-	size_t i;
-
-	for (i = 0; i < q->n_marks; i++)
-		if (!strcmp(q->marks[i].group, group)) {
-			if (number <= q->marks[i].number)
-				return 0;
-			q->marks[i].number = number;
-			return q->have_checkpoint ? nw_checkpoint_save(q) : 0;
-		}
-	g = realloc(q->marks, (q->n_marks + 1) * sizeof(*g));
-	if (!g)
-		return -ENOMEM;
-	q->marks = g;
-	g[q->n_marks].group = strdup(group);
-	if (!g[q->n_marks].group)
-		return -ENOMEM;
-	g[q->n_marks++].number = number;
-	return q->have_checkpoint ? nw_checkpoint_save(q) : 0;
 }

@@ -7,9 +7,8 @@
  *                 fsync'd right after each 2xx, before the entry leaves
  *                 queue/: a crash resends at most the one in flight;
  *   inflight      the seq of the entry being POSTed: after a crash, the log
- *                 names the one entry that may reach the receiver twice;
- *   checkpoint    "<group> <number>" of the last article taken per group:
- *                 on start, what arrived while newswatch was down. */
+ *                 names the one entry that may reach the receiver twice.
+ * (The checkpoint, beside them, is checkpoint.h's.) */
 #ifndef NW_QUEUE_H
 #define NW_QUEUE_H
 
@@ -45,23 +44,15 @@ int nw_queue_next(struct nw_queue *q, unsigned long long *seq, char **msgid,
 void nw_queue_inflight(struct nw_queue *q, unsigned long long seq);
 /* It was delivered (delivered = 1) or refused for good (0): either way it
  * leaves the queue; a refused one is kept in failed/. The message-id is
- * appended to sent and fsync'd first; 0, or a negative errno when that
- * record could not be written (the entry leaves the queue all the same,
- * not to be POSTed again; a later rescan could notify it again). */
+ * appended to sent and fsync'd first; 0, or a negative errno with err
+ * filled when that record could not be written or the entry not moved
+ * (it leaves the queue all the same, not to be POSTed again; a later
+ * rescan could notify it again). */
 int nw_queue_done(struct nw_queue *q, unsigned long long seq, const char *msgid,
-		  int delivered);
+		  int delivered, struct pb_err *err);
 /* Sleeps up to seconds; 1 when stopped meanwhile. */
 int nw_queue_sleep(struct nw_queue *q, double seconds);
 void nw_queue_stop(struct nw_queue *q);
 size_t nw_queue_pending(struct nw_queue *q);
-
-/* The checkpoint: whether there is one yet, a group's number (0: none),
- * and a new one (kept only when higher; written atomically). */
-int nw_checkpoint_exists(struct nw_queue *q);
-unsigned long nw_checkpoint_get(struct nw_queue *q, const char *group);
-int nw_checkpoint_set(struct nw_queue *q, const char *group,
-		      unsigned long number);
-/* Writes the checkpoint file even when empty (the first start). */
-int nw_checkpoint_save(struct nw_queue *q);
 
 #endif

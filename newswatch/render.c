@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +104,8 @@ static json_object *parse_whole(const char *s)
 	return o;
 }
 
-char *nw_render(const char *tmpl, const struct nw_item *it, char *err,
-		size_t errlen)
+int nw_render(const char *tmpl, const struct nw_item *it, char **body,
+	      struct pb_err *err)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -112,10 +113,9 @@ char *nw_render(const char *tmpl, const struct nw_item *it, char *err,
 	const char *p;
 	json_object *check;
 
-	if (!f) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
+	*body = NULL;
+	if (!f)
+		return pb_err_set(err, -ENOMEM, "out of memory");
 	for (p = tmpl; *p;) {
 		if (*p == '{') {
 			size_t n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_");
@@ -128,14 +128,20 @@ char *nw_render(const char *tmpl, const struct nw_item *it, char *err,
 		}
 		fputc(*p++, f);
 	}
-	fclose(f);
+	/* the stream's writes land in memory: only its end can fail */
+	if (fclose(f) != 0) {
+		free(out);
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	}
 	check = parse_whole(out);
 	if (!check) {
-		snprintf(err, errlen,
-			 "the template does not give valid JSON: %.200s", out);
+		pb_err_set(err, -EINVAL,
+			   "the template does not give valid JSON: %.200s",
+			   out);
 		free(out);
-		return NULL;
+		return -EINVAL;
 	}
 	json_object_put(check);
-	return out;
+	*body = out;
+	return 0;
 }

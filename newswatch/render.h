@@ -5,6 +5,8 @@
 #ifndef NW_RENDER_H
 #define NW_RENDER_H
 
+#include "probe-builder/error.h"
+
 #include "article.h"
 
 #define NW_DEFAULT_TEMPLATE "{\"text\": \"{text}\"}"
@@ -16,9 +18,10 @@ struct nw_item {
 	unsigned long number;
 };
 
-/* A malloc'd JSON document, or NULL with a message when the result is not
- * valid JSON (a template error). */
-char *nw_render(const char *tmpl, const struct nw_item *it, char *err,
-		size_t errlen);
+/* The body, a malloc'd JSON document, in *body: 0, or a negative errno
+ * with err filled (-EINVAL: the result is not valid JSON, a template
+ * error) and *body NULL. */
+int nw_render(const char *tmpl, const struct nw_item *it, char **body,
+	      struct pb_err *err);
 
 #endif

@@ -15,27 +15,42 @@ static size_t discard(char *p, size_t size, size_t n, void *d)
 	return size * n;
 }
 
-void *nw_webhook_new(void)
-{
-	return curl_easy_init();
-}
+/* A curl handle kept from one POST to the next (its connection too) */
+struct nw_webhook {
+	CURL *curl;
+};
 
-void nw_webhook_free(void *h)
+struct nw_webhook *nw_webhook_new(void)
 {
+	struct nw_webhook *h = calloc(1, sizeof(*h));
+
 	if (h)
-		curl_easy_cleanup(h);
+		h->curl = curl_easy_init();
+	if (h && !h->curl) {
+		free(h);
+		h = NULL;
+	}
+	return h;
 }
 
-enum nw_post_result nw_webhook_post(void *h, const char *url, const char *key,
-				    const char *body, long timeout_s, char *why,
-				    size_t len)
+void nw_webhook_free(struct nw_webhook *h)
+{
+	if (!h)
+		return;
+	curl_easy_cleanup(h->curl);
+	free(h);
+}
+
+enum nw_post_result nw_webhook_post(struct nw_webhook *h, const char *url,
+				    const char *key, const char *body,
+				    long timeout_s, char *why, size_t len)
 {
 	char errbuf[CURL_ERROR_SIZE] = "", *kh = NULL;
 	struct curl_slist *hdr = NULL, *h2;
 	enum nw_post_result r;
 	long code = 0;
 	CURLcode rc;
-	CURL *e = h;
+	CURL *e = h ? h->curl : NULL;
 
 	if (!e) {
 		snprintf(why, len, "cannot start a request");

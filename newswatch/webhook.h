@@ -12,12 +12,16 @@ enum nw_post_result {
 };
 
 /* One handle per deliverer: its connection is kept for the next POST. */
-void *nw_webhook_new(void);
-void nw_webhook_free(void *h);
+struct nw_webhook;
+
+/* NULL when curl cannot start one (a POST with NULL is then retried). */
+struct nw_webhook *nw_webhook_new(void);
+void nw_webhook_free(struct nw_webhook *h);
 /* POSTs body with "Idempotency-Key: <key>" (key: nw_idempotency_key's
- * value; NULL: no such header). */
-enum nw_post_result nw_webhook_post(void *h, const char *url, const char *key,
-				    const char *body, long timeout_s, char *why,
-				    size_t len);
+ * value; NULL: no such header); why (len bytes) says why it was not OK.
+ * The outcome is a class, not an error: see enum nw_post_result. */
+enum nw_post_result nw_webhook_post(struct nw_webhook *h, const char *url,
+				    const char *key, const char *body,
+				    long timeout_s, char *why, size_t len);
 
 #endif

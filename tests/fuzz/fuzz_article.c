@@ -1,5 +1,5 @@
 /* newswatch's article parser (newswatch/article.c) and its RFC 2047
- * decoder. */
+ * decoder (newswatch/rfc2047.c). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 
 #include "article.h"
 #include "fuzz.h"
+#include "rfc2047.h"
 
 static void check_article(const struct nw_article *a)
 {
@@ -24,16 +25,15 @@ static void check_article(const struct nw_article *a)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct nw_article a;
-	char err[256], *s, *d;
+	struct pb_err err;
+	char *s, *d;
 
-	if (nw_article_parse((const char *)data, size, 0, &a, err,
-			     sizeof(err)) == 0) {
+	if (nw_article_parse((const char *)data, size, 0, &a, &err) == 0) {
 		check_article(&a);
 		nw_article_free(&a);
 	}
 	/* a small header limit: the -EMSGSIZE paths */
-	if (nw_article_parse((const char *)data, size, 64, &a, err,
-			     sizeof(err)) == 0) {
+	if (nw_article_parse((const char *)data, size, 64, &a, &err) == 0) {
 		check_article(&a);
 		nw_article_free(&a);
 	}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bpfwatch.h"
+#include "checkpoint.h"
 #include "fanwatch.h"
 #include "newswatch_event.h"
 #include "queue.h"
@@ -81,11 +82,12 @@ static void test_render(void **state)
 		.n_newsgroups = 2,
 	};
 	struct nw_item it = {&a, "comp.lang.c", "/s/comp/lang/c/3", 3};
-	char err[512], *out;
+	struct pb_err err = {0};
 	json_object *j, *v;
+	char *out;
 
 	(void)state;
-	out = nw_render(NW_DEFAULT_TEMPLATE, &it, err, sizeof(err));
+	assert_int_equal(nw_render(NW_DEFAULT_TEMPLATE, &it, &out, &err), 0);
 	assert_non_null(out);
 	j = json_tokener_parse(out);
 	assert_non_null(j);
@@ -96,9 +98,11 @@ static void test_render(void **state)
 		"slash\nnewline\" from Renée \"R\" <r@example.org>");
 	json_object_put(j);
 	free(out);
-	out = nw_render("{\"g\": \"{newsgroups}\", \"n\": {number}, \"id\": "
-			"\"{message_id}\", \"x\": \"{unknown}\"}",
-			&it, err, sizeof(err));
+	assert_int_equal(nw_render("{\"g\": \"{newsgroups}\", \"n\": {number}, "
+				   "\"id\": \"{message_id}\", \"x\": "
+				   "\"{unknown}\"}",
+				   &it, &out, &err),
+			 0);
 	assert_non_null(out);
 	j = json_tokener_parse(out);
 	assert_true(json_object_object_get_ex(j, "g", &v));
@@ -111,17 +115,23 @@ static void test_render(void **state)
 	json_object_put(j);
 	free(out);
 	/* a template that is not JSON is an error, with its text */
-	assert_null(nw_render("text: {subject}", &it, err, sizeof(err)));
-	assert_non_null(strstr(err, "not give valid JSON"));
+	assert_int_equal(nw_render("text: {subject}", &it, &out, &err),
+			 -EINVAL);
+	assert_null(out);
+	assert_int_equal(err.code, -EINVAL);
+	assert_non_null(strstr(err.msg, "not give valid JSON"));
 	/* the whole template is one document: nothing after it but blanks */
-	assert_null(nw_render("{\"text\": \"{text}\"} junk", &it, err,
-			      sizeof(err)));
-	assert_non_null(strstr(err, "not give valid JSON"));
-	assert_null(
-		nw_render("{\"text\": \"{text}\"}}", &it, err, sizeof(err)));
-	assert_null(nw_render("[1] [2]", &it, err, sizeof(err)));
-	assert_null(nw_render("{\"text\": \"{text}\"", &it, err, sizeof(err)));
-	out = nw_render(" {\"text\": \"{text}\"}\r\n", &it, err, sizeof(err));
+	assert_int_equal(
+		nw_render("{\"text\": \"{text}\"} junk", &it, &out, &err),
+		-EINVAL);
+	assert_non_null(strstr(err.msg, "not give valid JSON"));
+	assert_int_equal(nw_render("{\"text\": \"{text}\"}}", &it, &out, &err),
+			 -EINVAL);
+	assert_int_equal(nw_render("[1] [2]", &it, &out, &err), -EINVAL);
+	assert_int_equal(nw_render("{\"text\": \"{text}\"", &it, &out, &err),
+			 -EINVAL);
+	assert_int_equal(
+		nw_render(" {\"text\": \"{text}\"}\r\n", &it, &out, &err), 0);
 	assert_non_null(out);
 	free(out);
 }
@@ -135,7 +145,6 @@ static void test_queue_survives_restart(void **state)
 
 	(void)state;
 	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
-	assert_false(nw_checkpoint_exists(q));
 	assert_int_equal(
 		nw_queue_put(q, "<a@x>", "\"<a@x> g\"", "{\"n\":1}", &perr), 0);
 	assert_int_equal(
@@ -147,20 +156,14 @@ static void test_queue_survives_restart(void **state)
 	assert_string_equal(id, "<a@x>");
 	assert_string_equal(key, "\"<a@x> g\"");
 	assert_string_equal(body, "{\"n\":1}");
-	assert_int_equal(nw_queue_done(q, first, id, 1), 0);
+	assert_int_equal(nw_queue_done(q, first, id, 1, &perr), 0);
 	free(id);
 	free(key);
 	free(body);
-	nw_checkpoint_save(q);
-	nw_checkpoint_set(q, "local.test", 5);
-	nw_checkpoint_set(q, "local.test", 3); /* never backwards */
 	nw_queue_close(q);
 
-	/* a restart: <b> still queued, <a> still known, the checkpoint */
+	/* a restart: <b> still queued, <a> still known */
 	assert_int_equal(nw_queue_open(dir, &q, &perr), 0);
-	assert_true(nw_checkpoint_exists(q));
-	assert_int_equal(nw_checkpoint_get(q, "local.test"), 5);
-	assert_int_equal(nw_checkpoint_get(q, "other"), 0);
 	assert_true(nw_queue_known(q, "<a@x>"));
 	assert_true(nw_queue_known(q, "<b@x>"));
 	assert_int_equal(nw_queue_pending(q), 1);
@@ -170,7 +173,7 @@ static void test_queue_survives_restart(void **state)
 	/* the key survives the restart: a resend carries the same one */
 	assert_string_equal(key, "\"<b@x> g\"");
 	/* refused for good: out of the queue, kept in failed/ */
-	assert_int_equal(nw_queue_done(q, seq, id, 0), 0);
+	assert_int_equal(nw_queue_done(q, seq, id, 0, &perr), 0);
 	free(id);
 	free(key);
 	free(body);
@@ -186,6 +189,44 @@ static void test_queue_survives_restart(void **state)
 	assert_int_equal(nw_queue_next(q, &seq, &id, &key, &body), 0);
 	assert_int_equal(nw_queue_sleep(q, 5), 1);
 	nw_queue_close(q);
+}
+
+/* The checkpoint: none until saved, never backwards, kept across a
+ * restart, and why when it cannot be read */
+static void test_checkpoint(void **state)
+{
+	char *dir = pbt_tmpdir("nwk"), path[PATH_MAX];
+	struct pb_err err = {0};
+	struct nw_checkpoint *c;
+
+	(void)state;
+	assert_int_equal(nw_checkpoint_open(dir, &c, &err), 0);
+	assert_false(nw_checkpoint_exists(c));
+	/* noted, not written, before the first save */
+	assert_int_equal(nw_checkpoint_set(c, "local.test", 2, &err), 0);
+	assert_int_equal(access(dir, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/checkpoint", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(nw_checkpoint_save(c, &err), 0);
+	assert_true(nw_checkpoint_exists(c));
+	assert_int_equal(nw_checkpoint_set(c, "local.test", 5, &err), 0);
+	assert_int_equal(nw_checkpoint_set(c, "local.test", 3, &err), 0);
+	assert_int_equal(nw_checkpoint_get(c, "local.test"), 5);
+	nw_checkpoint_close(c);
+
+	assert_int_equal(nw_checkpoint_open(dir, &c, &err), 0);
+	assert_true(nw_checkpoint_exists(c));
+	assert_int_equal(nw_checkpoint_get(c, "local.test"), 5);
+	assert_int_equal(nw_checkpoint_get(c, "other"), 0);
+	nw_checkpoint_close(c);
+
+	/* a checkpoint that cannot be opened: the open fails, and says why */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("checkpoint", path), 0);
+	assert_int_equal(nw_checkpoint_open(dir, &c, &err), -ELOOP);
+	assert_null(c);
+	assert_int_equal(err.code, -ELOOP);
+	assert_non_null(strstr(err.msg, "/checkpoint: Too many levels"));
 }
 
 /* A crash between the sent record and the entry's removal: the entry is
@@ -223,7 +264,7 @@ static void test_queue_crash_windows(void **state)
 	assert_int_equal(nw_queue_next(q, &seq, &id, &key, &body), 1);
 	assert_string_equal(id, "<b@x>");
 	nw_queue_inflight(q, seq);
-	assert_int_equal(nw_queue_done(q, seq, id, 1), 0);
+	assert_int_equal(nw_queue_done(q, seq, id, 1, &perr), 0);
 	free(id);
 	free(key);
 	free(body);
@@ -430,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_idempotency_key),
 		cmocka_unit_test_teardown(test_fan_events_unaligned,
 					  pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_checkpoint, pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_queue_survives_restart,
 					  pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_queue_crash_windows,

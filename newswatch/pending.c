@@ -1,0 +1,110 @@
+/* The pending set (see pending.h): an array kept in arrival order, small
+ * (what arrived in the last settle_ms, or what is not readable yet). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "pending.h"
+#include "spool.h"
+#include "take.h"
+#include "util/clock.h"
+
+void nw_pending_add(void *ctx, const char *path, int complete)
+{
+	struct nw_daemon *d = ctx;
+	struct nw_pending_set *s = &d->pending;
+	struct nw_pending *p;
+	char group[512];
+	unsigned long number;
+	size_t i;
+
+	if (!nw_spool_article(d->cfg.spool, path, group, sizeof(group),
+			      &number))
+		return;
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].path, path)) {
+			s->v[i].complete |= complete;
+			return;
+		}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct nw_pending *g = realloc(s->v, cap * sizeof(*g));
+
+		if (!g)
+			return;
+		s->v = g;
+		s->cap = cap;
+	}
+	p = &s->v[s->n];
+	memset(p, 0, sizeof(*p));
+	p->path = strdup(path);
+	p->seen = p->changed = pb_now_s();
+	p->size = -1;
+	p->complete = complete;
+	if (p->path)
+		s->n++;
+}
+
+void nw_pending_settle(struct nw_daemon *d)
+{
+	struct nw_pending_set *s = &d->pending;
+	double t = pb_now_s(), wait = (double)d->cfg.settle_ms / 1000.0;
+	size_t i = 0;
+
+	while (i < s->n) {
+		struct nw_pending *p = &s->v[i];
+		struct stat st;
+		int done = 0;
+
+		if (stat(p->path, &st) < 0) {
+			done = 1; /* gone */
+		} else if (st.st_size != p->size) {
+			p->size = st.st_size;
+			p->changed = t;
+		}
+		if (!done && (p->complete || t - p->changed >= wait))
+			done = nw_take(d, p->path);
+		if (!done && t - p->seen > 3600) {
+			nw_log(NW_WARN, "%s: unreadable for an hour, dropped",
+			       p->path);
+			done = 1;
+		}
+		if (done) {
+			/* in order: older articles are taken first */
+			free(p->path);
+			memmove(&s->v[i], &s->v[i + 1],
+				(s->n - i - 1) * sizeof(*s->v));
+			s->n--;
+			continue;
+		}
+		i++;
+	}
+}
+
+int nw_pending_before(const struct nw_daemon *d, const char *group,
+		      unsigned long number)
+{
+	const struct nw_pending_set *s = &d->pending;
+	char g[512];
+	unsigned long n;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (nw_spool_article(d->cfg.spool, s->v[i].path, g, sizeof(g),
+				     &n) &&
+		    n < number && !strcmp(g, group))
+			return 1;
+	return 0;
+}
+
+void nw_pending_free(struct nw_pending_set *s)
+{
+	while (s->n)
+		free(s->v[--s->n].path);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,12 @@
+/* Taking one complete article: read, parsed, rendered and queued, once per
+ * Message-ID, with the checkpoint moved past it. */
+#ifndef NW_TAKE_H
+#define NW_TAKE_H
+
+struct nw_daemon;
+
+/* 1 when path was handled (queued, skipped, bad, or gone), 0 when it
+ * should be looked at again later (not readable yet, or not queued). */
+int nw_take(struct nw_daemon *d, const char *path);
+
+#endif
