@@ -61,27 +61,25 @@ static int read_template(const char *path, char **out, struct pb_err *err)
 /* The keys of the file: where each one's value goes */
 static const struct key {
 	const char *name;
-	size_t str; /* offset of its char * in struct nw_config, or 0 */
-	size_t num; /* offset of its long, or 0 */
+	size_t off; /* in struct nw_config */
+	int number; /* a long (positive), else a string */
 } keys[] = {
-#define STR(k, f)                                   \
-	{                                           \
-		k, offsetof(struct nw_config, f), 0 \
-	}
-#define NUM(k, f)                                   \
-	{                                           \
-		k, 0, offsetof(struct nw_config, f) \
-	}
-	STR("spool", spool),	       STR("process", process),
-	STR("webhook", webhook),       STR("include", include),
-	STR("exclude", exclude),       STR("template", template_),
-	STR("state_dir", state_dir),   STR("probe_dir", probe_dir),
-	STR("probe_url", probe_url),   STR("probe_pubkey", probe_pubkey),
-	STR("probe_name", probe_name), STR("probe_version", probe_version),
-	STR("backend", backend),       NUM("settle_ms", settle_ms),
-	NUM("timeout", timeout_s),     NUM("retry_max", retry_max_s),
-#undef STR
-#undef NUM
+	{"spool", offsetof(struct nw_config, spool), 0},
+	{"process", offsetof(struct nw_config, process), 0},
+	{"webhook", offsetof(struct nw_config, webhook), 0},
+	{"include", offsetof(struct nw_config, include), 0},
+	{"exclude", offsetof(struct nw_config, exclude), 0},
+	{"template", offsetof(struct nw_config, template_), 0},
+	{"state_dir", offsetof(struct nw_config, state_dir), 0},
+	{"probe_dir", offsetof(struct nw_config, probe_dir), 0},
+	{"probe_url", offsetof(struct nw_config, probe_url), 0},
+	{"probe_pubkey", offsetof(struct nw_config, probe_pubkey), 0},
+	{"probe_name", offsetof(struct nw_config, probe_name), 0},
+	{"probe_version", offsetof(struct nw_config, probe_version), 0},
+	{"backend", offsetof(struct nw_config, backend), 0},
+	{"settle_ms", offsetof(struct nw_config, settle_ms), 1},
+	{"timeout", offsetof(struct nw_config, timeout_s), 1},
+	{"retry_max", offsetof(struct nw_config, retry_max_s), 1},
 };
 
 static int set_defaults(struct nw_config *c, struct pb_err *err)
@@ -117,11 +115,11 @@ static int set_key(struct nw_config *c, const char *key, const char *val,
 	if (i == PB_ARRAY_SIZE(keys))
 		return pb_err_set(err, -EINVAL, "%s:%u: unknown key '%s'", path,
 				  lineno, key);
-	if (keys[i].str)
-		return set((char **)(void *)(base + keys[i].str), val)
+	if (!keys[i].number)
+		return set((char **)(void *)(base + keys[i].off), val)
 			       ? pb_err_set(err, -ENOMEM, "out of memory")
 			       : 0;
-	num = (long *)(void *)(base + keys[i].num);
+	num = (long *)(void *)(base + keys[i].off);
 	*num = strtol(val, &end, 10);
 	if (*end || *num <= 0)
 		return pb_err_set(err, -EINVAL,
