@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "util/path.h"
 
 /* write then rename, with the directory synced: the new file is whole or
  * not there */
@@ -18,8 +19,9 @@ int nw_write_atomic(const char *dir, const char *name, const char *a,
 	int fd, dfd, ret = 0;
 	FILE *f;
 
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (pb_path_fmt(tmp, sizeof(tmp), NULL, "%s/.%s.tmp", dir, name) ||
+	    pb_path_join(path, sizeof(path), NULL, dir, name, NULL))
+		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;

@@ -10,6 +10,7 @@
 
 #include "atomic.h"
 #include "checkpoint.h"
+#include "util/path.h"
 
 struct mark {
 	char *group;
@@ -55,7 +56,8 @@ static int load(struct nw_checkpoint *c, struct pb_err *err)
 	int ret = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/checkpoint", c->dir);
+	if (pb_path_join(path, sizeof(path), err, c->dir, "checkpoint", NULL))
+		return err->code;
 	f = fopen(path, "r");
 	if (!f) {
 		if (errno == ENOENT)
@@ -81,10 +83,9 @@ int nw_checkpoint_open(const char *dir, struct nw_checkpoint **out,
 	*out = NULL;
 	if (!c)
 		return pb_err_set(err, -ENOMEM, "out of memory");
-	if ((size_t)snprintf(c->dir, sizeof(c->dir), "%s", dir) >=
-	    sizeof(c->dir)) {
+	if (pb_path_fmt(c->dir, sizeof(c->dir), err, "%s", dir)) {
 		nw_checkpoint_close(c);
-		return pb_err_set(err, -ENAMETOOLONG, "%s: name too long", dir);
+		return err->code;
 	}
 	ret = load(c, err);
 	if (ret < 0) {

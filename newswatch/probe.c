@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "probe.h"
+#include "util/path.h"
 #include "util/sign.h"
 
 /* MD5 of the config this kernel runs with, as probe-builder names it:
@@ -37,8 +38,9 @@ static int config_md5(const char *release, char *hex, struct pb_err *err)
 	/* gzread reads a plain file as it is, too */
 	gz = gzopen("/proc/config.gz", "rb");
 	if (!gz) {
-		snprintf(boot, sizeof(boot), "/boot/config-%s", release);
-		gz = gzopen(boot, "rb");
+		if (!pb_path_fmt(boot, sizeof(boot), NULL, "/boot/config-%s",
+				 release))
+			gz = gzopen(boot, "rb");
 	}
 	if (!gz) {
 		pb_err_set(err, -ENOENT,
@@ -325,7 +327,8 @@ int nw_probe_find(const struct nw_config *c, char *path, size_t len,
 
 	if (nw_bpf_object_name(c, name, sizeof(name), err) < 0)
 		return err->code;
-	snprintf(path, len, "%s/%s", c->probe_dir, name);
+	if (pb_path_join(path, len, err, c->probe_dir, name, NULL))
+		return err->code;
 	if (access(path, R_OK) == 0)
 		return 0;
 	if (!c->probe_url[0]) {
@@ -341,13 +344,17 @@ int nw_probe_find(const struct nw_config *c, char *path, size_t len,
 		       "the sha256 in the manifest.json beside it, which "
 		       "catches corruption only, not a forged probe",
 		       c->probe_url);
-	snprintf(dir, sizeof(dir), "%s/probes", c->state_dir);
+	if (pb_path_join(dir, sizeof(dir), err, c->state_dir, "probes", NULL))
+		return err->code;
 	mkdir(dir, 0700);
-	for (i = 0; i < 3; i++) {
-		snprintf(got[i], sizeof(got[i]), "%s/%s%s", dir, name, what[i]);
-		snprintf(part[i], sizeof(part[i]), "%s.part", got[i]);
-	}
-	snprintf(path, len, "%s", got[0]);
+	for (i = 0; i < 3; i++)
+		if (pb_path_fmt(got[i], sizeof(got[i]), err, "%s/%s%s", dir,
+				name, what[i]) ||
+		    pb_path_fmt(part[i], sizeof(part[i]), err, "%s.part",
+				got[i]))
+			return err->code;
+	if (pb_path_fmt(path, len, err, "%s", got[0]))
+		return err->code;
 	/* fetched before: used again if it still verifies (the key may have
 	 * been pinned since) */
 	if (access(got[0], R_OK) == 0 &&
@@ -356,10 +363,10 @@ int nw_probe_find(const struct nw_config *c, char *path, size_t len,
 		return 0;
 	ul = strlen(c->probe_url);
 	for (i = 0; i < n; i++) {
-		snprintf(url, sizeof(url), "%s%s%s", c->probe_url,
-			 ul && c->probe_url[ul - 1] == '/' ? "" : "/",
-			 remote[i] ? remote[i] : name);
-		if (download(url, part[i], err) < 0)
+		if (pb_path_fmt(url, sizeof(url), err, "%s%s%s", c->probe_url,
+				ul && c->probe_url[ul - 1] == '/' ? "" : "/",
+				remote[i] ? remote[i] : name) ||
+		    download(url, part[i], err) < 0)
 			goto fail;
 	}
 	if (nw_probe_verify(part[0], name, part[1], keyed ? part[2] : NULL,

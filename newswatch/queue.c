@@ -19,6 +19,7 @@
 #include "log.h"
 #include "queue.h"
 #include "strset.h"
+#include "util/path.h"
 
 #define KEY_PREFIX "Idempotency-Key: "
 
@@ -80,8 +81,9 @@ static unsigned long long read_inflight(struct nw_queue *q)
 	char path[PATH_MAX + 16], *line;
 	unsigned long long seq;
 
-	snprintf(path, sizeof(path), "%s/inflight", q->dir);
-	line = first_line(path);
+	line = pb_path_join(path, sizeof(path), NULL, q->dir, "inflight", NULL)
+		       ? NULL
+		       : first_line(path);
 	seq = line ? strtoull(line, NULL, 10) : 0;
 	free(line);
 	return seq;
@@ -92,12 +94,14 @@ static int make_dirs(const char *dir, struct pb_err *err)
 {
 	char sub[PATH_MAX + 16];
 
-	snprintf(sub, sizeof(sub), "%s/queue", dir);
+	if (pb_path_join(sub, sizeof(sub), err, dir, "queue", NULL))
+		return err->code;
 	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(sub, 0700) < 0 && errno != EEXIST))
 		return pb_err_set(err, -errno, "state directory %s: %s", sub,
 				  strerror(errno));
-	snprintf(sub, sizeof(sub), "%s/failed", dir);
+	if (pb_path_join(sub, sizeof(sub), err, dir, "failed", NULL))
+		return err->code;
 	if (mkdir(sub, 0700) < 0 && errno != EEXIST)
 		return pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
 	return 0;
@@ -110,7 +114,8 @@ static int open_sent(struct nw_queue *q, struct pb_err *err)
 	int ret = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/sent", q->dir);
+	if (pb_path_join(path, sizeof(path), err, q->dir, "sent", NULL))
+		return err->code;
 	f = fopen(path, "r");
 	while (f && !ret && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
@@ -136,6 +141,7 @@ static int load_entry(struct nw_queue *q, const char *sub, const char *name,
 	char path[PATH_MAX * 2], *id;
 	int ret = 0;
 
+	/* fits: sub is at most PATH_MAX + 16, name a d_name */
 	snprintf(path, sizeof(path), "%s/%s", sub, name);
 	id = first_line(path);
 	/* in sent already: a crash came between its record and its
@@ -172,7 +178,8 @@ static int load_queue(struct nw_queue *q, struct pb_err *err)
 	int ret = 0;
 	DIR *d;
 
-	snprintf(sub, sizeof(sub), "%s/queue", q->dir);
+	if (pb_path_join(sub, sizeof(sub), err, q->dir, "queue", NULL))
+		return err->code;
 	d = opendir(sub);
 	if (!d)
 		return pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
@@ -199,18 +206,21 @@ int nw_queue_open(const char *dir, struct nw_queue **out, struct pb_err *err)
 	*out = NULL;
 	if (!q)
 		return pb_err_set(err, -ENOMEM, "out of memory");
-	snprintf(q->dir, sizeof(q->dir), "%s", dir);
 	q->inflight_fd = -1;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
 	q->next_seq = 1;
-	ret = make_dirs(dir, err);
+	ret = pb_path_fmt(q->dir, sizeof(q->dir), err, "%s", dir);
+	if (!ret)
+		ret = make_dirs(dir, err);
 	if (!ret)
 		ret = open_sent(q, err);
 	if (!ret)
 		ret = load_queue(q, err);
+	if (!ret)
+		ret = pb_path_join(path, sizeof(path), err, dir, "inflight",
+				   NULL);
 	if (!ret) {
-		snprintf(path, sizeof(path), "%s/inflight", dir);
 		q->inflight_fd =
 			open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 		if (q->inflight_fd < 0)
@@ -294,8 +304,9 @@ int nw_queue_put(struct nw_queue *q, const char *msgid, const char *key,
 	pthread_mutex_lock(&q->lock);
 	seq = q->next_seq++;
 	pthread_mutex_unlock(&q->lock);
-	snprintf(sub, sizeof(sub), "%s/queue", q->dir);
-	snprintf(name, sizeof(name), "%016llu", seq);
+	if (pb_path_join(sub, sizeof(sub), err, q->dir, "queue", NULL))
+		return err->code;
+	snprintf(name, sizeof(name), "%016llu", seq); /* fits: 20 digits */
 	if (asprintf(&head, "%s\n" KEY_PREFIX "%s\n", msgid, key) < 0)
 		return pb_err_set(err, -ENOMEM, "out of memory");
 	ret = nw_write_atomic(sub, name, head, body);
@@ -390,6 +401,7 @@ int nw_queue_next(struct nw_queue *q, unsigned long long *seq, char **msgid,
 	}
 	s = q->seqs[0];
 	pthread_mutex_unlock(&q->lock);
+	/* fits: q->dir was checked to fit PATH_MAX at open */
 	snprintf(path, sizeof(path), "%s/queue/%016llu", q->dir, s);
 	*msgid = *key = *body = NULL;
 	text = read_text(path);
@@ -441,6 +453,7 @@ int nw_queue_done(struct nw_queue *q, unsigned long long seq, const char *msgid,
 	 * then forget it */
 	if (msgid)
 		ret = record_sent(q, msgid, err);
+	/* fit: q->dir was checked to fit PATH_MAX at open */
 	snprintf(path, sizeof(path), "%s/queue/%016llu", q->dir, seq);
 	snprintf(to, sizeof(to), "%s/failed/%016llu", q->dir, seq);
 	if (delivered && unlink(path) < 0 && errno != ENOENT && !ret)
