@@ -9,6 +9,8 @@
 extern "C" {
 #endif
 
+/* Frozen: plugins allocate it, so its layout never changes within
+ * PB_PLUGIN_ABI_VERSION. */
 struct pb_pkgname {
 	char name[256];	   /* linux-headers-6.1.0-56-amd64, kernel-devel */
 	char version[128]; /* deb: 6.1.192-2 (epoch decoded); rpm: 4.18.0 */
