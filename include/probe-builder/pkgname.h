@@ -28,6 +28,9 @@ int pb_pkgname_parse_rpm(const char *path, struct pb_pkgname *out);
 /* The architecture as `uname -m` says it (amd64 -> x86_64, arm64 ->
  * aarch64); a name it does not know is returned as is. */
 const char *pb_arch_canonical(const char *pkg_arch);
+/* The other way: the Debian architecture of a machine (x86_64 -> amd64,
+ * aarch64 -> arm64); a name it does not know is returned as is. */
+const char *pb_arch_deb(const char *machine);
 
 /* Pointer to the base name inside path. */
 const char *pb_basename(const char *path);

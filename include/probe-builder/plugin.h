@@ -78,6 +78,22 @@ struct pb_plugin {
 	/* PB_PLUGIN_F_* */
 	uint32_t flags;
 
+	/* --- the host's apt sources (PB_PLUGIN_F_HOST_APT_SOURCES): what
+	 * of them is the distro's. Data; without it a host source is not
+	 * the distro's and no host keyring is used. */
+
+	/* the distro's suites by code name ("bookworm", "stable"),
+	 * NULL-terminated: a line of the host's sources is crawled when its
+	 * suite is one of them, alone or followed by a pocket after a '-' or
+	 * a '/' (bookworm-updates, bookworm-security, bookworm-backports,
+	 * bookworm/updates); other vendors' lines carry no kernel */
+	const char *const *host_apt_suites;
+	/* the keyrings apt trusts on the host, used with the host's sources:
+	 * paths or glob(3) patterns, NULL-terminated; a plain path is used
+	 * when it can be read, a file a pattern finds always (one that
+	 * cannot be read is named when a key is missing) */
+	const char *const *host_apt_keyrings;
+
 	/* Hooks added later go here, at the end. */
 };
 

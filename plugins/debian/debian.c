@@ -340,6 +340,16 @@ static const char *const debian_globs[] = {"linux-headers-*", "linux-kbuild-*",
 static const char *const debian_keyrings[] = {
 	"/usr/share/keyrings/debian-archive-keyring.gpg", NULL};
 
+/* suite code names; a pocket (-updates, -security, -backports, /updates)
+ * may follow */
+static const char *const debian_suites[] = {
+	"buster",   "bullseye",	    "bookworm",	    "trixie",	 "forky",
+	"duke",	    "sid",	    "stable",	    "oldstable", "testing",
+	"unstable", "experimental", "oldoldstable", NULL};
+/* what apt itself trusts */
+static const char *const debian_host_keyrings[] = {
+	"/etc/apt/trusted.gpg", "/etc/apt/trusted.gpg.d/*", NULL};
+
 static const struct pb_plugin debian_plugin = {
 	.abi_version = PB_PLUGIN_ABI_VERSION,
 	.size = sizeof(struct pb_plugin),
@@ -356,6 +366,8 @@ static const struct pb_plugin debian_plugin = {
 	.keyrings = debian_keyrings,
 	/* the mirrors this host already uses */
 	.flags = PB_PLUGIN_F_HOST_APT_SOURCES,
+	.host_apt_suites = debian_suites,
+	.host_apt_keyrings = debian_host_keyrings,
 };
 
 PB_PLUGIN_DEFINE(debian_plugin)
