@@ -26,7 +26,4 @@ int pb_gpg_verify(const char *signature, const char *data,
  * for messages. */
 const char *pb_keyring_package(const char *path);
 
-/* The old name of PB_ENOKEY, until the crawler's uses are renamed. */
-#define PB_GPG_MISSING_KEY PB_ENOKEY
-
 #endif
