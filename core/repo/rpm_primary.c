@@ -271,21 +271,11 @@ static void text_into(struct primary *p, struct val *v)
 	p->text_depth = p->b.depth;
 }
 
-static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-		     const xmlChar *URI, int nb_namespaces,
-		     const xmlChar **namespaces, int nb_attributes,
-		     int nb_defaulted, const xmlChar **attributes)
+static void on_start(struct pb_xml_base *b, const char *name,
+		     const xmlChar **attributes, int nb_attributes)
 {
-	struct primary *p = ctx;
-	const char *name = (const char *)localname;
+	struct primary *p = (struct primary *)b;
 
-	(void)prefix;
-	(void)URI;
-	(void)nb_namespaces;
-	(void)namespaces;
-	(void)nb_defaulted;
-	p->b.depth++;
-	p->b.seen_root = 1;
 	if (!p->pkg_depth) {
 		if (strcmp(name, "package") == 0) {
 			p->st.records++;
@@ -326,14 +316,10 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	}
 }
 
-static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-		   const xmlChar *URI)
+static void on_end(struct pb_xml_base *b)
 {
-	struct primary *p = ctx;
+	struct primary *p = (struct primary *)b;
 
-	(void)localname;
-	(void)prefix;
-	(void)URI;
 	if (p->text && p->b.depth == p->text_depth) {
 		struct val *v = p->text;
 
@@ -345,7 +331,6 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	}
 	if (p->pkg_depth && p->b.depth == p->pkg_depth)
 		end_package(p);
-	p->b.depth--;
 }
 
 static void on_text(void *ctx, const xmlChar *ch, int len)
@@ -359,8 +344,6 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 
 static xmlSAXHandler primary_sax = {
 	PB_XML_SAX_BASE,
-	.startElementNs = on_start,
-	.endElementNs = on_end,
 	.characters = on_text,
 	.ignorableWhitespace = on_text,
 	.cdataBlock = on_text,
@@ -382,6 +365,8 @@ int pb_rpm_primary_parse(const char *path, const char *const *globs,
 		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
 	p->b.path = path;
 	p->b.err = err;
+	p->b.start = on_start;
+	p->b.end = on_end;
 	p->globs = globs;
 	p->cb = cb;
 	p->ctx = ctx;

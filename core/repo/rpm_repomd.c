@@ -50,21 +50,11 @@ static void start_text(struct repomd *r, char *dst)
 	dst[0] = '\0';
 }
 
-static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-		     const xmlChar *URI, int nb_namespaces,
-		     const xmlChar **namespaces, int nb_attributes,
-		     int nb_defaulted, const xmlChar **attributes)
+static void on_start(struct pb_xml_base *b, const char *name,
+		     const xmlChar **attributes, int nb_attributes)
 {
-	struct repomd *r = ctx;
-	const char *name = (const char *)localname;
+	struct repomd *r = (struct repomd *)b;
 
-	(void)prefix;
-	(void)URI;
-	(void)nb_namespaces;
-	(void)namespaces;
-	(void)nb_defaulted;
-	r->b.depth++;
-	r->b.seen_root = 1;
 	if (!r->data_depth) {
 		if (!r->done && strcmp(name, "data") == 0 &&
 		    pb_xml_attr_is(attributes, nb_attributes, "type",
@@ -98,21 +88,16 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	}
 }
 
-static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-		   const xmlChar *URI)
+static void on_end(struct pb_xml_base *b)
 {
-	struct repomd *r = ctx;
+	struct repomd *r = (struct repomd *)b;
 
-	(void)localname;
-	(void)prefix;
-	(void)URI;
 	if (r->data_depth && r->b.depth == r->data_depth + 1)
 		r->text = NULL;
 	if (r->data_depth && r->b.depth == r->data_depth) {
 		r->data_depth = 0;
 		r->done = 1;
 	}
-	r->b.depth--;
 }
 
 static void on_text(void *ctx, const xmlChar *ch, int len)
@@ -133,8 +118,6 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 
 static xmlSAXHandler repomd_sax = {
 	PB_XML_SAX_BASE,
-	.startElementNs = on_start,
-	.endElementNs = on_end,
 	.characters = on_text,
 	.ignorableWhitespace = on_text,
 	.cdataBlock = on_text,
@@ -225,6 +208,8 @@ int pb_repomd_parse(const char *path, struct pb_repomd *out, struct pb_err *err)
 		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
 	r->b.path = path;
 	r->b.err = err;
+	r->b.start = on_start;
+	r->b.end = on_end;
 	/* plain as a rule, but a compressed one costs nothing */
 	ret = pb_xml_push_file(&r->b, &repomd_sax, REPOMD_CHUNK);
 	if (ret == 0)

@@ -80,6 +80,35 @@ void pb_xml_on_error(void *ctx, xmlErrorPtr e)
 		dst[--len] = '\0';
 }
 
+void pb_xml_on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		     const xmlChar *URI, int nb_namespaces,
+		     const xmlChar **namespaces, int nb_attributes,
+		     int nb_defaulted, const xmlChar **attributes)
+{
+	struct pb_xml_base *b = ctx;
+
+	(void)prefix;
+	(void)URI;
+	(void)nb_namespaces;
+	(void)namespaces;
+	(void)nb_defaulted;
+	b->depth++;
+	b->seen_root = 1;
+	b->start(b, (const char *)localname, attributes, nb_attributes);
+}
+
+void pb_xml_on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		   const xmlChar *URI)
+{
+	struct pb_xml_base *b = ctx;
+
+	(void)localname;
+	(void)prefix;
+	(void)URI;
+	b->end(b);
+	b->depth--;
+}
+
 /* The parse failed: the fault of ours, or libxml2's first error. */
 static int parse_failed(struct pb_xml_base *b)
 {

@@ -19,8 +19,13 @@ struct pb_xml_base {
 	/* a fault of ours (a refused DOCTYPE, a callback, no memory): the
 	 * first one is kept, and it stops the parse */
 	int ret;
-	int depth; /* elements open; the parser's start and end keep it */
+	int depth; /* elements open, the one starting or ending counted */
 	int seen_root;
+	/* the parser's element handlers, given the base (its struct) and
+	 * an element's local name and attributes (SAX2's 5 pointers each) */
+	void (*start)(struct pb_xml_base *b, const char *name,
+		      const xmlChar **attrs, int n_attrs);
+	void (*end)(struct pb_xml_base *b);
 	/* libxml2's first fatal error and first other error, for the
 	 * message when the parse fails */
 	char fatal[512];
@@ -41,12 +46,21 @@ void pb_xml_on_entity(void *ctx, const xmlChar *name, int type,
 		      const xmlChar *publicId, const xmlChar *systemId,
 		      xmlChar *content);
 void pb_xml_on_error(void *ctx, xmlErrorPtr e);
+/* SAX2's element handlers: they keep depth and seen_root and call the
+ * base's start and end. */
+void pb_xml_on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		     const xmlChar *URI, int nb_namespaces,
+		     const xmlChar **namespaces, int nb_attributes,
+		     int nb_defaulted, const xmlChar **attributes);
+void pb_xml_on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		   const xmlChar *URI);
 
 /* The base's part of an xmlSAXHandler initializer. */
 #define PB_XML_SAX_BASE                                                      \
 	.initialized = XML_SAX2_MAGIC, .internalSubset = pb_xml_on_doctype,  \
 	.externalSubset = pb_xml_on_doctype, .entityDecl = pb_xml_on_entity, \
-	.serror = pb_xml_on_error
+	.serror = pb_xml_on_error, .startElementNs = pb_xml_on_start,        \
+	.endElementNs = pb_xml_on_end
 
 /* Parses b->path (any compression) with sax, b being the handlers' ctx:
  * never the network, never entities substituted, no external subset.
