@@ -71,6 +71,30 @@ int crawler_missing_key_hint(struct crawler *c, struct repo_state *s,
 			     pkg ? pkg : "");
 }
 
+/* What apt trusts on the host (the plugin's host_apt_keyrings): a plain
+ * path when it can be read, every file a pattern finds. */
+static int host_apt_keyrings(struct crawler *c, const char *const *patterns)
+{
+	size_t i, k;
+	int ret = 0;
+
+	for (i = 0; patterns[i] && !ret; i++) {
+		glob_t g;
+
+		if (!strpbrk(patterns[i], "*?[")) {
+			if (access(patterns[i], R_OK) == 0)
+				ret = strv_add(&c->keyrings, patterns[i]);
+			continue;
+		}
+		if (glob(patterns[i], 0, NULL, &g) != 0)
+			continue;
+		for (k = 0; k < g.gl_pathc && !ret; k++)
+			ret = add_keyring(c, g.gl_pathv[k]);
+		globfree(&g);
+	}
+	return ret;
+}
+
 int crawler_default_keyrings(struct crawler *c)
 {
 	const struct pb_distro *d = c->o->distro;
@@ -88,18 +112,7 @@ int crawler_default_keyrings(struct crawler *c)
 	if (!from_data && PB_PLUGIN_HAS(c->plugin, keyrings))
 		for (i = 0; c->plugin->keyrings[i] && !ret; i++)
 			ret = add_keyring(c, c->plugin->keyrings[i]);
-	if (c->host_apt && !ret) {
-		/* what apt itself trusts */
-		glob_t g;
-
-		if (access("/etc/apt/trusted.gpg", R_OK) == 0)
-			ret = strv_add(&c->keyrings, "/etc/apt/trusted.gpg");
-		if (!ret &&
-		    glob("/etc/apt/trusted.gpg.d/*", 0, NULL, &g) == 0) {
-			for (i = 0; i < g.gl_pathc && !ret; i++)
-				ret = add_keyring(c, g.gl_pathv[i]);
-			globfree(&g);
-		}
-	}
+	if (c->host_apt && !ret && PB_PLUGIN_HAS(c->plugin, host_apt_keyrings))
+		ret = host_apt_keyrings(c, c->plugin->host_apt_keyrings);
 	return ret;
 }

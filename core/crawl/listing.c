@@ -189,7 +189,7 @@ static int read_head(json_object *j, const char *what, struct pb_crawl *out,
 					  "number",
 					  what);
 		if (f > PB_CRAWL_JSON_FORMAT)
-			return pb_err_set(err, -EPROTO,
+			return pb_err_set(err, PB_EBADMETA,
 					  "%s: crawl listing format %" PRId64
 					  ", this probe-builder (%s) reads up "
 					  "to %d: run a newer one, or crawl "

@@ -93,23 +93,6 @@ static int strv_has(char *const *v, const char *s)
 	return 0;
 }
 
-const char *pb_deb_arch(const char *machine)
-{
-	static const struct {
-		const char *uname, *deb;
-	} map[] = {{"x86_64", "amd64"},
-		   {"aarch64", "arm64"},
-		   {"i686", "i386"},
-		   {"armv7l", "armhf"},
-		   {"ppc64le", "ppc64el"}};
-	size_t i;
-
-	for (i = 0; i < PB_ARRAY_SIZE(map); i++)
-		if (strcmp(machine, map[i].uname) == 0)
-			return map[i].deb;
-	return machine;
-}
-
 /* url with a '/' at the end */
 static char *root_url(const char *url)
 {
@@ -442,16 +425,13 @@ int pb_mirrorlist_line(const char *line, char **url, struct pb_err *err)
 
 /* ------------------------------------------------------ host apt sources */
 
-static int debian_suite(const char *suite)
+/* Whether suite is one of the distro's (by code name, a pocket after a
+ * '-' or '/' allowed: bookworm-security, bookworm/updates). */
+static int distro_suite(const char *const *names, const char *suite)
 {
-	static const char *const names[] = {
-		"buster",      "bullseye", "bookworm", "trixie",
-		"forky",       "duke",	   "sid",      "stable",
-		"oldstable",   "testing",  "unstable", "experimental",
-		"oldoldstable"};
 	size_t n = strcspn(suite, "-/"), i;
 
-	for (i = 0; i < PB_ARRAY_SIZE(names); i++)
+	for (i = 0; names && names[i]; i++)
 		if (strlen(names[i]) == n && !strncmp(suite, names[i], n))
 			return 1;
 	return 0;
@@ -459,17 +439,19 @@ static int debian_suite(const char *suite)
 
 static int add_spec(struct pb_mirror_spec **specs, size_t *n, const char *uri,
 		    char **suites, char **components, const char *signed_by,
-		    const char *from)
+		    const char *from, const char *const *ours)
 {
 	struct pb_mirror_spec *g, *s;
 	size_t i, k = 0;
 
-	/* only Debian's own suites: other vendors' lists carry no kernel */
+	/* only the distro's own suites: other vendors' lists carry no
+	 * kernel */
 	for (i = 0; suites[i]; i++) {
-		if (debian_suite(suites[i])) {
+		if (distro_suite(ours, suites[i])) {
 			suites[k++] = suites[i];
 		} else {
-			pb_debug("%s: %s %s is not a Debian suite, not crawled",
+			pb_debug("%s: %s %s is not the distro's suite, not "
+				 "crawled",
 				 from, uri, suites[i]);
 			free(suites[i]);
 		}
@@ -501,8 +483,8 @@ static int add_spec(struct pb_mirror_spec **specs, size_t *n, const char *uri,
 }
 
 /* deb [options] uri suite component... */
-static int parse_one_line(const char *file, struct pb_mirror_spec **specs,
-			  size_t *n)
+static int parse_one_line(const char *file, const char *const *ours,
+			  struct pb_mirror_spec **specs, size_t *n)
 {
 	char line[4096];
 	FILE *f = fopen(file, "r");
@@ -547,7 +529,7 @@ static int parse_one_line(const char *file, struct pb_mirror_spec **specs,
 
 			ret = suites && comps
 				      ? add_spec(specs, n, tok[0], suites,
-						 comps, signed_by, file)
+						 comps, signed_by, file, ours)
 				      : -ENOMEM;
 		}
 		pb_strv_free(tok);
@@ -573,8 +555,8 @@ static int is_no(const char *v)
 }
 
 /* deb822 paragraphs: Types, URIs, Suites, Components, Signed-By, Enabled */
-static int parse_deb822(const char *file, struct pb_mirror_spec **specs,
-			size_t *n)
+static int parse_deb822(const char *file, const char *const *ours,
+			struct pb_mirror_spec **specs, size_t *n)
 {
 	char *text = NULL, *para, *save = NULL;
 	int ret = 0;
@@ -628,9 +610,10 @@ static int parse_deb822(const char *file, struct pb_mirror_spec **specs,
 				char **sv = pb_strv_split(suites, " \t");
 				char **cv = pb_strv_split(comps, " \t");
 
-				ret = sv && cv ? add_spec(specs, n, u[i], sv,
-							  cv, signed_by, file)
-					       : -ENOMEM;
+				ret = sv && cv
+					      ? add_spec(specs, n, u[i], sv, cv,
+							 signed_by, file, ours)
+					      : -ENOMEM;
 			}
 			pb_strv_free(u);
 		}
@@ -641,8 +624,9 @@ static int parse_deb822(const char *file, struct pb_mirror_spec **specs,
 	return ret;
 }
 
-int pb_apt_host_specs(const char *etc_apt, struct pb_mirror_spec **out,
-		      size_t *n_out, struct pb_err *err)
+int pb_apt_host_specs(const char *etc_apt, const char *const *suites,
+		      struct pb_mirror_spec **out, size_t *n_out,
+		      struct pb_err *err)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
 	struct dirent **names = NULL;
@@ -651,7 +635,7 @@ int pb_apt_host_specs(const char *etc_apt, struct pb_mirror_spec **out,
 	*out = NULL;
 	*n_out = 0;
 	snprintf(path, sizeof(path), "%s/sources.list", etc_apt);
-	ret = parse_one_line(path, out, n_out);
+	ret = parse_one_line(path, suites, out, n_out);
 	snprintf(dir, sizeof(dir), "%s/sources.list.d", etc_apt);
 	n = scandir(dir, &names, NULL, alphasort);
 	for (i = 0; i < n; i++) {
@@ -660,9 +644,9 @@ int pb_apt_host_specs(const char *etc_apt, struct pb_mirror_spec **out,
 
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		if (!ret && l > 5 && !strcmp(name + l - 5, ".list"))
-			ret = parse_one_line(path, out, n_out);
+			ret = parse_one_line(path, suites, out, n_out);
 		else if (!ret && l > 8 && !strcmp(name + l - 8, ".sources"))
-			ret = parse_deb822(path, out, n_out);
+			ret = parse_deb822(path, suites, out, n_out);
 		free(names[i]);
 	}
 	free(names);

@@ -59,15 +59,14 @@ void pb_repos_free(struct pb_repo *repos, size_t n);
  * comment line; -EINVAL (err says why) for anything else; -ENOMEM. */
 int pb_mirrorlist_line(const char *line, char **url, struct pb_err *err);
 
-/* The Debian entries of the host's apt sources (etc_apt: /etc/apt):
+/* The distro's entries of the host's apt sources (etc_apt: /etc/apt):
  * sources.list and sources.list.d/ (*.list one-line and *.sources deb822
- * files), "deb" lines of Debian suites only (other vendors' repositories
- * carry no Debian kernel), with their Signed-By keyrings. */
-int pb_apt_host_specs(const char *etc_apt, struct pb_mirror_spec **out,
-		      size_t *n_out, struct pb_err *err);
-
-/* uname -m to the Debian architecture (x86_64 -> amd64). */
-const char *pb_deb_arch(const char *machine);
+ * files), "deb" lines of the distro's suites only (suites: its code names,
+ * the plugin's host_apt_suites; other vendors' repositories carry no
+ * kernel of it), with their Signed-By keyrings. */
+int pb_apt_host_specs(const char *etc_apt, const char *const *suites,
+		      struct pb_mirror_spec **out, size_t *n_out,
+		      struct pb_err *err);
 
 /* NULL-terminated string arrays */
 char **pb_strv_split(const char *s, const char *seps);

@@ -11,6 +11,7 @@
 
 #include "crawl/crawler.h"
 #include "probe-builder/log.h"
+#include "probe-builder/pkgname.h"
 #include "repo/gpg.h"
 #include "repo/index.h"
 #include "util/fs.h"
@@ -179,7 +180,7 @@ static int verify_release(struct crawler *c, struct repo_state *s,
 	} else if (c->o->no_verify) {
 		ret = pb_copy_file_atomic(rel, text_path, err);
 	} else if (!pb_is_file(sig)) {
-		ret = pb_err_set(err, -EKEYREJECTED,
+		ret = pb_err_set(err, PB_EBADSIG,
 				 "%s: Release is not signed (no InRelease, no "
 				 "Release.gpg)",
 				 s->where);
@@ -188,7 +189,7 @@ static int verify_release(struct crawler *c, struct repo_state *s,
 		if (!ret)
 			ret = pb_copy_file_atomic(rel, text_path, err);
 	}
-	if (ret == PB_GPG_MISSING_KEY)
+	if (ret == PB_ENOKEY)
 		crawler_missing_key_hint(c, s, err);
 	return ret;
 }
@@ -229,7 +230,7 @@ int crawler_plan_apt(struct crawler *c, struct repo_state *s, const char *meta,
 {
 	char text_path[PATH_MAX + 32];
 	struct pb_deb_release r;
-	const char *arch = pb_deb_arch(c->o->arch);
+	const char *arch = pb_arch_deb(c->o->arch);
 	const char *bins[2] = {arch, "all"};
 	char *text = NULL;
 	size_t len, k, b, n_bins;
@@ -280,12 +281,12 @@ int crawler_plan_rpm(struct crawler *c, struct repo_state *s, const char *meta,
 	snprintf(asc, sizeof(asc), "%s/repomd.xml.asc", s->dir);
 	if (pb_is_file(asc) && !c->o->no_verify) {
 		ret = pb_gpg_verify(asc, repomd, kr, nkr, s->dir, NULL, err);
-		if (ret == PB_GPG_MISSING_KEY)
+		if (ret == PB_ENOKEY)
 			crawler_missing_key_hint(c, s, err);
 		if (ret)
 			return ret;
 	} else if (!pb_is_file(asc) && c->o->require_signed) {
-		return pb_err_set(err, -EKEYREJECTED,
+		return pb_err_set(err, PB_EBADSIG,
 				  "%srepodata/repomd.xml is not signed (no "
 				  "repomd.xml.asc) and --require-signed is on",
 				  s->r->url);
@@ -295,7 +296,7 @@ int crawler_plan_rpm(struct crawler *c, struct repo_state *s, const char *meta,
 		return ret;
 	if (!md.primary_sha256[0]) {
 		pb_repomd_free(&md);
-		return pb_err_set(err, -EPROTO,
+		return pb_err_set(err, PB_EBADMETA,
 				  "%srepodata/repomd.xml: primary has no "
 				  "SHA-256 checksum to check it with",
 				  s->r->url);

@@ -69,9 +69,12 @@ static int specs_of(struct crawler *c, struct pb_mirror_spec **specs, size_t *n,
 	if (PB_PLUGIN_HAS(c->plugin, flags) &&
 	    (c->plugin->flags & PB_PLUGIN_F_HOST_APT_SOURCES)) {
 		c->host_apt = 1;
-		return pb_apt_host_specs(c->o->etc_apt ? c->o->etc_apt
-						       : "/etc/apt",
-					 specs, n, err);
+		return pb_apt_host_specs(
+			c->o->etc_apt ? c->o->etc_apt : "/etc/apt",
+			PB_PLUGIN_HAS(c->plugin, host_apt_suites)
+				? c->plugin->host_apt_suites
+				: NULL,
+			specs, n, err);
 	}
 	return 0;
 }

@@ -133,76 +133,110 @@ static const struct pb_builder *find_builder(const struct pb_registry *reg,
 	return NULL;
 }
 
-static void load_plugin(struct pb_registry *reg, const char *path)
+/* The module at path, or NULL (said why). */
+static lt_dlhandle open_module(const char *path)
 {
-	const struct pb_plugin *p;
-	struct pb_builder *grown, *b;
-	pb_plugin_entry_fn entry;
-	lt_dlhandle h;
+	lt_dlhandle h = lt_dlopen(path);
+	const char *why;
+	void *d;
+
+	if (h)
+		return h;
+	/* libltdl says "file not found" for a file that is there but not a
+	 * shared object; the dynamic loader says what is wrong */
+	why = lt_dlerror();
+	d = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
+	if (d)
+		dlclose(d);
+	else
+		why = dlerror();
+	pb_warn("%s: cannot load plugin, skipped: %s", path, why);
+	return NULL;
+}
+
+/* A descriptor larger than this core's (from a newer SDK) is taken only
+ * when all that this core does not know of it is zero, as libbpf checks
+ * its opts: a member set there would be silently ignored. Beyond this, a
+ * size is not a size. */
+#define PB_PLUGIN_SIZE_MAX 4096u
+
+static int unknown_tail_is_zero(const struct pb_plugin *p)
+{
+	const unsigned char *bytes = (const unsigned char *)p;
 	size_t i;
 
-	h = lt_dlopen(path);
-	if (!h) {
-		/* libltdl says "file not found" for a file that is there but
-		 * not a shared object; the dynamic loader says what is wrong */
-		const char *why = lt_dlerror();
-		void *d = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
+	for (i = sizeof(*p); i < p->size; i++)
+		if (bytes[i])
+			return 0;
+	return 1;
+}
 
-		if (d)
-			dlclose(d);
-		else
-			why = dlerror();
-		pb_warn("%s: cannot load plugin, skipped: %s", path, why);
-		return;
+/* Why the descriptor p cannot be used, or NULL. */
+static const char *descriptor_fault(const struct pb_plugin *p, char *buf,
+				    size_t len)
+{
+	if (p->abi_version != PB_PLUGIN_ABI_VERSION) {
+		snprintf(buf, len,
+			 "plugin ABI %u, this probe-builder speaks ABI %u, "
+			 "skipped (rebuild the plugin against this SDK)",
+			 p->abi_version, PB_PLUGIN_ABI_VERSION);
+		return buf;
 	}
+	if (p->size < PB_PLUGIN_SIZE_V1 || !p->name || !p->name[0] ||
+	    !p->batch || !p->kernel_dir || !p->config_file) {
+		snprintf(buf, len,
+			 "incomplete plugin descriptor (size %u, a name and "
+			 "the batch, kernel_dir and config_file hooks are "
+			 "required), skipped",
+			 p->size);
+		return buf;
+	}
+	if (p->size > PB_PLUGIN_SIZE_MAX ||
+	    (p->size > sizeof(*p) && !unknown_tail_is_zero(p))) {
+		snprintf(buf, len,
+			 "plugin descriptor of size %u sets members this "
+			 "probe-builder does not know (it knows %zu bytes), "
+			 "skipped (update probe-builder)",
+			 p->size, sizeof(*p));
+		return buf;
+	}
+	return NULL;
+}
+
+/* The descriptor module h gives, or NULL (said why). */
+static const struct pb_plugin *descriptor_of(lt_dlhandle h, const char *path)
+{
+	pb_plugin_entry_fn entry;
+	const struct pb_plugin *p;
+	char why[256];
+
 	entry = (pb_plugin_entry_fn)(uintptr_t)lt_dlsym(h,
 							PB_PLUGIN_ENTRY_SYMBOL);
 	if (!entry) {
 		pb_warn("%s: not a probe-builder plugin (no %s symbol), "
 			"skipped",
 			path, PB_PLUGIN_ENTRY_SYMBOL);
-		lt_dlclose(h);
-		return;
+		return NULL;
 	}
 	p = entry();
 	if (!p) {
 		pb_warn("%s: %s() returned no descriptor, skipped", path,
 			PB_PLUGIN_ENTRY_SYMBOL);
-		lt_dlclose(h);
-		return;
+		return NULL;
 	}
-	if (p->abi_version != PB_PLUGIN_ABI_VERSION) {
-		pb_warn("%s: plugin ABI %u, this probe-builder speaks ABI %u, "
-			"skipped (rebuild the plugin against this SDK)",
-			path, p->abi_version, PB_PLUGIN_ABI_VERSION);
-		lt_dlclose(h);
-		return;
+	if (descriptor_fault(p, why, sizeof(why))) {
+		pb_warn("%s: %s", path, why);
+		return NULL;
 	}
-	if (p->size < PB_PLUGIN_SIZE_V1 || !p->name || !p->name[0] ||
-	    !p->batch || !p->kernel_dir || !p->config_file) {
-		pb_warn("%s: incomplete plugin descriptor (size %u, a name "
-			"and the batch, kernel_dir and config_file hooks are "
-			"required), skipped",
-			path, p->size);
-		lt_dlclose(h);
-		return;
-	}
-	if (find_builder(reg, p->name)) {
-		pb_warn("%s: builder '%s' already loaded from %s, skipped",
-			path, p->name, find_builder(reg, p->name)->path);
-		lt_dlclose(h);
-		return;
-	}
-	grown = realloc(reg->builders, (reg->n_builders + 1) * sizeof(*grown));
-	if (!grown) {
-		lt_dlclose(h);
-		return;
-	}
-	reg->builders = grown;
-	b = &reg->builders[reg->n_builders++];
-	b->plugin = p;
-	b->path = strdup(path);
-	b->handle = h;
+	return p;
+}
+
+/* The distros plugin p (from path) serves by itself. */
+static void add_plugin_distros(struct pb_registry *reg,
+			       const struct pb_plugin *p, const char *path)
+{
+	size_t i;
+
 	for (i = 0; p->distros && p->distros[i]; i++) {
 		struct pb_distro *d = find_distro(reg, p->distros[i]);
 
@@ -216,7 +250,49 @@ static void load_plugin(struct pb_registry *reg, const char *path)
 		if (d)
 			d->description =
 				strdup(p->description ? p->description : "");
+		if (!d || !d->description)
+			pb_warn("%s: distro '%s': out of memory", path,
+				p->distros[i]);
 	}
+}
+
+static void load_plugin(struct pb_registry *reg, const char *path)
+{
+	const struct pb_plugin *p;
+	struct pb_builder *grown, *b;
+	lt_dlhandle h = open_module(path);
+
+	if (!h)
+		return;
+	p = descriptor_of(h, path);
+	if (!p) {
+		lt_dlclose(h);
+		return;
+	}
+	if (find_builder(reg, p->name)) {
+		pb_warn("%s: builder '%s' already loaded from %s, skipped",
+			path, p->name, find_builder(reg, p->name)->path);
+		lt_dlclose(h);
+		return;
+	}
+	grown = realloc(reg->builders, (reg->n_builders + 1) * sizeof(*grown));
+	if (!grown) {
+		pb_warn("%s: out of memory, skipped", path);
+		lt_dlclose(h);
+		return;
+	}
+	reg->builders = grown;
+	b = &reg->builders[reg->n_builders];
+	b->plugin = p;
+	b->path = strdup(path);
+	b->handle = h;
+	if (!b->path) {
+		pb_warn("%s: out of memory, skipped", path);
+		lt_dlclose(h);
+		return;
+	}
+	reg->n_builders++;
+	add_plugin_distros(reg, p, path);
 }
 
 static int kv_add(struct pb_distro *d, const char *k, const char *v)
@@ -282,8 +358,12 @@ static void load_data_file(struct pb_registry *reg, const char *path)
 			return;
 		}
 		*eq = '\0';
-		if (kv_add(&tmp, pb_trim(s), pb_trim(eq + 1)) < 0)
-			break;
+		if (kv_add(&tmp, pb_trim(s), pb_trim(eq + 1)) < 0) {
+			pb_warn("%s: out of memory, skipped", path);
+			fclose(f);
+			free_distro(&tmp);
+			return;
+		}
 	}
 	fclose(f);
 	name = pb_distro_get(&tmp, "name");
@@ -311,6 +391,7 @@ static void load_data_file(struct pb_registry *reg, const char *path)
 	}
 	d = new_distro(reg, name, path);
 	if (!d) {
+		pb_warn("%s: out of memory, skipped", path);
 		free_distro(&tmp);
 		return;
 	}

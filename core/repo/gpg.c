@@ -86,6 +86,56 @@ static int is_armored(const char *path)
 	return strncmp(head, "-----BEGIN PGP", 14) == 0;
 }
 
+/* keyrings[i] as gpgv takes it, in kr: armored ones dearmored into home,
+ * relative names made absolute (gpgv looks for those in its home). */
+static int keyring_arg(const char *keyring, const char *home, size_t i,
+		       char kr[PATH_MAX], struct pb_err *err)
+{
+	if (access(keyring, R_OK) < 0)
+		return pb_err_set(err, -errno, "keyring %s: %s", keyring,
+				  strerror(errno));
+	if (is_armored(keyring)) {
+		snprintf(kr, PATH_MAX, "%s/keyring-%zu.gpg", home, i);
+		return dearmor(keyring, kr, err);
+	}
+	if (keyring[0] != '/') {
+		if (!realpath(keyring, kr))
+			return pb_err_set(err, -errno, "%s: %s", keyring,
+					  strerror(errno));
+		return 0;
+	}
+	snprintf(kr, PATH_MAX, "%s", keyring);
+	return 0;
+}
+
+/* What gpgv's status lines say of a signature it did not accept. */
+static int status_error(const char *signature, const char *status,
+			struct pb_err *err)
+{
+	const char *k = strstr(status, "[GNUPG:] NO_PUBKEY");
+
+	if (k) {
+		k += 19;
+		return pb_err_set(err, PB_ENOKEY,
+				  "%s: signed by key %.*s, which is not in the "
+				  "keyrings given",
+				  signature, (int)strcspn(k, "\n"), k);
+	}
+	if (strstr(status, "[GNUPG:] BADSIG"))
+		return pb_err_set(err, PB_EBADSIG,
+				  "%s: BAD signature: the file was changed "
+				  "after it was signed",
+				  signature);
+	if (strstr(status, "[GNUPG:] EXPKEYSIG") ||
+	    strstr(status, "[GNUPG:] REVKEYSIG"))
+		return pb_err_set(err, PB_EBADSIG,
+				  "%s: signed by an expired or revoked key",
+				  signature);
+	return pb_err_set(err, PB_EBADSIG,
+			  "%s: no valid signature (gpgv: %.200s)", signature,
+			  status[0] ? status : "no output");
+}
+
 int pb_gpg_verify(const char *signature, const char *data,
 		  const char *const *keyrings, size_t n_keyrings,
 		  const char *workdir, const char *out, struct pb_err *err)
@@ -96,7 +146,7 @@ int pb_gpg_verify(const char *signature, const char *data,
 	int ret;
 
 	if (n_keyrings == 0)
-		return pb_err_set(err, PB_GPG_MISSING_KEY,
+		return pb_err_set(err, PB_ENOKEY,
 				  "%s: no keyring to check it with", signature);
 	snprintf(home, sizeof(home), "%s/gnupg", workdir);
 	ret = pb_mkdir_p(home, err);
@@ -105,7 +155,7 @@ int pb_gpg_verify(const char *signature, const char *data,
 	kr = calloc(n_keyrings, sizeof(*kr));
 	argv = calloc(2 * n_keyrings + 12, sizeof(*argv));
 	if (!kr || !argv) {
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+		ret = pb_err_set(err, -ENOMEM, "%s: out of memory", signature);
 		goto out;
 	}
 	argv[a++] = "gpgv";
@@ -114,27 +164,9 @@ int pb_gpg_verify(const char *signature, const char *data,
 	argv[a++] = "--status-fd";
 	argv[a++] = "1";
 	for (i = 0; i < n_keyrings; i++) {
-		if (access(keyrings[i], R_OK) < 0) {
-			ret = pb_err_set(err, -errno, "keyring %s: %s",
-					 keyrings[i], strerror(errno));
+		ret = keyring_arg(keyrings[i], home, i, kr[i], err);
+		if (ret)
 			goto out;
-		}
-		if (is_armored(keyrings[i])) {
-			snprintf(kr[i], sizeof(kr[i]), "%s/keyring-%zu.gpg",
-				 home, i);
-			ret = dearmor(keyrings[i], kr[i], err);
-			if (ret)
-				goto out;
-		} else if (keyrings[i][0] != '/') {
-			/* gpgv looks for relative names in its home */
-			if (!realpath(keyrings[i], kr[i])) {
-				ret = pb_err_set(err, -errno, "%s: %s",
-						 keyrings[i], strerror(errno));
-				goto out;
-			}
-		} else {
-			snprintf(kr[i], sizeof(kr[i]), "%s", keyrings[i]);
-		}
 		argv[a++] = "--keyring";
 		argv[a++] = kr[i];
 	}
@@ -158,28 +190,7 @@ int pb_gpg_verify(const char *signature, const char *data,
 	}
 	if (ret == 0 && strstr(status, "[GNUPG:] VALIDSIG"))
 		goto out;
-	if (strstr(status, "[GNUPG:] NO_PUBKEY")) {
-		const char *k = strstr(status, "[GNUPG:] NO_PUBKEY") + 19;
-
-		ret = pb_err_set(err, PB_GPG_MISSING_KEY,
-				 "%s: signed by key %.*s, which is not in the "
-				 "keyrings given",
-				 signature, (int)strcspn(k, "\n"), k);
-	} else if (strstr(status, "[GNUPG:] BADSIG")) {
-		ret = pb_err_set(err, -EKEYREJECTED,
-				 "%s: BAD signature: the file was changed "
-				 "after it was signed",
-				 signature);
-	} else if (strstr(status, "[GNUPG:] EXPKEYSIG") ||
-		   strstr(status, "[GNUPG:] REVKEYSIG")) {
-		ret = pb_err_set(err, -EKEYREJECTED,
-				 "%s: signed by an expired or revoked key",
-				 signature);
-	} else {
-		ret = pb_err_set(err, -EKEYREJECTED,
-				 "%s: no valid signature (gpgv: %.200s)",
-				 signature, status[0] ? status : "no output");
-	}
+	ret = status_error(signature, status, err);
 	if (out)
 		unlink(out);
 out:

@@ -13,12 +13,10 @@
  * (InRelease), whose signed text then goes to out (and only that text:
  * anything outside the signed part is dropped). workdir holds gpgv's home
  * and dearmored keyrings. The message says which key was missing, or that
- * the signature is bad. */
-/* The one errno that means "the key that signed it is not in the keyrings
- * given" (or none was given): callers then hint --keyring. A bad, expired
- * or revoked signature is -EKEYREJECTED; gpgv that cannot run, its errno. */
-#define PB_GPG_MISSING_KEY (-ENOKEY)
-
+ * the signature is bad. The codes are error.h's: PB_ENOKEY when no keyring
+ * was given or the key that signed it is in none of them (callers then hint
+ * --keyring); PB_EBADSIG for a bad, expired or revoked signature; a keyring
+ * that cannot be read, or gpgv that cannot run, their errno. */
 int pb_gpg_verify(const char *signature, const char *data,
 		  const char *const *keyrings, size_t n_keyrings,
 		  const char *workdir, const char *out, struct pb_err *err);

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxml/xmlerror.h>
 
 #include "repo/index.h"
 #include "repo/xml_push.h"
@@ -41,22 +40,12 @@ enum vid {
 };
 
 struct primary {
-	const char *path;
+	struct pb_xml_base b;	  /* first: the handlers' ctx is either */
 	const char *const *globs; /* NULL: every name */
 	pb_pkg_cb cb;
 	void *ctx;
 	struct pb_index_stats st;
-	xmlParserCtxtPtr xml;
 
-	/* a fault of ours (refused DOCTYPE, callback) stops the parser */
-	int ret;
-	struct pb_err *err;
-	/* libxml2's first errors, reported when the parse fails */
-	char fatal[512];
-	char error[512];
-	int seen_root;
-
-	int depth;
 	int pkg_depth;	  /* depth of the <package> we are in, 0: none */
 	int pkg_rpm;	  /* its type is "rpm" */
 	int skip;	  /* its name fails the globs */
@@ -81,18 +70,6 @@ static int name_matches(const char *const *globs, const char *name)
 		if (fnmatch(*globs, name, 0) == 0)
 			return 1;
 	return 0;
-}
-
-/* a DOCTYPE, an entity declaration: nothing of it is looked at */
-static void refuse(struct primary *p)
-{
-	if (!p->ret) {
-		p->ret = -EPERM;
-		pb_err_set(p->err, -EPERM, "refused: DOCTYPE/entity in %s",
-			   p->path);
-	}
-	if (p->xml)
-		xmlStopParser(p->xml);
 }
 
 /* ------------------------------------------------- values and packages */
@@ -142,7 +119,7 @@ static void val_trim(struct val *v)
 
 static void new_package(struct primary *p, int rpm)
 {
-	p->pkg_depth = p->depth;
+	p->pkg_depth = p->b.depth;
 	p->pkg_rpm = rpm;
 	p->skip = 0;
 	p->text = NULL;
@@ -201,13 +178,10 @@ static void end_package(struct primary *p)
 	rec.sha256 = v[V_SHA256].s;
 	p->st.matched++;
 	ret = p->cb(&rec, p->ctx);
-	if (ret < 0 && !p->ret) {
-		p->ret = ret;
-		pb_err_set(p->err, ret, "%s: package %s-%s.%s: stopped: %s",
-			   p->path, rec.name, rec.version, rec.arch,
-			   strerror(-ret));
-		xmlStopParser(p->xml);
-	}
+	if (ret < 0)
+		pb_xml_fail(&p->b, ret, "%s: package %s-%s.%s: stopped: %s",
+			    p->b.path, rec.name, rec.version, rec.arch,
+			    strerror(-ret));
 	return;
 unusable:
 	p->st.skipped++;
@@ -294,24 +268,14 @@ static void text_into(struct primary *p, struct val *v)
 	v->len = 0;
 	v->s[0] = '\0';
 	p->text = v;
-	p->text_depth = p->depth;
+	p->text_depth = p->b.depth;
 }
 
-static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-		     const xmlChar *URI, int nb_namespaces,
-		     const xmlChar **namespaces, int nb_attributes,
-		     int nb_defaulted, const xmlChar **attributes)
+static void on_start(struct pb_xml_base *b, const char *name,
+		     const xmlChar **attributes, int nb_attributes)
 {
-	struct primary *p = ctx;
-	const char *name = (const char *)localname;
+	struct primary *p = (struct primary *)b;
 
-	(void)prefix;
-	(void)URI;
-	(void)nb_namespaces;
-	(void)namespaces;
-	(void)nb_defaulted;
-	p->depth++;
-	p->seen_root = 1;
 	if (!p->pkg_depth) {
 		if (strcmp(name, "package") == 0) {
 			p->st.records++;
@@ -321,7 +285,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		return;
 	}
 	/* only the package's own children, never <format>'s */
-	if (!p->pkg_rpm || p->skip || p->depth != p->pkg_depth + 1)
+	if (!p->pkg_rpm || p->skip || p->b.depth != p->pkg_depth + 1)
 		return;
 	switch (name[0]) {
 	case 'n':
@@ -352,15 +316,11 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	}
 }
 
-static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-		   const xmlChar *URI)
+static void on_end(struct pb_xml_base *b)
 {
-	struct primary *p = ctx;
+	struct primary *p = (struct primary *)b;
 
-	(void)localname;
-	(void)prefix;
-	(void)URI;
-	if (p->text && p->depth == p->text_depth) {
+	if (p->text && p->b.depth == p->text_depth) {
 		struct val *v = p->text;
 
 		p->text = NULL;
@@ -369,9 +329,8 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		    !name_matches(p->globs, v->s))
 			p->skip = 1;
 	}
-	if (p->pkg_depth && p->depth == p->pkg_depth)
+	if (p->pkg_depth && p->b.depth == p->pkg_depth)
 		end_package(p);
-	p->depth--;
 }
 
 static void on_text(void *ctx, const xmlChar *ch, int len)
@@ -383,81 +342,14 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 	val_append(p->text, (const char *)ch, (size_t)len);
 }
 
-static void on_doctype(void *ctx, const xmlChar *name,
-		       const xmlChar *ExternalID, const xmlChar *SystemID)
-{
-	(void)name;
-	(void)ExternalID;
-	(void)SystemID;
-	refuse(ctx);
-}
-
-static void on_entity(void *ctx, const xmlChar *name, int type,
-		      const xmlChar *publicId, const xmlChar *systemId,
-		      xmlChar *content)
-{
-	(void)name;
-	(void)type;
-	(void)publicId;
-	(void)systemId;
-	(void)content;
-	refuse(ctx);
-}
-
-static void on_error(void *ctx, xmlErrorPtr e)
-{
-	struct primary *p = ctx;
-	char *dst = NULL;
-	size_t len;
-
-	if (e->level == XML_ERR_FATAL && !p->fatal[0])
-		dst = p->fatal;
-	else if (e->level == XML_ERR_ERROR && !p->error[0])
-		dst = p->error;
-	if (!dst)
-		return;
-	/* libxml2 2.9 says "Extra content at the end of the document" of
-	 * a document cut short or of no document at all: say which */
-	if (e->code == XML_ERR_DOCUMENT_END && !p->seen_root)
-		snprintf(dst, sizeof(p->fatal),
-			 "line %d: no XML document in it", e->line);
-	else if (e->code == XML_ERR_DOCUMENT_END && p->depth > 0)
-		snprintf(dst, sizeof(p->fatal),
-			 "line %d: the document is cut short (%d elements "
-			 "not closed)",
-			 e->line, p->depth);
-	else
-		snprintf(dst, sizeof(p->fatal), "line %d: %s", e->line,
-			 e->message ? e->message : "XML error");
-	len = strlen(dst);
-	while (len && is_space(dst[len - 1]))
-		dst[--len] = '\0';
-}
-
 static xmlSAXHandler primary_sax = {
-	.initialized = XML_SAX2_MAGIC,
-	.startElementNs = on_start,
-	.endElementNs = on_end,
+	PB_XML_SAX_BASE,
 	.characters = on_text,
 	.ignorableWhitespace = on_text,
 	.cdataBlock = on_text,
-	.internalSubset = on_doctype,
-	.externalSubset = on_doctype,
-	.entityDecl = on_entity,
-	.serror = on_error,
 };
 
 /* ------------------------------------------------------------ driver */
-
-static int xml_failed(struct primary *p)
-{
-	if (p->ret)
-		return p->ret;
-	return pb_err_set(p->err, -EINVAL, "%s: %s", p->path,
-			  p->fatal[0]	? p->fatal
-			  : p->error[0] ? p->error
-					: "broken XML");
-}
 
 int pb_rpm_primary_parse(const char *path, const char *const *globs,
 			 pb_pkg_cb cb, void *ctx, struct pb_index_stats *stats,
@@ -471,15 +363,14 @@ int pb_rpm_primary_parse(const char *path, const char *const *globs,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
-	p->path = path;
+	p->b.path = path;
+	p->b.err = err;
+	p->b.start = on_start;
+	p->b.end = on_end;
 	p->globs = globs;
 	p->cb = cb;
 	p->ctx = ctx;
-	p->err = err;
-	ret = pb_xml_push_file(path, &primary_sax, p, PRIMARY_CHUNK, &p->ret,
-			       &p->xml, err);
-	if (ret == 1)
-		ret = xml_failed(p);
+	ret = pb_xml_push_file(&p->b, &primary_sax, PRIMARY_CHUNK);
 	if (stats)
 		*stats = p->st;
 	free(p);

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxml/xmlerror.h>
 
 #include "repo/index.h"
 #include "repo/xml_push.h"
@@ -18,16 +17,9 @@
 #define TEXT_MAX 4096
 
 struct repomd {
-	const char *path;
-	xmlParserCtxtPtr xml;
-	int ret; /* a fault of ours: the DOCTYPE refused, no memory */
-	struct pb_err *err;
-	char fatal[512];
-	int seen_root;
-
-	int depth;
-	int data_depth; /* depth of <data type="primary">, 0: not in it */
-	int done;	/* the first primary entry was read */
+	struct pb_xml_base b; /* first: the handlers' ctx is either */
+	int data_depth;	      /* depth of <data type="primary">, 0: not in it */
+	int done;	      /* the first primary entry was read */
 	int found;
 	char *text; /* where the text of <checksum> or <size> goes */
 	size_t text_len;
@@ -47,12 +39,7 @@ static int is_space(char c)
 
 static void fail(struct repomd *r, int code, const char *what)
 {
-	if (!r->ret) {
-		r->ret = code;
-		pb_err_set(r->err, code, "%s in %s", what, r->path);
-	}
-	if (r->xml)
-		xmlStopParser(r->xml);
+	pb_xml_fail(&r->b, code, "%s in %s", what, r->b.path);
 }
 
 static void start_text(struct repomd *r, char *dst)
@@ -63,31 +50,21 @@ static void start_text(struct repomd *r, char *dst)
 	dst[0] = '\0';
 }
 
-static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-		     const xmlChar *URI, int nb_namespaces,
-		     const xmlChar **namespaces, int nb_attributes,
-		     int nb_defaulted, const xmlChar **attributes)
+static void on_start(struct pb_xml_base *b, const char *name,
+		     const xmlChar **attributes, int nb_attributes)
 {
-	struct repomd *r = ctx;
-	const char *name = (const char *)localname;
+	struct repomd *r = (struct repomd *)b;
 
-	(void)prefix;
-	(void)URI;
-	(void)nb_namespaces;
-	(void)namespaces;
-	(void)nb_defaulted;
-	r->depth++;
-	r->seen_root = 1;
 	if (!r->data_depth) {
 		if (!r->done && strcmp(name, "data") == 0 &&
 		    pb_xml_attr_is(attributes, nb_attributes, "type",
 				   "primary")) {
-			r->data_depth = r->depth;
+			r->data_depth = r->b.depth;
 			r->found = 1;
 		}
 		return;
 	}
-	if (r->depth != r->data_depth + 1)
+	if (r->b.depth != r->data_depth + 1)
 		return;
 	if (strcmp(name, "location") == 0 && !r->href) {
 		size_t len;
@@ -111,21 +88,16 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	}
 }
 
-static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-		   const xmlChar *URI)
+static void on_end(struct pb_xml_base *b)
 {
-	struct repomd *r = ctx;
+	struct repomd *r = (struct repomd *)b;
 
-	(void)localname;
-	(void)prefix;
-	(void)URI;
-	if (r->data_depth && r->depth == r->data_depth + 1)
+	if (r->data_depth && r->b.depth == r->data_depth + 1)
 		r->text = NULL;
-	if (r->data_depth && r->depth == r->data_depth) {
+	if (r->data_depth && r->b.depth == r->data_depth) {
 		r->data_depth = 0;
 		r->done = 1;
 	}
-	r->depth--;
 }
 
 static void on_text(void *ctx, const xmlChar *ch, int len)
@@ -144,60 +116,11 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
 	r->text[r->text_len] = '\0';
 }
 
-static void on_doctype(void *ctx, const xmlChar *name,
-		       const xmlChar *ExternalID, const xmlChar *SystemID)
-{
-	(void)name;
-	(void)ExternalID;
-	(void)SystemID;
-	fail(ctx, -EPERM, "refused: DOCTYPE/entity");
-}
-
-static void on_entity(void *ctx, const xmlChar *name, int type,
-		      const xmlChar *publicId, const xmlChar *systemId,
-		      xmlChar *content)
-{
-	(void)name;
-	(void)type;
-	(void)publicId;
-	(void)systemId;
-	(void)content;
-	fail(ctx, -EPERM, "refused: DOCTYPE/entity");
-}
-
-static void on_error(void *ctx, xmlErrorPtr e)
-{
-	struct repomd *r = ctx;
-	size_t len;
-
-	if (e->level != XML_ERR_FATAL || r->fatal[0])
-		return;
-	/* libxml2 2.9 says "Extra content at the end of the document" of a
-	 * document cut short: say what it is */
-	if (e->code == XML_ERR_DOCUMENT_END && (!r->seen_root || r->depth)) {
-		snprintf(r->fatal, sizeof(r->fatal), "line %d: %s", e->line,
-			 r->seen_root ? "the document is cut short"
-				      : "no XML document in it");
-		return;
-	}
-	snprintf(r->fatal, sizeof(r->fatal), "line %d: %s", e->line,
-		 e->message ? e->message : "XML error");
-	len = strlen(r->fatal);
-	while (len && is_space(r->fatal[len - 1]))
-		r->fatal[--len] = '\0';
-}
-
 static xmlSAXHandler repomd_sax = {
-	.initialized = XML_SAX2_MAGIC,
-	.startElementNs = on_start,
-	.endElementNs = on_end,
+	PB_XML_SAX_BASE,
 	.characters = on_text,
 	.ignorableWhitespace = on_text,
 	.cdataBlock = on_text,
-	.internalSubset = on_doctype,
-	.externalSubset = on_doctype,
-	.entityDecl = on_entity,
-	.serror = on_error,
 };
 
 /* trims s in place; returns its new length */
@@ -219,12 +142,12 @@ static int finish(struct repomd *r, struct pb_repomd *out)
 	size_t len;
 
 	if (!r->found)
-		return pb_err_set(r->err, -ENOENT,
-				  "%s: no <data type=\"primary\">", r->path);
+		return pb_err_set(r->b.err, -ENOENT,
+				  "%s: no <data type=\"primary\">", r->b.path);
 	if (!r->href || !r->href[0])
-		return pb_err_set(r->err, -EINVAL,
+		return pb_err_set(r->b.err, -EINVAL,
 				  "%s: the primary entry has no location",
-				  r->path);
+				  r->b.path);
 	out->primary_size = -1;
 	if (r->size_seen) {
 		int64_t v = 0;
@@ -264,13 +187,13 @@ static int finish(struct repomd *r, struct pb_repomd *out)
 	return 0;
 bad_size:
 	return pb_err_set(
-		r->err, -EINVAL,
-		"%s: the primary entry's size '%.40s' is not a number", r->path,
-		r->size);
+		r->b.err, -EINVAL,
+		"%s: the primary entry's size '%.40s' is not a number",
+		r->b.path, r->size);
 bad_sha:
-	return pb_err_set(r->err, -EINVAL,
+	return pb_err_set(r->b.err, -EINVAL,
 			  "%s: the primary entry's sha256 '%.80s' is not one",
-			  r->path, r->sha256);
+			  r->b.path, r->sha256);
 }
 
 int pb_repomd_parse(const char *path, struct pb_repomd *out, struct pb_err *err)
@@ -283,16 +206,12 @@ int pb_repomd_parse(const char *path, struct pb_repomd *out, struct pb_err *err)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
-	r->path = path;
-	r->err = err;
+	r->b.path = path;
+	r->b.err = err;
+	r->b.start = on_start;
+	r->b.end = on_end;
 	/* plain as a rule, but a compressed one costs nothing */
-	ret = pb_xml_push_file(path, &repomd_sax, r, REPOMD_CHUNK, &r->ret,
-			       &r->xml, err);
-	if (ret == 1)
-		ret = r->ret ? r->ret
-			     : pb_err_set(err, -EINVAL, "%s: %s", path,
-					  r->fatal[0] ? r->fatal
-						      : "broken XML");
+	ret = pb_xml_push_file(&r->b, &repomd_sax, REPOMD_CHUNK);
 	if (ret == 0)
 		ret = finish(r, out);
 	free(r->href);

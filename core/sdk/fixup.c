@@ -201,6 +201,51 @@ static int follow(int rootfd, char *cur, size_t len, const char *target,
 	return 0;
 }
 
+/* The symlink name in dfd (rel from the root, in reldir, depth components
+ * deep): re-pointed, relative, to where a host with the root as "/" would
+ * land, when it would leave the root. */
+static int fix_link(int rootfd, int dfd, const char *name, const char *rel,
+		    const char *reldir, unsigned depth, size_t *n_fixed,
+		    struct pb_err *err)
+{
+	char target[PATH_MAX], cur[PATH_MAX], fixed[PATH_MAX];
+	size_t off = 0;
+	unsigned k, hops = 0;
+	int escapes, dangling = 0, ret;
+	ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return pb_err_set(err, -errno, "%s: %s", rel, strerror(errno));
+	target[n] = '\0';
+	escapes = target[0] == '/';
+	snprintf(cur, sizeof(cur), "%s", reldir);
+	ret = follow(rootfd, cur, sizeof(cur), target, 0, &hops, &escapes,
+		     &dangling);
+	if (ret == -ELOOP)
+		return 0; /* never resolves, on a host either */
+	if (ret)
+		return pb_err_set(err, ret, "%s -> %s: %s", rel, target,
+				  strerror(-ret));
+	if (!escapes)
+		return 0;
+	/* climb to the root, then down to where the host lands */
+	for (k = 0; k < depth && off + 3 < sizeof(fixed); k++) {
+		memcpy(fixed + off, "../", 3);
+		off += 3;
+	}
+	if (off + strlen(cur) + 2 > sizeof(fixed))
+		return pb_err_set(err, -ENAMETOOLONG,
+				  "%s: link target too long", rel);
+	strcpy(fixed + off, cur);
+	if (cur[0] == '\0')
+		strcpy(fixed + (off ? off - 1 : 0), off ? "" : ".");
+	if (unlinkat(dfd, name, 0) < 0 || symlinkat(fixed, dfd, name) < 0)
+		return pb_err_set(err, -errno, "%s: cannot re-point to %s: %s",
+				  rel, fixed, strerror(errno));
+	(*n_fixed)++;
+	return 0;
+}
+
 /* Walks the directory dfd (reldir below the root, depth components deep:
  * real directories only, opened without following a link) and re-points
  * the symlinks that would leave the root. */
@@ -220,14 +265,10 @@ static int fix_links_in(int rootfd, int dfd, const char *reldir, unsigned depth,
 			close(fd);
 		return ret;
 	}
-	while ((de = readdir(d)) != NULL) {
-		char rel[PATH_MAX], target[PATH_MAX], cur[PATH_MAX];
-		char fixed[PATH_MAX];
+	while (!ret && (de = readdir(d)) != NULL) {
+		char rel[PATH_MAX];
 		struct stat st;
-		size_t off = 0;
-		unsigned k, hops = 0;
-		int escapes, dangling = 0;
-		ssize_t n;
+		int sub;
 
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
@@ -238,73 +279,26 @@ static int fix_links_in(int rootfd, int dfd, const char *reldir, unsigned depth,
 			ret = pb_err_set(err, -ENAMETOOLONG,
 					 "%s/%s: path too long", reldir,
 					 de->d_name);
-			break;
-		}
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		} else if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
+			   0) {
 			ret = pb_err_set(err, -errno, "%s: %s", rel,
 					 strerror(errno));
-			break;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dfd, de->d_name,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-						 O_CLOEXEC);
-
+		} else if (S_ISLNK(st.st_mode)) {
+			ret = fix_link(rootfd, dfd, de->d_name, rel, reldir,
+				       depth, n_fixed, err);
+		} else if (S_ISDIR(st.st_mode)) {
+			sub = openat(dfd, de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_CLOEXEC);
 			if (sub < 0) {
 				ret = pb_err_set(err, -errno, "%s: %s", rel,
 						 strerror(errno));
-				break;
+				continue;
 			}
 			ret = fix_links_in(rootfd, sub, rel, depth + 1, n_fixed,
 					   err);
 			close(sub);
-			if (ret)
-				break;
-			continue;
 		}
-		if (!S_ISLNK(st.st_mode))
-			continue;
-		n = readlinkat(dfd, de->d_name, target, sizeof(target) - 1);
-		if (n < 0) {
-			ret = pb_err_set(err, -errno, "%s: %s", rel,
-					 strerror(errno));
-			break;
-		}
-		target[n] = '\0';
-		escapes = target[0] == '/';
-		snprintf(cur, sizeof(cur), "%s", reldir);
-		ret = follow(rootfd, cur, sizeof(cur), target, 0, &hops,
-			     &escapes, &dangling);
-		if (ret == -ELOOP) {
-			ret = 0; /* never resolves, on a host either */
-		} else if (ret) {
-			ret = pb_err_set(err, ret, "%s -> %s: %s", rel, target,
-					 strerror(-ret));
-			break;
-		}
-		if (!escapes)
-			continue;
-		/* climb to the root, then down to where the host lands */
-		for (k = 0; k < depth && off + 3 < sizeof(fixed); k++) {
-			memcpy(fixed + off, "../", 3);
-			off += 3;
-		}
-		if (off + strlen(cur) + 2 > sizeof(fixed)) {
-			ret = pb_err_set(err, -ENAMETOOLONG,
-					 "%s: link target too long", rel);
-			break;
-		}
-		strcpy(fixed + off, cur);
-		if (cur[0] == '\0')
-			strcpy(fixed + (off ? off - 1 : 0), off ? "" : ".");
-		if (unlinkat(dfd, de->d_name, 0) < 0 ||
-		    symlinkat(fixed, dfd, de->d_name) < 0) {
-			ret = pb_err_set(err, -errno,
-					 "%s: cannot re-point to %s: %s", rel,
-					 fixed, strerror(errno));
-			break;
-		}
-		(*n_fixed)++;
 	}
 	closedir(d);
 	return ret;
@@ -418,18 +412,98 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* buf (len bytes) with every reference to prefix pointing into root, in
+ * *out (malloc'd, *out_len bytes); *count references. *out is NULL when
+ * there are none. */
+static int rewrite_refs(const char *buf, size_t len, const char *root,
+			const char *prefix, char **out, size_t *out_len,
+			size_t *count)
+{
+	size_t rlen = strlen(root), plen = strlen(prefix), o = 0;
+	const char *p;
+
+	*out = NULL;
+	*count = 0;
+	for (p = next_ref(buf, buf, root, rlen, prefix, plen); p;
+	     p = next_ref(buf, p + plen, root, rlen, prefix, plen))
+		(*count)++;
+	if (*count == 0)
+		return 0;
+	*out = malloc(len + *count * rlen + 1);
+	if (!*out)
+		return -ENOMEM;
+	for (p = buf; *p;) {
+		const char *hit = next_ref(buf, p, root, rlen, prefix, plen);
+
+		if (!hit) {
+			size_t rest = len - (size_t)(p - buf);
+
+			memcpy(*out + o, p, rest);
+			o += rest;
+			break;
+		}
+		memcpy(*out + o, p, (size_t)(hit - p));
+		o += (size_t)(hit - p);
+		memcpy(*out + o, root, rlen);
+		o += rlen;
+		memcpy(*out + o, prefix, plen);
+		o += plen;
+		p = hit + plen;
+	}
+	*out_len = o;
+	return 0;
+}
+
+/* Replaces base in dfd (dir/base, with st's mode and times) by data,
+ * through the temporary name tmp, atomically. */
+static int replace_at(int dfd, const char *dir, const char *base,
+		      const char *tmp, const struct stat *st, const char *data,
+		      size_t len, struct pb_err *err)
+{
+	struct timespec times[2];
+	int fd, ret;
+
+	/* a package may ship the temporary name itself (as a symlink): it
+	 * goes, and the file is made anew, never opened through a link */
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT)
+		return pb_err_set(err, -errno, "%s%s: %s", dir, tmp,
+				  strerror(errno));
+	fd = openat(dfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    st->st_mode & 07777);
+	if (fd < 0)
+		return pb_err_set(err, -errno, "%s%s: %s", dir, tmp,
+				  strerror(errno));
+	ret = write_all(fd, data, len);
+	/* keep the time stamp: kbuild compares them */
+	times[0] = st->st_atim;
+	times[1] = st->st_mtim;
+	if (!ret && futimens(fd, times) < 0)
+		ret = -errno;
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (ret)
+		pb_err_set(err, ret, "%s%s: %s", dir, tmp, strerror(-ret));
+	else if (renameat(dfd, tmp, dfd, base) < 0)
+		ret = pb_err_set(err, -errno, "%s%s: %s", dir, base,
+				 strerror(errno));
+	if (ret)
+		unlinkat(dfd, tmp, 0);
+	return ret;
+}
+
 int pb_fixup_rewrite_prefix(const char *root, const char *relpath,
 			    const char *prefix, size_t *n_changed,
 			    struct pb_err *err)
 {
 	char dir[PATH_MAX], tmp[NAME_MAX + 1];
-	struct timespec times[2];
 	char *buf = NULL, *out = NULL;
-	const char *base = strrchr(relpath, '/'), *p;
-	size_t len = 0, cap, o = 0, count = 0, plen = strlen(prefix);
-	size_t rlen = strlen(root);
+	const char *base = strrchr(relpath, '/');
+	size_t len = 0, o = 0, count = 0;
 	struct stat st;
-	int rootfd, dfd = -1, in = -1, fd = -1, ret = 0, made = 0;
+	int rootfd, dfd = -1, in = -1, ret = 0;
 
 	if (n_changed)
 		*n_changed = 0;
@@ -461,83 +535,17 @@ int pb_fixup_rewrite_prefix(const char *root, const char *relpath,
 		goto out;
 	}
 	ret = read_all(in, &buf, &len);
+	if (!ret)
+		ret = rewrite_refs(buf, len, root, prefix, &out, &o, &count);
 	if (ret) {
 		pb_err_set(err, ret, "%s: %s", relpath, strerror(-ret));
 		goto out;
 	}
-	for (p = next_ref(buf, buf, root, rlen, prefix, plen); p;
-	     p = next_ref(buf, p + plen, root, rlen, prefix, plen))
-		count++;
-	if (count == 0)
-		goto out;
-	cap = len + count * rlen + 1;
-	out = malloc(cap);
-	if (!out) {
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (p = buf; *p;) {
-		const char *hit = next_ref(buf, p, root, rlen, prefix, plen);
-
-		if (!hit) {
-			size_t rest = len - (size_t)(p - buf);
-
-			memcpy(out + o, p, rest);
-			o += rest;
-			break;
-		}
-		memcpy(out + o, p, (size_t)(hit - p));
-		o += (size_t)(hit - p);
-		memcpy(out + o, root, rlen);
-		o += rlen;
-		memcpy(out + o, prefix, plen);
-		o += plen;
-		p = hit + plen;
-	}
-	/* a package may ship the temporary name itself (as a symlink): it
-	 * goes, and the file is made anew, never opened through a link */
-	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
-		ret = pb_err_set(err, -errno, "%s%s: %s", dir, tmp,
-				 strerror(errno));
-		goto out;
-	}
-	fd = openat(dfd, tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    st.st_mode & 07777);
-	if (fd < 0) {
-		ret = pb_err_set(err, -errno, "%s%s: %s", dir, tmp,
-				 strerror(errno));
-		goto out;
-	}
-	made = 1;
-	ret = write_all(fd, out, o);
-	/* keep the time stamp: kbuild compares them */
-	times[0] = st.st_atim;
-	times[1] = st.st_mtim;
-	if (!ret && futimens(fd, times) < 0)
-		ret = -errno;
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	fd = -1;
-	if (ret) {
-		pb_err_set(err, ret, "%s%s: %s", dir, tmp, strerror(-ret));
-		goto out;
-	}
-	if (renameat(dfd, tmp, dfd, base) < 0) {
-		ret = pb_err_set(err, -errno, "%s: %s", relpath,
-				 strerror(errno));
-		goto out;
-	}
-	made = 0;
-	if (n_changed)
+	if (count)
+		ret = replace_at(dfd, dir, base, tmp, &st, out, o, err);
+	if (!ret && n_changed)
 		*n_changed = count;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (made)
-		unlinkat(dfd, tmp, 0);
 	if (in >= 0)
 		close(in);
 	if (dfd >= 0)

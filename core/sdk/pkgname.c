@@ -101,20 +101,33 @@ int pb_pkgname_parse_rpm(const char *path, struct pb_pkgname *out)
 	return 0;
 }
 
+/* The one architecture table: Debian's names (dpkg --print-architecture)
+ * and the kernel's (uname -m, which RPM uses too). */
+static const struct {
+	const char *deb, *uname;
+} arch_names[] = {
+	{"amd64", "x86_64"}, {"arm64", "aarch64"},   {"i386", "i686"},
+	{"armhf", "armv7l"}, {"ppc64el", "ppc64le"},
+};
+
 const char *pb_arch_canonical(const char *pkg_arch)
 {
-	static const struct {
-		const char *pkg, *uname;
-	} map[] = {
-		{"amd64", "x86_64"}, {"arm64", "aarch64"},   {"i386", "i686"},
-		{"armhf", "armv7l"}, {"ppc64el", "ppc64le"},
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(pkg_arch, map[i].pkg) == 0)
-			return map[i].uname;
+	for (i = 0; i < sizeof(arch_names) / sizeof(arch_names[0]); i++)
+		if (strcmp(pkg_arch, arch_names[i].deb) == 0)
+			return arch_names[i].uname;
 	return pkg_arch;
+}
+
+const char *pb_arch_deb(const char *machine)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(arch_names) / sizeof(arch_names[0]); i++)
+		if (strcmp(machine, arch_names[i].uname) == 0)
+			return arch_names[i].deb;
+	return machine;
 }
 
 /* dpkg's ordering: '~' sorts before everything, even the end of the string,

@@ -46,6 +46,12 @@ const char *pb_batch_release_flavor(const struct pb_batch *b, size_t i);
 void pb_batch_ignore(struct pb_batch *b, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Ignores, with reason, every file of paths that is neither in a kernel
+ * nor ignored yet: the last step of a batch hook, for the kernel packages
+ * it found no kernel for. -ENOMEM, or 0. */
+int pb_batch_ignore_rest(struct pb_batch *b, const char *const *paths, size_t n,
+			 const char *reason, struct pb_err *err);
+
 /* Read side, used by the core and by tests. Releases are kept sorted by
  * name, packages by base name, so that every run sees one order. */
 size_t pb_batch_n_releases(const struct pb_batch *b);

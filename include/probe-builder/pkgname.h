@@ -9,6 +9,8 @@
 extern "C" {
 #endif
 
+/* Frozen: plugins allocate it, so its layout never changes within
+ * PB_PLUGIN_ABI_VERSION. */
 struct pb_pkgname {
 	char name[256];	   /* linux-headers-6.1.0-56-amd64, kernel-devel */
 	char version[128]; /* deb: 6.1.192-2 (epoch decoded); rpm: 4.18.0 */
@@ -26,6 +28,9 @@ int pb_pkgname_parse_rpm(const char *path, struct pb_pkgname *out);
 /* The architecture as `uname -m` says it (amd64 -> x86_64, arm64 ->
  * aarch64); a name it does not know is returned as is. */
 const char *pb_arch_canonical(const char *pkg_arch);
+/* The other way: the Debian architecture of a machine (x86_64 -> amd64,
+ * aarch64 -> arm64); a name it does not know is returned as is. */
+const char *pb_arch_deb(const char *machine);
 
 /* Pointer to the base name inside path. */
 const char *pb_basename(const char *path);

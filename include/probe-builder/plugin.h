@@ -4,7 +4,16 @@
  * returns a const descriptor. The descriptor starts with the ABI version and
  * its own size: hooks are only ever appended, and the core calls a hook only
  * when the plugin's size says that the plugin was built with it. A change that
- * is not an append bumps PB_PLUGIN_ABI_VERSION and old plugins are refused. */
+ * is not an append bumps PB_PLUGIN_ABI_VERSION and old plugins are refused.
+ * A plugin built against a newer SDK (a larger size) is loaded only when
+ * every byte past what this core knows is zero: a member set there would
+ * be silently ignored, so such a plugin is refused (libbpf's opts rule).
+ *
+ * What crosses the ABI either carries its size (struct pb_plugin,
+ * struct pb_release, struct pb_batch_key: members are appended and read
+ * only when the size covers them) or is frozen for the ABI version
+ * (struct pb_err, struct pb_pkgname, enum pb_log_level: never changed
+ * without bumping PB_PLUGIN_ABI_VERSION); struct pb_batch is opaque. */
 #ifndef PROBE_BUILDER_PLUGIN_H
 #define PROBE_BUILDER_PLUGIN_H
 
@@ -68,6 +77,22 @@ struct pb_plugin {
 	const char *const *keyrings;
 	/* PB_PLUGIN_F_* */
 	uint32_t flags;
+
+	/* --- the host's apt sources (PB_PLUGIN_F_HOST_APT_SOURCES): what
+	 * of them is the distro's. Data; without it a host source is not
+	 * the distro's and no host keyring is used. */
+
+	/* the distro's suites by code name ("bookworm", "stable"),
+	 * NULL-terminated: a line of the host's sources is crawled when its
+	 * suite is one of them, alone or followed by a pocket after a '-' or
+	 * a '/' (bookworm-updates, bookworm-security, bookworm-backports,
+	 * bookworm/updates); other vendors' lines carry no kernel */
+	const char *const *host_apt_suites;
+	/* the keyrings apt trusts on the host, used with the host's sources:
+	 * paths or glob(3) patterns, NULL-terminated; a plain path is used
+	 * when it can be read, a file a pattern finds always (one that
+	 * cannot be read is named when a key is missing) */
+	const char *const *host_apt_keyrings;
 
 	/* Hooks added later go here, at the end. */
 };

@@ -1,5 +1,8 @@
 /* One kernel release being built: what the fixup, kernel_dir and
- * config_file hooks of a plugin are given. */
+ * config_file hooks of a plugin are given. It carries its size: members
+ * are only ever appended, and a plugin reads one only when rel->sz covers
+ * it (offsetof + sizeof of the member), so that a plugin runs under an older
+ * core too. */
 #ifndef PROBE_BUILDER_RELEASE_H
 #define PROBE_BUILDER_RELEASE_H
 

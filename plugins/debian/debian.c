@@ -138,24 +138,17 @@ static struct deb_pkg *pick_kbuild(struct deb_pkg *cur, struct deb_pkg *p,
 		       : cur;
 }
 
-static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
-			struct pb_err *err)
+/* Each file as a package of ours, or ignored (used -1) with the reason. */
+static int classify_all(struct pb_batch *b, const char *const *paths, size_t n,
+			struct deb_pkg *pk, struct pb_err *err)
 {
 	regex_t re_hdr, re_img;
-	struct deb_pkg *pk;
-	size_t i, j;
-	int ret = 0;
+	size_t i;
 
-	pk = calloc(n ? n : 1, sizeof(*pk));
-	if (!pk)
-		return pb_err_set(err, -ENOMEM, "out of memory");
-	if (regcomp(&re_hdr, "^linux-headers-" ABI_RE "-(.+)$", REG_EXTENDED)) {
-		free(pk);
+	if (regcomp(&re_hdr, "^linux-headers-" ABI_RE "-(.+)$", REG_EXTENDED))
 		return pb_err_set(err, -EINVAL, "internal regex error");
-	}
 	if (regcomp(&re_img, "^linux-image-" ABI_RE "-(.+)$", REG_EXTENDED)) {
 		regfree(&re_hdr);
-		free(pk);
 		return pb_err_set(err, -EINVAL, "internal regex error");
 	}
 	for (i = 0; i < n; i++) {
@@ -175,125 +168,161 @@ static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
 		}
 		pk[i].used = 0;
 	}
-	for (i = 0; i < n && !ret; i++) {
-		struct deb_pkg *fl = &pk[i], *common = NULL, *kbuild = NULL,
-			       *image = NULL;
-		struct pb_batch_key key = {sizeof(key), NULL, NULL, NULL};
-		const char *deps;
-		char rel[256], mm[64];
-		int rt;
-
-		if (fl->used != 0 || fl->kind != K_FLAVOR)
-			continue;
-		deps = pb_batch_depends(b, fl->path);
-		snprintf(rel, sizeof(rel), "%s-%s", fl->abi, fl->flavor);
-		/* two versions of one release: the newer wins, whatever
-		 * has been taken already */
-		for (j = 0; j < n; j++)
-			if (j != i && pk[j].used >= 0 &&
-			    pk[j].kind == K_FLAVOR &&
-			    strcmp(pk[j].abi, fl->abi) == 0 &&
-			    strcmp(pk[j].flavor, fl->flavor) == 0 &&
-			    pb_deb_version_cmp(pk[j].pn.version,
-					       fl->pn.version) > 0)
-				break;
-		if (j < n) {
-			pb_batch_ignore(b, fl->path, "a newer %s is given",
-					pk[j].pn.name);
-			fl->used = 1;
-			continue;
-		}
-		key.release = rel;
-		key.arch = pb_arch_canonical(fl->pn.arch);
-		key.version = fl->pn.version;
-		rt = strncmp(fl->flavor, "rt-", 3) == 0;
-		major_minor(fl->abi, mm, sizeof(mm));
-		for (j = 0; j < n; j++) {
-			struct deb_pkg *p = &pk[j];
-
-			if (p->used < 0 || (strcmp(p->pn.arch, fl->pn.arch) &&
-					    strcmp(p->pn.arch, "all")))
-				continue;
-			if (p->kind == K_COMMON &&
-			    strcmp(p->abi, fl->abi) == 0 &&
-			    !strcmp(p->flavor, rt ? "rt" : "") &&
-			    !strcmp(p->pn.version, fl->pn.version))
-				common = p;
-			else if (p->kind == K_IMAGE &&
-				 strcmp(p->abi, fl->abi) == 0 &&
-				 strcmp(p->flavor, fl->flavor) == 0 &&
-				 strcmp(p->pn.version, fl->pn.version) == 0 &&
-				 (!image || image->unsigned_))
-				/* the signed image is what hosts install; the
-				 * -unsigned one carries the same config */
-				image = p;
-			else if (p->kind == K_KBUILD &&
-				 (strcmp(p->abi, fl->abi) == 0 ||
-				  strcmp(p->abi, mm) == 0))
-				kbuild = pick_kbuild(kbuild, p, fl, deps);
-		}
-		if (kbuild && strcmp(kbuild->pn.version, fl->pn.version))
-			pb_warn("%s: no %s %s: taking %s %s%s", rel,
-				kbuild->pn.name, fl->pn.version,
-				kbuild->pn.name, kbuild->pn.version,
-				deps ? ", which its Depends allows"
-				     : " (its Depends is not known: the "
-				       "newest)");
-		pb_batch_set_flavor_key(b, &key, fl->flavor);
-		ret = add(b, &key, fl, PB_PKG_TREE, err);
-		if (!ret && common)
-			ret = add(b, &key, common, PB_PKG_TREE, err);
-		if (!ret && kbuild)
-			ret = add(b, &key, kbuild, PB_PKG_TREE, err);
-		if (!ret && image)
-			ret = add(b, &key, image, PB_PKG_CONFIG, err);
-		if (ret)
-			break;
-		if (!common)
-			pb_batch_fail_key(b, &key,
-					  "no linux-headers-%s-common%s "
-					  "(= %s) among the package files",
-					  fl->abi, rt ? "-rt" : "",
-					  fl->pn.version);
-		if (!kbuild) {
-			char kop[8] = "", kver[128] = "", kname[160];
-
-			snprintf(kname, sizeof(kname), "linux-kbuild-%s", mm);
-			if (deps &&
-			    !pb_batch_depends_on(deps, kname, kop, sizeof(kop),
-						 kver, sizeof(kver))) {
-				snprintf(kname, sizeof(kname),
-					 "linux-kbuild-%s", fl->abi);
-				pb_batch_depends_on(deps, kname, kop,
-						    sizeof(kop), kver,
-						    sizeof(kver));
-			}
-			pb_batch_fail_key(b, &key,
-					  "no %s (= %s)%s%s%s%s among the "
-					  "package files",
-					  kname, fl->pn.version,
-					  kver[0] ? " or what its Depends "
-						    "allows ("
-						  : "",
-					  kop, kver[0] ? " " : "",
-					  kver[0] ? kver : "");
-		}
-		if (!image)
-			pb_batch_fail_key(b, &key,
-					  "no linux-image-%s (= %s) among "
-					  "the package files: its "
-					  "boot/config-%s is what names the "
-					  "outputs (the header tree's .config "
-					  "differs from it)",
-					  rel, fl->pn.version, rel);
-	}
-	for (i = 0; i < n && !ret; i++)
-		if (pk[i].used == 0)
-			pb_batch_ignore(b, pk[i].path,
-					"no linux-headers package of the "
-					"same kernel among the files");
 	regfree(&re_hdr);
 	regfree(&re_img);
+	return 0;
+}
+
+/* A newer version of flavor package fl's release among pk, or NULL: two
+ * versions of one release, the newer wins, whatever has been taken. */
+static const struct deb_pkg *newer_flavor(const struct deb_pkg *pk, size_t n,
+					  const struct deb_pkg *fl)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (&pk[j] != fl && pk[j].used >= 0 && pk[j].kind == K_FLAVOR &&
+		    strcmp(pk[j].abi, fl->abi) == 0 &&
+		    strcmp(pk[j].flavor, fl->flavor) == 0 &&
+		    pb_deb_version_cmp(pk[j].pn.version, fl->pn.version) > 0)
+			return &pk[j];
+	return NULL;
+}
+
+/* What a flavor's kernel is made of, besides the flavor package. */
+struct deb_parts {
+	struct deb_pkg *common, *kbuild, *image;
+	const char *deps; /* the flavor's Depends, NULL: not known */
+	char mm[64];	  /* its major.minor, for linux-kbuild-<mm> */
+	int rt;
+};
+
+static void find_parts(struct deb_pkg *pk, size_t n, const struct deb_pkg *fl,
+		       struct deb_parts *pt)
+{
+	size_t j;
+
+	pt->rt = strncmp(fl->flavor, "rt-", 3) == 0;
+	major_minor(fl->abi, pt->mm, sizeof(pt->mm));
+	for (j = 0; j < n; j++) {
+		struct deb_pkg *p = &pk[j];
+
+		if (p->used < 0 || (strcmp(p->pn.arch, fl->pn.arch) &&
+				    strcmp(p->pn.arch, "all")))
+			continue;
+		if (p->kind == K_COMMON && strcmp(p->abi, fl->abi) == 0 &&
+		    !strcmp(p->flavor, pt->rt ? "rt" : "") &&
+		    !strcmp(p->pn.version, fl->pn.version))
+			pt->common = p;
+		else if (p->kind == K_IMAGE && strcmp(p->abi, fl->abi) == 0 &&
+			 strcmp(p->flavor, fl->flavor) == 0 &&
+			 strcmp(p->pn.version, fl->pn.version) == 0 &&
+			 (!pt->image || pt->image->unsigned_))
+			/* the signed image is what hosts install; the
+			 * -unsigned one carries the same config */
+			pt->image = p;
+		else if (p->kind == K_KBUILD && (strcmp(p->abi, fl->abi) == 0 ||
+						 strcmp(p->abi, pt->mm) == 0))
+			pt->kbuild = pick_kbuild(pt->kbuild, p, fl, pt->deps);
+	}
+}
+
+/* Why the kernel of key k lacks a part, for the summary. */
+static void fail_missing(struct pb_batch *b, const struct pb_batch_key *k,
+			 const struct deb_pkg *fl, const struct deb_parts *pt)
+{
+	if (!pt->common)
+		pb_batch_fail_key(b, k,
+				  "no linux-headers-%s-common%s (= %s) among "
+				  "the package files",
+				  fl->abi, pt->rt ? "-rt" : "", fl->pn.version);
+	if (!pt->kbuild) {
+		char kop[8] = "", kver[128] = "", kname[160];
+
+		snprintf(kname, sizeof(kname), "linux-kbuild-%s", pt->mm);
+		if (pt->deps &&
+		    !pb_batch_depends_on(pt->deps, kname, kop, sizeof(kop),
+					 kver, sizeof(kver))) {
+			snprintf(kname, sizeof(kname), "linux-kbuild-%s",
+				 fl->abi);
+			pb_batch_depends_on(pt->deps, kname, kop, sizeof(kop),
+					    kver, sizeof(kver));
+		}
+		pb_batch_fail_key(
+			b, k, "no %s (= %s)%s%s%s%s among the package files",
+			kname, fl->pn.version,
+			kver[0] ? " or what its Depends allows (" : "", kop,
+			kver[0] ? " " : "", kver[0] ? kver : "");
+	}
+	if (!pt->image)
+		pb_batch_fail_key(b, k,
+				  "no linux-image-%s (= %s) among the package "
+				  "files: its boot/config-%s is what names the "
+				  "outputs (the header tree's .config differs "
+				  "from it)",
+				  k->release, fl->pn.version, k->release);
+}
+
+/* The kernel of flavor package fl, with the parts found for it. */
+static int batch_flavor(struct pb_batch *b, struct deb_pkg *pk, size_t n,
+			struct deb_pkg *fl, struct pb_err *err)
+{
+	struct pb_batch_key key = {sizeof(key), NULL, NULL, NULL};
+	struct deb_parts pt = {0};
+	const struct deb_pkg *newer = newer_flavor(pk, n, fl);
+	char rel[256];
+	int ret;
+
+	if (newer) {
+		pb_batch_ignore(b, fl->path, "a newer %s is given",
+				newer->pn.name);
+		fl->used = 1;
+		return 0;
+	}
+	snprintf(rel, sizeof(rel), "%s-%s", fl->abi, fl->flavor);
+	key.release = rel;
+	key.arch = pb_arch_canonical(fl->pn.arch);
+	key.version = fl->pn.version;
+	pt.deps = pb_batch_depends(b, fl->path);
+	find_parts(pk, n, fl, &pt);
+	if (pt.kbuild && strcmp(pt.kbuild->pn.version, fl->pn.version))
+		pb_warn("%s: no %s %s: taking %s %s%s", rel, pt.kbuild->pn.name,
+			fl->pn.version, pt.kbuild->pn.name,
+			pt.kbuild->pn.version,
+			pt.deps ? ", which its Depends allows"
+				: " (its Depends is not known: the newest)");
+	pb_batch_set_flavor_key(b, &key, fl->flavor);
+	ret = add(b, &key, fl, PB_PKG_TREE, err);
+	if (!ret && pt.common)
+		ret = add(b, &key, pt.common, PB_PKG_TREE, err);
+	if (!ret && pt.kbuild)
+		ret = add(b, &key, pt.kbuild, PB_PKG_TREE, err);
+	if (!ret && pt.image)
+		ret = add(b, &key, pt.image, PB_PKG_CONFIG, err);
+	if (!ret)
+		fail_missing(b, &key, fl, &pt);
+	return ret;
+}
+
+static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
+			struct pb_err *err)
+{
+	struct deb_pkg *pk;
+	size_t i;
+	int ret;
+
+	pk = calloc(n ? n : 1, sizeof(*pk));
+	if (!pk)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	ret = classify_all(b, paths, n, pk, err);
+	for (i = 0; i < n && !ret; i++)
+		if (pk[i].used == 0 && pk[i].kind == K_FLAVOR)
+			ret = batch_flavor(b, pk, n, &pk[i], err);
+	if (!ret)
+		ret = pb_batch_ignore_rest(b, paths, n,
+					   "no linux-headers package of the "
+					   "same kernel among the files",
+					   err);
 	free(pk);
 	return ret;
 }
@@ -340,6 +369,16 @@ static const char *const debian_globs[] = {"linux-headers-*", "linux-kbuild-*",
 static const char *const debian_keyrings[] = {
 	"/usr/share/keyrings/debian-archive-keyring.gpg", NULL};
 
+/* suite code names; a pocket (-updates, -security, -backports, /updates)
+ * may follow */
+static const char *const debian_suites[] = {
+	"buster",   "bullseye",	    "bookworm",	    "trixie",	 "forky",
+	"duke",	    "sid",	    "stable",	    "oldstable", "testing",
+	"unstable", "experimental", "oldoldstable", NULL};
+/* what apt itself trusts */
+static const char *const debian_host_keyrings[] = {
+	"/etc/apt/trusted.gpg", "/etc/apt/trusted.gpg.d/*", NULL};
+
 static const struct pb_plugin debian_plugin = {
 	.abi_version = PB_PLUGIN_ABI_VERSION,
 	.size = sizeof(struct pb_plugin),
@@ -356,6 +395,8 @@ static const struct pb_plugin debian_plugin = {
 	.keyrings = debian_keyrings,
 	/* the mirrors this host already uses */
 	.flags = PB_PLUGIN_F_HOST_APT_SOURCES,
+	.host_apt_suites = debian_suites,
+	.host_apt_keyrings = debian_host_keyrings,
 };
 
 PB_PLUGIN_DEFINE(debian_plugin)

@@ -42,169 +42,207 @@ static int common_rank(const struct ub_pkg *p, const struct ub_pkg *fl)
 	return 0;
 }
 
+struct ub_regexes {
+	regex_t common, flavor, config;
+};
+
+static int compile_regexes(struct ub_regexes *re, struct pb_err *err)
+{
+	if (regcomp(&re->common, "^linux-([a-z0-9.-]+-)?headers-" ABI_RE "$",
+		    REG_EXTENDED))
+		return pb_err_set(err, -EINVAL, "internal regex error");
+	if (regcomp(&re->flavor, "^linux-headers-" ABI_RE "-([a-z].*)$",
+		    REG_EXTENDED)) {
+		regfree(&re->common);
+		return pb_err_set(err, -EINVAL, "internal regex error");
+	}
+	if (regcomp(&re->config,
+		    "^linux-(modules|image|image-unsigned)-" ABI_RE
+		    "-([a-z].*)$",
+		    REG_EXTENDED)) {
+		regfree(&re->common);
+		regfree(&re->flavor);
+		return pb_err_set(err, -EINVAL, "internal regex error");
+	}
+	return 0;
+}
+
+static void span(char *dst, size_t len, const char *s, const regmatch_t *m)
+{
+	snprintf(dst, len, "%.*s", (int)(m->rm_eo - m->rm_so), s + m->rm_so);
+}
+
+/* What package p is by its name: 0, or -1 when none of ours. */
+static int classify(const struct ub_regexes *re, struct ub_pkg *p)
+{
+	const char *name = p->pn.name;
+	regmatch_t m[4];
+
+	if (regexec(&re->flavor, name, 3, m, 0) == 0) {
+		p->kind = K_FLAVOR;
+		span(p->abi, sizeof(p->abi), name, &m[1]);
+		snprintf(p->flavor, sizeof(p->flavor), "%s", name + m[2].rm_so);
+	} else if (regexec(&re->common, name, 3, m, 0) == 0) {
+		p->kind = K_COMMON;
+		span(p->abi, sizeof(p->abi), name, &m[2]);
+	} else if (regexec(&re->config, name, 4, m, 0) == 0 &&
+		   strncmp(name, "linux-modules-extra-", 20)) {
+		p->kind = K_CONFIG;
+		span(p->abi, sizeof(p->abi), name, &m[2]);
+		snprintf(p->flavor, sizeof(p->flavor), "%s", name + m[3].rm_so);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* Each file as a package of ours, or ignored (used -1) with the reason. */
+static int classify_all(struct pb_batch *b, const char *const *paths, size_t n,
+			struct ub_pkg *pk, struct pb_err *err)
+{
+	struct ub_regexes re;
+	size_t i;
+	int ret = compile_regexes(&re, err);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		struct ub_pkg *p = &pk[i];
+
+		p->path = paths[i];
+		p->used = -1;
+		if (pb_pkgname_parse_deb(paths[i], &p->pn) < 0)
+			pb_batch_ignore(b, paths[i],
+					"not a Debian package file name "
+					"(<name>_<version>_<arch>.deb)");
+		else if (classify(&re, p) < 0)
+			pb_batch_ignore(b, paths[i],
+					"not an Ubuntu kernel package that "
+					"probes are built from");
+		else
+			p->used = 0;
+	}
+	regfree(&re.common);
+	regfree(&re.flavor);
+	regfree(&re.config);
+	return 0;
+}
+
+/* Whether p, of kind `kind`, is of fl's kernel: its ABI, version and arch
+ * (or all). */
+static int same_kernel(const struct ub_pkg *p, enum ub_kind kind,
+		       const struct ub_pkg *fl)
+{
+	return p->used >= 0 && p->kind == kind && !strcmp(p->abi, fl->abi) &&
+	       !strcmp(p->pn.version, fl->pn.version) &&
+	       (!strcmp(p->pn.arch, fl->pn.arch) || !strcmp(p->pn.arch, "all"));
+}
+
+/* The shared tree of flavor fl: the one the flavor's Depends names (aws,
+ * gke and kvm headers share one ABI number), else the one of the flavor's
+ * variant, else the plain linux-headers-<abi>; n when none will do.
+ * *n_cand gets how many there were. */
+static size_t pick_common(const struct ub_pkg *pk, size_t n,
+			  const struct ub_pkg *fl, const char *deps,
+			  int *n_cand)
+{
+	size_t j, pick = n;
+
+	*n_cand = 0;
+	for (j = 0; j < n; j++) {
+		const struct ub_pkg *p = &pk[j];
+
+		if (!same_kernel(p, K_COMMON, fl))
+			continue;
+		(*n_cand)++;
+		if (deps) {
+			if (pb_batch_depends_on(deps, p->pn.name, NULL, 0, NULL,
+						0))
+				pick = j;
+		} else if (pick == n ||
+			   common_rank(p, fl) > common_rank(&pk[pick], fl)) {
+			pick = j;
+		}
+	}
+	if (pick < n && (deps || *n_cand == 1 || common_rank(&pk[pick], fl)))
+		return pick;
+	return n;
+}
+
+/* The kernel of flavor package fl: its tree, the shared one, the packages
+ * its config comes from. */
+static int batch_flavor(struct pb_batch *b, struct ub_pkg *pk, size_t n,
+			struct ub_pkg *fl, struct pb_err *err)
+{
+	const char *deps = pb_batch_depends(b, fl->path);
+	struct pb_batch_key key = {sizeof(key), NULL, NULL, NULL};
+	char rel[256];
+	int n_config = 0, n_cand = 0, ret;
+	size_t j, common;
+
+	snprintf(rel, sizeof(rel), "%s-%s", fl->abi, fl->flavor);
+	/* one release name is several kernels: jammy's 5.15.0-139 and
+	 * focal's HWE one (~20.04.1) are told by their version */
+	key.release = rel;
+	key.arch = pb_arch_canonical(fl->pn.arch);
+	key.version = fl->pn.version;
+	fl->used = 1;
+	pb_batch_set_flavor_key(b, &key, fl->flavor);
+	ret = pb_batch_add_key(b, &key, fl->path, PB_PKG_TREE, err);
+	common = pick_common(pk, n, fl, deps, &n_cand);
+	if (!ret && common < n) {
+		pk[common].used = 1;
+		ret = pb_batch_add_key(b, &key, pk[common].path, PB_PKG_TREE,
+				       err);
+	}
+	for (j = 0; j < n && !ret; j++) {
+		if (!same_kernel(&pk[j], K_CONFIG, fl) ||
+		    strcmp(pk[j].flavor, fl->flavor))
+			continue;
+		n_config++;
+		pk[j].used = 1;
+		ret = pb_batch_add_key(b, &key, pk[j].path, PB_PKG_CONFIG, err);
+	}
+	if (!ret && common == n)
+		pb_batch_fail_key(
+			b, &key,
+			"no linux-headers-%s or linux-<variant>-headers-%s (= "
+			"%s, the _all package shared by the flavors) among the "
+			"package files%s",
+			fl->abi, fl->abi, fl->pn.version,
+			!n_cand ? ""
+			: deps	? " that its Depends names"
+				: ": several variants share the ABI and its "
+				  "Depends is not known");
+	if (!ret && !n_config)
+		pb_batch_fail_key(b, &key,
+				  "no linux-modules-%s or linux-image-%s (= "
+				  "%s) among the package files: its "
+				  "boot/config-%s names the outputs",
+				  rel, rel, fl->pn.version, rel);
+	return ret;
+}
+
 static int ubuntu_batch(struct pb_batch *b, const char *const *paths, size_t n,
 			struct pb_err *err)
 {
-	regex_t re_common, re_flavor, re_config;
 	struct ub_pkg *pk;
-	size_t i, j;
-	int ret = 0;
+	size_t i;
+	int ret;
 
 	pk = calloc(n ? n : 1, sizeof(*pk));
 	if (!pk)
 		return pb_err_set(err, -ENOMEM, "out of memory");
-	if (regcomp(&re_common, "^linux-([a-z0-9.-]+-)?headers-" ABI_RE "$",
-		    REG_EXTENDED)) {
-		free(pk);
-		return pb_err_set(err, -EINVAL, "internal regex error");
-	}
-	if (regcomp(&re_flavor, "^linux-headers-" ABI_RE "-([a-z].*)$",
-		    REG_EXTENDED)) {
-		regfree(&re_common);
-		free(pk);
-		return pb_err_set(err, -EINVAL, "internal regex error");
-	}
-	if (regcomp(&re_config,
-		    "^linux-(modules|image|image-unsigned)-" ABI_RE
-		    "-([a-z].*)$",
-		    REG_EXTENDED)) {
-		regfree(&re_common);
-		regfree(&re_flavor);
-		free(pk);
-		return pb_err_set(err, -EINVAL, "internal regex error");
-	}
-	for (i = 0; i < n; i++) {
-		struct ub_pkg *p = &pk[i];
-		regmatch_t m[4];
-
-		p->path = paths[i];
-		p->used = -1;
-		if (pb_pkgname_parse_deb(paths[i], &p->pn) < 0) {
-			pb_batch_ignore(b, paths[i],
-					"not a Debian package file name "
-					"(<name>_<version>_<arch>.deb)");
-			continue;
-		}
-		if (regexec(&re_flavor, p->pn.name, 3, m, 0) == 0) {
-			p->kind = K_FLAVOR;
-			snprintf(p->abi, sizeof(p->abi), "%.*s",
-				 (int)(m[1].rm_eo - m[1].rm_so),
-				 p->pn.name + m[1].rm_so);
-			snprintf(p->flavor, sizeof(p->flavor), "%s",
-				 p->pn.name + m[2].rm_so);
-		} else if (regexec(&re_common, p->pn.name, 3, m, 0) == 0) {
-			p->kind = K_COMMON;
-			snprintf(p->abi, sizeof(p->abi), "%.*s",
-				 (int)(m[2].rm_eo - m[2].rm_so),
-				 p->pn.name + m[2].rm_so);
-		} else if (regexec(&re_config, p->pn.name, 4, m, 0) == 0 &&
-			   strncmp(p->pn.name, "linux-modules-extra-", 20)) {
-			p->kind = K_CONFIG;
-			snprintf(p->abi, sizeof(p->abi), "%.*s",
-				 (int)(m[2].rm_eo - m[2].rm_so),
-				 p->pn.name + m[2].rm_so);
-			snprintf(p->flavor, sizeof(p->flavor), "%s",
-				 p->pn.name + m[3].rm_so);
-		} else {
-			pb_batch_ignore(b, paths[i],
-					"not an Ubuntu kernel package that "
-					"probes are built from");
-			continue;
-		}
-		p->used = 0;
-	}
-	for (i = 0; i < n && !ret; i++) {
-		struct ub_pkg *fl = &pk[i];
-		const char *deps = pb_batch_depends(b, fl->path);
-		struct pb_batch_key key = {sizeof(key), NULL, NULL, NULL};
-		char rel[256];
-		int n_common = 0, n_config = 0, n_cand = 0;
-		size_t pick = n;
-
-		if (fl->used < 0 || fl->kind != K_FLAVOR)
-			continue;
-		snprintf(rel, sizeof(rel), "%s-%s", fl->abi, fl->flavor);
-		/* one release name is several kernels: jammy's 5.15.0-139
-		 * and focal's HWE one (~20.04.1) are told by their version */
-		key.release = rel;
-		key.arch = pb_arch_canonical(fl->pn.arch);
-		key.version = fl->pn.version;
-		fl->used = 1;
-		pb_batch_set_flavor_key(b, &key, fl->flavor);
-		ret = pb_batch_add_key(b, &key, fl->path, PB_PKG_TREE, err);
-		/* the shared tree: the one the flavor's Depends names (aws,
-		 * gke and kvm headers share one ABI number), else the one of
-		 * the flavor's variant, else the plain linux-headers-<abi> */
-		for (j = 0; j < n && !ret; j++) {
-			struct ub_pkg *p = &pk[j];
-
-			if (p->used < 0 || p->kind != K_COMMON ||
-			    strcmp(p->abi, fl->abi) ||
-			    strcmp(p->pn.version, fl->pn.version) ||
-			    (strcmp(p->pn.arch, fl->pn.arch) &&
-			     strcmp(p->pn.arch, "all")))
-				continue;
-			n_cand++;
-			if (deps) {
-				if (pb_batch_depends_on(deps, p->pn.name, NULL,
-							0, NULL, 0))
-					pick = j;
-			} else if (pick == n ||
-				   common_rank(p, fl) >
-					   common_rank(&pk[pick], fl)) {
-				pick = j;
-			}
-		}
-		if (!ret && pick < n &&
-		    (deps || n_cand == 1 || common_rank(&pk[pick], fl))) {
-			n_common++;
-			pk[pick].used = 1;
-			ret = pb_batch_add_key(b, &key, pk[pick].path,
-					       PB_PKG_TREE, err);
-		}
-		for (j = 0; j < n && !ret; j++) {
-			struct ub_pkg *p = &pk[j];
-
-			if (p->used < 0 || p->kind != K_CONFIG ||
-			    strcmp(p->abi, fl->abi) ||
-			    strcmp(p->pn.version, fl->pn.version) ||
-			    strcmp(p->flavor, fl->flavor) ||
-			    (strcmp(p->pn.arch, fl->pn.arch) &&
-			     strcmp(p->pn.arch, "all")))
-				continue;
-			n_config++;
-			p->used = 1;
-			ret = pb_batch_add_key(b, &key, p->path, PB_PKG_CONFIG,
-					       err);
-		}
-		if (!ret && !n_common)
-			pb_batch_fail_key(
-				b, &key,
-				"no linux-headers-%s or linux-<variant>-"
-				"headers-%s (= %s, the _all package shared by "
-				"the flavors) among the package files%s",
-				fl->abi, fl->abi, fl->pn.version,
-				!n_cand ? ""
-				: deps	? " that its Depends names"
-					: ": several variants share the ABI "
-					  "and its Depends is not known");
-		if (!ret && !n_config)
-			pb_batch_fail_key(b, &key,
-					  "no linux-modules-%s or "
-					  "linux-image-%s (= %s) among the "
-					  "package files: its boot/config-%s "
-					  "names the outputs",
-					  rel, rel, fl->pn.version, rel);
-	}
+	ret = classify_all(b, paths, n, pk, err);
 	for (i = 0; i < n && !ret; i++)
-		if (pk[i].used == 0)
-			pb_batch_ignore(b, pk[i].path,
-					"no linux-headers-<abi>-<flavor> "
-					"package of the same kernel among the "
-					"files");
-	regfree(&re_common);
-	regfree(&re_flavor);
-	regfree(&re_config);
+		if (pk[i].used >= 0 && pk[i].kind == K_FLAVOR)
+			ret = batch_flavor(b, pk, n, &pk[i], err);
+	if (!ret)
+		ret = pb_batch_ignore_rest(b, paths, n,
+					   "no linux-headers-<abi>-<flavor> "
+					   "package of the same kernel among "
+					   "the files",
+					   err);
 	free(pk);
 	return ret;
 }

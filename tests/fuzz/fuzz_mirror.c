@@ -21,6 +21,10 @@ static void write_file(const char *path, const char *s)
 		abort();
 }
 
+/* suites by code name, as the Debian plugin gives them */
+static const char *const suites[] = {"bookworm", "trixie", "sid", "stable",
+				     NULL};
+
 static void host_sources(char *list)
 {
 	const char *dir = pb_fuzz_dir();
@@ -41,7 +45,7 @@ static void host_sources(char *list)
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/sources.list.d/x.sources", dir);
 	write_file(path, sources ? sources : "");
-	ret = pb_apt_host_specs(dir, &specs, &n, &err);
+	ret = pb_apt_host_specs(dir, suites, &specs, &n, &err);
 	pb_fuzz_check_err(ret, &err, "pb_apt_host_specs");
 	if (!ret) {
 		for (i = 0; i < n; i++)

@@ -194,6 +194,37 @@ static void expect_n(const struct pb_batch *b, size_t n_releases,
 
 /* ------------------------------------------------------- the batch API */
 
+/* pb_batch_ignore_rest: what is neither in a kernel nor ignored. */
+static void test_ignore_rest(void **state)
+{
+	static const char *const paths[] = {"/p/a.deb", "/p/b.deb", "/p/c.deb",
+					    "/p/d.deb"};
+	struct pb_batch *b = pb_batch_new();
+	struct pb_err err = {0};
+	const char *why;
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(
+		pb_batch_add(b, "1.0", "x86_64", paths[0], PB_PKG_TREE, &err),
+		0);
+	pb_batch_ignore(b, paths[2], "not ours");
+	assert_int_equal(
+		pb_batch_ignore_rest(b, paths, 4, "no kernel for it", &err), 0);
+	assert_int_equal(pb_batch_n_ignored(b), 3);
+	assert_string_equal(pb_batch_ignored(b, 0, &why), "/p/c.deb");
+	assert_string_equal(why, "not ours");
+	assert_string_equal(pb_batch_ignored(b, 1, &why), "/p/b.deb");
+	assert_string_equal(why, "no kernel for it");
+	assert_string_equal(pb_batch_ignored(b, 2, &why), "/p/d.deb");
+	assert_string_equal(why, "no kernel for it");
+	/* nothing left: a second call adds nothing */
+	assert_int_equal(
+		pb_batch_ignore_rest(b, paths, 4, "no kernel for it", &err), 0);
+	assert_int_equal(pb_batch_n_ignored(b), 3);
+	pb_batch_free(b);
+}
+
 static void test_batch_api(void **state)
 {
 	struct pb_batch *b = pb_batch_new();
@@ -1258,6 +1289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch_api),
+		cmocka_unit_test(test_ignore_rest),
 		cmocka_unit_test(test_batch_keys),
 		cmocka_unit_test(test_ubuntu_one_release_two_series),
 		cmocka_unit_test(test_ubuntu_variants_share_an_abi),

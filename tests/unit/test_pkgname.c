@@ -209,6 +209,27 @@ static void test_arch_canonical(void **state)
 	assert_ptr_equal(pb_arch_canonical(unknown), unknown);
 }
 
+/* The same table the other way, for Debian's indexes (binary-amd64). */
+static void test_arch_deb(void **state)
+{
+	static const char *const machines[] = {"x86_64", "aarch64", "i686",
+					       "armv7l", "ppc64le"};
+	static const char *const unknown = "riscv64";
+	size_t i;
+
+	(void)state;
+	assert_string_equal(pb_arch_deb("x86_64"), "amd64");
+	assert_string_equal(pb_arch_deb("aarch64"), "arm64");
+	assert_string_equal(pb_arch_deb("ppc64le"), "ppc64el");
+	for (i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		assert_string_equal(pb_arch_canonical(pb_arch_deb(machines[i])),
+				    machines[i]);
+	assert_string_equal(pb_arch_deb("s390x"), "s390x");
+	assert_string_equal(pb_arch_deb("x86_64x"), "x86_64x");
+	assert_string_equal(pb_arch_deb(""), "");
+	assert_ptr_equal(pb_arch_deb(unknown), unknown);
+}
+
 static void test_basename(void **state)
 {
 	(void)state;
@@ -283,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_rpm_malformed),
 		cmocka_unit_test(test_rpm_without_arch_refused),
 		cmocka_unit_test(test_arch_canonical),
+		cmocka_unit_test(test_arch_deb),
 		cmocka_unit_test(test_basename),
 		cmocka_unit_test(test_deb_version_cmp),
 	};

@@ -466,6 +466,38 @@ static void test_real_tree(void **state)
 	pb_registry_free(&reg);
 }
 
+/* A descriptor from a newer SDK: loaded when what this core does not know
+ * of it is zero, refused when a member there is set (libbpf's rule for
+ * its opts). */
+static void test_newer_descriptor(void **state)
+{
+	char *dir = pbt_tmpdir("registry"), path[PATH_MAX];
+	const char *dirs[1] = {dir};
+	const struct pb_builder *b;
+	struct pb_registry reg;
+	struct capture cap;
+	char *log;
+
+	(void)state;
+	link_plugin(dir, test_plugindir, "newer.so");
+	link_plugin(dir, test_plugindir, "newerset.so");
+	capture_start(&cap);
+	load(&reg, dirs, 1, NULL, NULL);
+	log = capture_end(&cap);
+
+	assert_int_equal(reg.n_builders, 1);
+	b = builder_named(&reg, "newerbuilder");
+	assert_non_null(b);
+	assert_true(b->plugin->size > sizeof(struct pb_plugin));
+	expect_distro(&reg, "newerdistro", "newerbuilder", NULL);
+	assert_null(builder_named(&reg, "newersetbuilder"));
+	assert_null(pb_registry_find(&reg, "newersetdistro"));
+	snprintf(path, sizeof(path), "%s/newerset.so", dir);
+	expect_warning(log, path, "does not know");
+	free(log);
+	pb_registry_free(&reg);
+}
+
 static void test_bad_opts(void **state)
 {
 	struct pb_registry_opts opts;
@@ -500,6 +532,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_data_file_before_its_builder,
 					  pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_real_tree, pbt_rm_tmpdirs),
+		cmocka_unit_test_teardown(test_newer_descriptor,
+					  pbt_rm_tmpdirs),
 		cmocka_unit_test_teardown(test_bad_opts, pbt_rm_tmpdirs),
 	};
 
