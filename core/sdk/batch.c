@@ -1,5 +1,9 @@
 #include "config.h"
 
+/* The batch: one sorted table of kernels and their packages, with its
+ * accessors, the plugins' side of the SDK (batch_hook.c holds what the
+ * batch hooks share on top of it). Past 600 lines because it is one data
+ * structure whose fields no other file may see. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,45 +112,56 @@ static int key_cmp(const struct batch_release *r, const char *name,
 	return strcmp(or_empty(r->arch), or_empty(arch));
 }
 
+/* A binary search over n sorted elements: the first one for which cmp
+ * (element i against key) is not below 0, and *found when it is 0. */
+static size_t
+lower_bound(size_t n, int (*cmp)(const struct pb_batch *, size_t, const void *),
+	    const struct pb_batch *b, const void *key, int *found)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp(b, mid, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < n && cmp(b, lo, key) == 0;
+	return lo;
+}
+
+struct rel_key {
+	const char *name, *version, *arch;
+};
+
+static int rel_cmp(const struct pb_batch *b, size_t i, const void *key)
+{
+	const struct rel_key *k = key;
+
+	return key_cmp(&b->rels[i], k->name, k->version, k->arch);
+}
+
 /* Finds a kernel, or the index where it would be inserted. */
 static size_t find_pos(const struct pb_batch *b, const char *name,
 		       const char *version, const char *arch, int *found)
 {
-	size_t lo = 0, hi = b->n_rels;
+	const struct rel_key k = {name, version, arch};
 
-	*found = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = key_cmp(&b->rels[mid], name, version, arch);
-
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return lower_bound(b->n_rels, rel_cmp, b, &k, found);
 }
 
 /* The first kernel named `name`, or the index where it would be. */
+static int name_cmp(const struct pb_batch *b, size_t i, const void *name)
+{
+	return strcmp(b->rels[i].name, name);
+}
+
 static size_t first_named(const struct pb_batch *b, const char *name,
 			  int *found)
 {
-	size_t lo = 0, hi = b->n_rels;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(b->rels[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = lo < b->n_rels && strcmp(b->rels[lo].name, name) == 0;
-	return lo;
+	return lower_bound(b->n_rels, name_cmp, b, name, found);
 }
 
 static struct batch_release *insert_release(struct pb_batch *b, size_t pos,
@@ -408,25 +423,14 @@ const char *pb_batch_release_primary(const struct pb_batch *b, size_t i)
 	return i < b->n_rels ? b->rels[i].primary : NULL;
 }
 
+static int info_cmp(const struct pb_batch *b, size_t i, const void *path)
+{
+	return strcmp(b->infos[i].path, path);
+}
+
 static size_t info_pos(const struct pb_batch *b, const char *path, int *found)
 {
-	size_t lo = 0, hi = b->n_infos;
-
-	*found = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(b->infos[mid].path, path);
-
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return lower_bound(b->n_infos, info_cmp, b, path, found);
 }
 
 int pb_batch_set_depends(struct pb_batch *b, const char *path,
