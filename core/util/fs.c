@@ -290,16 +290,6 @@ int pb_read_file(const char *path, char **data, size_t *len, struct pb_err *err)
 
 /* ------------------------------------------------- beneath-root I/O */
 
-static int beneath_err(int e, const char *rel, struct pb_err *err)
-{
-	if (e == EXDEV)
-		return pb_err_set(err, -EXDEV,
-				  "%s: refused: it leads outside the root "
-				  "(a symlink or '..')",
-				  rel);
-	return pb_err_set(err, -e, "%s: %s", rel, strerror(e));
-}
-
 int pb_mkdir_beneath(int dirfd, const char *rel, struct pb_err *err)
 {
 	char buf[PATH_MAX], *p, *tok, *save = NULL;
@@ -314,7 +304,11 @@ int pb_mkdir_beneath(int dirfd, const char *rel, struct pb_err *err)
 		if (strcmp(tok, ".") == 0)
 			continue;
 		if (strcmp(tok, "..") == 0) {
-			fd = beneath_err(EXDEV, rel, err);
+			/* as pb_open_beneath says it */
+			fd = pb_err_set(err, -EXDEV,
+					"%s: refused: it leads outside the "
+					"root (a symlink or '..')",
+					rel);
 			goto out;
 		}
 		if (mkdirat(cur, tok, 0755) < 0 && errno != EEXIST) {
