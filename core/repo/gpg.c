@@ -9,6 +9,7 @@
 
 #include "repo/gpg.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/proc.h"
 #include "util/str.h"
 
@@ -95,7 +96,9 @@ static int keyring_arg(const char *keyring, const char *home, size_t i,
 		return pb_err_set(err, -errno, "keyring %s: %s", keyring,
 				  strerror(errno));
 	if (is_armored(keyring)) {
-		snprintf(kr, PATH_MAX, "%s/keyring-%zu.gpg", home, i);
+		if (pb_path_fmt(kr, PATH_MAX, err, "%s/keyring-%zu.gpg", home,
+				i))
+			return err->code;
 		return dearmor(keyring, kr, err);
 	}
 	if (keyring[0] != '/') {
