@@ -690,13 +690,9 @@ int pb_cmd_build(int argc, char **argv)
 		origins = json_object_new_object();
 		if (!batch || !origins)
 			goto out;
-		cc.fetch.progress = isatty(2) && !common.quiet;
-		cc.fetch.quiet = common.quiet;
-		cc.fetch.on_progress = pb_progress_fetch;
-		memset(&cc.meter, 0, sizeof(cc.meter));
-		cc.fetch.progress_data = &cc.meter;
-		cc.fetch.stop = &pb_stop_signal;
-		if (pb_crawl_download(&crawl, workspace_abs, &cc.fetch, batch,
+		if (!pb_cli_fetcher(&cc, common.quiet))
+			goto out;
+		if (pb_crawl_download(&crawl, workspace_abs, cc.fetcher, batch,
 				      origins, &err) < 0) {
 			pb_error("%s", err.msg);
 			goto stopped;

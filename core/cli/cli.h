@@ -73,12 +73,19 @@ struct pb_cli_crawl {
 	const char *arch;
 	struct pb_fetch_opts fetch;
 	struct pb_fetch_meter meter; /* the progress line's rate */
+	/* one for the crawl and the download: its failures per host count
+	 * across them */
+	struct pb_fetcher *fetcher;
 };
 
 void pb_cli_crawl_init(struct pb_cli_crawl *cc);
 /* 1 when opt was one of them, 0 when not, -1 on a bad value (said). */
 int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg);
 void pb_cli_crawl_free(struct pb_cli_crawl *cc);
+/* cc's fetcher, made on first use with the progress line drawn on a
+ * terminal; each call starts the line's rate again. NULL when it cannot be
+ * had (said). */
+struct pb_fetcher *pb_cli_fetcher(struct pb_cli_crawl *cc, int quiet);
 /* Crawls d; errors are said. */
 int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
 		     const regex_t *kernel_filter, const char *workspace,

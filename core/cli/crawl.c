@@ -165,6 +165,27 @@ void pb_cli_crawl_free(struct pb_cli_crawl *cc)
 	free(cc->suites);
 	free(cc->keyrings);
 	cc->mirrors = cc->suites = cc->keyrings = NULL;
+	pb_fetcher_free(cc->fetcher);
+	cc->fetcher = NULL;
+}
+
+struct pb_fetcher *pb_cli_fetcher(struct pb_cli_crawl *cc, int quiet)
+{
+	struct pb_err err = {0};
+
+	memset(&cc->meter, 0, sizeof(cc->meter));
+	if (cc->fetcher)
+		return cc->fetcher;
+	/* the CLI draws the line; a run that catches signals stops */
+	cc->fetch.progress = isatty(2) && !quiet;
+	cc->fetch.quiet = quiet;
+	cc->fetch.on_event = pb_progress_fetch;
+	cc->fetch.event_data = &cc->meter;
+	cc->fetch.stop = &pb_stop_signal;
+	cc->fetcher = pb_fetcher_new(&cc->fetch, &err);
+	if (!cc->fetcher)
+		pb_error("%s", err.msg);
+	return cc->fetcher;
 }
 
 int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
@@ -188,7 +209,7 @@ int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
 		.allow_partial = cc->allow_partial,
 		.workspace = workspace,
 		.etc_apt = getenv("PROBE_BUILDER_ETC_APT"),
-		.fetch = &cc->fetch,
+		.fetcher = pb_cli_fetcher(cc, quiet),
 		.max_metadata_size = cc->max_metadata_size,
 		.allow_expired_release = cc->allow_expired_release,
 		.allow_future_release = cc->allow_future_release,
@@ -196,8 +217,8 @@ int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
 	struct pb_err err = {0};
 	int ret;
 
-	cc->fetch.progress = isatty(2) && !quiet;
-	cc->fetch.quiet = quiet;
+	if (!o.fetcher)
+		return -ENOMEM;
 	if (cc->allow_expired_release || cc->allow_future_release)
 		pb_warn("%s%s%s: an APT Release out of its dates is used "
 			"anyway; a stale or replayed mirror can go unnoticed",
@@ -211,10 +232,6 @@ int pb_cli_crawl_run(struct pb_cli_crawl *cc, const struct pb_distro *d,
 	if (cc->fetch.allow_redirect_host)
 		pb_warn("--allow-redirect-host: redirects may take any file "
 			"to another host (signatures and hashes still hold)");
-	/* the CLI draws the line; a run that catches signals stops */
-	cc->fetch.on_progress = pb_progress_fetch;
-	cc->fetch.progress_data = &cc->meter;
-	cc->fetch.stop = &pb_stop_signal;
 	ret = pb_crawl_run(&o, out, &err);
 	if (ret) {
 		char *msg = NULL;
