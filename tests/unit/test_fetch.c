@@ -80,7 +80,8 @@ fake_transport(const struct pb_fetch_request *rq, struct pb_fetch_reply *rp,
 static void script(struct fake *fk, const struct answer *a, size_t n)
 {
 	memset(fk, 0, sizeof(*fk));
-	memcpy(fk->answers, a, n * sizeof(*a));
+	if (n) /* a may be NULL then: memcpy wants a pointer all the same */
+		memcpy(fk->answers, a, n * sizeof(*a));
 	fk->n_answers = n;
 }
 
