@@ -6,6 +6,7 @@
 #include <libxml/parser.h>
 
 #include "cli/cli.h"
+#include "net/fetch.h"
 
 static void usage(FILE *f)
 {
@@ -28,8 +29,14 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	/* once, before any parse: its first call is not thread-safe */
+	struct pb_err err = {0};
+
+	/* once, before any thread: their first calls are not thread-safe */
 	xmlInitParser();
+	if (pb_fetch_global_init(&err) < 0) {
+		fprintf(stderr, "probe-builder: %s\n", err.msg);
+		return 1;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 
+#include "util/http.h"
 #include "webhook.h"
 
 static size_t discard(char *p, size_t size, size_t n, void *d)
@@ -91,13 +92,14 @@ enum nw_post_result nw_webhook_post(struct nw_webhook *h, const char *url,
 		snprintf(why, len, "%s",
 			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		r = NW_POST_RETRY;
-	} else if (code >= 200 && code < 300) {
+	} else if (pb_http_classify(code) == PB_HTTP_OK) {
 		why[0] = '\0';
 		r = NW_POST_OK;
-	} else if (code >= 500 || code == 408 || code == 429) {
+	} else if (pb_http_classify(code) == PB_HTTP_RETRY) {
 		snprintf(why, len, "HTTP %ld", code);
 		r = NW_POST_RETRY;
 	} else {
+		/* a redirect too: a webhook is not followed elsewhere */
 		snprintf(why, len, "HTTP %ld: the receiver refuses it", code);
 		r = NW_POST_REFUSED;
 	}

@@ -375,10 +375,13 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 	o->progress = isatty(2) && !c->common.quiet;
 	o->on_progress = pb_progress_build;
 	c->po.arch = c->cc.arch;
-	c->po.fetch = &c->cc.fetch;
-	pb_cli_crawl_setup(&c->cc, o->distro, re, c->workspace_abs,
-			   c->common.quiet, &co);
+	if (pb_cli_crawl_setup(&c->cc, o->distro, re, c->workspace_abs,
+			       c->common.quiet, &co) < 0) {
+		pb_registry_free(&reg);
+		return 1;
+	}
 	c->po.crawl = &co;
+	c->po.fetcher = co.fetcher;
 	ret = pb_pipeline_run(&c->po, &res, &err);
 	if (ret && res.crawl.n_missed)
 		pb_cli_crawl_error(&err, &res.crawl);

@@ -74,18 +74,24 @@ struct pb_cli_crawl {
 	const char *arch;
 	struct pb_fetch_opts fetch;
 	struct pb_fetch_meter meter; /* the progress line's rate */
+	/* one for the crawl and the download: its failures per host count
+	 * across them */
+	struct pb_fetcher *fetcher;
 };
 
 void pb_cli_crawl_init(struct pb_cli_crawl *cc);
 /* 1 when opt was one of them, 0 when not, -1 on a bad value (said). */
 int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg);
 void pb_cli_crawl_free(struct pb_cli_crawl *cc);
+/* cc's fetcher, made on first use with the progress line drawn on a
+ * terminal; each call starts the line's rate again. NULL when it cannot be
+ * had (said). */
+struct pb_fetcher *pb_cli_fetcher(struct pb_cli_crawl *cc, int quiet);
 /* The crawl options of d from the command line's (warning about the
- * risky ones); the fetches draw the CLI's progress line and stop on a
- * signal. */
-void pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
-			const regex_t *kernel_filter, const char *workspace,
-			int quiet, struct pb_crawl_opts *o);
+ * risky ones), with cc's fetcher; -ENOMEM (said) when there is none. */
+int pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
+		       const regex_t *kernel_filter, const char *workspace,
+		       int quiet, struct pb_crawl_opts *o);
 /* Says a failed crawl's error, and each repository it missed. */
 void pb_cli_crawl_error(const struct pb_err *err, const struct pb_crawl *c);
 

@@ -165,11 +165,32 @@ void pb_cli_crawl_free(struct pb_cli_crawl *cc)
 	free(cc->suites);
 	free(cc->keyrings);
 	cc->mirrors = cc->suites = cc->keyrings = NULL;
+	pb_fetcher_free(cc->fetcher);
+	cc->fetcher = NULL;
 }
 
-void pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
-			const regex_t *kernel_filter, const char *workspace,
-			int quiet, struct pb_crawl_opts *o)
+struct pb_fetcher *pb_cli_fetcher(struct pb_cli_crawl *cc, int quiet)
+{
+	struct pb_err err = {0};
+
+	memset(&cc->meter, 0, sizeof(cc->meter));
+	if (cc->fetcher)
+		return cc->fetcher;
+	/* the CLI draws the line; a run that catches signals stops */
+	cc->fetch.progress = isatty(2) && !quiet;
+	cc->fetch.quiet = quiet;
+	cc->fetch.on_event = pb_progress_fetch;
+	cc->fetch.event_data = &cc->meter;
+	cc->fetch.stop = &pb_stop_signal;
+	cc->fetcher = pb_fetcher_new(&cc->fetch, &err);
+	if (!cc->fetcher)
+		pb_error("%s", err.msg);
+	return cc->fetcher;
+}
+
+int pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
+		       const regex_t *kernel_filter, const char *workspace,
+		       int quiet, struct pb_crawl_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->sz = sizeof(*o);
@@ -188,12 +209,10 @@ void pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
 	o->allow_partial = cc->allow_partial;
 	o->workspace = workspace;
 	o->etc_apt = getenv("PROBE_BUILDER_ETC_APT");
-	o->fetch = &cc->fetch;
+	o->fetcher = pb_cli_fetcher(cc, quiet);
 	o->max_metadata_size = cc->max_metadata_size;
 	o->allow_expired_release = cc->allow_expired_release;
 	o->allow_future_release = cc->allow_future_release;
-	cc->fetch.progress = isatty(2) && !quiet;
-	cc->fetch.quiet = quiet;
 	if (cc->allow_expired_release || cc->allow_future_release)
 		pb_warn("%s%s%s: an APT Release out of its dates is used "
 			"anyway; a stale or replayed mirror can go unnoticed",
@@ -207,11 +226,7 @@ void pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
 	if (cc->fetch.allow_redirect_host)
 		pb_warn("--allow-redirect-host: redirects may take any file "
 			"to another host (signatures and hashes still hold)");
-	/* the CLI draws the line; a run that catches signals stops */
-	memset(&cc->meter, 0, sizeof(cc->meter));
-	cc->fetch.on_progress = pb_progress_fetch;
-	cc->fetch.progress_data = &cc->meter;
-	cc->fetch.stop = &pb_stop_signal;
+	return o->fetcher ? 0 : -ENOMEM;
 }
 
 void pb_cli_crawl_error(const struct pb_err *err, const struct pb_crawl *c)
@@ -359,7 +374,11 @@ static int crawl_run(struct crawl_cmd *c, const regex_t *re)
 			 c->distro);
 		rc = 2; /* bad usage */
 	} else {
-		pb_cli_crawl_setup(&c->cc, d, re, ws, c->common.quiet, &co);
+		if (pb_cli_crawl_setup(&c->cc, d, re, ws, c->common.quiet,
+				       &co) < 0) {
+			pb_registry_free(&reg);
+			return 1;
+		}
 		if (pb_crawl_run(&co, &crawl, &err) < 0) {
 			pb_cli_crawl_error(&err, &crawl);
 		} else {

@@ -55,12 +55,17 @@ void pb_fmt_bytes(char *buf, size_t len, double b)
 		snprintf(buf, len, "%.0f KiB", b / 1024.0);
 }
 
-void pb_progress_fetch(const struct pb_fetch_progress *p, void *data)
+void pb_progress_fetch(const struct pb_fetch_event *ev, void *data)
 {
+	const struct pb_fetch_progress *p = ev->progress;
 	struct pb_fetch_meter *m = data;
 	char done[32], total[32], rate[32] = "-", eta[32] = "-";
 	double t = pb_now_s(), dt, r;
 
+	if (ev->type == PB_FETCH_EV_CLEAR) {
+		pb_progress_clear();
+		return;
+	}
 	if (m->t0 == 0) {
 		m->t0 = t;
 		m->bytes0 = p->bytes_done;

@@ -21,13 +21,14 @@ unsigned pb_progress_width(void);
 /* "1.5 MiB" */
 void pb_fmt_bytes(char *buf, size_t len, double bytes);
 
-/* A pb_fetch_opts.on_progress drawing files, bytes, rate and ETA;
- * data is a struct pb_fetch_meter (zeroed before the downloads). */
+/* A pb_fetch_opts.on_event drawing files, bytes, rate and ETA, and
+ * erasing them when told; data is a struct pb_fetch_meter (zeroed before
+ * the downloads). */
 struct pb_fetch_meter {
 	double t0;	/* first call */
 	int64_t bytes0; /* bytes already there then (cache, resumed) */
 };
-void pb_progress_fetch(const struct pb_fetch_progress *p, void *data);
+void pb_progress_fetch(const struct pb_fetch_event *ev, void *data);
 
 /* A pb_build_opts.on_progress: "m:ss [done/total] building: <releases>",
  * or the line erased when p is NULL. */

@@ -38,7 +38,9 @@ int crawler_fetch(struct crawler *c, struct pb_fetch_item *items, size_t n,
 
 	if (n == 0)
 		return 0;
-	ret = pb_fetch_all(items, n, c->o->fetch, err);
+	ret = pb_fetcher_add_all(c->o->fetcher, items, n, err);
+	if (!ret)
+		ret = pb_fetcher_run(c->o->fetcher, err);
 	if (ret == -EIO) {
 		pb_err_clear(err);
 		return 0;
@@ -186,6 +188,8 @@ int pb_crawl_run(const struct pb_crawl_opts *o, struct pb_crawl *out,
 	memset(&c, 0, sizeof(c));
 	if (!o || o->sz < sizeof(*o))
 		return pb_err_set(err, -EINVAL, "crawl options too old");
+	if (!o->fetcher)
+		return pb_err_set(err, -EINVAL, "the crawl needs a fetcher");
 	c.o = o;
 	c.plugin = o->distro->builder->plugin;
 	if (!PB_PLUGIN_HAS(c.plugin, repo_kind))

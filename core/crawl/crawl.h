@@ -34,7 +34,9 @@ struct pb_crawl_opts {
 	int allow_partial;  /* a failed repository is a warning */
 	const char *workspace;
 	const char *etc_apt; /* the host's apt config; NULL: /etc/apt */
-	const struct pb_fetch_opts *fetch;
+	/* the downloader, shared with the package download: its failures
+	 * per host count across the phases */
+	struct pb_fetcher *fetcher;
 	/* the cap on a metadata file that no signed index sizes (InRelease,
 	 * Release, Release.gpg, repomd.xml and .asc, mirror.list); 0: 64 MiB */
 	int64_t max_metadata_size;
@@ -113,7 +115,7 @@ int pb_crawl_from_json(json_object *j, const char *what, struct pb_crawl *out,
  * local path -> URL, for the manifest. Returns 0, or a negative errno when
  * downloading could not even start. */
 int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
-		      const struct pb_fetch_opts *fo, struct pb_batch *b,
+		      struct pb_fetcher *f, struct pb_batch *b,
 		      json_object *origins, struct pb_err *err);
 
 #endif

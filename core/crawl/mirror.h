@@ -43,6 +43,11 @@ struct pb_repo {
 int pb_mirror_spec_parse(const char *line, struct pb_mirror_spec *out,
 			 struct pb_err *err);
 void pb_mirror_spec_free(struct pb_mirror_spec *s);
+/* A spec made of its parts, never of a line: --mirror URL (and --suite
+ * for apt, whose components are then main). */
+int pb_mirror_spec_make(struct pb_mirror_spec *out, enum pb_spec_kind kind,
+			const char *url, const char *const *suites,
+			size_t n_suites, struct pb_err *err);
 
 /* Repositories of specs for machine arch ("x86_64"), keeping those whose
  * label starts with distro_filter (NULL: all). With roots (--mirror), each
@@ -73,5 +78,9 @@ char **pb_strv_split(const char *s, const char *seps);
 size_t pb_strv_len(char *const *v);
 #define pb_strv_len_const(v) pb_strv_len((char *const *)(v))
 void pb_strv_free(char **v);
+char **pb_strv_dup(char *const *v); /* NULL: none, or out of memory */
+int pb_strv_has(char *const *v, const char *s);
+/* url with a '/' at the end (malloc'd) */
+char *pb_url_slash(const char *url);
 
 #endif

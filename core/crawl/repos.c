@@ -223,9 +223,7 @@ static int spec_of_mirror(struct crawler *c, int apt,
 			  struct pb_mirror_spec **specs, size_t *n_specs,
 			  struct pb_err *err)
 {
-	char line[PATH_MAX + 64];
 	struct pb_mirror_spec *g;
-	size_t k;
 	int ret;
 
 	if (apt && !c->o->n_suites)
@@ -234,21 +232,13 @@ static int spec_of_mirror(struct crawler *c, int apt,
 				  "host's apt sources have none of this "
 				  "distro): add --suite NAME",
 				  c->o->distro->name);
-	if (apt) {
-		snprintf(line, sizeof(line),
-			 "apt %s suites=", c->o->mirrors[0]);
-		for (k = 0; k < c->o->n_suites; k++)
-			snprintf(line + strlen(line),
-				 sizeof(line) - strlen(line), "%s%s",
-				 k ? "," : "", c->o->suites[k]);
-	} else {
-		snprintf(line, sizeof(line), "rpm %s", c->o->mirrors[0]);
-	}
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return pb_err_set(err, -ENOMEM, "out of memory");
 	*specs = g;
-	ret = pb_mirror_spec_parse(line, g, err);
+	ret = pb_mirror_spec_make(g, apt ? PB_SPEC_APT : PB_SPEC_RPM,
+				  c->o->mirrors[0], c->o->suites,
+				  apt ? c->o->n_suites : 0, err);
 	if (!ret)
 		*n_specs = 1;
 	return ret;

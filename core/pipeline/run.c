@@ -199,7 +199,7 @@ static int crawl_and_download(struct run *r, struct pb_err *err)
 	r->origins = json_object_new_object();
 	if (!r->origins)
 		return pb_err_set(err, -ENOMEM, "out of memory");
-	ret = pb_crawl_download(c, r->bo.workspace, r->o->fetch, r->batch,
+	ret = pb_crawl_download(c, r->bo.workspace, r->o->fetcher, r->batch,
 				r->origins, err);
 	if (ret)
 		return ret;

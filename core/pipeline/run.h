@@ -27,7 +27,7 @@ struct pb_pipeline_opts {
 	size_t n_packages;
 	const char *plan;		   /* --from-json */
 	const struct pb_crawl_opts *crawl; /* for a crawl */
-	const struct pb_fetch_opts *fetch; /* for the downloads */
+	struct pb_fetcher *fetcher;	   /* for the downloads */
 	const regex_t *kernel_filter;	   /* -f (NULL: every kernel) */
 	const char *kernel_filter_text;	   /* as given, for messages */
 	const char *arch;		   /* --arch, for messages */

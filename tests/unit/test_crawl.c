@@ -220,8 +220,12 @@ static void test_v1_plugin_cannot_crawl(void **state)
 	struct pb_err err = {0};
 	char *ws = pbt_tmpdir("crawl");
 	const struct pb_distro *d;
+	struct pb_fetcher *f;
 
 	(void)state;
+	assert_int_equal(pb_fetch_global_init(&err), 0);
+	f = pb_fetcher_new(&fo, &err);
+	assert_non_null(f);
 	assert_non_null(dirs[0]);
 	assert_int_equal(pb_registry_load(&reg, &ro, &err), 0);
 	d = pb_registry_find(&reg, "v1distro");
@@ -231,11 +235,12 @@ static void test_v1_plugin_cannot_crawl(void **state)
 					  .distro = d,
 					  .arch = "x86_64",
 					  .workspace = ws,
-					  .fetch = &fo};
+					  .fetcher = f};
 
 		assert_int_equal(pb_crawl_run(&o, &c, &err), -ENOTSUP);
 	}
 	assert_non_null(strstr(err.msg, "cannot crawl"));
+	pb_fetcher_free(f);
 	pb_registry_free(&reg);
 }
 

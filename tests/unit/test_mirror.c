@@ -405,6 +405,42 @@ static void test_parse_errors(void **state)
 
 /* --------------------------------------------------------- expansion */
 
+/* --mirror and --suite make a spec of parts, never a line to parse: a
+ * suite is taken whole, whatever it holds. */
+static void test_spec_make(void **state)
+{
+	const char *const suites[] = {"bookworm", "odd suite,with=signs"};
+	struct pb_mirror_spec s;
+	struct pb_err err = {0};
+
+	(void)state;
+	assert_int_equal(pb_mirror_spec_make(&s, PB_SPEC_APT, "http://h/debian",
+					     suites, 2, &err),
+			 0);
+	assert_int_equal(s.kind, PB_SPEC_APT);
+	assert_string_equal(s.root, "http://h/debian/");
+	assert_strv(s.suites, STRV("bookworm", "odd suite,with=signs"));
+	assert_strv(s.components, STRV("main"));
+	assert_null(s.keyrings);
+	pb_mirror_spec_free(&s);
+	assert_int_equal(pb_mirror_spec_make(&s, PB_SPEC_RPM, "https://h/r/",
+					     NULL, 0, &err),
+			 0);
+	assert_int_equal(s.kind, PB_SPEC_RPM);
+	assert_string_equal(s.root, "https://h/r/");
+	assert_null(s.suites);
+	pb_mirror_spec_free(&s);
+	assert_int_equal(pb_mirror_spec_make(&s, PB_SPEC_RPM, "file:///srv",
+					     NULL, 0, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "not an http(s) URL"));
+	assert_null(s.root);
+	assert_int_equal(pb_mirror_spec_make(&s, PB_SPEC_APT, "http://h/", NULL,
+					     0, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "apt wants suites"));
+}
+
 static void test_expand_subst(void **state)
 {
 	struct pb_repo *r;
@@ -1321,6 +1357,7 @@ int main(void)
 		cmocka_unit_test(test_parse_mirrorlist),
 		cmocka_unit_test(test_mirrorlist_line),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_spec_make),
 		cmocka_unit_test(test_expand_subst),
 		cmocka_unit_test(test_expand_subst_long),
 		cmocka_unit_test(test_expand_apt),
