@@ -14,6 +14,7 @@
 #include "crawl/mirror.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/str.h"
 
 /* Whether suite is one of the distro's (by code name, a pocket after a
@@ -225,15 +226,20 @@ int pb_apt_host_specs(const char *etc_apt, const char *const *suites,
 
 	*out = NULL;
 	*n_out = 0;
-	snprintf(path, sizeof(path), "%s/sources.list", etc_apt);
+	if (pb_path_join(path, sizeof(path), err, etc_apt, "sources.list",
+			 NULL) ||
+	    pb_path_join(dir, sizeof(dir), err, etc_apt, "sources.list.d",
+			 NULL))
+		return err->code;
 	ret = parse_one_line(path, suites, out, n_out);
-	snprintf(dir, sizeof(dir), "%s/sources.list.d", etc_apt);
 	n = scandir(dir, &names, NULL, alphasort);
 	for (i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		size_t l = strlen(name);
 
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (!ret &&
+		    pb_path_join(path, sizeof(path), NULL, dir, name, NULL))
+			ret = -ENAMETOOLONG;
 		if (!ret && l > 5 && !strcmp(name + l - 5, ".list"))
 			ret = parse_one_line(path, suites, out, n_out);
 		else if (!ret && l > 8 && !strcmp(name + l - 8, ".sources"))

@@ -95,8 +95,8 @@ static int run_phases(struct crawler *c, struct pb_err *err)
 				 o->distro_filter ? o->distro_filter : "");
 	if (!ret && crawler_default_keyrings(c))
 		ret = pb_err_set(err, -ENOMEM, "out of memory");
-	if (!ret && crawler_new_states(c, 0))
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+	if (!ret)
+		ret = crawler_new_states(c, 0, err);
 	if (!ret)
 		ret = crawler_resolve_mirrorlists(c, err);
 	if (!ret)

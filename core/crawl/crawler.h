@@ -84,9 +84,9 @@ int crawler_missing_key_hint(struct crawler *c, struct repo_state *s,
 int crawler_default_keyrings(struct crawler *c);
 
 /* repos.c: c->repos from the specs and options; c->st for the repositories
- * from index from on (-ENOMEM, err not filled) */
+ * from index from on (-ENOMEM, or -ENAMETOOLONG for a metadata dir) */
 int crawler_build_repos(struct crawler *c, struct pb_err *err);
-int crawler_new_states(struct crawler *c, size_t from);
+int crawler_new_states(struct crawler *c, size_t from, struct pb_err *err);
 
 /* the phases, in their order */
 int crawler_resolve_mirrorlists(struct crawler *c, struct pb_err *err);

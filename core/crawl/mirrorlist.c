@@ -11,6 +11,7 @@
 #include "crawl/crawler.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
+#include "util/path.h"
 
 /* The repository of a fetched mirror.list (its lines): the first line that
  * is a URL; the others are its copies. A line is only ever a URL: what
@@ -84,8 +85,9 @@ int crawler_resolve_mirrorlists(struct crawler *c, struct pb_err *err)
 		if ((ret = pb_mkdir_p(c->st[i].dir, err)) < 0)
 			goto out;
 		urls[n] = c->repos[i].url;
-		snprintf(dest[n], sizeof(dest[n]), "%s/mirror.list",
-			 c->st[i].dir);
+		if ((ret = pb_path_join(dest[n], sizeof(dest[n]), err,
+					c->st[i].dir, "mirror.list", NULL)) < 0)
+			goto out;
 		items[n].urls = &urls[n];
 		items[n].n_urls = 1;
 		items[n].dest = dest[n];
@@ -123,9 +125,7 @@ int crawler_resolve_mirrorlists(struct crawler *c, struct pb_err *err)
 	if (!ret) {
 		for (i = 0; i < before; i++)
 			c->st[i].r = &c->repos[i];
-		ret = crawler_new_states(c, before);
-		if (ret)
-			ret = pb_err_set(err, ret, "out of memory");
+		ret = crawler_new_states(c, before, err);
 	}
 out:
 	free(items);

@@ -11,6 +11,7 @@
 
 #include "crawl/crawler.h"
 #include "util/fs.h"
+#include "util/path.h"
 
 static void sanitize(char *out, size_t len, const char *s)
 {
@@ -159,9 +160,14 @@ static int rpm_roots(struct crawler *c, const struct pb_mirror_spec *specs,
 		const char *m = c->o->mirrors[i];
 		size_t l = strlen(m);
 
-		snprintf(urls[i], sizeof(urls[i]), "%s%srepodata/repomd.xml", m,
-			 l && m[l - 1] == '/' ? "" : "/");
-		snprintf(dest[i], sizeof(dest[i]), "%s/repomd-%zu.xml", dir, i);
+		ret = pb_path_fmt(urls[i], sizeof(urls[i]), err,
+				  "%s%srepodata/repomd.xml", m,
+				  l && m[l - 1] == '/' ? "" : "/");
+		if (!ret)
+			ret = pb_path_fmt(dest[i], sizeof(dest[i]), err,
+					  "%s/repomd-%zu.xml", dir, i);
+		if (ret)
+			goto out;
 		up[i] = urls[i];
 		items[i].urls = &up[i];
 		items[i].n_urls = 1;
@@ -282,13 +288,15 @@ out:
 	return ret;
 }
 
-int crawler_new_states(struct crawler *c, size_t from)
+int crawler_new_states(struct crawler *c, size_t from, struct pb_err *err)
 {
 	struct repo_state *g = realloc(c->st, (c->n_repos + 1) * sizeof(*g));
 	size_t i;
 
 	if (!g)
-		return -ENOMEM;
+		return pb_err_set(err, -ENOMEM,
+				  "out of memory for %zu repositories",
+				  c->n_repos);
 	c->st = g;
 	for (i = from; i < c->n_repos; i++) {
 		struct repo_state *s = &c->st[i];
@@ -301,9 +309,11 @@ int crawler_new_states(struct crawler *c, size_t from)
 		pb_url_host(r->url, host, sizeof(host));
 		p = p ? strchr(p + 3, '/') : NULL;
 		sanitize(path, sizeof(path), p ? p : "/");
-		snprintf(s->dir, sizeof(s->dir), "%s/meta/%s/%s%s%s",
-			 c->o->workspace, host, path, r->suite ? "/" : "",
-			 r->suite ? r->suite : "");
+		if (pb_path_fmt(s->dir, sizeof(s->dir), err,
+				"%s/meta/%s/%s%s%s", c->o->workspace, host,
+				path, r->suite ? "/" : "",
+				r->suite ? r->suite : ""))
+			return err->code;
 		if (r->kind == PB_REPO_APT)
 			snprintf(s->where, sizeof(s->where), "%sdists/%s",
 				 r->url, r->suite);

@@ -18,6 +18,7 @@
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/http.h"
+#include "util/str.h"
 
 /* a host that failed this often is tried after the others */
 #define HOST_FAILURES_DEMOTE 2
@@ -201,8 +202,8 @@ void fetcher_start(struct pb_fetcher *f, struct xfer *x)
 	x->resume_from = have;
 	x->part = fopen(x->part_path, "ab");
 	if (!x->part) {
-		snprintf(x->it->error, sizeof(x->it->error), "%s: %s",
-			 x->part_path, strerror(errno));
+		pb_msgf(x->it->error, sizeof(x->it->error), "%s: %s",
+			x->part_path, strerror(errno));
 		fetcher_item_fail(f, x);
 		return;
 	}
@@ -333,10 +334,10 @@ static void redirected(struct pb_fetcher *f, struct xfer *x, long code,
 	pb_url_host(url, h1, sizeof(h1));
 	pb_url_host(loc, h2, sizeof(h2));
 	if (strcasecmp(h1, h2) && !f->o.allow_redirect_host) {
-		snprintf(why, sizeof(why),
-			 "HTTP %ld to %.300s: another host than %s, not "
-			 "followed (--allow-redirect-host follows it)",
-			 code, loc, h1);
+		pb_msgf(why, sizeof(why),
+			"HTTP %ld to %.300s: another host than %s, not "
+			"followed (--allow-redirect-host follows it)",
+			code, loc, h1);
 		dead_url(f, x, why);
 		return;
 	}
@@ -401,9 +402,9 @@ static void got_body(struct pb_fetcher *f, struct xfer *x)
 		return;
 	}
 	if (rename(x->part_path, x->it->dest) < 0) {
-		snprintf(x->it->error, sizeof(x->it->error),
-			 "cannot rename %s to %s: %s", x->part_path,
-			 x->it->dest, strerror(errno));
+		pb_msgf(x->it->error, sizeof(x->it->error),
+			"cannot rename %s to %s: %s", x->part_path, x->it->dest,
+			strerror(errno));
 		fetcher_item_fail(f, x);
 		return;
 	}
@@ -418,8 +419,8 @@ void fetcher_finished(struct pb_fetcher *f, struct xfer *x,
 	x->it->http_code = code;
 	f->running--;
 	if (fclose(x->part) != 0 && tr == PB_TRANSPORT_OK) {
-		snprintf(x->terr, sizeof(x->terr), "%s: %s", x->part_path,
-			 strerror(errno));
+		pb_msgf(x->terr, sizeof(x->terr), "%s: %s", x->part_path,
+			strerror(errno));
 		tr = PB_TRANSPORT_TRANSIENT;
 	}
 	x->part = NULL;

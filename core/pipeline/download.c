@@ -12,6 +12,7 @@
 #include "crawl/mirror.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
+#include "util/path.h"
 
 /* One fetch item per distinct file: kernels share common packages. */
 struct downloads {
@@ -47,12 +48,15 @@ static int add_pkg(struct downloads *d, const struct pb_crawl_kernel *kn,
 	if (strchr(p->name, '/') || !strcmp(p->name, ".."))
 		return pb_err_set(err, -EINVAL, "%s: bad package name '%s'",
 				  kn->release, p->name);
-	snprintf(dir, sizeof(dir), "%s/cache/%.2s/%s", workspace, p->sha256,
-		 p->sha256);
-	ret = pb_mkdir_p(dir, err);
+	ret = pb_path_fmt(dir, sizeof(dir), err, "%s/cache/%.2s/%s", workspace,
+			  p->sha256, p->sha256);
+	if (!ret)
+		ret = pb_mkdir_p(dir, err);
+	if (!ret)
+		ret = pb_path_join(d->dest[d->n], sizeof(d->dest[d->n]), err,
+				   dir, p->name, NULL);
 	if (ret)
 		return ret;
-	snprintf(d->dest[d->n], sizeof(d->dest[d->n]), "%s/%s", dir, p->name);
 	u = calloc(pb_strv_len_const(p->alts) + 2, sizeof(char *));
 	if (!u)
 		return pb_err_set(err, -ENOMEM, "out of memory");
