@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "rfc2047.h"
+#include "util/str.h"
 
 /* --- Charsets ----------------------------------------------------------- */
 
@@ -225,21 +226,6 @@ static int q_decode(struct nw_buf *b, const char *s, size_t n)
 	return 0;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Base64, with or without its padding (many encoders drop it); padding
  * inside the text, or a lone character in the last quantum, is malformed */
 static int b_decode(struct nw_buf *b, const char *s, size_t n)
@@ -253,7 +239,7 @@ static int b_decode(struct nw_buf *b, const char *s, size_t n)
 			pad++;
 			continue;
 		}
-		v = b64_value((unsigned char)s[i]);
+		v = pb_b64_value((unsigned char)s[i]);
 		if (v < 0 || pad)
 			return -1;
 		acc = acc << 6 | (uint32_t)v;

@@ -13,21 +13,6 @@
 #include "util/proc.h"
 #include "util/str.h"
 
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* gpgv reads binary keyrings only: an armored key block (apt's *.asc)
  * is decoded into workdir first. */
 static int dearmor(const char *path, const char *out, struct pb_err *err)
@@ -58,7 +43,7 @@ static int dearmor(const char *path, const char *out, struct pb_err *err)
 
 		if (*p == '-')
 			break;
-		v = b64_value((unsigned char)*p);
+		v = pb_b64_value((unsigned char)*p);
 		if (v < 0)
 			continue;
 		acc = (acc << 6) | (unsigned)v;

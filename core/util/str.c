@@ -40,3 +40,18 @@ void pb_msgf(char *buf, size_t len, const char *fmt, ...)
 	else if ((size_t)n >= len && len > 4)
 		memcpy(buf + len - 4, "...", 4);
 }
+
+int pb_b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}

@@ -12,6 +12,9 @@ char *pb_trim(char *s);
 /* 1 when s ends with suffix. */
 int pb_has_suffix(const char *s, const char *suffix);
 
+/* The value of a base64 digit (RFC 4648: A-Z a-z 0-9 + /), or -1. */
+int pb_b64_value(int c);
+
 /* A message for a person into buf, cut with "..." at its end when it does
  * not fit: truncation said, on purpose (never for a path: pb_path_fmt). */
 void pb_msgf(char *buf, size_t len, const char *fmt, ...)
