@@ -395,8 +395,10 @@ static int read_all(int fd, char **data, size_t *len)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+int pb_write_all(int fd, const void *data, size_t len)
 {
+	const char *p = data;
+
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 
@@ -474,7 +476,7 @@ static int replace_at(int dfd, const char *dir, const char *base,
 	if (fd < 0)
 		return pb_err_set(err, -errno, "%s%s: %s", dir, tmp,
 				  strerror(errno));
-	ret = write_all(fd, data, len);
+	ret = pb_write_all(fd, data, len);
 	/* keep the time stamp: kbuild compares them */
 	times[0] = st->st_atim;
 	times[1] = st->st_mtim;

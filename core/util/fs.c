@@ -98,25 +98,6 @@ int pb_rm_rf(const char *path, struct pb_err *err)
 	return ret;
 }
 
-int pb_write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -ENOSPC; /* no progress: never loop */
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int copy_fd(int in, int out)
 {
 	char buf[65536];

@@ -41,9 +41,7 @@ int pb_write_file_atomic_at(int dirfd, const char *name, const void *data,
 			    size_t len, struct pb_err *err);
 /* Copies everything readable from in to dst the same way. */
 int pb_copy_fd_atomic(int in, const char *dst, struct pb_err *err);
-/* write(2) until all of len is out; -errno on a failed write, -ENOSPC on a
- * write that makes no progress. */
-int pb_write_all(int fd, const void *data, size_t len);
+/* (pb_write_all is the SDK's: probe-builder/fixup.h) */
 int pb_is_file(const char *path);
 
 #endif

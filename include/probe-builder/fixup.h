@@ -48,6 +48,10 @@ int pb_open_beneath(int dirfd, const char *rel, int flags, mode_t mode,
 int pb_open_beneath_walk(int dirfd, const char *rel, int flags, mode_t mode,
 			 struct pb_err *err);
 
+/* write(2) until all of len is out; -errno on a failed write, -ENOSPC on a
+ * write that makes no progress. */
+int pb_write_all(int fd, const void *data, size_t len);
+
 /* 1 when root/relpath exists (following symlinks only while they stay
  * inside root, physically), else 0. */
 int pb_root_exists(const char *root, const char *relpath);
