@@ -2,6 +2,7 @@
 #ifndef PROBE_BUILDER_H
 #define PROBE_BUILDER_H
 
+#include "alloc.h"
 #include "batch.h"
 #include "error.h"
 #include "fixup.h"
