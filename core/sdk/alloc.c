@@ -84,27 +84,34 @@ char *pb_strdup(const char *s, struct pb_err *err)
 	return copy(s, strlen(s), err);
 }
 
-char *pb_asprintf(struct pb_err *err, const char *fmt, ...)
+char *pb_vasprintf(struct pb_err *err, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list again;
 	char *s;
 	int n;
 
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
 	if (n < 0) {
 		/* longer than INT_MAX, or a wide character with no encoding */
 		pb_err_set(err, -ENOMEM, "out of memory: cannot format \"%s\"",
 			   fmt);
 		errno = ENOMEM;
-		return NULL;
+		s = NULL;
+	} else if ((s = pb_malloc((size_t)n + 1, 1, err))) {
+		vsnprintf(s, (size_t)n + 1, fmt, again);
 	}
-	s = pb_malloc((size_t)n + 1, 1, err);
-	if (!s)
-		return NULL;
+	va_end(again);
+	return s;
+}
+
+char *pb_asprintf(struct pb_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
 	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	s = pb_vasprintf(err, fmt, ap);
 	va_end(ap);
 	return s;
 }

@@ -15,6 +15,7 @@
 #ifndef PROBE_BUILDER_ALLOC_H
 #define PROBE_BUILDER_ALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -36,6 +37,8 @@ char *pb_strndup(const char *s, size_t n, struct pb_err *err);
  * format it). */
 char *pb_asprintf(struct pb_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+char *pb_vasprintf(struct pb_err *err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 #ifdef __cplusplus
 }

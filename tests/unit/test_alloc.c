@@ -69,6 +69,17 @@ static void test_failure_says_size(void **state)
 	free(p);
 }
 
+static char *via_va(struct pb_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = pb_vasprintf(err, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 static void test_success(void **state)
 {
 	struct pb_err err = {0};
@@ -105,6 +116,9 @@ static void test_success(void **state)
 	free(s);
 	s = pb_asprintf(&err, "%s-%d", "linux", 612);
 	assert_string_equal(s, "linux-612");
+	free(s);
+	s = via_va(&err, "%s/%s", "a", "b");
+	assert_string_equal(s, "a/b");
 	free(s);
 	assert_int_equal(err.code, 0);
 }
