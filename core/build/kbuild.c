@@ -244,6 +244,7 @@ static void finish_build(struct rel_ctx *c, const char *which,
 	if (!ret && c->log_rel[0])
 		ret = pb_result_str(&out->log, c->log_rel, &err);
 	if (ret) {
+		pb_result_output_clear(out);
 		pb_rel_fail_output(c, which, err.msg);
 		return;
 	}

@@ -471,8 +471,11 @@ int pb_build_release(const struct pb_build_opts *o, const struct pb_batch *b,
 	if (ret == -ENOMEM)
 		goto out;
 	if (ret) {
+		/* the kernel's failure (a key too long for a file name...),
+		 * recorded: not the run's */
 		fail_rest(&c, err->msg);
 		pb_err_clear(err);
+		ret = 0;
 	} else if (open_log(&c, err) < 0) {
 		c.log_rel[0] = '\0';
 		fail_rest(&c, err->msg);

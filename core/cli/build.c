@@ -358,6 +358,7 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 	/* from here an interrupt stops the run cleanly: the kernels built
 	 * are recorded, the workers stopped, the exit status 128+signal */
 	if (pb_signals_install(&err) < 0 ||
+	    pb_pipeline_check(&c->po, &err) < 0 ||
 	    (!pb_is_dir(c->source) &&
 	     pb_err_set(&err, -ENOTDIR, "-s %s: not a directory", c->source)) ||
 	    absolute(c->source, c->source_abs, 0) < 0 ||
@@ -380,10 +381,13 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 		pb_registry_free(&reg);
 		return 1;
 	}
+	/* package files: no crawl, no download; a plan: a download */
+	if (!c->po.n_packages)
+		pb_cli_crawl_warn(&c->cc, !c->po.plan);
 	c->po.crawl = &co;
 	c->po.fetcher = co.fetcher;
 	ret = pb_pipeline_run(&c->po, &res, &err);
-	if (ret && res.crawl.n_missed)
+	if (ret && res.crawl_failed)
 		pb_cli_crawl_error(&err, &res.crawl);
 	else if (ret)
 		pb_error("%s", err.msg);

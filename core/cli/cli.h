@@ -84,14 +84,17 @@ void pb_cli_crawl_init(struct pb_cli_crawl *cc);
 int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg);
 void pb_cli_crawl_free(struct pb_cli_crawl *cc);
 /* cc's fetcher, made on first use with the progress line drawn on a
- * terminal; each call starts the line's rate again. NULL when it cannot be
- * had (said). */
+ * terminal (each of its runs measures its own rate). NULL when it cannot
+ * be had (said). */
 struct pb_fetcher *pb_cli_fetcher(struct pb_cli_crawl *cc, int quiet);
-/* The crawl options of d from the command line's (warning about the
- * risky ones), with cc's fetcher; -ENOMEM (said) when there is none. */
+/* The crawl options of d from the command line's, with cc's fetcher;
+ * -ENOMEM (said) when there is none. */
 int pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
 		       const regex_t *kernel_filter, const char *workspace,
 		       int quiet, struct pb_crawl_opts *o);
+/* Warns about the risky options given, for a run that fetches (and, when
+ * crawls, checks APT Release files): a run that does not is not told. */
+void pb_cli_crawl_warn(const struct pb_cli_crawl *cc, int crawls);
 /* Says a failed crawl's error, and each repository it missed. */
 void pb_cli_crawl_error(const struct pb_err *err, const struct pb_crawl *c);
 

@@ -173,7 +173,6 @@ struct pb_fetcher *pb_cli_fetcher(struct pb_cli_crawl *cc, int quiet)
 {
 	struct pb_err err = {0};
 
-	memset(&cc->meter, 0, sizeof(cc->meter));
 	if (cc->fetcher)
 		return cc->fetcher;
 	/* the CLI draws the line; a run that catches signals stops */
@@ -213,7 +212,12 @@ int pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
 	o->max_metadata_size = cc->max_metadata_size;
 	o->allow_expired_release = cc->allow_expired_release;
 	o->allow_future_release = cc->allow_future_release;
-	if (cc->allow_expired_release || cc->allow_future_release)
+	return o->fetcher ? 0 : -ENOMEM;
+}
+
+void pb_cli_crawl_warn(const struct pb_cli_crawl *cc, int crawls)
+{
+	if (crawls && (cc->allow_expired_release || cc->allow_future_release))
 		pb_warn("%s%s%s: an APT Release out of its dates is used "
 			"anyway; a stale or replayed mirror can go unnoticed",
 			cc->allow_expired_release ? "--allow-expired-release"
@@ -226,7 +230,6 @@ int pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
 	if (cc->fetch.allow_redirect_host)
 		pb_warn("--allow-redirect-host: redirects may take any file "
 			"to another host (signatures and hashes still hold)");
-	return o->fetcher ? 0 : -ENOMEM;
 }
 
 void pb_cli_crawl_error(const struct pb_err *err, const struct pb_crawl *c)
@@ -379,6 +382,7 @@ static int crawl_run(struct crawl_cmd *c, const regex_t *re)
 			pb_registry_free(&reg);
 			return 1;
 		}
+		pb_cli_crawl_warn(&c->cc, 1);
 		if (pb_crawl_run(&co, &crawl, &err) < 0) {
 			pb_cli_crawl_error(&err, &crawl);
 		} else {

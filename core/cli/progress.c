@@ -62,6 +62,12 @@ void pb_progress_fetch(const struct pb_fetch_event *ev, void *data)
 	char done[32], total[32], rate[32] = "-", eta[32] = "-";
 	double t = pb_now_s(), dt, r;
 
+	if (ev->type == PB_FETCH_EV_START) {
+		/* each run's rate from its own start: the crawl's phases and
+		 * the download are runs of one fetcher */
+		memset(m, 0, sizeof(*m));
+		return;
+	}
 	if (ev->type == PB_FETCH_EV_CLEAR) {
 		pb_progress_clear();
 		return;

@@ -322,6 +322,8 @@ int pb_fetcher_run(struct pb_fetcher *f, struct pb_err *err)
 
 	f->files_total = f->files_done = f->files_failed = 0;
 	f->bytes_total = f->bytes_done = 0;
+	if (f->o.progress)
+		event(f, PB_FETCH_EV_START, NULL);
 	while (f->n && !ret)
 		ret = step(f, err);
 	fetcher_undraw(f);

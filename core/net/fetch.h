@@ -29,6 +29,7 @@ struct pb_fetch_progress {
 };
 
 enum pb_fetch_event_type {
+	PB_FETCH_EV_START,    /* a run begins: its counts start from 0 */
 	PB_FETCH_EV_PROGRESS, /* progress: a few times a second */
 	PB_FETCH_EV_CLEAR,    /* a log line follows, or the run ends: erase
 				 what PROGRESS drew */

@@ -63,6 +63,12 @@ static void output_free(struct pb_output_result *o)
 	compiler_free(&o->compiler);
 }
 
+void pb_result_output_clear(struct pb_output_result *o)
+{
+	output_free(o);
+	output_init(o);
+}
+
 void pb_result_free(struct pb_release_result *r)
 {
 	size_t i;

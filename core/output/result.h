@@ -81,6 +81,10 @@ struct pb_release_result {
 void pb_result_init(struct pb_release_result *r);
 void pb_result_free(struct pb_release_result *r);
 
+/* An output back to empty: what a failed output must not keep (the
+ * vermagic and compiler of an object that was not installed). */
+void pb_result_output_clear(struct pb_output_result *o);
+
 /* Sets *dst to a copy of s (NULL stays NULL); -ENOMEM with err filled. */
 int pb_result_str(char **dst, const char *s, struct pb_err *err);
 

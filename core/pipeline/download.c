@@ -142,12 +142,13 @@ int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
 	int ret;
 
 	ret = plan(c, workspace, &d, err);
-	if (!ret && d.n)
-		pb_info("fetching %zu packages (the cache keeps them)", d.n);
 	if (!ret)
 		ret = pb_fetcher_add_all(f, d.items, d.n, err);
-	if (!ret)
-		ret = pb_fetcher_run(f, err);
+	if (ret) /* a cache dir not made (even -EIO): nothing to fetch */
+		goto out;
+	if (d.n)
+		pb_info("fetching %zu packages (the cache keeps them)", d.n);
+	ret = pb_fetcher_run(f, err);
 	/* -EIO: some failed, each item says why (the kernels below); any
 	 * other error: nothing was fetched */
 	if (ret && ret != -EIO)

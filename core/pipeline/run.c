@@ -68,6 +68,30 @@ static int source_kind(struct run *r, struct pb_err *err)
 }
 
 /* Everything that can be found wrong before an hour of work. */
+/* A key that cannot sign is found before anything is built. */
+static int check_sign_key(const char *key, struct pb_err *err)
+{
+	char why[PB_ERR_MSG_MAX];
+
+	if (!key || pb_sign_key_check(key, err) == 0)
+		return 0;
+	/* "--sign-key FILE: why": the message starts with FILE */
+	memcpy(why, err->msg, sizeof(why));
+	return pb_err_set(err, err->code, "--sign-key %s", why);
+}
+
+int pb_pipeline_check(const struct pb_pipeline_opts *o, struct pb_err *err)
+{
+	struct pb_ignore ig = {0};
+	int ret = 0;
+
+	if (o->ignore_file) {
+		ret = pb_ignore_load(o->ignore_file, &ig, err);
+		pb_ignore_free(&ig);
+	}
+	return ret ? ret : check_sign_key(o->sign_key, err);
+}
+
 static int preflight(struct run *r, struct pb_err *err)
 {
 	const struct pb_pipeline_opts *o = r->o;
@@ -75,14 +99,8 @@ static int preflight(struct run *r, struct pb_err *err)
 
 	if (o->ignore_file)
 		ret = pb_ignore_load(o->ignore_file, &r->ignore, err);
-	/* a key that cannot sign is found before anything is built */
-	if (!ret && o->sign_key && pb_sign_key_check(o->sign_key, err) < 0) {
-		char why[PB_ERR_MSG_MAX];
-
-		/* "--sign-key FILE: why": the message starts with FILE */
-		memcpy(why, err->msg, sizeof(why));
-		ret = pb_err_set(err, err->code, "--sign-key %s", why);
-	}
+	if (!ret)
+		ret = check_sign_key(o->sign_key, err);
 	/* a read-only output dir is said now */
 	if (!ret)
 		ret = pb_dir_writable(r->bo.output_dir, "the output dir", err);
@@ -190,8 +208,10 @@ static int crawl_and_download(struct run *r, struct pb_err *err)
 
 	ret = r->o->plan ? read_plan(r, c, err)
 			 : pb_crawl_run(r->o->crawl, c, err);
-	if (ret)
+	if (ret) {
+		r->out->crawl_failed = !r->o->plan;
 		return ret;
+	}
 	r->n_dropped = pb_crawl_select(c, r->o->kernel_filter, r->o->arch);
 	for (i = 0; i < c->n_kernels; i++)
 		if (pb_ignore_match(&r->ignore, c->kernels[i].release))
@@ -323,9 +343,15 @@ int pb_pipeline_run(const struct pb_pipeline_opts *o,
 		ret = pb_results_add(&out->results, &r.skipped.r[i], err);
 	if (!ret)
 		ret = record(&r, err);
-	if (ret && pb_stop_signal && !out->n_to_build)
-		pb_err_set(err, -EINTR, "interrupted: 0 built, %zu not started",
-			   r.batch ? pb_batch_n_releases(r.batch) : (size_t)0);
+	/* a stage that failed because a signal stopped it (gpgv or a
+	 * download killed with the group): the run was interrupted, and
+	 * what the stage said stays after that */
+	if (ret && pb_stop_signal && !out->n_to_build) {
+		pb_err_prefix(err, "interrupted: 0 built, %zu not started",
+			      r.batch ? pb_batch_n_releases(r.batch)
+				      : (size_t)0);
+		ret = err->code = -EINTR;
+	}
 	run_free(&r);
 	return ret;
 }

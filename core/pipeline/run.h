@@ -41,11 +41,17 @@ struct pb_pipeline_result {
 	size_t n_to_build;	   /* of them, the ones given to the workers */
 	size_t n_skipped;	   /* of them, the ones in the ignore list */
 	int built;		   /* the build stage ran to its end */
-	/* the crawl's, when it ran: on a failed crawl, the repositories that
-	 * failed (for the caller to list after the error) */
+	/* the crawl's, when it ran: on a failed crawl (crawl_failed), the
+	 * repositories that failed (for the caller to list after the error) */
 	struct pb_crawl crawl;
+	int crawl_failed;
 	int recorded; /* the manifest has the results */
 };
+
+/* The options that can be refused before anything is made (the ignore
+ * list, the signing key), for a front end to ask before it creates the
+ * output and workspace dirs; pb_pipeline_run checks them too. */
+int pb_pipeline_check(const struct pb_pipeline_opts *o, struct pb_err *err);
 
 /* Runs it. 0 when every stage ran (results may hold FAILED kernels, and
  * pb_stop_signal may have stopped the builds: out has the kernels that

@@ -101,12 +101,15 @@ static void fail_k(struct sched *s, size_t k, const char *msg)
 	struct pb_err err = {0};
 
 	pb_error("%s: %s", pb_batch_release(s->b, s->idx[k]), msg);
+	/* the kernel's error; its outputs only FAILED (no message of
+	 * their own, no log: the worker wrote none) */
 	if (pb_result_for(s->o, s->b, s->idx[k], r, &err) < 0 ||
-	    pb_result_fail_rest(r, msg, &err) < 0) {
+	    pb_result_str(&r->error, msg, &err) < 0) {
 		pb_result_free(r);
 		s->oom = 1;
 		return;
 	}
+	r->kmod.status = r->ebpf.status = PB_STATUS_FAILED;
 	pb_result_settle(r);
 	s->have[k] = 1;
 }
@@ -296,14 +299,16 @@ static void reap(struct sched *s)
 	s->slots[j].pid = 0;
 	s->running--;
 	collect(s, k, status);
+	/* over, recorded or not (stopped by a signal, or no memory to
+	 * record it: s->oom fails the run) */
+	s->done++;
 	if (!s->have[k])
 		return;
-	s->done++;
 	if (!s->o->progress)
 		pb_info("[%zu/%zu done] %s: %s in %.1fs", s->done, s->n,
 			pb_batch_release(s->b, s->idx[k]),
 			pb_status_name(s->by_k[k].status),
-			s->by_k[k].duration_s);
+			s->by_k[k].duration_s < 0 ? 0 : s->by_k[k].duration_s);
 }
 
 static void sched_loop(struct sched *s)

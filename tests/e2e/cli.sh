@@ -86,6 +86,17 @@ touch "$TMP/readme.txt"
 expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" "$TMP/readme.txt"
 grep -q "ignored $TMP/readme.txt: not a Debian package file name" "$TMP/e.txt" || fail "junk file: $(cat "$TMP/e.txt")"
 grep -q "no debian kernel release among the 1 package files" "$TMP/e.txt" || fail "no kernel: $(cat "$TMP/e.txt")"
+# options that cannot work are refused before the output and workspace
+# dirs are made (and before the risky-option warnings of a crawl that the
+# package files make needless)
+expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -o "$TMP/o-nil" -w "$TMP/w-nil" \
+	--ignore-list "$TMP/no-such-list" --allow-redirect-host "$TMP/readme.txt"
+grep -q -- "--ignore-list $TMP/no-such-list: No such file or directory" "$TMP/e.txt" ||
+	fail "missing ignore list: $(cat "$TMP/e.txt")"
+[ ! -e "$TMP/o-nil" ] && [ ! -e "$TMP/w-nil" ] || fail "a refused run made its output or workspace dir"
+expect_rc 1 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -o "$TMP/o-nil" -w "$TMP/w-nil" \
+	--allow-redirect-host "$TMP/readme.txt"
+! grep -q "allow-redirect-host" "$TMP/e.txt" || fail "a build of package files warned about fetching: $(cat "$TMP/e.txt")"
 ok "errors name the distro, file or directory at fault"
 
 abi=$(pb_debian_abi)

@@ -455,7 +455,8 @@ static void test_stop(void **state)
 }
 
 struct seen {
-	int progress, clear, last; /* last: the type of the last event */
+	int start, progress, clear, last; /* last: the type of the last one */
+	int first;			  /* the type of the first event */
 	size_t files_total;
 };
 
@@ -463,8 +464,12 @@ static void on_event(const struct pb_fetch_event *ev, void *data)
 {
 	struct seen *s = data;
 
+	if (s->start + s->progress + s->clear == 0)
+		s->first = (int)ev->type;
 	s->last = (int)ev->type;
-	if (ev->type == PB_FETCH_EV_PROGRESS) {
+	if (ev->type == PB_FETCH_EV_START) {
+		s->start++;
+	} else if (ev->type == PB_FETCH_EV_PROGRESS) {
 		s->progress++;
 		s->files_total = ev->progress->files_total;
 	} else {
@@ -472,8 +477,9 @@ static void on_event(const struct pb_fetch_event *ev, void *data)
 	}
 }
 
-/* With progress, the front end hears where the run is, and is told to
- * erase its line at the end; without, it hears nothing. */
+/* With progress, the front end hears that a run starts (its rate starts
+ * again), where it is, and is told to erase its line at the end; without,
+ * it hears nothing. */
 static void test_events(void **state)
 {
 	struct fx *x = *state;
@@ -485,6 +491,8 @@ static void test_events(void **state)
 	x->o.event_data = &s;
 	x->o.progress = 1;
 	assert_int_equal(run1(x, URLS("http://a/p.deb"), 1, a, 2), 0);
+	assert_int_equal(s.first, PB_FETCH_EV_START);
+	assert_int_equal(s.start, 1);
 	assert_true(s.progress >= 1);
 	assert_int_equal(s.files_total, 1);
 	assert_true(s.clear >= 1);
@@ -495,7 +503,7 @@ static void test_events(void **state)
 	memset(&s, 0, sizeof(s));
 	x->o.progress = 0;
 	assert_int_equal(run1(x, URLS("http://a/p.deb"), 1, b, 1), 0);
-	assert_int_equal(s.progress + s.clear, 0);
+	assert_int_equal(s.start + s.progress + s.clear, 0);
 }
 
 static void test_no_url(void **state)
