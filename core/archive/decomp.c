@@ -19,6 +19,7 @@
 
 #include "archive/decomp.h"
 #include "archive/filters.h"
+#include "probe-builder/alloc.h"
 
 /* what libarchive reads from the file at a time */
 #define DECOMP_BLOCK (128 * 1024)
@@ -119,26 +120,29 @@ static void *reader(void *arg)
 	}
 }
 
+/* 0 when the reader thread runs; -1 when it cannot (no thread, or no
+ * memory for the ring), which is no error: the caller then reads in its
+ * own thread, so nothing is said. */
 static int start_reader(struct pb_decomp *d)
 {
 	sigset_t all, old;
 	int i, ret;
 
 	for (i = 0; i < N_SLOTS; i++) {
-		d->slots[i].data = malloc(SLOT_SIZE);
+		d->slots[i].data = pb_malloc(SLOT_SIZE, 1, NULL);
 		if (!d->slots[i].data)
-			return -ENOMEM;
+			return -1;
 	}
 	if (pthread_mutex_init(&d->lock, NULL))
-		return -ENOMEM;
+		return -1;
 	if (pthread_cond_init(&d->not_empty, NULL)) {
 		pthread_mutex_destroy(&d->lock);
-		return -ENOMEM;
+		return -1;
 	}
 	if (pthread_cond_init(&d->not_full, NULL)) {
 		pthread_cond_destroy(&d->not_empty);
 		pthread_mutex_destroy(&d->lock);
-		return -ENOMEM;
+		return -1;
 	}
 	/* the reader takes no signal: they stay the caller's */
 	sigfillset(&all);
@@ -149,7 +153,7 @@ static int start_reader(struct pb_decomp *d)
 		pthread_cond_destroy(&d->not_full);
 		pthread_cond_destroy(&d->not_empty);
 		pthread_mutex_destroy(&d->lock);
-		return -ret;
+		return -1;
 	}
 	d->threaded = 1;
 	return 0;
@@ -162,12 +166,16 @@ int pb_decomp_open(const char *path, struct pb_decomp **out, struct pb_err *err)
 	int r, ret;
 
 	*out = NULL;
-	d = calloc(1, sizeof(*d));
+	d = pb_calloc(1, sizeof(*d), err);
 	if (!d)
-		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
-	d->path = strdup(path);
-	d->a = archive_read_new();
-	if (!d->path || !d->a) {
+		return -ENOMEM;
+	d->path = pb_strdup(path, err);
+	if (!d->path) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	d->a = archive_read_new(); /* its allocation: libarchive's */
+	if (!d->a) {
 		ret = pb_err_set(err, -ENOMEM, "%s: out of memory", path);
 		goto fail;
 	}

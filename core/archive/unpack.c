@@ -16,6 +16,7 @@
 #include "archive/filters.h"
 #include "archive/unpack.h"
 #include "probe-builder/pkgname.h"
+#include "util/path.h"
 
 int pb_member_path(const char *name, char *out, size_t len, struct pb_err *err)
 {
@@ -56,13 +57,17 @@ static int is_config_member(const char *rel)
 	       fnmatch("lib/modules/*/config", rel, FNM_PATHNAME) == 0;
 }
 
+/* A release's config path that does not fit is no member's (a member's
+ * path always fits): never compared cut. */
 static int is_release_config(const char *rel, const char *release)
 {
 	char a[PATH_MAX], b[PATH_MAX];
 
-	snprintf(a, sizeof(a), "boot/config-%s", release);
-	snprintf(b, sizeof(b), "lib/modules/%s/config", release);
-	return strcmp(rel, a) == 0 || strcmp(rel, b) == 0;
+	return (!pb_path_fmt(a, sizeof(a), NULL, "boot/config-%s", release) &&
+		strcmp(rel, a) == 0) ||
+	       (!pb_path_fmt(b, sizeof(b), NULL, "lib/modules/%s/config",
+			     release) &&
+		strcmp(rel, b) == 0);
 }
 
 struct unpack_ctx {
@@ -181,9 +186,11 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 			return pb_err_set(err, -EINVAL,
 					  "%s: a member without a name",
 					  c->pkg);
-		/* the entry's own copy goes away with set_pathname */
-		snprintf(shown, sizeof(shown), "%s", name);
-		ret = pb_member_path(shown, rel, sizeof(rel), err);
+		/* the entry's own copy goes away with set_pathname; a cut
+		 * copy would extract the member under another name */
+		ret = pb_path_fmt(shown, sizeof(shown), err, "%s", name);
+		if (!ret)
+			ret = pb_member_path(shown, rel, sizeof(rel), err);
 		if (ret)
 			return pb_err_prefix(err, "%s", c->pkg);
 		link = archive_entry_hardlink(e);

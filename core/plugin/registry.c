@@ -12,11 +12,14 @@
 #include <ltdl.h>
 
 #include "plugin/registry.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/str.h"
 
-static int add_dir(struct pb_registry *reg, const char *dir, size_t n)
+static int add_dir(struct pb_registry *reg, const char *dir, size_t n,
+		   struct pb_err *err)
 {
 	char **grown;
 	size_t i;
@@ -26,11 +29,12 @@ static int add_dir(struct pb_registry *reg, const char *dir, size_t n)
 	for (i = 0; i < reg->n_dirs; i++)
 		if (strlen(reg->dirs[i]) == n && !strncmp(reg->dirs[i], dir, n))
 			return 0;
-	grown = realloc(reg->dirs, (reg->n_dirs + 1) * sizeof(*grown));
+	grown = pb_reallocarray(reg->dirs, reg->n_dirs + 1, sizeof(*grown),
+				err);
 	if (!grown)
 		return -ENOMEM;
 	reg->dirs = grown;
-	reg->dirs[reg->n_dirs] = strndup(dir, n);
+	reg->dirs[reg->n_dirs] = pb_strndup(dir, n, err);
 	if (!reg->dirs[reg->n_dirs])
 		return -ENOMEM;
 	reg->n_dirs++;
@@ -42,44 +46,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names in dir ending with suffix, sorted, so the order of discovery
- * (and so who wins a duplicate) does not depend on readdir. */
-static char **list_dir(const char *dir, const char *suffix, size_t *n)
-{
-	size_t sl = strlen(suffix), cap = 0;
-	struct dirent *de;
-	char **names = NULL;
-	DIR *d;
-
-	*n = 0;
-	d = opendir(dir);
-	if (!d)
-		return NULL;
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-
-		if (l <= sl || strcmp(de->d_name + l - sl, suffix) != 0 ||
-		    de->d_name[0] == '.')
-			continue;
-		if (*n == cap) {
-			char **g;
-
-			cap = cap ? cap * 2 : 16;
-			g = realloc(names, cap * sizeof(*g));
-			if (!g)
-				break;
-			names = g;
-		}
-		names[*n] = strdup(de->d_name);
-		if (names[*n])
-			(*n)++;
-	}
-	closedir(d);
-	if (names)
-		qsort(names, *n, sizeof(*names), cmp_str);
-	return names;
-}
-
 static void free_list(char **names, size_t n)
 {
 	size_t i;
@@ -87,6 +53,56 @@ static void free_list(char **names, size_t n)
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+/* The names in dir ending with suffix in *names (NULL, *n 0: none, or no
+ * such dir), sorted, so the order of discovery (and so who wins a
+ * duplicate) does not depend on readdir. */
+static int list_dir(const char *dir, const char *suffix, char ***names,
+		    size_t *n, struct pb_err *err)
+{
+	size_t sl = strlen(suffix), cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	*names = NULL;
+	*n = 0;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!ret && (de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+
+		if (l <= sl || strcmp(de->d_name + l - sl, suffix) != 0 ||
+		    de->d_name[0] == '.')
+			continue;
+		if (*n == cap) {
+			char **g = pb_reallocarray(*names, cap ? cap * 2 : 16,
+						   sizeof(*g), err);
+
+			if (!g) {
+				ret = -ENOMEM;
+				break;
+			}
+			*names = g;
+			cap = cap ? cap * 2 : 16;
+		}
+		(*names)[*n] = pb_strdup(de->d_name, err);
+		if ((*names)[*n])
+			(*n)++;
+		else
+			ret = -ENOMEM;
+	}
+	closedir(d);
+	if (ret) {
+		free_list(*names, *n);
+		*names = NULL;
+		*n = 0;
+	} else if (*names) {
+		qsort(*names, *n, sizeof(**names), cmp_str);
+	}
+	return ret;
 }
 
 static struct pb_distro *find_distro(const struct pb_registry *reg,
@@ -101,18 +117,19 @@ static struct pb_distro *find_distro(const struct pb_registry *reg,
 }
 
 static struct pb_distro *new_distro(struct pb_registry *reg, const char *name,
-				    const char *source)
+				    const char *source, struct pb_err *err)
 {
 	struct pb_distro *grown, *d;
 
-	grown = realloc(reg->distros, (reg->n_distros + 1) * sizeof(*grown));
+	grown = pb_reallocarray(reg->distros, reg->n_distros + 1,
+				sizeof(*grown), err);
 	if (!grown)
 		return NULL;
 	reg->distros = grown;
 	d = &reg->distros[reg->n_distros];
 	memset(d, 0, sizeof(*d));
-	d->name = strdup(name);
-	d->source = strdup(source);
+	d->name = pb_strdup(name, err);
+	d->source = pb_strdup(source, err);
 	if (!d->name || !d->source) {
 		free(d->name);
 		free(d->source);
@@ -232,8 +249,9 @@ static const struct pb_plugin *descriptor_of(lt_dlhandle h, const char *path)
 }
 
 /* The distros plugin p (from path) serves by itself. */
-static void add_plugin_distros(struct pb_registry *reg,
-			       const struct pb_plugin *p, const char *path)
+static int add_plugin_distros(struct pb_registry *reg,
+			      const struct pb_plugin *p, const char *path,
+			      struct pb_err *err)
 {
 	size_t i;
 
@@ -246,64 +264,70 @@ static void add_plugin_distros(struct pb_registry *reg,
 				path, p->distros[i], d->source);
 			continue;
 		}
-		d = new_distro(reg, p->distros[i], path);
-		if (d)
-			d->description =
-				strdup(p->description ? p->description : "");
-		if (!d || !d->description)
-			pb_warn("%s: distro '%s': out of memory", path,
-				p->distros[i]);
+		d = new_distro(reg, p->distros[i], path, err);
+		if (!d)
+			return -ENOMEM;
+		/* in the registry already: freed with it */
+		d->description =
+			pb_strdup(p->description ? p->description : "", err);
+		if (!d->description)
+			return -ENOMEM;
 	}
+	return 0;
 }
 
-static void load_plugin(struct pb_registry *reg, const char *path)
+/* The plugin at path, or a warning saying why it is skipped; an error
+ * (-ENOMEM) only when the registry cannot go on. */
+static int load_plugin(struct pb_registry *reg, const char *path,
+		       struct pb_err *err)
 {
 	const struct pb_plugin *p;
 	struct pb_builder *grown, *b;
 	lt_dlhandle h = open_module(path);
 
 	if (!h)
-		return;
+		return 0;
 	p = descriptor_of(h, path);
 	if (!p) {
 		lt_dlclose(h);
-		return;
+		return 0;
 	}
 	if (find_builder(reg, p->name)) {
 		pb_warn("%s: builder '%s' already loaded from %s, skipped",
 			path, p->name, find_builder(reg, p->name)->path);
 		lt_dlclose(h);
-		return;
+		return 0;
 	}
-	grown = realloc(reg->builders, (reg->n_builders + 1) * sizeof(*grown));
+	grown = pb_reallocarray(reg->builders, reg->n_builders + 1,
+				sizeof(*grown), err);
 	if (!grown) {
-		pb_warn("%s: out of memory, skipped", path);
 		lt_dlclose(h);
-		return;
+		return -ENOMEM;
 	}
 	reg->builders = grown;
 	b = &reg->builders[reg->n_builders];
 	b->plugin = p;
-	b->path = strdup(path);
+	b->path = pb_strdup(path, err);
 	b->handle = h;
 	if (!b->path) {
-		pb_warn("%s: out of memory, skipped", path);
 		lt_dlclose(h);
-		return;
+		return -ENOMEM;
 	}
 	reg->n_builders++;
-	add_plugin_distros(reg, p, path);
+	return add_plugin_distros(reg, p, path, err);
 }
 
-static int kv_add(struct pb_distro *d, const char *k, const char *v)
+static int kv_add(struct pb_distro *d, const char *k, const char *v,
+		  struct pb_err *err)
 {
-	struct pb_kv *g = realloc(d->keys, (d->n_keys + 1) * sizeof(*g));
+	struct pb_kv *g =
+		pb_reallocarray(d->keys, d->n_keys + 1, sizeof(*g), err);
 
 	if (!g)
 		return -ENOMEM;
 	d->keys = g;
-	g[d->n_keys].key = strdup(k);
-	g[d->n_keys].value = strdup(v);
+	g[d->n_keys].key = pb_strdup(k, err);
+	g[d->n_keys].value = pb_strdup(v, err);
 	if (!g[d->n_keys].key || !g[d->n_keys].value) {
 		free(g[d->n_keys].key);
 		free(g[d->n_keys].value);
@@ -328,8 +352,10 @@ static void free_distro(struct pb_distro *d)
 }
 
 /* "key = value" lines, '#' comments; keys it does not know are kept for
- * later stages (mirror lists). */
-static void load_data_file(struct pb_registry *reg, const char *path)
+ * later stages (mirror lists). A file that is not one is skipped with a
+ * warning; an error (-ENOMEM) only when the registry cannot go on. */
+static int load_data_file(struct pb_registry *reg, const char *path,
+			  struct pb_err *err)
 {
 	struct pb_distro tmp, *d;
 	char line[1024];
@@ -339,7 +365,7 @@ static void load_data_file(struct pb_registry *reg, const char *path)
 
 	if (!f) {
 		pb_warn("%s: %s, skipped", path, strerror(errno));
-		return;
+		return 0;
 	}
 	memset(&tmp, 0, sizeof(tmp));
 	while (fgets(line, sizeof(line), f)) {
@@ -355,14 +381,13 @@ static void load_data_file(struct pb_registry *reg, const char *path)
 				path, lineno);
 			fclose(f);
 			free_distro(&tmp);
-			return;
+			return 0;
 		}
 		*eq = '\0';
-		if (kv_add(&tmp, pb_trim(s), pb_trim(eq + 1)) < 0) {
-			pb_warn("%s: out of memory, skipped", path);
+		if (kv_add(&tmp, pb_trim(s), pb_trim(eq + 1), err) < 0) {
 			fclose(f);
 			free_distro(&tmp);
-			return;
+			return -ENOMEM;
 		}
 	}
 	fclose(f);
@@ -373,34 +398,36 @@ static void load_data_file(struct pb_registry *reg, const char *path)
 			"skipped",
 			path);
 		free_distro(&tmp);
-		return;
+		return 0;
 	}
 	if ((d = find_distro(reg, name)) != NULL) {
 		pb_warn("%s: distro '%s' is already provided by %s; keeping "
 			"that one",
 			path, name, d->source);
 		free_distro(&tmp);
-		return;
+		return 0;
 	}
 	if (!find_builder(reg, builder)) {
 		pb_warn("%s: distro '%s' uses builder '%s', which no plugin "
 			"provides, skipped",
 			path, name, builder);
 		free_distro(&tmp);
-		return;
+		return 0;
 	}
-	d = new_distro(reg, name, path);
+	d = new_distro(reg, name, path, err);
 	if (!d) {
-		pb_warn("%s: out of memory, skipped", path);
 		free_distro(&tmp);
-		return;
+		return -ENOMEM;
 	}
+	/* in the registry now: freed with it, whatever follows */
 	d->keys = tmp.keys;
 	d->n_keys = tmp.n_keys;
-	d->description = strdup(pb_distro_get(d, "description")
-					? pb_distro_get(d, "description")
-					: "");
 	d->builder = find_builder(reg, builder);
+	d->description = pb_strdup(pb_distro_get(d, "description")
+					   ? pb_distro_get(d, "description")
+					   : "",
+				   err);
+	return d->description ? 0 : -ENOMEM;
 }
 
 const char *pb_distro_get(const struct pb_distro *d, const char *key)
@@ -413,71 +440,88 @@ const char *pb_distro_get(const struct pb_distro *d, const char *key)
 	return NULL;
 }
 
+/* Every file ending with suffix along the search path, through load. A
+ * path too long to open is skipped with a warning, as a file that does
+ * not load is. */
+static int load_all(struct pb_registry *reg, const char *suffix,
+		    int (*load)(struct pb_registry *, const char *,
+				struct pb_err *),
+		    struct pb_err *err)
+{
+	char path[PATH_MAX], **names;
+	struct pb_err why;
+	size_t i, j, n;
+	int ret = 0;
+
+	for (i = 0; i < reg->n_dirs && !ret; i++) {
+		ret = list_dir(reg->dirs[i], suffix, &names, &n, err);
+		for (j = 0; j < n && !ret; j++) {
+			if (pb_path_fmt(path, sizeof(path), &why, "%s/%s",
+					reg->dirs[i], names[j]) < 0)
+				pb_warn("%s, skipped", why.msg);
+			else
+				ret = load(reg, path, err);
+		}
+		free_list(names, n);
+	}
+	return ret;
+}
+
+/* The search path: --plugin-dir, the environment's, the installed dirs. */
+static int add_dirs(struct pb_registry *reg,
+		    const struct pb_registry_opts *opts, struct pb_err *err)
+{
+	const char *p;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < opts->n_plugin_dirs && !ret; i++)
+		ret = add_dir(reg, opts->plugin_dirs[i],
+			      strlen(opts->plugin_dirs[i]), err);
+	for (p = opts->env_path; p && *p && !ret;) {
+		size_t l = strcspn(p, ":");
+
+		ret = add_dir(reg, p, l, err);
+		p += l;
+		if (*p == ':')
+			p++;
+	}
+	if (!ret && opts->plugin_dir)
+		ret = add_dir(reg, opts->plugin_dir, strlen(opts->plugin_dir),
+			      err);
+	if (!ret && opts->distro_dir)
+		ret = add_dir(reg, opts->distro_dir, strlen(opts->distro_dir),
+			      err);
+	return ret;
+}
+
 int pb_registry_load(struct pb_registry *reg,
 		     const struct pb_registry_opts *opts, struct pb_err *err)
 {
-	size_t i, j, n;
-	const char *p;
-	char **names;
+	size_t i, j;
+	int ret;
 
 	memset(reg, 0, sizeof(*reg));
 	if (!opts || opts->sz < sizeof(*opts))
 		return pb_err_set(err, -EINVAL, "registry options too old");
 	if (lt_dlinit() != 0)
 		return pb_err_set(err, -EIO, "libltdl: %s", lt_dlerror());
-	for (i = 0; i < opts->n_plugin_dirs; i++)
-		if (add_dir(reg, opts->plugin_dirs[i],
-			    strlen(opts->plugin_dirs[i])) < 0)
-			goto oom;
-	for (p = opts->env_path; p && *p;) {
-		size_t l = strcspn(p, ":");
-
-		if (add_dir(reg, p, l) < 0)
-			goto oom;
-		p += l;
-		if (*p == ':')
-			p++;
-	}
-	if (opts->plugin_dir &&
-	    add_dir(reg, opts->plugin_dir, strlen(opts->plugin_dir)) < 0)
-		goto oom;
-	if (opts->distro_dir &&
-	    add_dir(reg, opts->distro_dir, strlen(opts->distro_dir)) < 0)
-		goto oom;
+	ret = add_dirs(reg, opts, err);
 	/* every plugin first: a data file may name a builder found later */
-	for (i = 0; i < reg->n_dirs; i++) {
-		names = list_dir(reg->dirs[i], ".so", &n);
-		for (j = 0; j < n; j++) {
-			char path[PATH_MAX];
-
-			snprintf(path, sizeof(path), "%s/%s", reg->dirs[i],
-				 names[j]);
-			load_plugin(reg, path);
-		}
-		free_list(names, n);
-	}
+	if (!ret)
+		ret = load_all(reg, ".so", load_plugin, err);
 	/* distros declared by plugins point at their builder, now that the
 	 * builders array will not move any more */
-	for (i = 0; i < reg->n_distros; i++)
+	for (i = 0; i < reg->n_distros && !ret; i++)
 		for (j = 0; j < reg->n_builders; j++)
 			if (strcmp(reg->distros[i].source,
 				   reg->builders[j].path) == 0)
 				reg->distros[i].builder = &reg->builders[j];
-	for (i = 0; i < reg->n_dirs; i++) {
-		names = list_dir(reg->dirs[i], ".distro", &n);
-		for (j = 0; j < n; j++) {
-			char path[PATH_MAX];
-
-			snprintf(path, sizeof(path), "%s/%s", reg->dirs[i],
-				 names[j]);
-			load_data_file(reg, path);
-		}
-		free_list(names, n);
-	}
-	return 0;
-oom:
-	pb_registry_free(reg);
-	return pb_err_set(err, -ENOMEM, "out of memory");
+	if (!ret)
+		ret = load_all(reg, ".distro", load_data_file, err);
+	if (ret)
+		pb_registry_free(reg);
+	return ret;
 }
 
 const struct pb_distro *pb_registry_find(const struct pb_registry *reg,

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "probe-builder/alloc.h"
 #include "repo/index.h"
 
 /* The read buffer; a line longer than it is cut there and the rest of it
@@ -347,9 +348,9 @@ int pb_deb_packages_parse(const char *path, const char *const *globs,
 
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
-	p = malloc(sizeof(*p));
+	p = pb_malloc(1, sizeof(*p), err);
 	if (!p)
-		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
+		return -ENOMEM;
 	memset(p, 0, offsetof(struct pkgs, buf));
 	p->path = path;
 	p->cb = cb;
@@ -359,10 +360,9 @@ int pb_deb_packages_parse(const char *path, const char *const *globs,
 	if (globs) {
 		while (globs[n])
 			n++;
-		p->globs = calloc(n ? n : 1, sizeof(*p->globs));
+		p->globs = pb_calloc(n, sizeof(*p->globs), err);
 		if (!p->globs) {
-			ret = pb_err_set(err, -ENOMEM, "%s: out of memory",
-					 path);
+			ret = -ENOMEM;
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++) {

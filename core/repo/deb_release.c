@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "probe-builder/alloc.h"
 #include "repo/index.h"
 
 struct line {
@@ -47,9 +48,11 @@ static int next_word(struct line *l, struct line *word)
 	return 1;
 }
 
-static char *dup_line(const struct line *l)
+/* The bytes of l, NUL-terminated (memcpy, not strndup: add_entry says
+ * what a NUL byte in it means). */
+static char *dup_line(const struct line *l, struct pb_err *err)
 {
-	char *s = malloc(l->len + 1);
+	char *s = pb_malloc(l->len + 1, 1, err);
 
 	if (!s)
 		return NULL;
@@ -68,7 +71,7 @@ static void free_list(char **list)
 }
 
 /* "amd64 arm64" -> {"amd64", "arm64", NULL} */
-static int split_list(struct line value, char ***out)
+static int split_list(struct line value, char ***out, struct pb_err *err)
 {
 	struct line w, v = value;
 	size_t n = 0, i = 0;
@@ -76,12 +79,12 @@ static int split_list(struct line value, char ***out)
 
 	while (next_word(&v, &w))
 		n++;
-	list = calloc(n + 1, sizeof(*list));
+	list = pb_calloc(n + 1, sizeof(*list), err);
 	if (!list)
 		return -ENOMEM;
 	v = value;
 	while (next_word(&v, &w)) {
-		list[i] = dup_line(&w);
+		list[i] = dup_line(&w, err);
 		if (!list[i]) {
 			free_list(list);
 			return -ENOMEM;
@@ -147,9 +150,9 @@ static int add_entry(struct pb_deb_release *r, size_t *cap, struct line l,
 	if (r->n_entries == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 64;
 
-		e = realloc(r->entries, ncap * sizeof(*e));
+		e = pb_reallocarray(r->entries, ncap, sizeof(*e), err);
 		if (!e)
-			return pb_err_set(err, -ENOMEM, "out of memory");
+			return -ENOMEM;
 		r->entries = e;
 		*cap = ncap;
 	}
@@ -162,9 +165,9 @@ static int add_entry(struct pb_deb_release *r, size_t *cap, struct line l,
 		return pb_err_set(err, -EINVAL,
 				  "line %zu: '%.*s' is not a size", lineno,
 				  (int)(size.len > 40 ? 40 : size.len), size.s);
-	e->path = dup_line(&path);
+	e->path = dup_line(&path, err);
 	if (!e->path)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	r->n_entries++;
 	return 0;
 }
@@ -270,9 +273,9 @@ static int field_is(const struct line *name, const char *want)
 	       strncasecmp(name->s, want, name->len) == 0;
 }
 
-static int set_string(char **dst, const struct line *v)
+static int set_string(char **dst, const struct line *v, struct pb_err *err)
 {
-	char *s = dup_line(v);
+	char *s = dup_line(v, err);
 
 	if (!s)
 		return -ENOMEM;
@@ -316,13 +319,13 @@ static int parse_field(struct pb_deb_release *r, struct line l, size_t lineno,
 		return 0;
 	}
 	if (field_is(&name, "Suite"))
-		ret = set_string(&r->suite, &value);
+		ret = set_string(&r->suite, &value, err);
 	else if (field_is(&name, "Codename"))
-		ret = set_string(&r->codename, &value);
+		ret = set_string(&r->codename, &value, err);
 	else if (field_is(&name, "Architectures"))
-		ret = split_list(value, &r->architectures);
+		ret = split_list(value, &r->architectures, err);
 	else if (field_is(&name, "Components"))
-		ret = split_list(value, &r->components);
+		ret = split_list(value, &r->components, err);
 	else if (field_is(&name, "Acquire-By-Hash"))
 		r->acquire_by_hash =
 			value.len == 3 && strncasecmp(value.s, "yes", 3) == 0;
@@ -343,9 +346,7 @@ static int parse_field(struct pb_deb_release *r, struct line l, size_t lineno,
 				(int)(value.len > 60 ? 60 : value.len),
 				value.s);
 	}
-	if (ret)
-		return pb_err_set(err, ret, "out of memory");
-	return 0;
+	return ret;
 }
 
 int pb_deb_release_parse(const char *text, size_t len,
@@ -394,10 +395,10 @@ int pb_deb_release_parse(const char *text, size_t len,
 	}
 	/* lists the file does not give are empty, never NULL */
 	if ((!r.architectures &&
-	     split_list((struct line){"", 0}, &r.architectures)) ||
+	     split_list((struct line){"", 0}, &r.architectures, err)) ||
 	    (!r.components &&
-	     split_list((struct line){"", 0}, &r.components))) {
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+	     split_list((struct line){"", 0}, &r.components, err))) {
+		ret = -ENOMEM;
 		goto fail;
 	}
 	*out = r;

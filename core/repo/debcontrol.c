@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "archive/filters.h"
+#include "probe-builder/alloc.h"
 #include "repo/debcontrol.h"
 
 /* a control file is a few KiB; more is not a control file */
@@ -58,9 +59,9 @@ static int read_control(struct archive *outer, const char *path, char **text,
 					 (long long)size);
 			goto out;
 		}
-		*text = calloc(1, (size_t)size + 1);
+		*text = pb_calloc(1, (size_t)size + 1, err);
 		if (!*text) {
-			ret = pb_err_set(err, -ENOMEM, "out of memory");
+			ret = -ENOMEM;
 			goto out;
 		}
 		got = archive_read_data(inner, *text, (size_t)size);
@@ -85,7 +86,8 @@ out:
 }
 
 /* field's value in a control text (first stanza), continuations joined. */
-static int find_field(const char *text, const char *field, char **out)
+static int find_field(const char *text, const char *field, char **out,
+		      struct pb_err *err)
 {
 	size_t fl = strlen(field);
 	const char *s = text;
@@ -100,7 +102,7 @@ static int find_field(const char *text, const char *field, char **out)
 		if (strncasecmp(s, field, fl) == 0 && s[fl] == ':') {
 			const char *v = s + fl + 1, *end;
 			size_t n = 0, cap = 256;
-			char *buf = malloc(cap);
+			char *buf = pb_malloc(cap, 1, err);
 
 			if (!buf)
 				return -ENOMEM;
@@ -117,7 +119,7 @@ static int find_field(const char *text, const char *field, char **out)
 					char *g;
 
 					cap = (n + len + 2) * 2;
-					g = realloc(buf, cap);
+					g = pb_reallocarray(buf, cap, 1, err);
 					if (!g) {
 						free(buf);
 						return -ENOMEM;
@@ -177,11 +179,8 @@ int pb_deb_control_field(const char *path, const char *field, char **out,
 			err, -ENOENT,
 			"%s: no control.tar member: not a Debian package",
 			path);
-	if (!ret) {
-		ret = find_field(text, field, out);
-		if (ret)
-			pb_err_set(err, ret, "out of memory");
-	}
+	if (!ret)
+		ret = find_field(text, field, out, err);
 out:
 	free(text);
 	archive_read_free(a);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "probe-builder/alloc.h"
 #include "repo/gpg.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -32,11 +33,14 @@ static int dearmor(const char *path, const char *out, struct pb_err *err)
 	}
 	/* the headers end at the first empty line */
 	p = strstr(p, "\n\n") ? strstr(p, "\n\n") + 2 : strstr(p, "\r\n\r\n");
-	bin = malloc(len);
-	if (!p || !bin) {
+	if (!p) {
 		free(text);
-		free(bin);
 		return pb_err_set(err, -EINVAL, "%s: bad armor", path);
+	}
+	bin = pb_malloc(len, 1, err);
+	if (!bin) {
+		free(text);
+		return -ENOMEM;
 	}
 	for (; *p && *p != '='; p++) {
 		int v;
@@ -77,14 +81,15 @@ static int is_armored(const char *path)
 static int keyring_arg(const char *keyring, const char *home, size_t i,
 		       char kr[PATH_MAX], struct pb_err *err)
 {
+	int ret;
+
 	if (access(keyring, R_OK) < 0)
 		return pb_err_set(err, -errno, "keyring %s: %s", keyring,
 				  strerror(errno));
 	if (is_armored(keyring)) {
-		if (pb_path_fmt(kr, PATH_MAX, err, "%s/keyring-%zu.gpg", home,
-				i))
-			return err->code;
-		return dearmor(keyring, kr, err);
+		ret = pb_path_fmt(kr, PATH_MAX, err, "%s/keyring-%zu.gpg", home,
+				  i);
+		return ret ? ret : dearmor(keyring, kr, err);
 	}
 	if (keyring[0] != '/') {
 		if (!realpath(keyring, kr))
@@ -92,8 +97,7 @@ static int keyring_arg(const char *keyring, const char *home, size_t i,
 					  strerror(errno));
 		return 0;
 	}
-	snprintf(kr, PATH_MAX, "%s", keyring);
-	return 0;
+	return pb_path_fmt(kr, PATH_MAX, err, "%s", keyring);
 }
 
 /* What gpgv's status lines say of a signature it did not accept. */
@@ -136,14 +140,15 @@ int pb_gpg_verify(const char *signature, const char *data,
 	if (n_keyrings == 0)
 		return pb_err_set(err, PB_ENOKEY,
 				  "%s: no keyring to check it with", signature);
-	snprintf(home, sizeof(home), "%s/gnupg", workdir);
-	ret = pb_mkdir_p(home, err);
+	ret = pb_path_join(home, sizeof(home), err, workdir, "gnupg", NULL);
+	if (!ret)
+		ret = pb_mkdir_p(home, err);
 	if (ret)
 		return ret;
-	kr = calloc(n_keyrings, sizeof(*kr));
-	argv = calloc(2 * n_keyrings + 12, sizeof(*argv));
+	kr = pb_calloc(n_keyrings, sizeof(*kr), err);
+	argv = pb_calloc(2 * n_keyrings + 12, sizeof(*argv), err);
 	if (!kr || !argv) {
-		ret = pb_err_set(err, -ENOMEM, "%s: out of memory", signature);
+		ret = -ENOMEM;
 		goto out;
 	}
 	argv[a++] = "gpgv";

@@ -14,6 +14,7 @@
 
 #include <libxml/parser.h>
 
+#include "probe-builder/alloc.h"
 #include "repo/index.h"
 #include "repo/xml_push.h"
 
@@ -360,9 +361,9 @@ int pb_rpm_primary_parse(const char *path, const char *const *globs,
 
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
-	p = calloc(1, sizeof(*p));
+	p = pb_calloc(1, sizeof(*p), err);
 	if (!p)
-		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
+		return -ENOMEM;
 	p->b.path = path;
 	p->b.err = err;
 	p->b.start = on_start;

@@ -10,6 +10,7 @@
 
 #include <libxml/parser.h>
 
+#include "probe-builder/alloc.h"
 #include "repo/index.h"
 #include "repo/xml_push.h"
 
@@ -72,9 +73,12 @@ static void on_start(struct pb_xml_base *b, const char *name,
 					       "href", NULL, &len);
 
 		if (s) {
-			r->href = strndup((const char *)s, len);
+			/* the fault goes through fail(): it stops the parse */
+			struct pb_err oom;
+
+			r->href = pb_strndup((const char *)s, len, &oom);
 			if (!r->href)
-				fail(r, -ENOMEM, "out of memory");
+				fail(r, -ENOMEM, oom.msg);
 			else
 				pb_xml_unescape_amp(r->href, strlen(r->href));
 		}
@@ -203,9 +207,9 @@ int pb_repomd_parse(const char *path, struct pb_repomd *out, struct pb_err *err)
 
 	memset(out, 0, sizeof(*out));
 	out->primary_size = -1;
-	r = calloc(1, sizeof(*r));
+	r = pb_calloc(1, sizeof(*r), err);
 	if (!r)
-		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
+		return -ENOMEM;
 	r->b.path = path;
 	r->b.err = err;
 	r->b.start = on_start;

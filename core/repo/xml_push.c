@@ -8,6 +8,7 @@
 
 #include <libxml/xmlerror.h>
 
+#include "probe-builder/alloc.h"
 #include "repo/index.h"
 #include "repo/xml_push.h"
 
@@ -123,14 +124,13 @@ static int parse_failed(struct pb_xml_base *b)
 int pb_xml_push_file(struct pb_xml_base *b, xmlSAXHandler *sax, size_t chunk)
 {
 	struct pb_decomp *d = NULL;
-	char *buf = malloc(chunk);
+	char *buf = pb_malloc(chunk, 1, b->err);
 	long n;
 	int ret;
 
 	b->xml = NULL;
 	if (!buf)
-		return pb_err_set(b->err, -ENOMEM, "%s: out of memory",
-				  b->path);
+		return -ENOMEM;
 	ret = pb_decomp_open(b->path, &d, b->err);
 	if (ret)
 		goto out;

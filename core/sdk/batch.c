@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe-builder/alloc.h"
 #include "probe-builder/batch.h"
 #include "probe-builder/pkgname.h"
 
@@ -53,7 +54,9 @@ struct pb_batch {
 
 struct pb_batch *pb_batch_new(void)
 {
-	return calloc(1, sizeof(struct pb_batch));
+	/* no err here (the API predates it): a caller seeing NULL says
+	 * out of memory */
+	return pb_calloc(1, sizeof(struct pb_batch), NULL);
 }
 
 void pb_batch_free(struct pb_batch *b)
@@ -164,23 +167,22 @@ static size_t first_named(const struct pb_batch *b, const char *name,
 	return lower_bound(b->n_rels, name_cmp, b, name, found);
 }
 
-static struct batch_release *insert_release(struct pb_batch *b, size_t pos,
-					    const char *name,
-					    const char *version,
-					    const char *arch)
+static struct batch_release *
+insert_release(struct pb_batch *b, size_t pos, const char *name,
+	       const char *version, const char *arch, struct pb_err *err)
 {
 	struct batch_release *grown, *r;
 
-	grown = realloc(b->rels, (b->n_rels + 1) * sizeof(*grown));
+	grown = pb_reallocarray(b->rels, b->n_rels + 1, sizeof(*grown), err);
 	if (!grown)
 		return NULL;
 	b->rels = grown;
 	r = &b->rels[pos];
 	memmove(r + 1, r, (b->n_rels - pos) * sizeof(*grown));
 	memset(r, 0, sizeof(*r));
-	r->name = strdup(name);
-	r->version = version ? strdup(version) : NULL;
-	r->arch = arch && *arch ? strdup(arch) : NULL;
+	r->name = pb_strdup(name, err);
+	r->version = version ? pb_strdup(version, err) : NULL;
+	r->arch = arch && *arch ? pb_strdup(arch, err) : NULL;
 	if (!r->name || (version && !r->version) ||
 	    (arch && *arch && !r->arch)) {
 		free(r->name);
@@ -195,7 +197,8 @@ static struct batch_release *insert_release(struct pb_batch *b, size_t pos,
 
 /* By release name alone (the first API): the kernel of that name that was
  * added without a version, created with no arch when there is none. */
-static struct batch_release *get_release(struct pb_batch *b, const char *name)
+static struct batch_release *get_release(struct pb_batch *b, const char *name,
+					 struct pb_err *err)
 {
 	size_t pos;
 	int found;
@@ -203,7 +206,7 @@ static struct batch_release *get_release(struct pb_batch *b, const char *name)
 	pos = first_named(b, name, &found);
 	if (found && !b->rels[pos].version)
 		return &b->rels[pos];
-	return insert_release(b, pos, name, NULL, NULL);
+	return insert_release(b, pos, name, NULL, NULL, err);
 }
 
 static int key_ok(const struct pb_batch_key *k)
@@ -212,8 +215,10 @@ static int key_ok(const struct pb_batch_key *k)
 				     sizeof(k->version);
 }
 
-static struct batch_release *get_key(struct pb_batch *b,
-				     const struct pb_batch_key *k)
+/* NULL for a bad key too: callers check the key first when they need to
+ * tell the two apart */
+static struct batch_release *
+get_key(struct pb_batch *b, const struct pb_batch_key *k, struct pb_err *err)
 {
 	size_t pos;
 	int found;
@@ -225,7 +230,7 @@ static struct batch_release *get_key(struct pb_batch *b,
 	if (found)
 		return &b->rels[pos];
 	return insert_release(b, pos, k->release, k->version ? k->version : "",
-			      k->arch);
+			      k->arch, err);
 }
 
 static int bad_release(const char *release)
@@ -246,13 +251,13 @@ static int add_pkg(struct batch_release *r, const char *path,
 		if (strcmp(r->pkgs[j].path, path) == 0)
 			return 0;
 	if (!r->primary) {
-		r->primary = strdup(path);
+		r->primary = pb_strdup(path, err);
 		if (!r->primary)
-			return pb_err_set(err, -ENOMEM, "out of memory");
+			return -ENOMEM;
 	}
-	grown = realloc(r->pkgs, (r->n_pkgs + 1) * sizeof(*grown));
+	grown = pb_reallocarray(r->pkgs, r->n_pkgs + 1, sizeof(*grown), err);
 	if (!grown)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	r->pkgs = grown;
 	for (pos = r->n_pkgs; pos > 0; pos--) {
 		if (strcmp(pb_basename(r->pkgs[pos - 1].path),
@@ -261,12 +266,12 @@ static int add_pkg(struct batch_release *r, const char *path,
 	}
 	memmove(&r->pkgs[pos + 1], &r->pkgs[pos],
 		(r->n_pkgs - pos) * sizeof(*grown));
-	r->pkgs[pos].path = strdup(path);
+	r->pkgs[pos].path = pb_strdup(path, err);
 	r->pkgs[pos].role = role;
 	if (!r->pkgs[pos].path) {
 		memmove(&r->pkgs[pos], &r->pkgs[pos + 1],
 			(r->n_pkgs - pos) * sizeof(*grown));
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	}
 	r->n_pkgs++;
 	return 0;
@@ -283,9 +288,9 @@ int pb_batch_add_key(struct pb_batch *b, const struct pb_batch_key *k,
 	if (bad_release(k->release))
 		return pb_err_set(err, -EINVAL, "%s: bad kernel release '%s'",
 				  path, k->release ? k->release : "");
-	r = get_key(b, k);
+	r = get_key(b, k, err);
 	if (!r)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM; /* the key was checked above */
 	return add_pkg(r, path, role, err);
 }
 
@@ -297,16 +302,15 @@ int pb_batch_add(struct pb_batch *b, const char *release, const char *arch,
 	if (bad_release(release))
 		return pb_err_set(err, -EINVAL, "%s: bad kernel release '%s'",
 				  path, release ? release : "");
-	r = get_release(b, release);
+	r = get_release(b, release, err);
 	if (!r)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	if (arch && *arch) {
 		if (!r->arch) {
-			r->arch = strdup(arch);
+			r->arch = pb_strdup(arch, err);
 			/* the order holds: one kernel per name is keyless */
 			if (!r->arch)
-				return pb_err_set(err, -ENOMEM,
-						  "out of memory");
+				return -ENOMEM;
 		} else if (strcmp(r->arch, arch) != 0) {
 			/* one name, two machines: a run builds for one */
 			pb_batch_ignore(b, path,
@@ -320,16 +324,6 @@ int pb_batch_add(struct pb_batch *b, const char *release, const char *arch,
 	return add_pkg(r, path, role, err);
 }
 
-__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt,
-							   va_list ap)
-{
-	char *s = NULL;
-
-	if (vasprintf(&s, fmt, ap) < 0)
-		return NULL;
-	return s;
-}
-
 __attribute__((format(printf, 2, 0))) static void
 vfail(struct batch_release *r, const char *fmt, va_list ap)
 {
@@ -337,14 +331,14 @@ vfail(struct batch_release *r, const char *fmt, va_list ap)
 
 	if (!r)
 		return;
-	msg = vformat(fmt, ap);
+	msg = pb_vasprintf(NULL, fmt, ap);
 	if (!msg)
 		return;
 	if (r->failure) {
 		/* keep every reason: the user fixes them all in one go */
-		char *both = NULL;
+		char *both = pb_asprintf(NULL, "%s; %s", r->failure, msg);
 
-		if (asprintf(&both, "%s; %s", r->failure, msg) >= 0) {
+		if (both) {
 			free(r->failure);
 			r->failure = both;
 		}
@@ -360,7 +354,7 @@ void pb_batch_fail(struct pb_batch *b, const char *release, const char *fmt,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(get_release(b, release), fmt, ap);
+	vfail(get_release(b, release, NULL), fmt, ap);
 	va_end(ap);
 }
 
@@ -370,8 +364,8 @@ void pb_batch_fail_key(struct pb_batch *b, const struct pb_batch_key *k,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(bad_release(k ? k->release : NULL) ? NULL : get_key(b, k), fmt,
-	      ap);
+	vfail(bad_release(k ? k->release : NULL) ? NULL : get_key(b, k, NULL),
+	      fmt, ap);
 	va_end(ap);
 }
 
@@ -381,7 +375,7 @@ static void set_flavor(struct batch_release *r, const char *flavor)
 
 	if (!r || !flavor)
 		return;
-	f = strdup(flavor);
+	f = pb_strdup(flavor, NULL);
 	if (!f)
 		return;
 	free(r->flavor);
@@ -391,13 +385,14 @@ static void set_flavor(struct batch_release *r, const char *flavor)
 void pb_batch_set_flavor(struct pb_batch *b, const char *release,
 			 const char *flavor)
 {
-	set_flavor(get_release(b, release), flavor);
+	set_flavor(get_release(b, release, NULL), flavor);
 }
 
 void pb_batch_set_flavor_key(struct pb_batch *b, const struct pb_batch_key *k,
 			     const char *flavor)
 {
-	set_flavor(bad_release(k ? k->release : NULL) ? NULL : get_key(b, k),
+	set_flavor(bad_release(k ? k->release : NULL) ? NULL
+						      : get_key(b, k, NULL),
 		   flavor);
 }
 
@@ -437,33 +432,33 @@ int pb_batch_set_depends(struct pb_batch *b, const char *path,
 			 const char *depends, struct pb_err *err)
 {
 	struct batch_info *grown;
-	char *d = depends ? strdup(depends) : NULL;
+	char *d = depends ? pb_strdup(depends, err) : NULL;
 	size_t pos;
 	int found;
 
 	if (depends && !d)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	pos = info_pos(b, path, &found);
 	if (found) {
 		free(b->infos[pos].depends);
 		b->infos[pos].depends = d;
 		return 0;
 	}
-	grown = realloc(b->infos, (b->n_infos + 1) * sizeof(*grown));
+	grown = pb_reallocarray(b->infos, b->n_infos + 1, sizeof(*grown), err);
 	if (!grown) {
 		free(d);
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	}
 	b->infos = grown;
 	memmove(&grown[pos + 1], &grown[pos],
 		(b->n_infos - pos) * sizeof(*grown));
-	grown[pos].path = strdup(path);
+	grown[pos].path = pb_strdup(path, err);
 	grown[pos].depends = d;
 	if (!grown[pos].path) {
 		free(d);
 		memmove(&grown[pos], &grown[pos + 1],
 			(b->n_infos - pos) * sizeof(*grown));
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	}
 	b->n_infos++;
 	return 0;
@@ -550,9 +545,10 @@ int pb_batch_add_series(struct pb_batch *b, size_t i, const char *series,
 	for (k = 0; k < r->n_series; k++)
 		if (strcmp(r->series[k], series) == 0)
 			return 0;
-	grown = realloc(r->series, (r->n_series + 1) * sizeof(*grown));
+	grown = pb_reallocarray(r->series, r->n_series + 1, sizeof(*grown),
+				err);
 	if (!grown)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	r->series = grown;
 	/* sorted: the same suites in any order are one list */
 	for (pos = r->n_series; pos > 0; pos--)
@@ -560,11 +556,11 @@ int pb_batch_add_series(struct pb_batch *b, size_t i, const char *series,
 			break;
 	memmove(&grown[pos + 1], &grown[pos],
 		(r->n_series - pos) * sizeof(*grown));
-	grown[pos] = strdup(series);
+	grown[pos] = pb_strdup(series, err);
 	if (!grown[pos]) {
 		memmove(&grown[pos], &grown[pos + 1],
 			(r->n_series - pos) * sizeof(*grown));
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	}
 	r->n_series++;
 	return 0;
@@ -593,10 +589,13 @@ void pb_batch_ignore(struct pb_batch *b, const char *path, const char *fmt, ...)
 	char *reason, *p;
 
 	va_start(ap, fmt);
-	reason = vformat(fmt, ap);
+	/* void (the API has no err): a file that cannot be recorded as
+	 * ignored is only missing from the list of ignored files */
+	reason = pb_vasprintf(NULL, fmt, ap);
 	va_end(ap);
-	p = strdup(path);
-	grown = realloc(b->ignored, (b->n_ignored + 1) * sizeof(*grown));
+	p = pb_strdup(path, NULL);
+	grown = pb_reallocarray(b->ignored, b->n_ignored + 1, sizeof(*grown),
+				NULL);
 	if (!reason || !p || !grown) {
 		free(reason);
 		free(p);

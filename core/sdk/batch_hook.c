@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe-builder/alloc.h"
 #include "probe-builder/batch.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -14,14 +15,15 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Every path the batch holds, in a kernel or ignored, sorted. */
-static const char **settled_paths(const struct pb_batch *b, size_t *n)
+static const char **settled_paths(const struct pb_batch *b, size_t *n,
+				  struct pb_err *err)
 {
 	size_t i, j, cap = pb_batch_n_ignored(b);
 	const char **v;
 
 	for (i = 0; i < pb_batch_n_releases(b); i++)
 		cap += pb_batch_n_packages(b, i);
-	v = malloc((cap ? cap : 1) * sizeof(*v));
+	v = pb_malloc(cap, sizeof(*v), err);
 	if (!v)
 		return NULL;
 	*n = 0;
@@ -38,10 +40,10 @@ int pb_batch_ignore_rest(struct pb_batch *b, const char *const *paths, size_t n,
 			 const char *reason, struct pb_err *err)
 {
 	size_t i, n_settled = 0;
-	const char **settled = settled_paths(b, &n_settled);
+	const char **settled = settled_paths(b, &n_settled, err);
 
 	if (!settled)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		if (!bsearch(&paths[i], settled, n_settled, sizeof(*settled),
 			     cmp_str))

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "probe-builder/alloc.h"
 #include "probe-builder/fixup.h"
 
 static int beneath_err(int e, const char *rel, struct pb_err *err)
@@ -358,17 +359,17 @@ static const char *next_ref(const char *buf, const char *from, const char *root,
 }
 
 /* All of fd, NUL-terminated. */
-static int read_all(int fd, char **data, size_t *len)
+static int read_all(int fd, char **data, size_t *len, struct pb_err *err)
 {
 	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap), *g;
+	char *buf = pb_malloc(cap, 1, err), *g;
 	ssize_t r;
 
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
 		if (n + 1 >= cap) {
-			g = realloc(buf, cap * 2);
+			g = pb_reallocarray(buf, cap, 2, err);
 			if (!g) {
 				free(buf);
 				return -ENOMEM;
@@ -383,7 +384,7 @@ static int read_all(int fd, char **data, size_t *len)
 			int e = errno;
 
 			free(buf);
-			return -e;
+			return pb_err_set(err, -e, "%s", strerror(e));
 		}
 		if (r == 0)
 			break;
@@ -419,7 +420,7 @@ int pb_write_all(int fd, const void *data, size_t len)
  * there are none. */
 static int rewrite_refs(const char *buf, size_t len, const char *root,
 			const char *prefix, char **out, size_t *out_len,
-			size_t *count)
+			size_t *count, struct pb_err *err)
 {
 	size_t rlen = strlen(root), plen = strlen(prefix), o = 0;
 	const char *p;
@@ -431,7 +432,7 @@ static int rewrite_refs(const char *buf, size_t len, const char *root,
 		(*count)++;
 	if (*count == 0)
 		return 0;
-	*out = malloc(len + *count * rlen + 1);
+	*out = pb_malloc(len + *count * rlen + 1, 1, err);
 	if (!*out)
 		return -ENOMEM;
 	for (p = buf; *p;) {
@@ -536,11 +537,12 @@ int pb_fixup_rewrite_prefix(const char *root, const char *relpath,
 				 "%s: not a regular file", relpath);
 		goto out;
 	}
-	ret = read_all(in, &buf, &len);
+	ret = read_all(in, &buf, &len, err);
 	if (!ret)
-		ret = rewrite_refs(buf, len, root, prefix, &out, &o, &count);
+		ret = rewrite_refs(buf, len, root, prefix, &out, &o, &count,
+				   err);
 	if (ret) {
-		pb_err_set(err, ret, "%s: %s", relpath, strerror(-ret));
+		pb_err_prefix(err, "%s", relpath);
 		goto out;
 	}
 	if (count)

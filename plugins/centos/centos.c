@@ -42,31 +42,45 @@ static int flavor_ok(const char *p, size_t n)
 	return 0;
 }
 
+/* The first n bytes of name as p's flavor; -ENAMETOOLONG when they do
+ * not fit (a cut flavor would pair packages of another one). */
+static int set_flavor(struct rpm_pkg *p, const char *name, size_t n)
+{
+	if (n >= sizeof(p->flavor))
+		return -ENAMETOOLONG;
+	memcpy(p->flavor, name, n);
+	p->flavor[n] = '\0';
+	return 0;
+}
+
+/* What package p is by its name, and its kernel release: 0; -1 when none
+ * of ours; -ENAMETOOLONG when one of ours with a flavor or release too
+ * long for its fields (a cut release would name another kernel). */
 static int classify(struct rpm_pkg *p)
 {
 	const char *name = p->pn.name;
-	size_t n = strlen(name);
+	size_t n = strlen(name), fl;
+	int r;
 
 	if (n > 6 && strcmp(name + n - 6, "-devel") == 0 &&
 	    flavor_ok(name, n - 6)) {
 		p->kind = K_DEVEL;
-		snprintf(p->flavor, sizeof(p->flavor), "%.*s", (int)(n - 6),
-			 name);
-		return 0;
-	}
-	if (n > 5 && strcmp(name + n - 5, "-core") == 0 &&
-	    flavor_ok(name, n - 5)) {
+		fl = n - 6;
+	} else if (n > 5 && strcmp(name + n - 5, "-core") == 0 &&
+		   flavor_ok(name, n - 5)) {
 		p->kind = K_CONFIG;
-		snprintf(p->flavor, sizeof(p->flavor), "%.*s", (int)(n - 5),
-			 name);
-		return 0;
-	}
-	if (flavor_ok(name, n)) {
+		fl = n - 5;
+	} else if (flavor_ok(name, n)) {
 		p->kind = K_CONFIG;
-		snprintf(p->flavor, sizeof(p->flavor), "%s", name);
-		return 0;
+		fl = n;
+	} else {
+		return -1;
 	}
-	return -1;
+	r = snprintf(p->rel, sizeof(p->rel), "%s-%s.%s", p->pn.version,
+		     p->pn.release, p->pn.arch);
+	if (r < 0 || (size_t)r >= sizeof(p->rel))
+		return -ENAMETOOLONG;
+	return set_flavor(p, name, fl);
 }
 
 static int centos_batch(struct pb_batch *b, const char *const *paths, size_t n,
@@ -74,11 +88,11 @@ static int centos_batch(struct pb_batch *b, const char *const *paths, size_t n,
 {
 	struct rpm_pkg *pk;
 	size_t i, j;
-	int ret = 0;
+	int cls, ret = 0;
 
-	pk = calloc(n ? n : 1, sizeof(*pk));
+	pk = pb_calloc(n, sizeof(*pk), err);
 	if (!pk)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		struct rpm_pkg *p = &pk[i];
 
@@ -98,15 +112,17 @@ static int centos_batch(struct pb_batch *b, const char *const *paths, size_t n,
 					"(that is kernel-devel)");
 			continue;
 		}
-		if (classify(p) < 0) {
+		cls = classify(p);
+		if (cls == -ENAMETOOLONG)
+			pb_batch_ignore(b, paths[i],
+					"a kernel package whose flavor or "
+					"release is too long for this plugin");
+		else if (cls < 0)
 			pb_batch_ignore(b, paths[i],
 					"not a kernel package that probes are "
 					"built from");
-			continue;
-		}
-		snprintf(p->rel, sizeof(p->rel), "%s-%s.%s", p->pn.version,
-			 p->pn.release, p->pn.arch);
-		p->used = 0;
+		else
+			p->used = 0;
 	}
 	for (i = 0; i < n && !ret; i++) {
 		struct rpm_pkg *dev = &pk[i];
@@ -147,30 +163,47 @@ static int centos_batch(struct pb_batch *b, const char *const *paths, size_t n,
 static int centos_kernel_dir(const struct pb_release *rel, char *buf,
 			     size_t len, struct pb_err *err)
 {
-	(void)err;
-	snprintf(buf, len, "usr/src/kernels/%s", rel->name);
+	if ((size_t)snprintf(buf, len, "usr/src/kernels/%s", rel->name) >= len)
+		return pb_err_set(err, -ENAMETOOLONG,
+				  "%s: the path of its kernel dir is too long",
+				  rel->name);
 	return 0;
+}
+
+/* buf = pre<release name>post, then whether it is in rel's root: 1 or 0;
+ * -ENAMETOOLONG when it does not fit in buf. */
+static int config_at(const struct pb_release *rel, char *buf, size_t len,
+		     const char *pre, const char *post, struct pb_err *err)
+{
+	int n = snprintf(buf, len, "%s%s%s", pre, rel->name, post);
+
+	if (n < 0 || (size_t)n >= len)
+		return pb_err_set(err, -ENAMETOOLONG,
+				  "%s: the path of its config is too long",
+				  rel->name);
+	return pb_root_exists(rel->root, buf);
 }
 
 static int centos_config_file(const struct pb_release *rel, char *buf,
 			      size_t len, struct pb_err *err)
 {
-	snprintf(buf, len, "boot/config-%s", rel->name);
-	if (pb_root_exists(rel->root, buf))
-		return 0;
-	snprintf(buf, len, "lib/modules/%s/config", rel->name);
-	if (pb_root_exists(rel->root, buf))
-		return 0;
+	int ret = config_at(rel, buf, len, "boot/config-", "", err);
+
+	if (!ret)
+		ret = config_at(rel, buf, len, "lib/modules/", "/config", err);
 	/* kernel.spec installs the very .config it built with into the
 	 * devel tree and into /boot, so without kernel-core the tree's copy
 	 * names the outputs the same way */
-	snprintf(buf, len, "usr/src/kernels/%s/.config", rel->name);
-	if (pb_root_exists(rel->root, buf)) {
-		pb_info("%s: no kernel or kernel-core package given, the "
-			"config comes from kernel-devel's .config",
-			rel->name);
-		return 0;
+	if (!ret) {
+		ret = config_at(rel, buf, len, "usr/src/kernels/", "/.config",
+				err);
+		if (ret > 0)
+			pb_info("%s: no kernel or kernel-core package given, "
+				"the config comes from kernel-devel's .config",
+				rel->name);
 	}
+	if (ret)
+		return ret < 0 ? ret : 0;
 	return pb_err_set(err, -ENOENT,
 			  "no boot/config-%s, lib/modules/%s/config or "
 			  "usr/src/kernels/%s/.config in the packages",

@@ -28,6 +28,21 @@ struct deb_pkg {
  * flavor. */
 #define ABI_RE "([0-9]+\\.[0-9]+(\\.[0-9]+)?(-[0-9][0-9a-z.]*|\\+[0-9a-z.]+))"
 
+/* abi and flavor of p from name's matches m; -ENAMETOOLONG when either
+ * would be cut (a cut one would name, and group by, another kernel). */
+static int abi_flavor(struct deb_pkg *p, const char *name, const regmatch_t *m)
+{
+	int a = snprintf(p->abi, sizeof(p->abi), "%.*s",
+			 (int)(m[1].rm_eo - m[1].rm_so), name + m[1].rm_so);
+	int f = snprintf(p->flavor, sizeof(p->flavor), "%s", name + m[4].rm_so);
+
+	return (size_t)a >= sizeof(p->abi) || (size_t)f >= sizeof(p->flavor)
+		       ? -ENAMETOOLONG
+		       : 0;
+}
+
+/* What package p is by its name: 0; -1 when none of ours; -ENAMETOOLONG
+ * when one of ours with an ABI or flavor too long for its fields. */
 static int classify(regex_t *re_hdr, regex_t *re_img, const char *name,
 		    struct deb_pkg *p)
 {
@@ -35,13 +50,14 @@ static int classify(regex_t *re_hdr, regex_t *re_img, const char *name,
 
 	if (strncmp(name, "linux-kbuild-", 13) == 0) {
 		p->kind = K_KBUILD;
-		snprintf(p->abi, sizeof(p->abi), "%s", name + 13);
+		if ((size_t)snprintf(p->abi, sizeof(p->abi), "%s", name + 13) >=
+		    sizeof(p->abi))
+			return -ENAMETOOLONG;
 		return 0;
 	}
 	if (regexec(re_hdr, name, 6, m, 0) == 0) {
-		snprintf(p->abi, sizeof(p->abi), "%.*s",
-			 (int)(m[1].rm_eo - m[1].rm_so), name + m[1].rm_so);
-		snprintf(p->flavor, sizeof(p->flavor), "%s", name + m[4].rm_so);
+		if (abi_flavor(p, name, m) < 0)
+			return -ENAMETOOLONG;
 		if (strcmp(p->flavor, "common") == 0) {
 			p->kind = K_COMMON;
 			p->flavor[0] = '\0';
@@ -56,9 +72,8 @@ static int classify(regex_t *re_hdr, regex_t *re_img, const char *name,
 	if (regexec(re_img, name, 6, m, 0) == 0) {
 		size_t fl;
 
-		snprintf(p->abi, sizeof(p->abi), "%.*s",
-			 (int)(m[1].rm_eo - m[1].rm_so), name + m[1].rm_so);
-		snprintf(p->flavor, sizeof(p->flavor), "%s", name + m[4].rm_so);
+		if (abi_flavor(p, name, m) < 0)
+			return -ENAMETOOLONG;
 		fl = strlen(p->flavor);
 		if (fl > 4 && strcmp(p->flavor + fl - 4, "-dbg") == 0)
 			return -1;
@@ -72,7 +87,8 @@ static int classify(regex_t *re_hdr, regex_t *re_img, const char *name,
 	return -1;
 }
 
-/* "6.1.0-56" -> "6.1": linux-kbuild-6.1 serves every 6.1 ABI. */
+/* "6.1.0-56" -> "6.1": linux-kbuild-6.1 serves every 6.1 ABI. out is as
+ * large as an abi, so never cut. */
 static void major_minor(const char *abi, char *out, size_t len)
 {
 	const char *dot = strchr(abi, '.');
@@ -115,7 +131,9 @@ static int satisfies(const char *v, const char *op, const char *req)
 static struct deb_pkg *pick_kbuild(struct deb_pkg *cur, struct deb_pkg *p,
 				   const struct deb_pkg *fl, const char *deps)
 {
-	char op[8], req[128];
+	/* larger than any version of a package file name: a version that
+	 * fills req may have been cut, and is taken as none satisfied */
+	char op[8], req[256];
 
 	if (cur && strcmp(cur->pn.version, fl->pn.version) == 0)
 		return cur;
@@ -124,6 +142,8 @@ static struct deb_pkg *pick_kbuild(struct deb_pkg *cur, struct deb_pkg *p,
 	if (deps) {
 		if (!pb_batch_depends_on(deps, p->pn.name, op, sizeof(op), req,
 					 sizeof(req)) ||
+		    strlen(op) + 1 >= sizeof(op) ||
+		    strlen(req) + 1 >= sizeof(req) ||
 		    !satisfies(p->pn.version, op, req))
 			return cur;
 		return !cur || pb_deb_version_cmp(p->pn.version,
@@ -144,6 +164,7 @@ static int classify_all(struct pb_batch *b, const char *const *paths, size_t n,
 {
 	regex_t re_hdr, re_img;
 	size_t i;
+	int cls;
 
 	if (regcomp(&re_hdr, "^linux-headers-" ABI_RE "-(.+)$", REG_EXTENDED))
 		return pb_err_set(err, -EINVAL, "internal regex error");
@@ -160,7 +181,14 @@ static int classify_all(struct pb_batch *b, const char *const *paths, size_t n,
 					"(<name>_<version>_<arch>.deb)");
 			continue;
 		}
-		if (classify(&re_hdr, &re_img, pk[i].pn.name, &pk[i]) < 0) {
+		cls = classify(&re_hdr, &re_img, pk[i].pn.name, &pk[i]);
+		if (cls == -ENAMETOOLONG) {
+			pb_batch_ignore(b, paths[i],
+					"a Debian kernel package whose ABI or "
+					"flavor is too long for this plugin");
+			continue;
+		}
+		if (cls < 0) {
 			pb_batch_ignore(b, paths[i],
 					"not a Debian kernel package that "
 					"probes are built from");
@@ -193,7 +221,7 @@ static const struct deb_pkg *newer_flavor(const struct deb_pkg *pk, size_t n,
 struct deb_parts {
 	struct deb_pkg *common, *kbuild, *image;
 	const char *deps; /* the flavor's Depends, NULL: not known */
-	char mm[64];	  /* its major.minor, for linux-kbuild-<mm> */
+	char mm[128];	  /* its major.minor, for linux-kbuild-<mm> */
 	int rt;
 };
 
@@ -311,9 +339,9 @@ static int debian_batch(struct pb_batch *b, const char *const *paths, size_t n,
 	size_t i;
 	int ret;
 
-	pk = calloc(n ? n : 1, sizeof(*pk));
+	pk = pb_calloc(n, sizeof(*pk), err);
 	if (!pk)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	ret = classify_all(b, paths, n, pk, err);
 	for (i = 0; i < n && !ret; i++)
 		if (pk[i].used == 0 && pk[i].kind == K_FLAVOR)
@@ -334,8 +362,12 @@ static int debian_fixup(const struct pb_release *rel, struct pb_err *err)
 
 	/* the flavor's Makefile says `include /usr/src/linux-headers-<abi>-
 	 * common/Makefile`; older ones run make -C /usr/src/... */
-	snprintf(mk, sizeof(mk), "usr/src/linux-headers-%s/Makefile",
-		 rel->name);
+	if ((size_t)snprintf(mk, sizeof(mk),
+			     "usr/src/linux-headers-%s/Makefile",
+			     rel->name) >= sizeof(mk))
+		return pb_err_set(err, -ENAMETOOLONG,
+				  "%s: the path of its Makefile is too long",
+				  rel->name);
 	ret = pb_fixup_rewrite_prefix(rel->root, mk, "/usr/src/", NULL, err);
 	if (ret == -ENOENT)
 		return pb_err_set(err, ret, "%s: no %s in the packages",
@@ -346,15 +378,21 @@ static int debian_fixup(const struct pb_release *rel, struct pb_err *err)
 static int debian_kernel_dir(const struct pb_release *rel, char *buf,
 			     size_t len, struct pb_err *err)
 {
-	(void)err;
-	snprintf(buf, len, "usr/src/linux-headers-%s", rel->name);
+	if ((size_t)snprintf(buf, len, "usr/src/linux-headers-%s", rel->name) >=
+	    len)
+		return pb_err_set(err, -ENAMETOOLONG,
+				  "%s: the path of its kernel dir is too long",
+				  rel->name);
 	return 0;
 }
 
 static int debian_config_file(const struct pb_release *rel, char *buf,
 			      size_t len, struct pb_err *err)
 {
-	snprintf(buf, len, "boot/config-%s", rel->name);
+	if ((size_t)snprintf(buf, len, "boot/config-%s", rel->name) >= len)
+		return pb_err_set(err, -ENAMETOOLONG,
+				  "%s: the path of its config is too long",
+				  rel->name);
 	if (pb_root_exists(rel->root, buf))
 		return 0;
 	return pb_err_set(err, -ENOENT,

@@ -67,12 +67,21 @@ static int compile_regexes(struct ub_regexes *re, struct pb_err *err)
 	return 0;
 }
 
-static void span(char *dst, size_t len, const char *s, const regmatch_t *m)
+/* The match m of s into dst; the end of s when end. -ENAMETOOLONG when
+ * it would be cut (a cut ABI or flavor names, and groups by, another
+ * kernel). */
+static int span(char *dst, size_t len, const char *s, const regmatch_t *m,
+		int end)
 {
-	snprintf(dst, len, "%.*s", (int)(m->rm_eo - m->rm_so), s + m->rm_so);
+	int n = end ? snprintf(dst, len, "%s", s + m->rm_so)
+		    : snprintf(dst, len, "%.*s", (int)(m->rm_eo - m->rm_so),
+			       s + m->rm_so);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* What package p is by its name: 0, or -1 when none of ours. */
+/* What package p is by its name: 0; -1 when none of ours; -ENAMETOOLONG
+ * when one of ours with an ABI or flavor too long for its fields. */
 static int classify(const struct ub_regexes *re, struct ub_pkg *p)
 {
 	const char *name = p->pn.name;
@@ -80,16 +89,19 @@ static int classify(const struct ub_regexes *re, struct ub_pkg *p)
 
 	if (regexec(&re->flavor, name, 3, m, 0) == 0) {
 		p->kind = K_FLAVOR;
-		span(p->abi, sizeof(p->abi), name, &m[1]);
-		snprintf(p->flavor, sizeof(p->flavor), "%s", name + m[2].rm_so);
+		if (span(p->abi, sizeof(p->abi), name, &m[1], 0) ||
+		    span(p->flavor, sizeof(p->flavor), name, &m[2], 1))
+			return -ENAMETOOLONG;
 	} else if (regexec(&re->common, name, 3, m, 0) == 0) {
 		p->kind = K_COMMON;
-		span(p->abi, sizeof(p->abi), name, &m[2]);
+		if (span(p->abi, sizeof(p->abi), name, &m[2], 0))
+			return -ENAMETOOLONG;
 	} else if (regexec(&re->config, name, 4, m, 0) == 0 &&
 		   strncmp(name, "linux-modules-extra-", 20)) {
 		p->kind = K_CONFIG;
-		span(p->abi, sizeof(p->abi), name, &m[2]);
-		snprintf(p->flavor, sizeof(p->flavor), "%s", name + m[3].rm_so);
+		if (span(p->abi, sizeof(p->abi), name, &m[2], 0) ||
+		    span(p->flavor, sizeof(p->flavor), name, &m[3], 1))
+			return -ENAMETOOLONG;
 	} else {
 		return -1;
 	}
@@ -102,7 +114,7 @@ static int classify_all(struct pb_batch *b, const char *const *paths, size_t n,
 {
 	struct ub_regexes re;
 	size_t i;
-	int ret = compile_regexes(&re, err);
+	int cls, ret = compile_regexes(&re, err);
 
 	if (ret)
 		return ret;
@@ -111,11 +123,18 @@ static int classify_all(struct pb_batch *b, const char *const *paths, size_t n,
 
 		p->path = paths[i];
 		p->used = -1;
-		if (pb_pkgname_parse_deb(paths[i], &p->pn) < 0)
+		if (pb_pkgname_parse_deb(paths[i], &p->pn) < 0) {
 			pb_batch_ignore(b, paths[i],
 					"not a Debian package file name "
 					"(<name>_<version>_<arch>.deb)");
-		else if (classify(&re, p) < 0)
+			continue;
+		}
+		cls = classify(&re, p);
+		if (cls == -ENAMETOOLONG)
+			pb_batch_ignore(b, paths[i],
+					"an Ubuntu kernel package whose ABI or "
+					"flavor is too long for this plugin");
+		else if (cls < 0)
 			pb_batch_ignore(b, paths[i],
 					"not an Ubuntu kernel package that "
 					"probes are built from");
@@ -230,9 +249,9 @@ static int ubuntu_batch(struct pb_batch *b, const char *const *paths, size_t n,
 	size_t i;
 	int ret;
 
-	pk = calloc(n ? n : 1, sizeof(*pk));
+	pk = pb_calloc(n, sizeof(*pk), err);
 	if (!pk)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	ret = classify_all(b, paths, n, pk, err);
 	for (i = 0; i < n && !ret; i++)
 		if (pk[i].used >= 0 && pk[i].kind == K_FLAVOR)
@@ -250,15 +269,21 @@ static int ubuntu_batch(struct pb_batch *b, const char *const *paths, size_t n,
 static int ubuntu_kernel_dir(const struct pb_release *rel, char *buf,
 			     size_t len, struct pb_err *err)
 {
-	(void)err;
-	snprintf(buf, len, "usr/src/linux-headers-%s", rel->name);
+	if ((size_t)snprintf(buf, len, "usr/src/linux-headers-%s", rel->name) >=
+	    len)
+		return pb_err_set(err, -ENAMETOOLONG,
+				  "%s: the path of its kernel dir is too long",
+				  rel->name);
 	return 0;
 }
 
 static int ubuntu_config_file(const struct pb_release *rel, char *buf,
 			      size_t len, struct pb_err *err)
 {
-	snprintf(buf, len, "boot/config-%s", rel->name);
+	if ((size_t)snprintf(buf, len, "boot/config-%s", rel->name) >= len)
+		return pb_err_set(err, -ENAMETOOLONG,
+				  "%s: the path of its config is too long",
+				  rel->name);
 	if (pb_root_exists(rel->root, buf))
 		return 0;
 	return pb_err_set(err, -ENOENT,

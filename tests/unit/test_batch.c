@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1285,6 +1286,76 @@ static void test_order_centos(void **state)
 	check_order_independent("centos", in, PBT_N_OF(in));
 }
 
+/* A name part too long for a plugin's field is not cut into another
+ * kernel's name: the file is ignored, saying so. */
+static void test_names_too_long(void **state)
+{
+	char deb[256], ub[256], rpm[400], v[128], r[128], fl[71];
+	const char *const d_in[] = {deb}, *const u_in[] = {ub},
+			  *const c_in[] = {rpm};
+	struct pb_batch *b;
+
+	(void)state;
+	memset(fl, 'a', sizeof(fl) - 1);
+	fl[sizeof(fl) - 1] = '\0';
+	snprintf(deb, sizeof(deb),
+		 "linux-headers-6.1.0-56-%s_6.1.158-1_amd64.deb", fl);
+	snprintf(ub, sizeof(ub),
+		 "linux-headers-5.15.0-91-%s_5.15.0-91.101_amd64.deb", fl);
+	/* version and release as long as a package name allows: their
+	 * kernel release does not fit in 255 bytes */
+	memset(v, '1', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	memset(r, '2', sizeof(r) - 1);
+	r[sizeof(r) - 1] = '\0';
+	snprintf(rpm, sizeof(rpm), "kernel-devel-%s-%s.x86_64.rpm", v, r);
+	b = run("debian", d_in, 1);
+	expect_ignored(b, deb, "too long");
+	expect_n(b, 0, 1);
+	pb_batch_free(b);
+	b = run("ubuntu", u_in, 1);
+	expect_ignored(b, ub, "too long");
+	expect_n(b, 0, 1);
+	pb_batch_free(b);
+	b = run("centos", c_in, 1);
+	expect_ignored(b, rpm, "too long");
+	expect_n(b, 0, 1);
+	pb_batch_free(b);
+}
+
+/* A plugin's paths into a caller's buffer: -ENAMETOOLONG with a message
+ * when they do not fit, never a cut path that names another file. */
+static void test_plugin_paths_not_cut(void **state)
+{
+	static const char *const distros[] = {"debian", "ubuntu", "centos"};
+	struct pb_release rel = {
+		sizeof(rel), NULL, "6.1.0-56-amd64", "x86_64", "/nonexistent",
+		NULL,	     0};
+	char small[24], big[PATH_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PBT_N_OF(distros); i++) {
+		const struct pb_plugin *p = plugin_of(distros[i]);
+		struct pb_err err = {0};
+
+		rel.distro = distros[i];
+		assert_int_equal(
+			p->kernel_dir(&rel, small, sizeof(small), &err),
+			-ENAMETOOLONG);
+		assert_non_null(strstr(err.msg, "too long"));
+		assert_int_equal(p->config_file(&rel, small, 16, &err),
+				 -ENAMETOOLONG);
+		assert_non_null(strstr(err.msg, "6.1.0-56-amd64"));
+		/* with room: the path, and a config that is not there */
+		assert_int_equal(p->kernel_dir(&rel, big, sizeof(big), &err),
+				 0);
+		assert_non_null(strstr(big, "6.1.0-56-amd64"));
+		assert_int_equal(p->config_file(&rel, big, sizeof(big), &err),
+				 -ENOENT);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1314,6 +1385,8 @@ int main(void)
 		cmocka_unit_test(test_order_debian),
 		cmocka_unit_test(test_order_ubuntu),
 		cmocka_unit_test(test_order_centos),
+		cmocka_unit_test(test_names_too_long),
+		cmocka_unit_test(test_plugin_paths_not_cut),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
