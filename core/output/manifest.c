@@ -8,6 +8,7 @@
 
 #include "output/manifest.h"
 #include "output/result.h"
+#include "probe-builder/alloc.h"
 #include "util/fs.h"
 #include "util/str.h"
 
@@ -278,9 +279,9 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 	json_object_object_get_ex(manifest, "kernels", &old);
 	n_old = json_object_array_length(old);
 	n_new = json_object_array_length(results);
-	all = calloc(n_old + n_new + 1, sizeof(*all));
+	all = pb_calloc(n_old + n_new + 1, sizeof(*all), err);
 	if (!all)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	for (i = 0; i < n_old; i++) {
 		json_object *e = json_object_array_get_idx(old, i);
 
@@ -322,10 +323,10 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 	manifest_path(output_dir, path, sizeof(path));
 	{
 		size_t tl = strlen(text);
-		char *withnl = malloc(tl + 2);
+		char *withnl = pb_malloc(tl + 2, 1, err);
 
 		if (!withnl)
-			return pb_err_set(err, -ENOMEM, "out of memory");
+			return -ENOMEM;
 		memcpy(withnl, text, tl);
 		withnl[tl] = '\n';
 		ret = pb_write_file_atomic(path, withnl, tl + 1, err);

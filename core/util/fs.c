@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe-builder/alloc.h"
 #include "probe-builder/fixup.h"
 #include "util/fs.h"
 #include "util/runctl.h"
@@ -241,13 +242,12 @@ int pb_read_file(const char *path, char **data, size_t *len, struct pb_err *err)
 			char *g;
 
 			cap = cap ? cap * 2 : 65536;
-			g = realloc(buf, cap);
+			g = pb_reallocarray(buf, cap, 1, err);
 			if (!g) {
 				free(buf);
 				fclose(f);
-				return pb_err_set(err, -ENOMEM,
-						  "out of memory reading %s",
-						  path);
+				pb_err_prefix(err, "%s", path);
+				return -ENOMEM;
 			}
 			buf = g;
 		}
