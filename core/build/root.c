@@ -24,13 +24,11 @@
 static int input_origin(struct rel_ctx *c, size_t i, struct pb_input_rec *in,
 			struct pb_err *err)
 {
+	const char *url = pb_origins_get(c->o->origins, c->pkgs[i]);
 	char real[PATH_MAX], rel[PATH_MAX];
-	json_object *url;
 
-	if (c->o->origins &&
-	    json_object_object_get_ex(c->o->origins, c->pkgs[i], &url))
-		return pb_result_str(&in->url, json_object_get_string(url),
-				     err);
+	if (url)
+		return pb_result_str(&in->url, url, err);
 	if (realpath(c->pkgs[i], real) &&
 	    pb_path_relative(c->o->output_dir, real, rel, sizeof(rel)) == 0)
 		return pb_result_str(&in->path, rel, err);

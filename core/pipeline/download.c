@@ -10,6 +10,7 @@
 
 #include "crawl/crawl.h"
 #include "crawl/mirror.h"
+#include "pipeline/run.h"
 #include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
@@ -99,7 +100,7 @@ static int plan(const struct pb_crawl *c, const char *workspace,
 /* b gets kn with its files, or a failure that names those it lacks. */
 static int add_kernel(const struct pb_crawl_kernel *kn,
 		      const struct downloads *d, struct pb_batch *b,
-		      json_object *origins, struct pb_err *err)
+		      struct pb_origins *origins, struct pb_err *err)
 {
 	struct pb_batch_key key = {sizeof(key), kn->release, kn->arch,
 				   kn->version};
@@ -127,16 +128,15 @@ static int add_kernel(const struct pb_crawl_kernel *kn,
 		}
 		ret = pb_batch_add_key(b, &key, it->dest, p->role, err);
 		if (!ret && origins)
-			json_object_object_add(
-				origins, it->dest,
-				json_object_new_string(it->urls[it->url_used]));
+			ret = pb_origins_add(origins, it->dest,
+					     it->urls[it->url_used], err);
 	}
 	return ret;
 }
 
-int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
-		      struct pb_fetcher *f, struct pb_batch *b,
-		      json_object *origins, struct pb_err *err)
+int pb_pipeline_download(const struct pb_crawl *c, const char *workspace,
+			 struct pb_fetcher *f, struct pb_batch *b,
+			 struct pb_origins *origins, struct pb_err *err)
 {
 	struct downloads d = {0};
 	size_t i;
