@@ -15,6 +15,7 @@
 
 #include "article.h"
 #include "buf.h"
+#include "probe-builder/alloc.h"
 #include "rfc2047.h"
 
 enum field {
@@ -195,15 +196,16 @@ static int block_text(struct block *b, char *text[f_count], struct pb_err *err)
 }
 
 /* Splits the Newsgroups value on commas into out; -ENOMEM, or -EBADMSG when
- * it names no group */
-static int split_groups(const char *v, struct nw_article *out)
+ * it names no group (err filled) */
+static int split_groups(const char *v, struct nw_article *out,
+			struct pb_err *err)
 {
 	const char *p, *e, *comma;
 	size_t n = 1, k = 0;
 
 	for (p = v; *p; p++)
 		n += *p == ',';
-	out->newsgroups = calloc(n + 1, sizeof(*out->newsgroups));
+	out->newsgroups = pb_calloc(n + 1, sizeof(*out->newsgroups), err);
 	if (!out->newsgroups)
 		return -ENOMEM;
 	for (p = v;; p = comma + 1) {
@@ -214,7 +216,8 @@ static int split_groups(const char *v, struct nw_article *out)
 		while (e > p && nw_is_wsp(e[-1]))
 			e--;
 		if (e > p) {
-			out->newsgroups[k] = strndup(p, (size_t)(e - p));
+			out->newsgroups[k] =
+				pb_strndup(p, (size_t)(e - p), err);
 			if (!out->newsgroups[k])
 				return -ENOMEM;
 			out->n_newsgroups = ++k;
@@ -222,7 +225,9 @@ static int split_groups(const char *v, struct nw_article *out)
 		if (!comma)
 			break;
 	}
-	return k ? 0 : -EBADMSG;
+	return k ? 0
+		 : pb_err_set(err, -EBADMSG,
+			      "the Newsgroups field names no group");
 }
 
 /* The article from the fields' text, which it takes over */
@@ -234,12 +239,9 @@ static int fill(struct nw_article *out, char *text[f_count], int seen_groups,
 	if (!text[f_newsgroups])
 		return pb_err_set(err, -EBADMSG, "%s Newsgroups field",
 				  seen_groups ? "empty" : "no");
-	rc = split_groups(text[f_newsgroups], out);
-	if (rc == -EBADMSG)
-		return pb_err_set(err, rc,
-				  "the Newsgroups field names no group");
+	rc = split_groups(text[f_newsgroups], out, err);
 	if (rc < 0)
-		return pb_err_set(err, rc, "out of memory");
+		return rc;
 	out->message_id = text[f_message_id];
 	out->from = text[f_from];
 	out->subject = text[f_subject];

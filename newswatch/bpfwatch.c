@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "bpfwatch.h"
+#include "probe-builder/alloc.h"
 #include "probe.h"
+#include "util/path.h"
 
 #include "newswatch_event.h"
 
@@ -42,15 +44,17 @@ int nw_bpf_event_path(const void *data, size_t size, const char *fs_root,
 			 NEWSWATCH_F_NAME_TRUNCATED) ||
 	    ev->dev != dev || ev->ncomps == 0)
 		return 0;
-	o = (size_t)snprintf(out, len, "%s", fs_root);
-	for (i = (int)ev->ncomps - 1; i >= 0 && o + 2 < len; i--) {
+	/* a path that does not fit is not taken, never a cut one */
+	if (pb_path_fmt(out, len, NULL, "%s", fs_root) < 0)
+		return 0;
+	o = strlen(out);
+	for (i = (int)ev->ncomps - 1; i >= 0; i--) {
 		const char *c = comps + (size_t)i * ev->name_len;
-		int n = snprintf(out + o, len - o, "/%.*s", (int)ev->name_len,
-				 c);
 
-		if (n < 0 || (size_t)n >= len - o)
+		if (pb_path_fmt(out + o, len - o, NULL, "/%.*s",
+				(int)ev->name_len, c) < 0)
 			return 0;
-		o += (size_t)n;
+		o += strlen(out + o);
 	}
 	return 1;
 }
@@ -176,17 +180,15 @@ static int attach_all(struct nw_bpfwatch *w, struct pb_err *err)
 int nw_bpfwatch_open(const struct nw_config *c, struct nw_bpfwatch **out,
 		     struct pb_err *err)
 {
-	struct nw_bpfwatch *w = calloc(1, sizeof(*w));
+	struct nw_bpfwatch *w = pb_calloc(1, sizeof(*w), err);
 	struct newswatch_config nc;
 	struct bpf_map *cfg, *events;
 	__u32 key = 0;
 	int ret;
 
 	*out = NULL;
-	if (!w) {
-		pb_err_set(err, -ENOMEM, "out of memory");
-		return err->code;
-	}
+	if (!w)
+		return -ENOMEM;
 	fs_root_of(c->spool, w->fs_root, sizeof(w->fs_root), &w->spool_dev);
 	if (nw_probe_find(c, w->object, sizeof(w->object), err) < 0)
 		goto fail;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "probe-builder/alloc.h"
 
 void nw_buf_reserve(struct nw_buf *b, size_t more)
 {
@@ -26,7 +27,7 @@ void nw_buf_reserve(struct nw_buf *b, size_t more)
 	cap = b->cap ? b->cap : 64;
 	while (cap < want)
 		cap = cap > SIZE_MAX / 2 ? want : cap * 2;
-	p = realloc(b->p, cap);
+	p = pb_reallocarray(b->p, cap, 1, NULL); /* said by b->oom */
 	if (!p) {
 		b->oom = 1;
 		return;

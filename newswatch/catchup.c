@@ -9,6 +9,7 @@
 #include "catchup.h"
 #include "daemon.h"
 #include "log.h"
+#include "probe-builder/alloc.h"
 #include "spool.h"
 
 struct scan {
@@ -46,16 +47,20 @@ static int scan_one(const char *path, const struct stat *st, int flag,
 		return 0;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
-		char **g = realloc(s->paths, cap * sizeof(*g));
+		char **g = pb_reallocarray(s->paths, cap, sizeof(*g), &s->err);
 
-		if (!g)
+		if (!g) {
+			s->failed++;
 			return 0;
+		}
 		s->paths = g;
 		s->cap = cap;
 	}
-	s->paths[s->n] = strdup(path);
+	s->paths[s->n] = pb_strdup(path, &s->err);
 	if (s->paths[s->n])
 		s->n++;
+	else
+		s->failed++;
 	return 0;
 }
 
@@ -106,6 +111,9 @@ void nw_catch_up(struct nw_daemon *d)
 		first_start(d, &s);
 		return;
 	}
+	if (s.failed)
+		nw_log(NW_ERR, "%lu articles not caught up: %s", s.failed,
+		       s.err.msg);
 	qsort(s.paths, s.n, sizeof(*s.paths), by_article);
 	if (s.n)
 		nw_log(NW_INFO, "catching up on %zu articles", s.n);

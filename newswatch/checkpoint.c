@@ -10,6 +10,7 @@
 
 #include "atomic.h"
 #include "checkpoint.h"
+#include "probe-builder/alloc.h"
 #include "util/path.h"
 
 struct mark {
@@ -24,9 +25,10 @@ struct nw_checkpoint {
 	int exists;
 };
 
-/* Sets a group's number, higher only; 1 when it changed, or -ENOMEM */
+/* Sets a group's number, higher only; 1 when it changed, or -ENOMEM (err
+ * filled) */
 static int mark(struct nw_checkpoint *c, const char *group,
-		unsigned long number)
+		unsigned long number, struct pb_err *err)
 {
 	struct mark *g;
 	size_t i;
@@ -38,11 +40,11 @@ static int mark(struct nw_checkpoint *c, const char *group,
 			c->marks[i].number = number;
 			return 1;
 		}
-	g = realloc(c->marks, (c->n_marks + 1) * sizeof(*g));
+	g = pb_reallocarray(c->marks, c->n_marks + 1, sizeof(*g), err);
 	if (!g)
 		return -ENOMEM;
 	c->marks = g;
-	g[c->n_marks].group = strdup(group);
+	g[c->n_marks].group = pb_strdup(group, err);
 	if (!g[c->n_marks].group)
 		return -ENOMEM;
 	g[c->n_marks++].number = number;
@@ -66,9 +68,10 @@ static int load(struct nw_checkpoint *c, struct pb_err *err)
 	}
 	while (!ret && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%511s %lu", group, &n) == 2 &&
-		    mark(c, group, n) < 0)
-			ret = pb_err_set(err, -ENOMEM, "%s: out of memory",
-					 path);
+		    mark(c, group, n, err) < 0) {
+			ret = -ENOMEM;
+			pb_err_prefix(err, "%s", path);
+		}
 	fclose(f);
 	c->exists = !ret;
 	return ret;
@@ -77,12 +80,12 @@ static int load(struct nw_checkpoint *c, struct pb_err *err)
 int nw_checkpoint_open(const char *dir, struct nw_checkpoint **out,
 		       struct pb_err *err)
 {
-	struct nw_checkpoint *c = calloc(1, sizeof(*c));
+	struct nw_checkpoint *c = pb_calloc(1, sizeof(*c), err);
 	int ret;
 
 	*out = NULL;
 	if (!c)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	if (pb_path_fmt(c->dir, sizeof(c->dir), err, "%s", dir)) {
 		nw_checkpoint_close(c);
 		return err->code;
@@ -153,9 +156,9 @@ int nw_checkpoint_save(struct nw_checkpoint *c, struct pb_err *err)
 int nw_checkpoint_set(struct nw_checkpoint *c, const char *group,
 		      unsigned long number, struct pb_err *err)
 {
-	int ret = mark(c, group, number);
+	int ret = mark(c, group, number, err);
 
 	if (ret < 0)
-		return pb_err_set(err, ret, "out of memory");
+		return ret;
 	return ret && c->exists ? nw_checkpoint_save(c, err) : 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "probe-builder/alloc.h"
 #include "render.h"
 #include "util/sign.h"
 #include "util/str.h"
@@ -19,9 +20,10 @@
 #define NW_VERSION "0.1.0"
 #endif
 
-static int set(char **field, const char *value)
+/* *field = a copy of value: 0, or -ENOMEM (err filled) */
+static int set(char **field, const char *value, struct pb_err *err)
 {
-	char *v = strdup(value);
+	char *v = pb_strdup(value, err);
 
 	if (!v)
 		return -ENOMEM;
@@ -88,15 +90,17 @@ static int set_defaults(struct nw_config *c, struct pb_err *err)
 	c->settle_ms = 300;
 	c->timeout_s = 10;
 	c->retry_max_s = 300;
-	if (set(&c->spool, "/var/spool/news/articles") ||
-	    set(&c->process, "innd") || set(&c->include, "*") ||
-	    set(&c->exclude, "") || set(&c->template_, NW_DEFAULT_TEMPLATE) ||
-	    set(&c->state_dir, "/var/lib/newswatch") ||
-	    set(&c->probe_dir, NW_PROBE_DIR) || set(&c->probe_url, "") ||
-	    set(&c->probe_pubkey, "") || set(&c->probe_name, "newswatch") ||
-	    set(&c->probe_version, NW_VERSION) || set(&c->backend, "auto") ||
-	    set(&c->webhook, ""))
-		return pb_err_set(err, -ENOMEM, "out of memory");
+	if (set(&c->spool, "/var/spool/news/articles", err) ||
+	    set(&c->process, "innd", err) || set(&c->include, "*", err) ||
+	    set(&c->exclude, "", err) ||
+	    set(&c->template_, NW_DEFAULT_TEMPLATE, err) ||
+	    set(&c->state_dir, "/var/lib/newswatch", err) ||
+	    set(&c->probe_dir, NW_PROBE_DIR, err) ||
+	    set(&c->probe_url, "", err) || set(&c->probe_pubkey, "", err) ||
+	    set(&c->probe_name, "newswatch", err) ||
+	    set(&c->probe_version, NW_VERSION, err) ||
+	    set(&c->backend, "auto", err) || set(&c->webhook, "", err))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -116,9 +120,7 @@ static int set_key(struct nw_config *c, const char *key, const char *val,
 		return pb_err_set(err, -EINVAL, "%s:%u: unknown key '%s'", path,
 				  lineno, key);
 	if (!keys[i].number)
-		return set((char **)(void *)(base + keys[i].off), val)
-			       ? pb_err_set(err, -ENOMEM, "out of memory")
-			       : 0;
+		return set((char **)(void *)(base + keys[i].off), val, err);
 	num = (long *)(void *)(base + keys[i].off);
 	*num = strtol(val, &end, 10);
 	if (*end || *num <= 0)
@@ -138,8 +140,8 @@ int nw_config_load(const char *path, struct nw_config *c, struct pb_err *err)
 	ret = set_defaults(c, err);
 	if (ret < 0 || !path)
 		return ret;
-	if (set(&c->source, path))
-		return pb_err_set(err, -ENOMEM, "out of memory");
+	if (set(&c->source, path, err))
+		return -ENOMEM;
 	f = fopen(path, "r");
 	if (!f)
 		return pb_err_set(err, -errno, "%s: %s", path, strerror(errno));

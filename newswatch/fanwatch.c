@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fanwatch.h"
+#include "util/path.h"
 
 int nw_fanwatch_open(const char *spool, struct nw_fanwatch *w,
 		     struct pb_err *err)
@@ -50,7 +51,8 @@ static int dir_path(struct nw_fanwatch *w, struct file_handle *h, char *out,
 
 	if (fd < 0)
 		return -errno; /* gone already */
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	/* fits: an int in 64 bytes */
+	pb_path_fmt(link, sizeof(link), NULL, "/proc/self/fd/%d", fd);
 	n = readlink(link, out, len - 1);
 	close(fd);
 	if (n < 0)
@@ -110,7 +112,7 @@ int nw_fanwatch_event(const char *buf, size_t len, struct nw_fanwatch *w,
 	memcpy(handle.space, buf + handle_off, sizeof(fh) + fh.handle_bytes);
 	if (dir_path(w, &handle.h, dir, sizeof(dir)) < 0)
 		return 0;
-	if ((size_t)snprintf(out, outlen, "%s/%s", dir, name) >= outlen)
+	if (pb_path_fmt(out, outlen, NULL, "%s/%s", dir, name) < 0)
 		return 0;
 	*complete = (m.mask & (FAN_CLOSE_WRITE | FAN_MOVED_TO)) != 0;
 	return 1;

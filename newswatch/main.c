@@ -33,6 +33,7 @@
 #include "deliver.h"
 #include "fanwatch.h"
 #include "log.h"
+#include "probe-builder/alloc.h"
 
 struct options {
 	const char *conf, *backend;
@@ -119,9 +120,9 @@ static int configure(const struct options *o, struct nw_config *cfg)
 
 	if (!ret && o->backend) {
 		free(cfg->backend);
-		cfg->backend = strdup(o->backend);
+		cfg->backend = pb_strdup(o->backend, &err);
 		if (!cfg->backend)
-			ret = pb_err_set(&err, -ENOMEM, "out of memory");
+			ret = -ENOMEM;
 	}
 	if (!ret)
 		ret = nw_config_check(cfg, &err);

@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "pending.h"
+#include "probe-builder/alloc.h"
 #include "spool.h"
 #include "take.h"
 #include "util/clock.h"
@@ -17,6 +18,7 @@ void nw_pending_add(void *ctx, const char *path, int complete)
 {
 	struct nw_daemon *d = ctx;
 	struct nw_pending_set *s = &d->pending;
+	struct pb_err err = {0};
 	struct nw_pending *p;
 	char group[512];
 	unsigned long number;
@@ -32,21 +34,26 @@ void nw_pending_add(void *ctx, const char *path, int complete)
 		}
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct nw_pending *g = realloc(s->v, cap * sizeof(*g));
+		struct nw_pending *g =
+			pb_reallocarray(s->v, cap, sizeof(*g), &err);
 
 		if (!g)
-			return;
+			goto oom;
 		s->v = g;
 		s->cap = cap;
 	}
 	p = &s->v[s->n];
 	memset(p, 0, sizeof(*p));
-	p->path = strdup(path);
+	p->path = pb_strdup(path, &err);
+	if (!p->path)
+		goto oom;
 	p->seen = p->changed = pb_now_s();
 	p->size = -1;
 	p->complete = complete;
-	if (p->path)
-		s->n++;
+	s->n++;
+	return;
+oom:
+	nw_log(NW_ERR, "%s: not notified: %s", path, err.msg);
 }
 
 void nw_pending_settle(struct nw_daemon *d)

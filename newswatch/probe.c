@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "log.h"
+#include "probe-builder/alloc.h"
 #include "probe.h"
 #include "util/path.h"
 #include "util/sign.h"
@@ -166,13 +167,16 @@ static int read_all(const char *path, char **data, size_t *len,
 			fclose(f);
 		return err->code;
 	}
-	*data = malloc((size_t)st.st_size + 1);
-	if (*data)
-		got = fread(*data, 1, (size_t)st.st_size, f);
+	*data = pb_malloc((size_t)st.st_size + 1, 1, err);
+	if (!*data) {
+		fclose(f);
+		pb_err_prefix(err, "%s", path);
+		return -ENOMEM;
+	}
+	got = fread(*data, 1, (size_t)st.st_size, f);
 	fclose(f);
-	if (!*data || got != (size_t)st.st_size) {
-		pb_err_set(err, *data ? -EIO : -ENOMEM, "%s: %s", path,
-			   *data ? "short read" : "out of memory");
+	if (got != (size_t)st.st_size) {
+		pb_err_set(err, -EIO, "%s: short read", path);
 		free(*data);
 		*data = NULL;
 		return err->code;

@@ -17,6 +17,7 @@
 
 #include "atomic.h"
 #include "log.h"
+#include "probe-builder/alloc.h"
 #include "queue.h"
 #include "strset.h"
 #include "util/path.h"
@@ -44,11 +45,13 @@ static int cmp_seq(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int push_seq(struct nw_queue *q, unsigned long long seq)
+static int push_seq(struct nw_queue *q, unsigned long long seq,
+		    struct pb_err *err)
 {
 	if (q->n_seqs == q->cap_seqs) {
 		size_t cap = q->cap_seqs ? q->cap_seqs * 2 : 64;
-		unsigned long long *g = realloc(q->seqs, cap * sizeof(*g));
+		unsigned long long *g =
+			pb_reallocarray(q->seqs, cap, sizeof(*g), err);
 
 		if (!g)
 			return -ENOMEM;
@@ -72,7 +75,7 @@ static char *first_line(const char *path)
 	}
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
-	return strdup(buf);
+	return pb_strdup(buf, NULL); /* NULL: as an unreadable file */
 }
 
 /* The seq in the inflight file: 0 when none. */
@@ -119,8 +122,8 @@ static int open_sent(struct nw_queue *q, struct pb_err *err)
 	f = fopen(path, "r");
 	while (f && !ret && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (line[0] && nw_strset_add(&q->known, line) < 0)
-			ret = pb_err_set(err, -ENOMEM, "out of memory");
+		if (line[0] && nw_strset_add(&q->known, line, err) < 0)
+			ret = -ENOMEM;
 	}
 	if (f)
 		fclose(f);
@@ -134,15 +137,18 @@ static int open_sent(struct nw_queue *q, struct pb_err *err)
 	return 0;
 }
 
-/* One file of queue/: kept (0), dropped when sent already, or -ENOMEM */
+/* One file of queue/: kept (0), dropped when sent already, or -ENOMEM
+ * (err filled) */
 static int load_entry(struct nw_queue *q, const char *sub, const char *name,
-		      unsigned long long seq, unsigned long long inflight)
+		      unsigned long long seq, unsigned long long inflight,
+		      struct pb_err *err)
 {
 	char path[PATH_MAX * 2], *id;
-	int ret = 0;
+	int ret;
 
-	/* fits: sub is at most PATH_MAX + 16, name a d_name */
-	snprintf(path, sizeof(path), "%s/%s", sub, name);
+	ret = pb_path_join(path, sizeof(path), err, sub, name, NULL);
+	if (ret)
+		return ret;
 	id = first_line(path);
 	/* in sent already: a crash came between its record and its
 	 * removal; it was delivered, not to be POSTed again */
@@ -161,7 +167,8 @@ static int load_entry(struct nw_queue *q, const char *sub, const char *name,
 		       "it is POSTed again with the same "
 		       "Idempotency-Key (the receiver may have it)",
 		       id ? id : name);
-	if ((id && nw_strset_add(&q->known, id) < 0) || push_seq(q, seq) < 0)
+	if ((id && nw_strset_add(&q->known, id, err) < 0) ||
+	    push_seq(q, seq, err) < 0)
 		ret = -ENOMEM;
 	free(id);
 	if (!ret && seq >= q->next_seq)
@@ -187,8 +194,7 @@ static int load_queue(struct nw_queue *q, struct pb_err *err)
 		seq = strtoull(de->d_name, &end, 10);
 		if (de->d_name[0] == '.' || *end || !seq)
 			continue;
-		if (load_entry(q, sub, de->d_name, seq, inflight) < 0)
-			ret = pb_err_set(err, -ENOMEM, "out of memory");
+		ret = load_entry(q, sub, de->d_name, seq, inflight, err);
 	}
 	closedir(d);
 	/* qsort's pointer must not be NULL, even for no element */
@@ -199,13 +205,13 @@ static int load_queue(struct nw_queue *q, struct pb_err *err)
 
 int nw_queue_open(const char *dir, struct nw_queue **out, struct pb_err *err)
 {
-	struct nw_queue *q = calloc(1, sizeof(*q));
+	struct nw_queue *q = pb_calloc(1, sizeof(*q), err);
 	char path[PATH_MAX + 16];
 	int ret;
 
 	*out = NULL;
 	if (!q)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	q->inflight_fd = -1;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
@@ -260,11 +266,12 @@ int nw_queue_known(struct nw_queue *q, const char *msgid)
 	return k;
 }
 
-char *nw_idempotency_key(const char *msgid, const char *group)
+char *nw_idempotency_key(const char *msgid, const char *group,
+			 struct pb_err *err)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = 3 + 4 * (strlen(msgid) + strlen(group)) + 1, o = 0;
-	char *out = malloc(n);
+	char *out = pb_malloc(n, 1, err);
 	const unsigned char *p;
 	int part;
 
@@ -307,46 +314,48 @@ int nw_queue_put(struct nw_queue *q, const char *msgid, const char *key,
 	if (pb_path_join(sub, sizeof(sub), err, q->dir, "queue", NULL))
 		return err->code;
 	snprintf(name, sizeof(name), "%016llu", seq); /* fits: 20 digits */
-	if (asprintf(&head, "%s\n" KEY_PREFIX "%s\n", msgid, key) < 0)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+	head = pb_asprintf(err, "%s\n" KEY_PREFIX "%s\n", msgid, key);
+	if (!head)
+		return -ENOMEM;
 	ret = nw_write_atomic(sub, name, head, body);
 	free(head);
 	if (ret)
 		return pb_err_set(err, ret, "%s/%s: %s", sub, name,
 				  strerror(-ret));
 	pthread_mutex_lock(&q->lock);
-	ret = nw_strset_add(&q->known, msgid);
+	ret = nw_strset_add(&q->known, msgid, err);
 	if (!ret)
-		ret = push_seq(q, seq);
+		ret = push_seq(q, seq, err);
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
-	if (ret) /* on disk all the same: the next start delivers it */
-		return pb_err_set(err, ret, "out of memory");
-	return 0;
+	/* -ENOMEM: on disk all the same, the next start delivers it */
+	return ret;
 }
 
-/* The entry's text: "msgid\n[Idempotency-Key: key\n]body". */
-static int split_entry(char *text, char **msgid, char **key, char **body)
+/* The entry's text: "msgid\n[Idempotency-Key: key\n]body"; -EBADMSG or
+ * -ENOMEM with err filled. */
+static int split_entry(char *text, char **msgid, char **key, char **body,
+		       struct pb_err *err)
 {
 	char *nl = strchr(text, '\n'), *rest;
 
 	if (!nl)
-		return -EBADMSG;
+		return pb_err_set(err, -EBADMSG, "no message-id line");
 	*nl = '\0';
 	rest = nl + 1;
-	*msgid = strdup(text);
+	*msgid = pb_strdup(text, err);
 	if (!strncmp(rest, KEY_PREFIX, strlen(KEY_PREFIX)) &&
 	    (nl = strchr(rest, '\n')) != NULL) {
 		*nl = '\0';
-		*key = strdup(rest + strlen(KEY_PREFIX));
+		*key = pb_strdup(rest + strlen(KEY_PREFIX), err);
 		rest = nl + 1;
 	} else {
 		/* queued by a newswatch without keys: the message-id alone */
-		*key = nw_idempotency_key(text, "");
+		*key = nw_idempotency_key(text, "", err);
 		if (*key) /* no group: no separating space either */
 			memmove(*key + strlen(*key) - 2, "\"", 2);
 	}
-	*body = strdup(rest);
+	*body = pb_strdup(rest, err);
 	if (!*msgid || !*key || !*body) {
 		free(*msgid);
 		free(*key);
@@ -357,19 +366,22 @@ static int split_entry(char *text, char **msgid, char **key, char **body)
 	return 0;
 }
 
-/* The whole of a file, NUL-terminated (NULL: unreadable or no memory) */
-static char *read_text(const char *path)
+/* The whole of a file, NUL-terminated; NULL when unreadable or out of
+ * memory (err says which) */
+static char *read_text(const char *path, struct pb_err *err)
 {
 	char buf[4096], *text = NULL, *g;
 	size_t len = 0, cap = 0, r;
 	FILE *f = fopen(path, "r");
 
-	if (!f)
+	if (!f) {
+		pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
 		return NULL;
+	}
 	while ((r = fread(buf, 1, sizeof(buf), f)) > 0) {
 		if (len + r + 1 > cap) {
 			cap = (len + r + 1) * 2;
-			g = realloc(text, cap);
+			g = pb_reallocarray(text, cap, 1, err);
 			if (!g) {
 				free(text);
 				fclose(f);
@@ -381,8 +393,9 @@ static char *read_text(const char *path)
 		len += r;
 	}
 	fclose(f);
-	if (text)
-		text[len] = '\0';
+	if (!text) /* empty: split_entry says so */
+		return pb_strdup("", err);
+	text[len] = '\0';
 	return text;
 }
 
@@ -390,6 +403,7 @@ int nw_queue_next(struct nw_queue *q, unsigned long long *seq, char **msgid,
 		  char **key, char **body)
 {
 	char path[PATH_MAX + 48], *text;
+	struct pb_err err = {0};
 	unsigned long long s;
 
 	pthread_mutex_lock(&q->lock);
@@ -401,12 +415,15 @@ int nw_queue_next(struct nw_queue *q, unsigned long long *seq, char **msgid,
 	}
 	s = q->seqs[0];
 	pthread_mutex_unlock(&q->lock);
-	/* fits: q->dir was checked to fit PATH_MAX at open */
-	snprintf(path, sizeof(path), "%s/queue/%016llu", q->dir, s);
 	*msgid = *key = *body = NULL;
-	text = read_text(path);
-	if (text)
-		split_entry(text, msgid, key, body);
+	text = pb_path_fmt(path, sizeof(path), &err, "%s/queue/%016llu", q->dir,
+			   s)
+		       ? NULL
+		       : read_text(path, &err);
+	if (!text)
+		nw_log(NW_ERR, "%s", err.msg);
+	else if (split_entry(text, msgid, key, body, &err) < 0)
+		nw_log(NW_ERR, "%s: %s", path, err.msg);
 	free(text);
 	*seq = s;
 	return 1;
@@ -436,8 +453,8 @@ static int record_sent(struct nw_queue *q, const char *msgid,
 		ret = pb_err_set(err, -(errno ? errno : EIO), "%s/sent: %s",
 				 q->dir, strerror(errno ? errno : EIO));
 	pthread_mutex_lock(&q->lock);
-	if (nw_strset_add(&q->known, msgid) < 0 && !ret)
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+	if (nw_strset_add(&q->known, msgid, ret ? NULL : err) < 0 && !ret)
+		ret = -ENOMEM;
 	pthread_mutex_unlock(&q->lock);
 	return ret;
 }
@@ -446,6 +463,7 @@ int nw_queue_done(struct nw_queue *q, unsigned long long seq, const char *msgid,
 		  int delivered, struct pb_err *err)
 {
 	char path[PATH_MAX + 48], to[PATH_MAX + 48];
+	struct pb_err e = {0};
 	int ret = 0;
 	size_t i;
 
@@ -453,13 +471,19 @@ int nw_queue_done(struct nw_queue *q, unsigned long long seq, const char *msgid,
 	 * then forget it */
 	if (msgid)
 		ret = record_sent(q, msgid, err);
-	/* fit: q->dir was checked to fit PATH_MAX at open */
-	snprintf(path, sizeof(path), "%s/queue/%016llu", q->dir, seq);
-	snprintf(to, sizeof(to), "%s/failed/%016llu", q->dir, seq);
-	if (delivered && unlink(path) < 0 && errno != ENOENT && !ret)
-		ret = pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
-	if (!delivered && rename(path, to) < 0 && !ret)
+	if (pb_path_fmt(path, sizeof(path), &e, "%s/queue/%016llu", q->dir,
+			seq) < 0 ||
+	    pb_path_fmt(to, sizeof(to), &e, "%s/failed/%016llu", q->dir, seq) <
+		    0) {
+		if (!ret)
+			ret = pb_err_set(err, e.code, "%s", e.msg);
+	} else if (delivered) {
+		if (unlink(path) < 0 && errno != ENOENT && !ret)
+			ret = pb_err_set(err, -errno, "%s: %s", path,
+					 strerror(errno));
+	} else if (rename(path, to) < 0 && !ret) {
 		ret = pb_err_set(err, -errno, "%s: %s", to, strerror(errno));
+	}
 	pthread_mutex_lock(&q->lock);
 	for (i = 0; i < q->n_seqs; i++)
 		if (q->seqs[i] == seq) {

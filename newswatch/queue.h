@@ -30,7 +30,8 @@ int nw_queue_known(struct nw_queue *q, const char *msgid);
  * Bytes outside 0x20-0x7e and '%' become %XX (upper case hex); '"' and '\\'
  * are escaped with a backslash. The same article in the same group always
  * gets the same key: a receiver drops a repeat by it. */
-char *nw_idempotency_key(const char *msgid, const char *group);
+char *nw_idempotency_key(const char *msgid, const char *group,
+			 struct pb_err *err);
 /* Queues a notification (durably) with its Idempotency-Key value and wakes
  * the deliverer. */
 int nw_queue_put(struct nw_queue *q, const char *msgid, const char *key,

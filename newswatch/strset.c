@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe-builder/alloc.h"
 #include "strset.h"
 
 static uint64_t hash(const char *s)
@@ -18,13 +19,13 @@ static uint64_t hash(const char *s)
 	return h;
 }
 
-int nw_strset_add(struct nw_strset *s, const char *v)
+int nw_strset_add(struct nw_strset *s, const char *v, struct pb_err *err)
 {
 	size_t i;
 
 	if ((s->n + 1) * 2 > s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024, k;
-		char **slot = calloc(cap, sizeof(*slot));
+		char **slot = pb_calloc(cap, sizeof(*slot), err);
 
 		if (!slot)
 			return -ENOMEM;
@@ -43,7 +44,7 @@ int nw_strset_add(struct nw_strset *s, const char *v)
 	for (i = hash(v) % s->cap; s->slot[i]; i = (i + 1) % s->cap)
 		if (!strcmp(s->slot[i], v))
 			return 0;
-	s->slot[i] = strdup(v);
+	s->slot[i] = pb_strdup(v, err);
 	if (!s->slot[i])
 		return -ENOMEM;
 	s->n++;

@@ -5,13 +5,16 @@
 
 #include <stddef.h>
 
+#include "probe-builder/error.h"
+
 struct nw_strset {
 	char **slot;
 	size_t cap, n;
 };
 
-/* Adds a copy of v (nothing when it is there): 0, or -ENOMEM. */
-int nw_strset_add(struct nw_strset *s, const char *v);
+/* Adds a copy of v (nothing when it is there): 0, or -ENOMEM (err
+ * filled; the set is as it was). */
+int nw_strset_add(struct nw_strset *s, const char *v, struct pb_err *err);
 int nw_strset_has(const struct nw_strset *s, const char *v);
 void nw_strset_free(struct nw_strset *s);
 

@@ -9,6 +9,7 @@
 #include "article.h"
 #include "daemon.h"
 #include "log.h"
+#include "probe-builder/alloc.h"
 #include "render.h"
 #include "spool.h"
 #include "take.h"
@@ -32,15 +33,16 @@ static void advance(struct nw_daemon *d, const char *group,
 
 /* The beginning of path, where its header block is (malloc'd): 0, or a
  * negative errno (-ENOENT: gone, cancelled) */
-static int read_head(const char *path, char **data, size_t *len)
+static int read_head(const char *path, char **data, size_t *len,
+		     struct pb_err *err)
 {
 	FILE *f = fopen(path, "rb");
 
 	*data = NULL;
 	*len = 0;
 	if (!f)
-		return -errno;
-	*data = malloc(MAX_HEADER + 1);
+		return pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	*data = pb_malloc(MAX_HEADER + 1, 1, err);
 	if (*data)
 		*len = fread(*data, 1, MAX_HEADER, f);
 	fclose(f);
@@ -51,11 +53,11 @@ static int read_head(const char *path, char **data, size_t *len)
 static int enqueue(struct nw_daemon *d, const char *id, const char *body,
 		   const char *group, struct pb_err *err)
 {
-	char *key = nw_idempotency_key(id, group);
+	char *key = nw_idempotency_key(id, group, err);
 	int ret;
 
 	if (!key)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	ret = nw_queue_put(d->q, id, key, body, err);
 	free(key);
 	return ret;
@@ -78,7 +80,9 @@ int nw_take(struct nw_daemon *d, const char *path)
 		advance(d, group, number);
 		return 1;
 	}
-	ret = read_head(path, &data, &len);
+	ret = read_head(path, &data, &len, &err);
+	if (ret < 0 && ret != -ENOENT)
+		nw_log(NW_DEBUG, "%s; looked at again later", err.msg);
 	if (ret < 0)
 		return ret == -ENOENT; /* cancelled, or not yet */
 	ret = nw_article_parse(data, len, MAX_HEADER, &a, &err);

@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 
+#include "probe-builder/alloc.h"
 #include "util/http.h"
 #include "webhook.h"
 
@@ -23,7 +24,8 @@ struct nw_webhook {
 
 struct nw_webhook *nw_webhook_new(void)
 {
-	struct nw_webhook *h = calloc(1, sizeof(*h));
+	/* err NULL: NULL is said at each POST ("cannot start a request") */
+	struct nw_webhook *h = pb_calloc(1, sizeof(*h), NULL);
 
 	if (h)
 		h->curl = curl_easy_init();
@@ -59,12 +61,8 @@ enum nw_post_result nw_webhook_post(struct nw_webhook *h, const char *url,
 	}
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	if (hdr && key) {
-		if (asprintf(&kh, "Idempotency-Key: %s", key) < 0) {
-			kh = NULL;
-			h2 = NULL;
-		} else {
-			h2 = curl_slist_append(hdr, kh);
-		}
+		kh = pb_asprintf(NULL, "Idempotency-Key: %s", key);
+		h2 = kh ? curl_slist_append(hdr, kh) : NULL;
 		if (!h2) {
 			curl_slist_free_all(hdr);
 			hdr = NULL;

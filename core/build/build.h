@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "build/origins.h"
 #include "output/result.h"
 #include "plugin/registry.h"
 #include "probe-builder/batch.h"
@@ -45,7 +46,7 @@ struct pb_build_opts {
 	void (*on_progress)(const struct pb_build_progress *p, void *data);
 	void *progress_data;
 	/* local package path -> the URL it came from (NULL: local files) */
-	json_object *origins;
+	const struct pb_origins *origins;
 	/* --max-unpacked-size: bytes one release may unpack (0: 4 GiB) */
 	unsigned long long max_unpacked;
 	/* this run: its id names its logs (logs/<distro>/<kernel key>/<run

@@ -143,12 +143,15 @@ int pb_kcc_from_tree(const char *kdir, struct pb_kcc *out, struct pb_err *err)
 	size_t i;
 
 	for (i = 0; i < sizeof(kconfigs) / sizeof(kconfigs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", kdir, kconfigs[i]);
-		if (from_kconfig(path, out) == 0)
+		/* one too long is not there: the next one is tried */
+		if (pb_path_join(path, sizeof(path), NULL, kdir, kconfigs[i],
+				 NULL) == 0 &&
+		    from_kconfig(path, out) == 0)
 			return 0;
 	}
-	snprintf(path, sizeof(path), "%s/include/generated/compile.h", kdir);
-	if (pb_read_file(path, &data, NULL, NULL) == 0) {
+	if (pb_path_join(path, sizeof(path), NULL, kdir,
+			 "include/generated/compile.h", NULL) == 0 &&
+	    pb_read_file(path, &data, NULL, NULL) == 0) {
 		const char *p = strstr(data, "LINUX_COMPILER");
 
 		if (p && (p = strchr(p, '"'))) {

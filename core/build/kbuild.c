@@ -16,6 +16,7 @@
 #include "build/elfcheck.h"
 #include "build/logscan.h"
 #include "build/release.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/fixup.h"
 #include "probe-builder/log.h"
 #include "util/clock.h"
@@ -132,8 +133,9 @@ static void cmd_add(struct make_cmd *m, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	if (vasprintf(&m->argv[m->n], fmt, ap) < 0) {
-		m->argv[m->n] = NULL;
+	/* err NULL: the caller says it, seeing m->oom */
+	m->argv[m->n] = pb_vasprintf(NULL, fmt, ap);
+	if (!m->argv[m->n]) {
 		m->oom = 1;
 	} else {
 		m->n++;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "build/logscan.h"
+#include "probe-builder/alloc.h"
 #include "util/str.h"
 
 #define SCAN_MAX (4u << 20)
@@ -91,7 +92,7 @@ int pb_log_file_first_error(const char *path, off_t off, char *out,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	buf = malloc(SCAN_MAX);
+	buf = pb_malloc(SCAN_MAX, 1, NULL); /* none found, without it */
 	if (buf) {
 		while (got < SCAN_MAX &&
 		       (r = pread(fd, buf + got, SCAN_MAX - got,

@@ -14,6 +14,7 @@
 #include "build/naming.h"
 #include "build/release.h"
 #include "output/manifest.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -96,8 +97,8 @@ int pb_result_for(const struct pb_build_opts *o, const struct pb_batch *b,
 		ret = pb_result_str(&r->arch, arch ? arch : "", err);
 	if (!ret)
 		ret = pb_result_str(&r->version, ver ? ver : "", err);
-	if (!ret && !(r->series = calloc(n + 1, sizeof(*r->series))))
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+	if (!ret && !(r->series = pb_calloc(n + 1, sizeof(*r->series), err)))
+		ret = -ENOMEM;
 	for (k = 0; k < n && !ret; k++, r->n_series++)
 		ret = pb_result_str(&r->series[k], pb_batch_series(b, i, k),
 				    err);
@@ -386,10 +387,11 @@ static int rel_open(struct rel_ctx *c, const struct pb_build_opts *o,
 	size_t j;
 
 	c->n_pkgs = pb_batch_n_packages(b, i);
-	c->pkgs = calloc(c->n_pkgs + 1, sizeof(*c->pkgs));
-	c->roles = calloc(c->n_pkgs + 1, sizeof(*c->roles));
-	if (!c->pkgs || !c->roles)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+	c->pkgs = pb_calloc(c->n_pkgs + 1, sizeof(*c->pkgs), err);
+	c->roles = c->pkgs ? pb_calloc(c->n_pkgs + 1, sizeof(*c->roles), err)
+			   : NULL;
+	if (!c->roles)
+		return -ENOMEM;
 	for (j = 0; j < c->n_pkgs; j++)
 		c->pkgs[j] = pb_batch_package(b, i, j, &c->roles[j]);
 	c->rel.sz = sizeof(c->rel);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "build/release.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/fixup.h"
 #include "probe-builder/log.h"
 #include "probe-builder/pkgname.h"
@@ -23,13 +24,11 @@
 static int input_origin(struct rel_ctx *c, size_t i, struct pb_input_rec *in,
 			struct pb_err *err)
 {
+	const char *url = pb_origins_get(c->o->origins, c->pkgs[i]);
 	char real[PATH_MAX], rel[PATH_MAX];
-	json_object *url;
 
-	if (c->o->origins &&
-	    json_object_object_get_ex(c->o->origins, c->pkgs[i], &url))
-		return pb_result_str(&in->url, json_object_get_string(url),
-				     err);
+	if (url)
+		return pb_result_str(&in->url, url, err);
 	if (realpath(c->pkgs[i], real) &&
 	    pb_path_relative(c->o->output_dir, real, rel, sizeof(rel)) == 0)
 		return pb_result_str(&in->path, rel, err);
@@ -44,13 +43,13 @@ int pb_rel_hash_inputs(struct rel_ctx *c, struct pb_err *err)
 
 	for (i = 0; i < c->n_pkgs; i++)
 		len += strlen(pb_basename(c->pkgs[i])) + PB_HEX_MAX + 8;
-	stamp = calloc(1, len);
-	r->inputs = calloc(c->n_pkgs + 1, sizeof(*r->inputs));
+	stamp = pb_calloc(1, len, err);
 	c->stamp = stamp;
-	if (!stamp || !r->inputs)
-		return pb_err_set(err, -ENOMEM,
-				  "out of memory hashing %zu packages",
-				  c->n_pkgs);
+	if (!stamp)
+		return -ENOMEM;
+	r->inputs = pb_calloc(c->n_pkgs + 1, sizeof(*r->inputs), err);
+	if (!r->inputs)
+		return -ENOMEM;
 	/* another version may unpack or fix up differently: start over */
 	snprintf(stamp, len, "%s root\n", PACKAGE_STRING);
 	for (i = 0; i < c->n_pkgs; i++) {

@@ -263,9 +263,11 @@ static int build_args(int argc, char **argv, struct build_cmd *c)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "k:p:v:s:o:w:j:f:d:r:qh",
 				  longopts, NULL)) != -1) {
-		if (pb_cli_common_opt(&c->common, opt, optarg))
+		r = pb_cli_common_opt(&c->common, opt, optarg);
+		if (!r)
+			r = pb_cli_crawl_opt(&c->cc, opt, optarg);
+		else if (r > 0)
 			continue;
-		r = pb_cli_crawl_opt(&c->cc, opt, optarg);
 		if (r < 0)
 			return 2;
 		if (!r && (r = build_opt(c, opt, optarg)) != 0)

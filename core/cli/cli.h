@@ -21,7 +21,8 @@ struct pb_cli_common {
 	int verbose;
 };
 
-/* Handles a common option (getopt's opt/optarg); 1 when it was one. */
+/* Handles a common option (getopt's opt/optarg): 1 when it was one, 0
+ * when not, -1 when it could not be kept (said). */
 int pb_cli_common_opt(struct pb_cli_common *c, int opt, const char *arg);
 void pb_cli_common_free(struct pb_cli_common *c);
 
@@ -88,7 +89,7 @@ void pb_cli_crawl_free(struct pb_cli_crawl *cc);
  * be had (said). */
 struct pb_fetcher *pb_cli_fetcher(struct pb_cli_crawl *cc, int quiet);
 /* The crawl options of d from the command line's, with cc's fetcher;
- * -ENOMEM (said) when there is none. */
+ * -1 (said) when there is none. */
 int pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
 		       const regex_t *kernel_filter, const char *workspace,
 		       int quiet, struct pb_crawl_opts *o);

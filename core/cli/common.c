@@ -4,18 +4,22 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 
 int pb_cli_common_opt(struct pb_cli_common *c, int opt, const char *arg)
 {
+	struct pb_err err = {0};
 	const char **grown;
 
 	switch (opt) {
 	case PB_OPT_PLUGIN_DIR:
-		grown = realloc(c->plugin_dirs,
-				(c->n_plugin_dirs + 1) * sizeof(*grown));
-		if (!grown)
-			return 1;
+		grown = pb_reallocarray(c->plugin_dirs, c->n_plugin_dirs + 1,
+					sizeof(*grown), &err);
+		if (!grown) {
+			pb_error("--plugin-dir %s: %s", arg, err.msg);
+			return -1;
+		}
 		c->plugin_dirs = grown;
 		c->plugin_dirs[c->n_plugin_dirs++] = arg;
 		return 1;

@@ -12,19 +12,24 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "crawl/crawl.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/runctl.h"
 
+/* s appended to *v: 1, or -1 (said), as pb_cli_crawl_opt returns */
 static int add_str(const char ***v, size_t *n, const char *s)
 {
-	const char **g = realloc(*v, (*n + 1) * sizeof(*g));
+	struct pb_err err = {0};
+	const char **g = pb_reallocarray(*v, *n + 1, sizeof(*g), &err);
 
-	if (!g)
-		return -ENOMEM;
+	if (!g) {
+		pb_error("%s", err.msg);
+		return -1;
+	}
 	*v = g;
 	g[(*n)++] = s;
-	return 0;
+	return 1;
 }
 
 static int number(const char *opt, const char *arg, long min, long max,
@@ -83,16 +88,16 @@ int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg)
 		cc->fetch.retries = (unsigned)n;
 		return 1;
 	case PB_OPT_MIRROR:
-		return add_str(&cc->mirrors, &cc->n_mirrors, arg) ? -1 : 1;
+		return add_str(&cc->mirrors, &cc->n_mirrors, arg);
 	case PB_OPT_SUITE:
-		return add_str(&cc->suites, &cc->n_suites, arg) ? -1 : 1;
+		return add_str(&cc->suites, &cc->n_suites, arg);
 	case PB_OPT_KEYRING:
 		if (access(arg, R_OK) < 0) {
 			fprintf(stderr, "probe-builder: --keyring %s: %s\n",
 				arg, strerror(errno));
 			return -1;
 		}
-		return add_str(&cc->keyrings, &cc->n_keyrings, arg) ? -1 : 1;
+		return add_str(&cc->keyrings, &cc->n_keyrings, arg);
 	case PB_OPT_NO_VERIFY:
 		cc->no_verify = 1;
 		return 1;
@@ -212,7 +217,7 @@ int pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
 	o->max_metadata_size = cc->max_metadata_size;
 	o->allow_expired_release = cc->allow_expired_release;
 	o->allow_future_release = cc->allow_future_release;
-	return o->fetcher ? 0 : -ENOMEM;
+	return o->fetcher ? 0 : -1;
 }
 
 void pb_cli_crawl_warn(const struct pb_cli_crawl *cc, int crawls)
@@ -302,9 +307,11 @@ static int crawl_args(int argc, char **argv, struct crawl_cmd *c)
 	       -1) {
 		int r;
 
-		if (pb_cli_common_opt(&c->common, opt, optarg))
+		r = pb_cli_common_opt(&c->common, opt, optarg);
+		if (!r)
+			r = pb_cli_crawl_opt(&c->cc, opt, optarg);
+		else if (r > 0)
 			continue;
-		r = pb_cli_crawl_opt(&c->cc, opt, optarg);
 		if (r < 0)
 			return 2;
 		if (r)

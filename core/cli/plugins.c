@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "probe-builder/alloc.h"
+#include "probe-builder/log.h"
 
 static int by_name(const void *a, const void *b)
 {
@@ -29,18 +31,21 @@ int pb_cmd_plugins(int argc, char **argv)
 	const struct pb_distro **sorted;
 	struct pb_registry reg;
 	size_t i, wd = 6, wb = 7, n;
-	int opt;
+	struct pb_err err = {0};
+	int opt, r;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-		if (pb_cli_common_opt(&common, opt, optarg))
+		r = pb_cli_common_opt(&common, opt, optarg);
+		if (r > 0)
 			continue;
-		if (opt == 'h') {
+		if (!r && opt == 'h') {
 			usage(stdout);
 			pb_cli_common_free(&common);
 			return 0;
 		}
-		usage(stderr);
+		if (!r)
+			usage(stderr);
 		pb_cli_common_free(&common);
 		return 2;
 	}
@@ -57,8 +62,9 @@ int pb_cmd_plugins(int argc, char **argv)
 		return 1;
 	}
 	n = reg.n_distros;
-	sorted = calloc(n + 1, sizeof(*sorted));
+	sorted = pb_calloc(n + 1, sizeof(*sorted), &err);
 	if (!sorted) {
+		pb_error("%s", err.msg);
 		pb_registry_free(&reg);
 		pb_cli_common_free(&common);
 		return 1;

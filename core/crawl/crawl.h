@@ -108,14 +108,4 @@ json_object *pb_crawl_to_json(const struct pb_crawl *c);
 int pb_crawl_from_json(json_object *j, const char *what, struct pb_crawl *out,
 		       struct pb_err *err);
 
-/* Downloads the packages of the kernels of c that have no error into the
- * workspace's cache (cache/<sha256>/<name>: a second run fetches nothing),
- * and fills b with them, by release; a kernel whose packages could not all
- * be fetched gets a failure that names them. origins (may be NULL) gets
- * local path -> URL, for the manifest. Returns 0, or a negative errno when
- * downloading could not even start. */
-int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
-		      struct pb_fetcher *f, struct pb_batch *b,
-		      json_object *origins, struct pb_err *err);
-
 #endif

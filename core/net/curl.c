@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "net/fetcher.h"
+#include "probe-builder/alloc.h"
 
 #if CURL_ERROR_SIZE > 256
 #error "struct xfer's terr is libcurl's error buffer: make it larger"
@@ -195,7 +196,7 @@ static void done(struct pb_fetcher *f, struct xfer *x, CURLcode rc)
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc);
 	/* the Location lives in the handle, cleaned up below */
-	loc = loc ? strdup(loc) : NULL;
+	loc = loc ? pb_strdup(loc, NULL) : NULL; /* NULL: not followed */
 	fetcher_curl_stop(f, x);
 	if (rc != CURLE_OK) {
 		if (!x->terr[0])

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "net/fetcher.h"
+#include "probe-builder/alloc.h"
 #include "util/clock.h"
+#include "util/path.h"
 
 void pb_url_host(const char *url, char *out, size_t len)
 {
@@ -31,7 +33,8 @@ static struct host_stat *host_of(struct pb_fetcher *f, const char *url)
 	for (i = 0; i < f->n_hosts; i++)
 		if (strcmp(f->hosts[i].host, host) == 0)
 			return &f->hosts[i];
-	g = realloc(f->hosts, (f->n_hosts + 1) * sizeof(*g));
+	/* err NULL: a host without a count is only not failed over */
+	g = pb_reallocarray(f->hosts, f->n_hosts + 1, sizeof(*g), NULL);
 	if (!g)
 		return NULL;
 	f->hosts = g;
@@ -106,11 +109,9 @@ struct pb_fetcher *pb_fetcher_new(const struct pb_fetch_opts *o,
 		pb_err_set(err, -EINVAL, "fetch options too old");
 		return NULL;
 	}
-	f = calloc(1, sizeof(*f));
-	if (!f) {
-		pb_err_set(err, -ENOMEM, "out of memory");
+	f = pb_calloc(1, sizeof(*f), err);
+	if (!f)
 		return NULL;
-	}
 	f->o = *o;
 	if (!f->o.concurrency)
 		f->o.concurrency = 4;
@@ -134,30 +135,36 @@ int pb_fetcher_add(struct pb_fetcher *f, struct pb_fetch_item *it,
 		   struct pb_err *err)
 {
 	struct xfer *x;
+	int ret;
 
 	/* nothing looks fetched before it is, whatever happens below */
 	unfinished(it);
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? 2 * f->cap : 16;
-		struct xfer **g = realloc(f->x, cap * sizeof(*g));
+		struct xfer **g = pb_reallocarray(f->x, cap, sizeof(*g), err);
 
 		if (!g)
-			return pb_err_set(err, -ENOMEM, "out of memory");
+			return -ENOMEM;
 		f->x = g;
 		f->cap = cap;
 	}
-	x = calloc(1, sizeof(*x));
-	if (x)
-		x->dead = calloc(it->n_urls + 1, 1);
-	if (!x || !x->dead) {
+	x = pb_calloc(1, sizeof(*x), err);
+	if (!x)
+		return -ENOMEM;
+	x->dead = pb_calloc(it->n_urls + 1, 1, err);
+	ret = x->dead ? 0 : -ENOMEM;
+	if (!ret)
+		ret = pb_path_fmt(x->part_path, sizeof(x->part_path), err,
+				  "%s.part", it->dest);
+	if (ret) {
+		free(x->dead);
 		free(x);
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return ret;
 	}
 	x->it = it;
 	x->state = X_NEW;
 	x->reply.body = fetcher_body;
 	x->reply.priv = x;
-	snprintf(x->part_path, sizeof(x->part_path), "%s.part", it->dest);
 	f->x[f->n++] = x;
 	return 0;
 }

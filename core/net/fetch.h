@@ -140,10 +140,11 @@ struct pb_fetcher *pb_fetcher_new(const struct pb_fetch_opts *o,
 				  struct pb_err *err);
 /* Queues it (which must live until it is done or the fetcher is freed). A
  * dest already there with the expected SHA-256 is kept without a transfer,
- * when the run comes to it. 0 or -ENOMEM (err says so; it is unfinished). */
+ * when the run comes to it. 0, or -ENOMEM or -ENAMETOOLONG (its .part
+ * path) with err filled; it is unfinished. */
 int pb_fetcher_add(struct pb_fetcher *f, struct pb_fetch_item *it,
 		   struct pb_err *err);
-/* The same for n items, all marked unfinished first; on -ENOMEM none of
+/* The same for n items, all marked unfinished first; on an error none of
  * them stays queued. */
 int pb_fetcher_add_all(struct pb_fetcher *f, struct pb_fetch_item *items,
 		       size_t n, struct pb_err *err);

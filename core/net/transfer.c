@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "net/fetcher.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "probe-builder/pkgname.h"
 #include "util/clock.h"
@@ -341,7 +342,7 @@ static void redirected(struct pb_fetcher *f, struct xfer *x, long code,
 		dead_url(f, x, why);
 		return;
 	}
-	copy = strdup(loc);
+	copy = pb_strdup(loc, NULL); /* said in the item's error */
 	if (!copy) {
 		snprintf(x->it->error, sizeof(x->it->error),
 			 "%s: out of memory", url);

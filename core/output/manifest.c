@@ -8,7 +8,9 @@
 
 #include "output/manifest.h"
 #include "output/result.h"
+#include "probe-builder/alloc.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/str.h"
 
 #define MANIFEST_FORMAT PB_MANIFEST_FORMAT
@@ -48,9 +50,10 @@ static int same_key(json_object *a, json_object *b)
 	return entry_cmp(&a, &b) == 0;
 }
 
-static void manifest_path(const char *dir, char *buf, size_t len)
+static int manifest_path(const char *dir, char *buf, size_t len,
+			 struct pb_err *err)
 {
-	snprintf(buf, len, "%s/manifest.json", dir);
+	return pb_path_join(buf, len, err, dir, "manifest.json", NULL);
 }
 
 int pb_manifest_load(const char *output_dir, json_object **manifest,
@@ -60,7 +63,8 @@ int pb_manifest_load(const char *output_dir, json_object **manifest,
 	json_object *m, *k;
 
 	*manifest = NULL;
-	manifest_path(output_dir, path, sizeof(path));
+	if (manifest_path(output_dir, path, sizeof(path), err))
+		return err->code;
 	if (!pb_is_file(path)) {
 		m = json_object_new_object();
 		json_object_object_add(m, "format",
@@ -278,9 +282,9 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 	json_object_object_get_ex(manifest, "kernels", &old);
 	n_old = json_object_array_length(old);
 	n_new = json_object_array_length(results);
-	all = calloc(n_old + n_new + 1, sizeof(*all));
+	all = pb_calloc(n_old + n_new + 1, sizeof(*all), err);
 	if (!all)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	for (i = 0; i < n_old; i++) {
 		json_object *e = json_object_array_get_idx(old, i);
 
@@ -319,13 +323,15 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 	text = json_object_to_json_string_ext(
 		manifest, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 				  JSON_C_TO_STRING_NOSLASHESCAPE);
-	manifest_path(output_dir, path, sizeof(path));
+	ret = manifest_path(output_dir, path, sizeof(path), err);
+	if (ret)
+		return ret;
 	{
 		size_t tl = strlen(text);
-		char *withnl = malloc(tl + 2);
+		char *withnl = pb_malloc(tl + 2, 1, err);
 
 		if (!withnl)
-			return pb_err_set(err, -ENOMEM, "out of memory");
+			return -ENOMEM;
 		memcpy(withnl, text, tl);
 		withnl[tl] = '\n';
 		ret = pb_write_file_atomic(path, withnl, tl + 1, err);

@@ -8,6 +8,7 @@
 
 #include "output/manifest_sign.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/sign.h"
 
 int pb_manifest_sign(const char *output_dir, const char *key_path,
@@ -19,9 +20,13 @@ int pb_manifest_sign(const char *output_dir, const char *key_path,
 	size_t len = 0, len2 = 0;
 	int ret, tries;
 
-	snprintf(path, sizeof(path), "%s/manifest.json", output_dir);
-	snprintf(sig_path, sizeof(sig_path), "%s.sig", path);
-	ret = pb_read_file(path, &data, &len, err);
+	ret = pb_path_join(path, sizeof(path), err, output_dir, "manifest.json",
+			   NULL);
+	if (!ret)
+		ret = pb_path_fmt(sig_path, sizeof(sig_path), err, "%s.sig",
+				  path);
+	if (!ret)
+		ret = pb_read_file(path, &data, &len, err);
 	/* another run sharing the dir may replace the manifest between our
 	 * read and our rename: sign again until what we signed is what is
 	 * there (the last writer's signature then matches its manifest) */

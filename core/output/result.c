@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "output/result.h"
+#include "probe-builder/alloc.h"
 #include "util/str.h"
 
 static const char *const status_names[PB_N_STATUS] = {
@@ -104,10 +105,8 @@ int pb_result_str(char **dst, const char *s, struct pb_err *err)
 {
 	char *c = NULL;
 
-	if (s && !(c = strdup(s)))
-		return pb_err_set(err, -ENOMEM,
-				  "out of memory copying a "
-				  "result's text");
+	if (s && !(c = pb_strdup(s, err)))
+		return -ENOMEM;
 	free(*dst);
 	*dst = c;
 	return 0;
@@ -153,11 +152,11 @@ int pb_results_add(struct pb_results *rs, struct pb_release_result *r,
 {
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? 2 * rs->cap : 16;
-		struct pb_release_result *g = realloc(rs->r, cap * sizeof(*g));
+		struct pb_release_result *g =
+			pb_reallocarray(rs->r, cap, sizeof(*g), err);
 
 		if (!g)
-			return pb_err_set(err, -ENOMEM,
-					  "out of memory for %zu results", cap);
+			return -ENOMEM;
 		rs->r = g;
 		rs->cap = cap;
 	}
@@ -438,11 +437,10 @@ static void get_array(struct reader *rd, json_object *j, const char *k,
 		return;
 	}
 	len = json_object_array_length(a);
-	*items = calloc(len + 1, elem);
+	*items = pb_calloc(len + 1, elem, rd->err);
 	if (!*items) {
-		rd->bad =
-			pb_err_set(rd->err, -ENOMEM,
-				   "%s: out of memory for \"%s\"", rd->what, k);
+		rd->bad = -ENOMEM;
+		pb_err_prefix(rd->err, "%s: \"%s\"", rd->what, k);
 		return;
 	}
 	for (i = 0; i < len && !rd->bad; i++, (*n)++)

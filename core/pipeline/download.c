@@ -10,6 +10,8 @@
 
 #include "crawl/crawl.h"
 #include "crawl/mirror.h"
+#include "pipeline/run.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -57,9 +59,9 @@ static int add_pkg(struct downloads *d, const struct pb_crawl_kernel *kn,
 				   dir, p->name, NULL);
 	if (ret)
 		return ret;
-	u = calloc(pb_strv_len_const(p->alts) + 2, sizeof(char *));
+	u = pb_calloc(pb_strv_len_const(p->alts) + 2, sizeof(char *), err);
 	if (!u)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	d->urls[d->n] = u;
 	u[0] = p->url;
 	for (a = 0; p->alts && p->alts[a]; a++)
@@ -81,11 +83,11 @@ static int plan(const struct pb_crawl *c, const char *workspace,
 
 	for (i = 0; i < c->n_kernels; i++)
 		total += c->kernels[i].n_pkgs;
-	d->items = calloc(total + 1, sizeof(*d->items));
-	d->urls = calloc(total + 1, sizeof(*d->urls));
-	d->dest = calloc(total + 1, sizeof(*d->dest));
-	if (!d->items || !d->urls || !d->dest)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+	d->items = pb_calloc(total + 1, sizeof(*d->items), err);
+	d->urls = d->items ? pb_calloc(total + 1, sizeof(*d->urls), err) : NULL;
+	d->dest = d->urls ? pb_calloc(total + 1, sizeof(*d->dest), err) : NULL;
+	if (!d->dest)
+		return -ENOMEM;
 	for (i = 0; i < c->n_kernels && !ret; i++)
 		for (j = 0;
 		     !c->kernels[i].error && j < c->kernels[i].n_pkgs && !ret;
@@ -98,7 +100,7 @@ static int plan(const struct pb_crawl *c, const char *workspace,
 /* b gets kn with its files, or a failure that names those it lacks. */
 static int add_kernel(const struct pb_crawl_kernel *kn,
 		      const struct downloads *d, struct pb_batch *b,
-		      json_object *origins, struct pb_err *err)
+		      struct pb_origins *origins, struct pb_err *err)
 {
 	struct pb_batch_key key = {sizeof(key), kn->release, kn->arch,
 				   kn->version};
@@ -126,16 +128,15 @@ static int add_kernel(const struct pb_crawl_kernel *kn,
 		}
 		ret = pb_batch_add_key(b, &key, it->dest, p->role, err);
 		if (!ret && origins)
-			json_object_object_add(
-				origins, it->dest,
-				json_object_new_string(it->urls[it->url_used]));
+			ret = pb_origins_add(origins, it->dest,
+					     it->urls[it->url_used], err);
 	}
 	return ret;
 }
 
-int pb_crawl_download(const struct pb_crawl *c, const char *workspace,
-		      struct pb_fetcher *f, struct pb_batch *b,
-		      json_object *origins, struct pb_err *err)
+int pb_pipeline_download(const struct pb_crawl *c, const char *workspace,
+			 struct pb_fetcher *f, struct pb_batch *b,
+			 struct pb_origins *origins, struct pb_err *err)
 {
 	struct downloads d = {0};
 	size_t i;

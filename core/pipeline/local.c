@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "pipeline/run.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "probe-builder/pkgname.h"
 #include "repo/debcontrol.h"
@@ -25,12 +26,13 @@ struct pkg_list {
 
 static int pkg_add(struct pkg_list *l, const char *path, struct pb_err *err)
 {
-	char **g = realloc(l->paths, (l->n + 1) * sizeof(*g));
+	char **g = pb_reallocarray(l->paths, l->n + 1, sizeof(*g), err);
 
-	if (g)
-		l->paths = g;
-	if (!g || !(l->paths[l->n] = strdup(path)))
-		return pb_err_set(err, -ENOMEM, "%s: out of memory", path);
+	if (!g)
+		return -ENOMEM;
+	l->paths = g;
+	if (!(l->paths[l->n] = pb_strdup(path, err)))
+		return -ENOMEM;
 	l->n++;
 	return 0;
 }

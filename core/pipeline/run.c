@@ -28,7 +28,7 @@ struct run {
 	struct pb_ignore ignore;
 	struct pb_lock ws_lock, out_lock;
 	json_object *manifest;
-	json_object *origins; /* local path -> URL */
+	struct pb_origins origins; /* local path -> URL */
 	struct pb_batch *batch;
 	char **paths; /* the local package files */
 	size_t n_paths;
@@ -216,16 +216,13 @@ static int crawl_and_download(struct run *r, struct pb_err *err)
 	for (i = 0; i < c->n_kernels; i++)
 		if (pb_ignore_match(&r->ignore, c->kernels[i].release))
 			pb_crawl_drop_packages(&c->kernels[i]);
-	r->origins = json_object_new_object();
-	if (!r->origins)
-		return pb_err_set(err, -ENOMEM, "out of memory");
-	ret = pb_crawl_download(c, r->bo.workspace, r->o->fetcher, r->batch,
-				r->origins, err);
+	ret = pb_pipeline_download(c, r->bo.workspace, r->o->fetcher, r->batch,
+				   &r->origins, err);
 	if (ret)
 		return ret;
 	if (pb_stop_signal)
 		return pb_err_set(err, -EINTR, "interrupted");
-	r->bo.origins = r->origins;
+	r->bo.origins = &r->origins;
 	if (pb_batch_n_releases(r->batch) == 0)
 		return pb_err_set(err, -ENOENT, "the crawl found no %s kernel",
 				  r->bo.distro->name);
@@ -305,7 +302,7 @@ static void run_free(struct run *r)
 	free(r->paths);
 	free(r->idx);
 	pb_results_free(&r->skipped);
-	json_object_put(r->origins);
+	pb_origins_free(&r->origins);
 	json_object_put(r->manifest);
 	pb_batch_free(r->batch);
 }

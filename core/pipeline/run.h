@@ -70,6 +70,16 @@ int pb_pipeline_local(const struct pb_build_opts *o, const char *const *args,
 		      size_t n, char ***paths, size_t *n_paths,
 		      struct pb_batch *b, struct pb_err *err);
 
+/* download.c: the packages of the kernels of c that have no error into
+ * the workspace's cache (cache/<sha256>/<name>: a second run fetches
+ * nothing), b filled with them, by release; a kernel whose packages could
+ * not all be fetched gets a failure that names them. origins (may be
+ * NULL) gets local path -> URL, for the manifest. 0, or a negative errno
+ * (err filled) when downloading could not even start. */
+int pb_pipeline_download(const struct pb_crawl *c, const char *workspace,
+			 struct pb_fetcher *f, struct pb_batch *b,
+			 struct pb_origins *origins, struct pb_err *err);
+
 /* select.c: the ignore list (shell globs, # comments), and the kernels of
  * b to build (*idx) after -f and the ignore list, the ignored ones
  * recorded SKIPPED in out. */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pipeline/schedule.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -76,7 +77,8 @@ static void progress(const struct pb_build_opts *o, const struct pb_batch *b,
 
 	if (!o->on_progress)
 		return;
-	names = calloc(n_slots ? n_slots : 1, sizeof(*names));
+	/* err NULL: on failure a line is not drawn, nothing to report */
+	names = pb_calloc(n_slots, sizeof(*names), NULL);
 	if (!names)
 		return; /* a line not drawn */
 	for (s = 0; s < n_slots; s++)
@@ -350,12 +352,11 @@ int pb_build_all(const struct pb_build_opts *o, const struct pb_batch *b,
 	s.jobs = o->jobs ? o->jobs : 1;
 	s.t0 = pb_now_s();
 	s.self = getpid();
-	s.by_k = calloc(n + 1, sizeof(*s.by_k));
-	s.have = calloc(n + 1, 1);
-	s.slots = calloc(s.jobs, sizeof(*s.slots));
-	if (!s.by_k || !s.have || !s.slots)
-		ret = pb_err_set(err, -ENOMEM, "out of memory for %zu builds",
-				 n);
+	s.by_k = pb_calloc(n + 1, sizeof(*s.by_k), err);
+	s.have = s.by_k ? pb_calloc(n + 1, 1, err) : NULL;
+	s.slots = s.have ? pb_calloc(s.jobs, sizeof(*s.slots), err) : NULL;
+	if (!s.slots)
+		ret = -ENOMEM;
 	else
 		sched_loop(&s);
 	if (!ret && s.oom)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pipeline/run.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/str.h"
 
@@ -29,15 +30,15 @@ int pb_ignore_load(const char *file, struct pb_ignore *ig, struct pb_err *err)
 		s = pb_trim(s);
 		if (!*s)
 			continue;
-		g = realloc(ig->globs, (ig->n + 1) * sizeof(*g));
+		g = pb_reallocarray(ig->globs, ig->n + 1, sizeof(*g), err);
 		if (g)
 			ig->globs = g;
-		if (!g || !(ig->globs[ig->n] = strdup(s)))
-			ret = pb_err_set(err, -ENOMEM,
-					 "--ignore-list %s: out of memory",
-					 file);
-		else
+		if (!g || !(ig->globs[ig->n] = pb_strdup(s, err))) {
+			ret = -ENOMEM;
+			pb_err_prefix(err, "--ignore-list %s", file);
+		} else {
 			ig->n++;
+		}
 	}
 	if (!ret && ferror(f))
 		ret = pb_err_set(err, -EIO, "--ignore-list %s: read error",
@@ -92,9 +93,9 @@ int pb_pipeline_select(const struct pb_pipeline_opts *o,
 	const char *filter = o->kernel_filter_text;
 
 	*n_idx = 0;
-	*idx = calloc(n + 1, sizeof(**idx));
+	*idx = pb_calloc(n + 1, sizeof(**idx), err);
 	if (!*idx)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		const char *rel = pb_batch_release(b, i), *glob;
 		int ret;

@@ -13,8 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe-builder/alloc.h"
 #include "probe-builder/fixup.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/runctl.h"
 
 int pb_is_dir(const char *path)
@@ -82,13 +84,10 @@ int pb_rm_rf(const char *path, struct pb_err *err)
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if ((size_t)snprintf(child, sizeof(child), "%s/%s", path,
-				     de->d_name) >= sizeof(child)) {
-			ret = pb_err_set(err, -ENAMETOOLONG,
-					 "%s/%s: path too long", path,
-					 de->d_name);
+		ret = pb_path_join(child, sizeof(child), err, path, de->d_name,
+				   NULL);
+		if (ret)
 			break;
-		}
 		ret = pb_rm_rf(child, err);
 	}
 	closedir(d);
@@ -117,7 +116,8 @@ static int copy_fd(int in, int out)
 	return 0;
 }
 
-static int tmp_path_for(const char *path, char *tmp, size_t len)
+static int tmp_path_for(const char *path, char *tmp, size_t len,
+			struct pb_err *err)
 {
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path + 1) : 0;
@@ -131,11 +131,9 @@ static int tmp_path_for(const char *path, char *tmp, size_t len)
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^
 		      (uint32_t)(uintptr_t)tmp;
-	if ((size_t)snprintf(tmp, len, "%.*s.%s.tmp.%s.%ld.%08x", dirlen, path,
-			     slash ? slash + 1 : path, host, (long)getpid(),
-			     (unsigned)rnd) >= len)
-		return -ENAMETOOLONG;
-	return 0;
+	return pb_path_fmt(tmp, len, err, "%.*s.%s.tmp.%s.%ld.%08x", dirlen,
+			   path, slash ? slash + 1 : path, host, (long)getpid(),
+			   (unsigned)rnd);
 }
 
 static int finish_atomic(int fd, const char *tmp, const char *path,
@@ -171,9 +169,8 @@ int pb_write_file_atomic(const char *path, const void *data, size_t len,
 	const char *p = data;
 	int fd;
 
-	if (tmp_path_for(path, tmp, sizeof(tmp)) < 0)
-		return pb_err_set(err, -ENAMETOOLONG, "%s: path too long",
-				  path);
+	if (tmp_path_for(path, tmp, sizeof(tmp), err) < 0)
+		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return pb_err_set(err, -errno, "cannot write %s: %s", tmp,
@@ -202,8 +199,8 @@ int pb_copy_file_atomic(const char *src, const char *dst, struct pb_err *err)
 	char tmp[PATH_MAX];
 	int in, fd, ret;
 
-	if (tmp_path_for(dst, tmp, sizeof(tmp)) < 0)
-		return pb_err_set(err, -ENAMETOOLONG, "%s: path too long", dst);
+	if (tmp_path_for(dst, tmp, sizeof(tmp), err) < 0)
+		return -ENAMETOOLONG;
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return pb_err_set(err, -errno, "%s: %s", src, strerror(errno));
@@ -241,13 +238,12 @@ int pb_read_file(const char *path, char **data, size_t *len, struct pb_err *err)
 			char *g;
 
 			cap = cap ? cap * 2 : 65536;
-			g = realloc(buf, cap);
+			g = pb_reallocarray(buf, cap, 1, err);
 			if (!g) {
 				free(buf);
 				fclose(f);
-				return pb_err_set(err, -ENOMEM,
-						  "out of memory reading %s",
-						  path);
+				pb_err_prefix(err, "%s", path);
+				return -ENOMEM;
 			}
 			buf = g;
 		}
@@ -440,13 +436,9 @@ int pb_copy_tree_at(const char *src, int dstfd, const char *name,
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if ((size_t)snprintf(s, sizeof(s), "%s/%s", src, de->d_name) >=
-		    sizeof(s)) {
-			ret = pb_err_set(err, -ENAMETOOLONG,
-					 "%s/%s: path too long", src,
-					 de->d_name);
+		ret = pb_path_join(s, sizeof(s), err, src, de->d_name, NULL);
+		if (ret)
 			break;
-		}
 		ret = pb_copy_tree_at(s, fd, de->d_name, err);
 		if (ret)
 			pb_err_prefix(err, "%s", name);
@@ -466,8 +458,10 @@ static int atomic_at(int dirfd, const char *name, const void *data, size_t len,
 
 	/* the temporary name every atomic write uses (host, pid, random):
 	 * O_EXCL below refuses a planted one */
-	if (strchr(name, '/') || tmp_path_for(name, tmp, sizeof(tmp)) < 0)
+	if (strchr(name, '/'))
 		return pb_err_set(err, -EINVAL, "%s: bad file name", name);
+	if (tmp_path_for(name, tmp, sizeof(tmp), err) < 0)
+		return -ENAMETOOLONG;
 	fd = openat(dirfd, tmp,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)

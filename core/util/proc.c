@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/path.h"
 #include "util/proc.h"
 
 static int wait_child(pid_t pid, int *status)
@@ -153,8 +154,7 @@ int pb_which(const char *name, const char *path_env, char *out, size_t len)
 	if (strchr(name, '/')) {
 		if (access(name, X_OK) < 0)
 			return -ENOENT;
-		snprintf(out, len, "%s", name);
-		return 0;
+		return pb_path_fmt(out, len, NULL, "%s", name);
 	}
 	if (!path)
 		path = "/usr/bin:/bin";
@@ -163,14 +163,12 @@ int pb_which(const char *name, const char *path_env, char *out, size_t len)
 		char cand[PATH_MAX];
 		struct stat st;
 
-		if ((size_t)snprintf(cand, sizeof(cand), "%.*s/%s",
-				     (int)(n ? n : 1), n ? p : ".",
-				     name) < sizeof(cand) &&
+		/* one too long is not there */
+		if (pb_path_fmt(cand, sizeof(cand), NULL, "%.*s/%s",
+				(int)(n ? n : 1), n ? p : ".", name) == 0 &&
 		    stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(cand, X_OK) == 0) {
-			snprintf(out, len, "%s", cand);
-			return 0;
-		}
+		    access(cand, X_OK) == 0)
+			return pb_path_fmt(out, len, NULL, "%s", cand);
 		p += n;
 		if (*p == ':')
 			p++;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/path.h"
 #include "util/runctl.h"
 
 volatile sig_atomic_t pb_stop_signal;
@@ -183,8 +184,8 @@ int pb_clean_leftovers(const char *dir, int depth)
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-				     de->d_name) >= sizeof(path) ||
+		if (pb_path_join(path, sizeof(path), NULL, dir, de->d_name,
+				 NULL) < 0 ||
 		    lstat(path, &st) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
@@ -211,10 +212,9 @@ int pb_dir_writable(const char *dir, const char *what, struct pb_err *err)
 	int fd;
 
 	pb_hostname(host, sizeof(host));
-	if ((size_t)snprintf(path, sizeof(path), "%s/.pb-write-test.%s.%ld",
-			     dir, host, (long)getpid()) >= sizeof(path))
-		return pb_err_set(err, -ENAMETOOLONG, "%s %s: path too long",
-				  what, dir);
+	if (pb_path_fmt(path, sizeof(path), err, "%s/.pb-write-test.%s.%ld",
+			dir, host, (long)getpid()) < 0)
+		return pb_err_prefix(err, "%s %s", what, dir);
 	/* access(W_OK) says yes to root on a read-only mount: try it */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)

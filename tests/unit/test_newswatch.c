@@ -295,13 +295,13 @@ static void test_idempotency_key(void **state)
 	char *k;
 
 	(void)state;
-	k = nw_idempotency_key("<a.b@host.example>", "comp.lang.c");
+	k = nw_idempotency_key("<a.b@host.example>", "comp.lang.c", NULL);
 	assert_string_equal(k, "\"<a.b@host.example> comp.lang.c\"");
 	free(k);
 	/* quotes and backslashes escaped; '%', controls and non-ASCII as
 	 * %XX: a header line cannot be broken, and the key stays
 	 * injective */
-	k = nw_idempotency_key("<\"q\\\"%\r\n@h>", "fr.caf\xc3\xa9");
+	k = nw_idempotency_key("<\"q\\\"%\r\n@h>", "fr.caf\xc3\xa9", NULL);
 	assert_string_equal(k, "\"<\\\"q\\\\\\\"%25%0D%0A@h> fr.caf%C3%A9\"");
 	free(k);
 }
