@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "crawl/mirror.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -31,7 +32,8 @@ static int distro_suite(const char *const *names, const char *suite)
 
 static int add_spec(struct pb_mirror_spec **specs, size_t *n, const char *uri,
 		    char **suites, char **components, const char *signed_by,
-		    const char *from, const char *const *ours)
+		    const char *from, const char *const *ours,
+		    struct pb_err *err)
 {
 	struct pb_mirror_spec *g, *s;
 	size_t i, k = 0;
@@ -54,7 +56,7 @@ static int add_spec(struct pb_mirror_spec **specs, size_t *n, const char *uri,
 		pb_strv_free(components);
 		return 0;
 	}
-	g = realloc(*specs, (*n + 1) * sizeof(*g));
+	g = pb_reallocarray(*specs, *n + 1, sizeof(*g), err);
 	if (!g) {
 		pb_strv_free(suites);
 		pb_strv_free(components);
@@ -64,19 +66,36 @@ static int add_spec(struct pb_mirror_spec **specs, size_t *n, const char *uri,
 	s = &g[(*n)++];
 	memset(s, 0, sizeof(*s));
 	s->kind = PB_SPEC_APT;
-	s->root = pb_url_slash(uri);
+	s->root = pb_url_slash(uri, err);
 	s->suites = suites;
 	s->components = components;
 	/* an inline key block in Signed-By is not a path: default keys */
 	s->keyrings = signed_by && signed_by[0] == '/'
-			      ? pb_strv_split(signed_by, ", ")
-			      : calloc(1, sizeof(char *));
+			      ? pb_strv_split(signed_by, ", ", err)
+			      : pb_calloc(1, sizeof(char *), err);
 	return s->root && s->keyrings ? 0 : -ENOMEM;
+}
+
+/* add_spec with suites and components just made, both taken (NULL: they
+ * could not be, err says why). */
+static int add_split(struct pb_mirror_spec **specs, size_t *n, const char *uri,
+		     char **suites, char **components, const char *signed_by,
+		     const char *from, const char *const *ours,
+		     struct pb_err *err)
+{
+	if (!suites || !components) {
+		pb_strv_free(suites);
+		pb_strv_free(components);
+		return -ENOMEM;
+	}
+	return add_spec(specs, n, uri, suites, components, signed_by, from,
+			ours, err);
 }
 
 /* deb [options] uri suite component... */
 static int parse_one_line(const char *file, const char *const *ours,
-			  struct pb_mirror_spec **specs, size_t *n)
+			  struct pb_mirror_spec **specs, size_t *n,
+			  struct pb_err *err)
 {
 	char line[4096];
 	FILE *f = fopen(file, "r");
@@ -110,33 +129,34 @@ static int parse_one_line(const char *file, const char *const *ours,
 				signed_by[strcspn(signed_by, " \t")] = '\0';
 			}
 		}
-		tok = pb_strv_split(p, " \t");
+		tok = pb_strv_split(p, " \t", err);
 		if (!tok) {
 			ret = -ENOMEM;
 			break;
 		}
-		if (pb_strv_len(tok) >= 3) {
-			char **suites = pb_strv_split(tok[1], ",");
-			char **comps = pb_strv_dup(tok + 2);
-
-			ret = suites && comps
-				      ? add_spec(specs, n, tok[0], suites,
-						 comps, signed_by, file, ours)
-				      : -ENOMEM;
-		}
+		if (pb_strv_len(tok) >= 3)
+			ret = add_split(specs, n, tok[0],
+					pb_strv_split(tok[1], ",", err),
+					pb_strv_dup(tok + 2, err), signed_by,
+					file, ours, err);
 		pb_strv_free(tok);
 	}
 	fclose(f);
 	return ret;
 }
 
+/* Whether word is one of the blank-separated words of list. */
 static int has_word(const char *list, const char *word)
 {
-	char **v = pb_strv_split(list, " \t");
-	int found = v && pb_strv_has(v, word);
+	size_t n = strlen(word), len;
 
-	pb_strv_free(v);
-	return found;
+	for (list += strspn(list, " \t"); *list;
+	     list += len, list += strspn(list, " \t")) {
+		len = strcspn(list, " \t");
+		if (len == n && !strncmp(list, word, n))
+			return 1;
+	}
+	return 0;
 }
 
 /* apt's false values for Enabled: */
@@ -148,7 +168,8 @@ static int is_no(const char *v)
 
 /* deb822 paragraphs: Types, URIs, Suites, Components, Signed-By, Enabled */
 static int parse_deb822(const char *file, const char *const *ours,
-			struct pb_mirror_spec **specs, size_t *n)
+			struct pb_mirror_spec **specs, size_t *n,
+			struct pb_err *err)
 {
 	char *text = NULL, *para, *save = NULL;
 	int ret = 0;
@@ -195,18 +216,17 @@ static int parse_deb822(const char *file, const char *const *ours,
 		}
 		if (types && has_word(types, "deb") && uris && suites &&
 		    comps && !is_no(enabled)) {
-			char **u = pb_strv_split(uris, " \t");
+			char **u = pb_strv_split(uris, " \t", err);
 			size_t i;
 
-			for (i = 0; u && u[i] && !ret; i++) {
-				char **sv = pb_strv_split(suites, " \t");
-				char **cv = pb_strv_split(comps, " \t");
-
-				ret = sv && cv
-					      ? add_spec(specs, n, u[i], sv, cv,
-							 signed_by, file, ours)
-					      : -ENOMEM;
-			}
+			if (!u)
+				ret = -ENOMEM;
+			for (i = 0; u && u[i] && !ret; i++)
+				ret = add_split(
+					specs, n, u[i],
+					pb_strv_split(suites, " \t", err),
+					pb_strv_split(comps, " \t", err),
+					signed_by, file, ours, err);
 			pb_strv_free(u);
 		}
 		para = end ? end + 2 : NULL;
@@ -226,29 +246,29 @@ int pb_apt_host_specs(const char *etc_apt, const char *const *suites,
 
 	*out = NULL;
 	*n_out = 0;
-	if (pb_path_join(path, sizeof(path), err, etc_apt, "sources.list",
-			 NULL) ||
-	    pb_path_join(dir, sizeof(dir), err, etc_apt, "sources.list.d",
-			 NULL))
-		return err->code;
-	ret = parse_one_line(path, suites, out, n_out);
-	n = scandir(dir, &names, NULL, alphasort);
+	ret = pb_path_join(path, sizeof(path), err, etc_apt, "sources.list",
+			   NULL);
+	if (!ret)
+		ret = pb_path_join(dir, sizeof(dir), err, etc_apt,
+				   "sources.list.d", NULL);
+	if (!ret)
+		ret = parse_one_line(path, suites, out, n_out, err);
+	n = ret ? 0 : scandir(dir, &names, NULL, alphasort);
 	for (i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		size_t l = strlen(name);
 
-		if (!ret &&
-		    pb_path_join(path, sizeof(path), NULL, dir, name, NULL))
-			ret = -ENAMETOOLONG;
+		if (!ret)
+			ret = pb_path_join(path, sizeof(path), err, dir, name,
+					   NULL);
 		if (!ret && l > 5 && !strcmp(name + l - 5, ".list"))
-			ret = parse_one_line(path, suites, out, n_out);
+			ret = parse_one_line(path, suites, out, n_out, err);
 		else if (!ret && l > 8 && !strcmp(name + l - 8, ".sources"))
-			ret = parse_deb822(path, suites, out, n_out);
+			ret = parse_deb822(path, suites, out, n_out, err);
 		free(names[i]);
 	}
 	free(names);
 	if (ret)
-		return pb_err_set(err, ret, "reading the apt sources in %s: %s",
-				  etc_apt, strerror(-ret));
-	return 0;
+		pb_err_prefix(err, "reading the apt sources in %s", etc_apt);
+	return ret;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "crawl/crawler.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 
 void crawler_fail(struct repo_state *s, const char *fmt, ...)
@@ -93,8 +94,8 @@ static int run_phases(struct crawler *c, struct pb_err *err)
 				 o->distro_filter ? " for --distro-filter "
 						  : "",
 				 o->distro_filter ? o->distro_filter : "");
-	if (!ret && crawler_default_keyrings(c))
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+	if (!ret)
+		ret = crawler_default_keyrings(c, err);
 	if (!ret)
 		ret = crawler_new_states(c, 0, err);
 	if (!ret)
@@ -122,16 +123,14 @@ static int list_missed(struct crawler *c, struct pb_crawl *out, size_t *n_ok,
 			(*n_ok)++;
 		if (s->fate != FATE_FAILED)
 			continue;
-		g = realloc(out->missed, (out->n_missed + 2) * sizeof(*g));
+		g = pb_reallocarray(out->missed, out->n_missed + 2, sizeof(*g),
+				    err);
 		if (!g)
-			return pb_err_set(err, -ENOMEM, "out of memory");
+			return -ENOMEM;
 		out->missed = g;
-		g[out->n_missed] = NULL;
-		if (asprintf(&g[out->n_missed], "%s: %s", s->where, s->why) <
-		    0) {
-			g[out->n_missed] = NULL;
-			return pb_err_set(err, -ENOMEM, "out of memory");
-		}
+		g[out->n_missed] = pb_asprintf(err, "%s: %s", s->where, s->why);
+		if (!g[out->n_missed])
+			return -ENOMEM;
 		/* one line per repository, however it was reached */
 		for (k = 0; k < out->n_missed; k++)
 			if (!strcmp(g[k], g[out->n_missed]))
@@ -198,7 +197,9 @@ int pb_crawl_run(const struct pb_crawl_opts *o, struct pb_crawl *out,
 				  "names no repository kind",
 				  o->distro->name, c.plugin->name,
 				  o->distro->builder->path);
-	out->distro = strdup(o->distro->name);
+	out->distro = pb_strdup(o->distro->name, err);
+	if (!out->distro)
+		return -ENOMEM;
 	if (o->no_verify)
 		pb_warn("--no-verify: the signatures of the repositories are "
 			"NOT checked; anyone on the way can change what is "
@@ -221,11 +222,9 @@ int pb_crawl_run(const struct pb_crawl_opts *o, struct pb_crawl *out,
 				 o->distro->name, c.n_repos);
 		goto out;
 	}
-	ret = crawler_merge_recs(&c);
+	ret = crawler_merge_recs(&c, err);
 	if (!ret)
 		ret = crawler_make_kernels(&c, out, err);
-	else
-		pb_err_set(err, ret, "out of memory");
 out:
 	free_crawler(&c);
 	if (ret)

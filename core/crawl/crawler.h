@@ -81,7 +81,7 @@ const char *const *crawler_keyrings_for(struct crawler *c, struct pb_repo *r,
 					size_t *n);
 int crawler_missing_key_hint(struct crawler *c, struct repo_state *s,
 			     struct pb_err *err);
-int crawler_default_keyrings(struct crawler *c);
+int crawler_default_keyrings(struct crawler *c, struct pb_err *err);
 
 /* repos.c: c->repos from the specs and options; c->st for the repositories
  * from index from on (-ENOMEM, or -ENAMETOOLONG for a metadata dir) */
@@ -103,10 +103,12 @@ struct parse_ctx {
 	struct repo_state *s;
 	const char *base; /* what locations are relative to */
 };
-int crawler_add_rec(const struct pb_pkg_rec *p, void *data); /* parse_ctx */
+/* The index parsers' callback (data: a parse_ctx); on -ENOMEM the parser
+ * fills its err, saying where it stopped. */
+int crawler_add_rec(const struct pb_pkg_rec *p, void *data);
 void crawler_free_rec(struct rec *r);
 /* One record per file name, then sorted by URL for crawler_find_rec. */
-int crawler_merge_recs(struct crawler *c);
+int crawler_merge_recs(struct crawler *c, struct pb_err *err);
 struct rec *crawler_find_rec(struct crawler *c, const char *url);
 
 /* kernels.c */

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "crawl/crawler.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "repo/index.h"
 #include "util/fs.h"
+#include "util/path.h"
 
 /* Every index of every repository in one go, one transfer per distinct
  * file (SHA-256): the same signed index on several mirrors is one item with
@@ -29,11 +31,11 @@ static int fetch_indexes(struct crawler *c, struct pb_err *err)
 			total += c->st[i].n_idx;
 	if (!total)
 		return 0;
-	items = calloc(total, sizeof(*items));
-	urls = calloc(total, sizeof(*urls));
-	map = calloc(total, sizeof(*map));
+	items = pb_calloc(total, sizeof(*items), err);
+	urls = pb_calloc(total, sizeof(*urls), err);
+	map = pb_calloc(total, sizeof(*map), err);
 	if (!items || !urls || !map) {
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+		ret = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < c->n_repos; i++) {
@@ -57,10 +59,10 @@ static int fetch_indexes(struct crawler *c, struct pb_err *err)
 				n++;
 			}
 			map[f] = u;
-			g = realloc(urls[u],
-				    (items[u].n_urls + 3) * sizeof(*g));
+			g = pb_reallocarray(urls[u], items[u].n_urls + 3,
+					    sizeof(*g), err);
 			if (!g) {
-				ret = pb_err_set(err, -ENOMEM, "out of memory");
+				ret = -ENOMEM;
 				goto out;
 			}
 			urls[u] = g;
@@ -107,8 +109,10 @@ int crawler_read_indexes(struct crawler *c, struct pb_err *err)
 	size_t i, k;
 	int ret = 0;
 
-	snprintf(meta, sizeof(meta), "%s/meta/by-sha256", c->o->workspace);
-	ret = pb_mkdir_p(meta, err);
+	ret = pb_path_join(meta, sizeof(meta), err, c->o->workspace,
+			   "meta/by-sha256", NULL);
+	if (!ret)
+		ret = pb_mkdir_p(meta, err);
 	if (ret)
 		return ret;
 	for (i = 0; i < c->n_repos; i++) {
@@ -120,6 +124,9 @@ int crawler_read_indexes(struct crawler *c, struct pb_err *err)
 		ret = s->r->kind == PB_REPO_APT
 			      ? crawler_plan_apt(c, s, meta, &e)
 			      : crawler_plan_rpm(c, s, meta, &e);
+		/* out of memory is the crawl's failure, not the repository's */
+		if (ret == -ENOMEM)
+			return pb_err_set(err, ret, "%s", e.msg);
 		if (ret) {
 			crawler_fail(s, "%s", e.msg);
 			ret = 0;
@@ -156,7 +163,7 @@ int crawler_read_indexes(struct crawler *c, struct pb_err *err)
 					      s->idx[k].dest, globs,
 					      crawler_add_rec, &x, &stats, &e);
 			if (r == -ENOMEM) {
-				ret = pb_err_set(err, r, "out of memory");
+				ret = pb_err_set(err, r, "%s", e.msg);
 				break;
 			}
 			if (r) {

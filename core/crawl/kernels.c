@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crawl/crawler.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 
 static int cmp_strp(const void *a, const void *b)
@@ -14,30 +15,33 @@ static int cmp_strp(const void *a, const void *b)
 }
 
 static int add_kernel(struct crawler *c, struct pb_crawl *out,
-		      const struct pb_batch *b, size_t i)
+		      const struct pb_batch *b, size_t i, struct pb_err *err)
 {
 	struct pb_crawl_kernel *g, *k;
 	size_t j, n = pb_batch_n_packages(b, i);
 	const char *fl = pb_batch_release_flavor(b, i),
 		   *fail = pb_batch_release_failure(b, i);
 
-	g = realloc(out->kernels, (out->n_kernels + 1) * sizeof(*g));
+	g = pb_reallocarray(out->kernels, out->n_kernels + 1, sizeof(*g), err);
 	if (!g)
 		return -ENOMEM;
 	out->kernels = g;
 	k = &g[out->n_kernels++];
 	memset(k, 0, sizeof(*k));
-	k->release = strdup(pb_batch_release(b, i));
-	k->flavor = strdup(fl ? fl : "");
-	k->arch =
-		strdup(pb_batch_release_arch(b, i) ? pb_batch_release_arch(b, i)
-						   : c->o->arch);
-	k->error = fail ? strdup(fail) : NULL;
-	k->pkgs = calloc(n + 1, sizeof(*k->pkgs));
-	k->version = strdup(pb_batch_release_version(b, i)
-				    ? pb_batch_release_version(b, i)
-				    : "");
-	if (!k->release || !k->flavor || !k->arch || !k->pkgs || !k->version)
+	k->release = pb_strdup(pb_batch_release(b, i), err);
+	k->flavor = pb_strdup(fl ? fl : "", err);
+	k->arch = pb_strdup(pb_batch_release_arch(b, i)
+				    ? pb_batch_release_arch(b, i)
+				    : c->o->arch,
+			    err);
+	k->error = fail ? pb_strdup(fail, err) : NULL;
+	k->pkgs = pb_calloc(n + 1, sizeof(*k->pkgs), err);
+	k->version = pb_strdup(pb_batch_release_version(b, i)
+				       ? pb_batch_release_version(b, i)
+				       : "",
+			       err);
+	if (!k->release || !k->flavor || !k->arch || (fail && !k->error) ||
+	    !k->pkgs || !k->version)
 		return -ENOMEM;
 	{
 		/* the series of a kernel are those of its primary package:
@@ -46,11 +50,11 @@ static int add_kernel(struct crawler *c, struct pb_crawl *out,
 		struct rec *r = prim ? crawler_find_rec(c, prim) : NULL;
 		size_t s, ns = r ? r->n_series : 0;
 
-		k->series = calloc(ns + 1, sizeof(char *));
+		k->series = pb_calloc(ns + 1, sizeof(char *), err);
 		if (!k->series)
 			return -ENOMEM;
 		for (s = 0; s < ns; s++)
-			if (!(k->series[s] = strdup(r->series[s])))
+			if (!(k->series[s] = pb_strdup(r->series[s], err)))
 				return -ENOMEM;
 		qsort(k->series, ns, sizeof(char *), cmp_strp);
 	}
@@ -63,18 +67,19 @@ static int add_kernel(struct crawler *c, struct pb_crawl *out,
 
 		if (!r)
 			continue;
-		p->name = strdup(r->name);
-		p->url = strdup(r->url);
+		/* counted first: pb_crawl_free then frees what it got */
+		k->n_pkgs++;
+		p->name = pb_strdup(r->name, err);
+		p->url = pb_strdup(r->url, err);
 		p->size = r->size;
 		p->role = role;
 		memcpy(p->sha256, r->sha256, sizeof(p->sha256));
-		p->alts = calloc(r->n_alts + 1, sizeof(char *));
+		p->alts = pb_calloc(r->n_alts + 1, sizeof(char *), err);
 		if (!p->name || !p->url || !p->alts)
 			return -ENOMEM;
 		for (a = 0; a < r->n_alts; a++)
-			if (!(p->alts[a] = strdup(r->alts[a])))
+			if (!(p->alts[a] = pb_strdup(r->alts[a], err)))
 				return -ENOMEM;
-		k->n_pkgs++;
 	}
 	return 0;
 }
@@ -83,14 +88,16 @@ int crawler_make_kernels(struct crawler *c, struct pb_crawl *out,
 			 struct pb_err *err)
 {
 	struct pb_batch *b = pb_batch_new();
-	const char **paths = calloc(c->n_recs + 1, sizeof(*paths));
+	const char **paths = pb_calloc(c->n_recs + 1, sizeof(*paths), err);
 	size_t i;
 	int ret = 0;
 
-	if (!b || !paths) {
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+	if (!b) /* pb_batch_new has no err to fill */
+		ret = pb_err_set(err, -ENOMEM, "out of memory (a batch)");
+	else if (!paths)
+		ret = -ENOMEM;
+	if (ret)
 		goto out;
-	}
 	for (i = 0; i < c->n_recs && !ret; i++) {
 		paths[i] = c->recs[i].url;
 		/* the plugin follows the packages' own Depends */
@@ -118,9 +125,7 @@ int crawler_make_kernels(struct crawler *c, struct pb_crawl *out,
 		if (c->o->kernel_filter &&
 		    regexec(c->o->kernel_filter, rel, 0, NULL, 0) != 0)
 			continue;
-		ret = add_kernel(c, out, b, i);
-		if (ret)
-			ret = pb_err_set(err, ret, "out of memory");
+		ret = add_kernel(c, out, b, i, err);
 	}
 out:
 	pb_batch_free(b);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "crawl/crawler.h"
+#include "probe-builder/alloc.h"
 #include "repo/gpg.h"
 
 /* The keyrings for a repository: --keyring, else its own Signed-By, else
@@ -28,26 +29,26 @@ const char *const *crawler_keyrings_for(struct crawler *c, struct pb_repo *r,
 	return (const char *const *)c->keyrings;
 }
 
-static int strv_add(char ***v, const char *s)
+static int strv_add(char ***v, const char *s, struct pb_err *err)
 {
 	size_t n = pb_strv_len(*v);
-	char **g = realloc(*v, (n + 2) * sizeof(*g));
+	char **g = pb_reallocarray(*v, n + 2, sizeof(*g), err);
 
 	if (!g)
 		return -ENOMEM;
 	*v = g;
-	g[n] = strdup(s);
+	g[n] = pb_strdup(s, err);
 	g[n + 1] = NULL;
 	return g[n] ? 0 : -ENOMEM;
 }
 
 /* a keyring named but not installed here is remembered, for the message
  * when a signature then cannot be checked */
-static int add_keyring(struct crawler *c, const char *path)
+static int add_keyring(struct crawler *c, const char *path, struct pb_err *err)
 {
 	if (access(path, R_OK) < 0)
-		return strv_add(&c->missing_keyrings, path);
-	return strv_add(&c->keyrings, path);
+		return strv_add(&c->missing_keyrings, path, err);
+	return strv_add(&c->keyrings, path, err);
 }
 
 /* The hint for a signature whose key is in none of the keyrings. */
@@ -73,7 +74,8 @@ int crawler_missing_key_hint(struct crawler *c, struct repo_state *s,
 
 /* What apt trusts on the host (the plugin's host_apt_keyrings): a plain
  * path when it can be read, every file a pattern finds. */
-static int host_apt_keyrings(struct crawler *c, const char *const *patterns)
+static int host_apt_keyrings(struct crawler *c, const char *const *patterns,
+			     struct pb_err *err)
 {
 	size_t i, k;
 	int ret = 0;
@@ -83,36 +85,36 @@ static int host_apt_keyrings(struct crawler *c, const char *const *patterns)
 
 		if (!strpbrk(patterns[i], "*?[")) {
 			if (access(patterns[i], R_OK) == 0)
-				ret = strv_add(&c->keyrings, patterns[i]);
+				ret = strv_add(&c->keyrings, patterns[i], err);
 			continue;
 		}
 		if (glob(patterns[i], 0, NULL, &g) != 0)
 			continue;
 		for (k = 0; k < g.gl_pathc && !ret; k++)
-			ret = add_keyring(c, g.gl_pathv[k]);
+			ret = add_keyring(c, g.gl_pathv[k], err);
 		globfree(&g);
 	}
 	return ret;
 }
 
-int crawler_default_keyrings(struct crawler *c)
+int crawler_default_keyrings(struct crawler *c, struct pb_err *err)
 {
 	const struct pb_distro *d = c->o->distro;
 	size_t i;
 	int ret = 0, from_data = 0;
 
-	c->keyrings = calloc(1, sizeof(char *));
+	c->keyrings = pb_calloc(1, sizeof(char *), err);
 	if (!c->keyrings)
 		return -ENOMEM;
 	for (i = 0; i < d->n_keys && !ret; i++)
 		if (!strcmp(d->keys[i].key, "keyring")) {
 			from_data = 1;
-			ret = add_keyring(c, d->keys[i].value);
+			ret = add_keyring(c, d->keys[i].value, err);
 		}
 	if (!from_data && PB_PLUGIN_HAS(c->plugin, keyrings))
 		for (i = 0; c->plugin->keyrings[i] && !ret; i++)
-			ret = add_keyring(c, c->plugin->keyrings[i]);
+			ret = add_keyring(c, c->plugin->keyrings[i], err);
 	if (c->host_apt && !ret && PB_PLUGIN_HAS(c->plugin, host_apt_keyrings))
-		ret = host_apt_keyrings(c, c->plugin->host_apt_keyrings);
+		ret = host_apt_keyrings(c, c->plugin->host_apt_keyrings, err);
 	return ret;
 }

@@ -10,6 +10,7 @@
 
 #include "crawl/crawl.h"
 #include "crawl/mirror.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/pkgname.h"
 
 void pb_crawl_print(FILE *f, const struct pb_crawl *c)
@@ -144,8 +145,9 @@ static json_object *jarr(json_object *o, const char *key)
 }
 
 /* A string array (NULL when absent) into a NULL-terminated copy; -EINVAL
- * when it holds something else than strings. */
-static int jstrv(json_object *o, const char *key, char ***out)
+ * when it holds something else than strings (the caller says where). */
+static int jstrv(json_object *o, const char *key, char ***out,
+		 struct pb_err *err)
 {
 	json_object *a, *v;
 	size_t i, n;
@@ -155,17 +157,20 @@ static int jstrv(json_object *o, const char *key, char ***out)
 		return 0;
 	a = jarr(o, key);
 	if (!a)
-		return -EINVAL;
+		return pb_err_set(err, -EINVAL,
+				  "\"%s\" is not an array of strings", key);
 	n = json_object_array_length(a);
-	*out = calloc(n + 1, sizeof(char *));
+	*out = pb_calloc(n + 1, sizeof(char *), err);
 	if (!*out)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(a, i);
 
 		if (!json_object_is_type(e, json_type_string))
-			return -EINVAL;
-		(*out)[i] = strdup(json_object_get_string(e));
+			return pb_err_set(err, -EINVAL,
+					  "\"%s\" is not an array of strings",
+					  key);
+		(*out)[i] = pb_strdup(json_object_get_string(e), err);
 		if (!(*out)[i])
 			return -ENOMEM;
 	}
@@ -201,8 +206,9 @@ static int read_head(json_object *j, const char *what, struct pb_crawl *out,
 	    !json_object_is_type(v, json_type_string))
 		return pb_err_set(err, -EINVAL,
 				  "%s: \"distro\" is not a string", what);
-	out->distro = strdup(jstr(j, "distro") ? jstr(j, "distro") : "");
-	return out->distro ? 0 : pb_err_set(err, -ENOMEM, "out of memory");
+	out->distro =
+		pb_strdup(jstr(j, "distro") ? jstr(j, "distro") : "", err);
+	return out->distro ? 0 : -ENOMEM;
 }
 
 /* Package p (counted from 0) of kernel rel into q. */
@@ -222,24 +228,24 @@ static int read_pkg(json_object *jp, const char *what, const char *rel,
 				  "%s: %s: package %zu needs url, size and "
 				  "sha256 (a number, 64 hex digits)",
 				  what, rel, p + 1);
-	q->url = strdup(url);
-	q->name =
-		strdup(jstr(jp, "name") ? jstr(jp, "name") : pb_basename(url));
+	q->url = pb_strdup(url, err);
+	q->name = pb_strdup(
+		jstr(jp, "name") ? jstr(jp, "name") : pb_basename(url), err);
 	q->size = json_object_get_int64(v);
 	snprintf(q->sha256, sizeof(q->sha256), "%s", sha);
 	q->role = role && !strcmp(role, "config") ? PB_PKG_CONFIG : PB_PKG_TREE;
 	if (!q->url || !q->name)
-		return pb_err_set(err, -ENOMEM, "out of memory");
-	ret = jstrv(jp, "mirrors", &q->alts);
+		return -ENOMEM;
+	ret = jstrv(jp, "mirrors", &q->alts, err);
 	if (ret == -ENOMEM)
-		return pb_err_set(err, ret, "out of memory");
+		return ret;
 	if (ret)
 		return pb_err_set(err, -EINVAL,
 				  "%s: %s: package %zu: \"mirrors\" is not an "
 				  "array of URLs",
 				  what, rel, p + 1);
-	if (!q->alts && !(q->alts = calloc(1, sizeof(char *))))
-		return pb_err_set(err, -ENOMEM, "out of memory");
+	if (!q->alts && !(q->alts = pb_calloc(1, sizeof(char *), err)))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -258,24 +264,28 @@ static int read_kernel(json_object *jk, const char *what, size_t i,
 				  "%s: kernel %zu has no release or no "
 				  "packages array",
 				  what, i + 1);
-	k->release = strdup(rel);
-	k->flavor = strdup(jstr(jk, "flavor") ? jstr(jk, "flavor") : "");
-	k->arch = strdup(jstr(jk, "arch") ? jstr(jk, "arch") : "");
-	k->version = strdup(jstr(jk, "version") ? jstr(jk, "version") : "");
-	k->error = jstr(jk, "error") ? strdup(jstr(jk, "error")) : NULL;
-	k->pkgs = calloc(json_object_array_length(pk) + 1, sizeof(*k->pkgs));
-	if (!k->release || !k->flavor || !k->arch || !k->version || !k->pkgs)
-		return pb_err_set(err, -ENOMEM, "out of memory");
-	ret = jstrv(jk, "series", &k->series);
+	k->release = pb_strdup(rel, err);
+	k->flavor =
+		pb_strdup(jstr(jk, "flavor") ? jstr(jk, "flavor") : "", err);
+	k->arch = pb_strdup(jstr(jk, "arch") ? jstr(jk, "arch") : "", err);
+	k->version =
+		pb_strdup(jstr(jk, "version") ? jstr(jk, "version") : "", err);
+	k->error = jstr(jk, "error") ? pb_strdup(jstr(jk, "error"), err) : NULL;
+	k->pkgs = pb_calloc(json_object_array_length(pk) + 1, sizeof(*k->pkgs),
+			    err);
+	if (!k->release || !k->flavor || !k->arch || !k->version || !k->pkgs ||
+	    (jstr(jk, "error") && !k->error))
+		return -ENOMEM;
+	ret = jstrv(jk, "series", &k->series, err);
 	if (ret == -ENOMEM)
-		return pb_err_set(err, ret, "out of memory");
+		return ret;
 	if (ret)
 		return pb_err_set(err, -EINVAL,
 				  "%s: %s: \"series\" is not an array of "
 				  "strings",
 				  what, rel);
-	if (!k->series && !(k->series = calloc(1, sizeof(char *))))
-		return pb_err_set(err, -ENOMEM, "out of memory");
+	if (!k->series && !(k->series = pb_calloc(1, sizeof(char *), err)))
+		return -ENOMEM;
 	for (p = 0; p < json_object_array_length(pk); p++) {
 		k->n_pkgs++;
 		ret = read_pkg(json_object_array_get_idx(pk, p), what, rel, p,
@@ -302,8 +312,9 @@ int pb_crawl_from_json(json_object *j, const char *what, struct pb_crawl *out,
 				  what);
 	ret = read_head(j, what, out, err);
 	n = json_object_array_length(ks);
-	if (!ret && !(out->kernels = calloc(n + 1, sizeof(*out->kernels))))
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+	if (!ret &&
+	    !(out->kernels = pb_calloc(n + 1, sizeof(*out->kernels), err)))
+		ret = -ENOMEM;
 	for (i = 0; i < n && !ret; i++) {
 		out->n_kernels++;
 		ret = read_kernel(json_object_array_get_idx(ks, i), what, i,

@@ -4,17 +4,17 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crawl/mirror.h"
+#include "probe-builder/alloc.h"
 #include "util/str.h"
 
-char **pb_strv_split(const char *s, const char *seps)
+char **pb_strv_split(const char *s, const char *seps, struct pb_err *err)
 {
 	size_t n = 0, cap = 4;
-	char **v = calloc(cap + 1, sizeof(*v));
+	char **v = pb_calloc(cap + 1, sizeof(*v), err);
 
 	if (!v)
 		return NULL;
@@ -26,7 +26,8 @@ char **pb_strv_split(const char *s, const char *seps)
 		if (!len)
 			break;
 		if (n == cap) {
-			char **g = realloc(v, (cap * 2 + 1) * sizeof(*g));
+			char **g = pb_reallocarray(v, cap * 2 + 1, sizeof(*g),
+						   err);
 
 			if (!g) {
 				pb_strv_free(v);
@@ -35,7 +36,7 @@ char **pb_strv_split(const char *s, const char *seps)
 			v = g;
 			cap *= 2;
 		}
-		v[n] = strndup(s, len);
+		v[n] = pb_strndup(s, len, err);
 		if (!v[n]) {
 			pb_strv_free(v);
 			return NULL;
@@ -64,15 +65,15 @@ void pb_strv_free(char **v)
 	free(v);
 }
 
-char **pb_strv_dup(char *const *v)
+char **pb_strv_dup(char *const *v, struct pb_err *err)
 {
 	size_t n = pb_strv_len(v), i;
-	char **d = calloc(n + 1, sizeof(*d));
+	char **d = pb_calloc(n + 1, sizeof(*d), err);
 
 	if (!d)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		d[i] = strdup(v[i]);
+		d[i] = pb_strdup(v[i], err);
 		if (!d[i]) {
 			pb_strv_free(d);
 			return NULL;
@@ -92,10 +93,10 @@ int pb_strv_has(char *const *v, const char *s)
 }
 
 /* url with a '/' at the end */
-char *pb_url_slash(const char *url)
+char *pb_url_slash(const char *url, struct pb_err *err)
 {
 	size_t n = strlen(url);
-	char *r = malloc(n + 2);
+	char *r = pb_malloc(n + 2, 1, err);
 
 	if (!r)
 		return NULL;
@@ -120,13 +121,13 @@ void pb_mirror_spec_free(struct pb_mirror_spec *s)
 int pb_mirror_spec_parse(const char *line, struct pb_mirror_spec *out,
 			 struct pb_err *err)
 {
-	char **tok = pb_strv_split(line, " \t");
+	char **tok = pb_strv_split(line, " \t", err);
 	size_t i;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!tok)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	if (pb_strv_len(tok) < 2) {
 		ret = pb_err_set(err, -EINVAL,
 				 "mirror '%s': want KIND URL [key=value]...",
@@ -152,7 +153,11 @@ int pb_mirror_spec_parse(const char *line, struct pb_mirror_spec *out,
 				 line, tok[1]);
 		goto out;
 	}
-	out->root = pb_url_slash(tok[1]);
+	out->root = pb_url_slash(tok[1], err);
+	if (!out->root) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (i = 2; tok[i] && !ret; i++) {
 		char *eq = strchr(tok[i], '='), ***dst = NULL;
 
@@ -182,7 +187,9 @@ int pb_mirror_spec_parse(const char *line, struct pb_mirror_spec *out,
 			break;
 		}
 		pb_strv_free(*dst);
-		*dst = pb_strv_split(eq + 1, ",");
+		*dst = pb_strv_split(eq + 1, ",", err);
+		if (!*dst)
+			ret = -ENOMEM;
 	}
 	if (!ret && out->kind == PB_SPEC_APT && !pb_strv_len(out->suites))
 		ret = pb_err_set(err, -EINVAL,
@@ -190,8 +197,9 @@ int pb_mirror_spec_parse(const char *line, struct pb_mirror_spec *out,
 	if (!ret && out->kind == PB_SPEC_MIRRORLIST && !pb_strv_len(out->paths))
 		ret = pb_err_set(err, -EINVAL,
 				 "mirror '%s': mirrorlist wants paths=", line);
-	if (!ret && out->kind == PB_SPEC_APT && !out->components)
-		out->components = pb_strv_split("main", ",");
+	if (!ret && out->kind == PB_SPEC_APT && !out->components &&
+	    !(out->components = pb_strv_split("main", ",", err)))
+		ret = -ENOMEM;
 out:
 	pb_strv_free(tok);
 	if (ret)
@@ -213,60 +221,75 @@ int pb_mirror_spec_make(struct pb_mirror_spec *out, enum pb_spec_kind kind,
 		return pb_err_set(err, -EINVAL, "mirror '%s': apt wants suites",
 				  url);
 	out->kind = kind;
-	out->root = pb_url_slash(url);
-	if (kind == PB_SPEC_APT) {
-		out->suites = calloc(n_suites + 1, sizeof(char *));
-		out->components = pb_strv_split("main", ",");
-	}
-	for (k = 0; out->suites && k < n_suites; k++)
-		if (!(out->suites[k] = strdup(suites[k])))
-			break;
-	if (!out->root ||
-	    (kind == PB_SPEC_APT &&
-	     (!out->suites || k < n_suites || !out->components))) {
-		pb_mirror_spec_free(out);
-		return pb_err_set(err, -ENOMEM, "out of memory");
-	}
+	out->root = pb_url_slash(url, err);
+	if (!out->root)
+		goto nomem;
+	if (kind != PB_SPEC_APT)
+		return 0;
+	out->suites = pb_calloc(n_suites + 1, sizeof(char *), err);
+	if (!out->suites ||
+	    !(out->components = pb_strv_split("main", ",", err)))
+		goto nomem;
+	for (k = 0; k < n_suites; k++)
+		if (!(out->suites[k] = pb_strdup(suites[k], err)))
+			goto nomem;
 	return 0;
+nomem:
+	pb_mirror_spec_free(out);
+	return -ENOMEM;
 }
 
-/* root + path with $version, $arch and $basearch replaced */
-static char *subst(const char *root, const char *path, const char *version,
-		   const char *arch)
+/* len bytes of s at out + *n (out NULL: only counted) */
+static void put(char *out, size_t *n, const char *s, size_t len)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	if (out)
+		memcpy(out + *n, s, len);
+	*n += len;
+}
+
+/* root + path with $version, $arch and $basearch replaced, into out (NULL:
+ * only measured); its length */
+static size_t subst_into(char *out, const char *root, const char *path,
+			 const char *version, const char *arch)
+{
+	size_t n = 0;
 	const char *p;
 
-	if (!f)
-		return NULL;
-	fputs(root, f);
+	put(out, &n, root, strlen(root));
 	for (p = path; *p;) {
 		if (strncmp(p, "$version", 8) == 0) {
-			fputs(version, f);
+			put(out, &n, version, strlen(version));
 			p += 8;
 		} else if (strncmp(p, "$basearch", 9) == 0) {
-			fputs(arch, f);
+			put(out, &n, arch, strlen(arch));
 			p += 9;
 		} else if (strncmp(p, "$arch", 5) == 0) {
-			fputs(arch, f);
+			put(out, &n, arch, strlen(arch));
 			p += 5;
 		} else {
-			fputc(*p++, f);
+			put(out, &n, p++, 1);
 		}
 	}
-	if (fclose(f) != 0) {
-		free(out);
-		return NULL;
-	}
+	if (out)
+		out[n] = '\0';
+	return n;
+}
+
+static char *subst(const char *root, const char *path, const char *version,
+		   const char *arch, struct pb_err *err)
+{
+	size_t len = subst_into(NULL, root, path, version, arch);
+	char *out = pb_malloc(len + 1, 1, err);
+
+	if (out)
+		subst_into(out, root, path, version, arch);
 	return out;
 }
 
 static int add_repo(struct pb_repo **repos, size_t *n, enum pb_repo_kind kind,
 		    const char *mirror, char *url, const char *suite,
 		    char *const *components, const char *label,
-		    char *const *keyrings)
+		    char *const *keyrings, struct pb_err *err)
 {
 	struct pb_repo *g, *r;
 	size_t i;
@@ -278,7 +301,7 @@ static int add_repo(struct pb_repo **repos, size_t *n, enum pb_repo_kind kind,
 			free(url);
 			return 0;
 		}
-	g = realloc(*repos, (*n + 1) * sizeof(*g));
+	g = pb_reallocarray(*repos, *n + 1, sizeof(*g), err);
 	if (!g) {
 		free(url);
 		return -ENOMEM;
@@ -288,12 +311,12 @@ static int add_repo(struct pb_repo **repos, size_t *n, enum pb_repo_kind kind,
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->url = url;
-	r->mirror = strdup(mirror);
-	r->suite = suite ? strdup(suite) : NULL;
-	r->components = pb_strv_dup(components);
-	r->label = strdup(label ? label : "");
-	r->keyrings = pb_strv_dup(keyrings);
-	(*n)++;
+	r->mirror = pb_strdup(mirror, err);
+	r->suite = suite ? pb_strdup(suite, err) : NULL;
+	r->components = pb_strv_dup(components, err);
+	r->label = pb_strdup(label ? label : "", err);
+	r->keyrings = pb_strv_dup(keyrings, err);
+	(*n)++; /* from here pb_repos_free frees what it got */
 	if (!r->mirror || (suite && !r->suite) || !r->components || !r->label ||
 	    !r->keyrings)
 		return -ENOMEM;
@@ -323,7 +346,7 @@ static int starts(const char *s, const char *prefix)
 /* The repositories of an APT spec on root: one a suite. */
 static int expand_apt(const struct pb_mirror_spec *s, const char *root,
 		      const char *distro_filter, struct pb_repo **out,
-		      size_t *n_out)
+		      size_t *n_out, struct pb_err *err)
 {
 	static char *const none[] = {NULL};
 	size_t v;
@@ -334,10 +357,10 @@ static int expand_apt(const struct pb_mirror_spec *s, const char *root,
 
 		if (!starts(s->suites[v], distro_filter))
 			continue;
-		u = strdup(root);
+		u = pb_strdup(root, err);
 		ret = u ? add_repo(out, n_out, PB_REPO_APT, root, u,
 				   s->suites[v], s->components, s->suites[v],
-				   s->keyrings ? s->keyrings : none)
+				   s->keyrings ? s->keyrings : none, err)
 			: -ENOMEM;
 	}
 	return ret;
@@ -347,7 +370,7 @@ static int expand_apt(const struct pb_mirror_spec *s, const char *root,
  * and path, $version, $arch and $basearch replaced. */
 static int expand_paths(const struct pb_mirror_spec *s, const char *root,
 			const char *arch, const char *distro_filter,
-			struct pb_repo **out, size_t *n_out)
+			struct pb_repo **out, size_t *n_out, struct pb_err *err)
 {
 	static char *const none[] = {NULL}, *const unversioned[] = {"", NULL},
 			   *const here[] = {"", NULL};
@@ -362,18 +385,19 @@ static int expand_paths(const struct pb_mirror_spec *s, const char *root,
 		if (!starts(vers[v], distro_filter))
 			continue;
 		for (p = 0; paths[p] && !ret; p++) {
-			char *u = subst(root, paths[p], vers[v], arch);
+			char *u = subst(root, paths[p], vers[v], arch, err);
 
 			if (u && kind == PB_REPO_RPM &&
 			    u[strlen(u) - 1] != '/') {
-				char *w = pb_url_slash(u);
+				char *w = pb_url_slash(u, err);
 
 				free(u);
 				u = w;
 			}
 			ret = u ? add_repo(out, n_out, kind, root, u, NULL,
 					   none, vers[v],
-					   s->keyrings ? s->keyrings : none)
+					   s->keyrings ? s->keyrings : none,
+					   err)
 				: -ENOMEM;
 		}
 	}
@@ -397,16 +421,17 @@ int pb_repos_expand(const struct pb_mirror_spec *specs, size_t n_specs,
 		if (s->archs && !pb_strv_has(s->archs, arch))
 			continue;
 		for (r = 0; r < n_r && !ret; r++) {
-			char *root = pb_url_slash(n_roots ? roots[r] : s->root);
+			char *root =
+				pb_url_slash(n_roots ? roots[r] : s->root, err);
 
 			if (!root)
 				ret = -ENOMEM;
 			else if (s->kind == PB_SPEC_APT)
 				ret = expand_apt(s, root, distro_filter, out,
-						 n_out);
+						 n_out, err);
 			else
 				ret = expand_paths(s, root, arch, distro_filter,
-						   out, n_out);
+						   out, n_out, err);
 			free(root);
 		}
 	}
@@ -414,9 +439,8 @@ int pb_repos_expand(const struct pb_mirror_spec *specs, size_t n_specs,
 		pb_repos_free(*out, *n_out);
 		*out = NULL;
 		*n_out = 0;
-		return pb_err_set(err, ret, "out of memory");
 	}
-	return 0;
+	return ret;
 }
 
 int pb_mirrorlist_line(const char *line, char **url, struct pb_err *err)
@@ -448,9 +472,9 @@ int pb_mirrorlist_line(const char *line, char **url, struct pb_err *err)
 		return pb_err_set(err, -EINVAL,
 				  "'%.*s': no host, or credentials in it",
 				  (int)(len > 200 ? 200 : len), p);
-	*url = malloc(len + 2);
+	*url = pb_malloc(len + 2, 1, err);
 	if (!*url)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	memcpy(*url, p, len);
 	(*url)[len] = '\0';
 	if ((*url)[len - 1] != '/')

@@ -61,7 +61,8 @@ void pb_repos_free(struct pb_repo *repos, size_t n);
 /* One line of a mirror.list fetched from the network: an http(s) URL and
  * nothing else (no spec keys: a list must not choose keyrings or paths).
  * 0 and *url (malloc'd, ending with '/') for a URL; 1 for a blank or
- * comment line; -EINVAL (err says why) for anything else; -ENOMEM. */
+ * comment line; -EINVAL (err says why) for anything else; -ENOMEM (err
+ * filled too). */
 int pb_mirrorlist_line(const char *line, char **url, struct pb_err *err);
 
 /* The distro's entries of the host's apt sources (etc_apt: /etc/apt):
@@ -73,14 +74,15 @@ int pb_apt_host_specs(const char *etc_apt, const char *const *suites,
 		      struct pb_mirror_spec **out, size_t *n_out,
 		      struct pb_err *err);
 
-/* NULL-terminated string arrays */
-char **pb_strv_split(const char *s, const char *seps);
+/* NULL-terminated string arrays. Those that allocate return NULL only when
+ * out of memory, err filled (s NULL or without a word: an empty array). */
+char **pb_strv_split(const char *s, const char *seps, struct pb_err *err);
 size_t pb_strv_len(char *const *v);
 #define pb_strv_len_const(v) pb_strv_len((char *const *)(v))
 void pb_strv_free(char **v);
-char **pb_strv_dup(char *const *v); /* NULL: none, or out of memory */
+char **pb_strv_dup(char *const *v, struct pb_err *err); /* v NULL: empty */
 int pb_strv_has(char *const *v, const char *s);
-/* url with a '/' at the end (malloc'd) */
-char *pb_url_slash(const char *url);
+/* url with a '/' at the end (malloc'd; NULL: out of memory, err filled) */
+char *pb_url_slash(const char *url, struct pb_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "crawl/crawler.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -30,7 +31,7 @@ static int mirrorlist_repo(struct crawler *c, size_t list, char **lines,
 		int ret = pb_mirrorlist_line(lines[k], &url, &e);
 
 		if (ret == -ENOMEM)
-			return pb_err_set(err, ret, "out of memory");
+			return pb_err_set(err, ret, "%s", e.msg);
 		if (ret < 0)
 			pb_warn("%s: line %zu ignored: %s", c->repos[list].url,
 				k + 1, e.msg);
@@ -40,26 +41,23 @@ static int mirrorlist_repo(struct crawler *c, size_t list, char **lines,
 			     c->repos[list].url);
 		return 0;
 	}
-	g = realloc(c->repos, (c->n_repos + 1) * sizeof(*g));
+	g = pb_reallocarray(c->repos, c->n_repos + 1, sizeof(*g), err);
 	if (!g) {
 		free(url);
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	}
 	c->repos = g;
 	r = &g[c->n_repos];
 	memset(r, 0, sizeof(*r));
 	r->kind = PB_REPO_RPM;
 	r->url = url;
-	r->mirror = strdup(url);
-	r->components = calloc(1, sizeof(char *));
-	r->label = strdup(g[list].label ? g[list].label : "");
-	r->keyrings = calloc(pb_strv_len(g[list].keyrings) + 1, sizeof(char *));
+	r->mirror = pb_strdup(url, err);
+	r->components = pb_calloc(1, sizeof(char *), err);
+	r->label = pb_strdup(g[list].label ? g[list].label : "", err);
+	r->keyrings = pb_strv_dup(g[list].keyrings, err);
 	c->n_repos++; /* from here pb_repos_free frees what it has */
-	for (k = 0; r->keyrings && g[list].keyrings && g[list].keyrings[k]; k++)
-		if (!(r->keyrings[k] = strdup(g[list].keyrings[k])))
-			return pb_err_set(err, -ENOMEM, "out of memory");
 	if (!r->mirror || !r->components || !r->label || !r->keyrings)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	return 0;
 }
 
@@ -71,12 +69,12 @@ int crawler_resolve_mirrorlists(struct crawler *c, struct pb_err *err)
 	size_t i, n = 0, before = c->n_repos, *which;
 	int ret = 0;
 
-	items = calloc(c->n_repos + 1, sizeof(*items));
-	urls = calloc(c->n_repos + 1, sizeof(*urls));
-	dest = calloc(c->n_repos + 1, sizeof(*dest));
-	which = calloc(c->n_repos + 1, sizeof(*which));
+	items = pb_calloc(c->n_repos + 1, sizeof(*items), err);
+	urls = pb_calloc(c->n_repos + 1, sizeof(*urls), err);
+	dest = pb_calloc(c->n_repos + 1, sizeof(*dest), err);
+	which = pb_calloc(c->n_repos + 1, sizeof(*which), err);
 	if (!items || !urls || !dest || !which) {
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+		ret = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < c->n_repos; i++) {
@@ -99,6 +97,7 @@ int crawler_resolve_mirrorlists(struct crawler *c, struct pb_err *err)
 	for (i = 0; i < n && !ret; i++) {
 		struct repo_state *s = &c->st[which[i]];
 		char *text = NULL, **lines;
+		struct pb_err e = {0};
 
 		if (items[i].result) {
 			if (items[i].http_code == 404)
@@ -108,14 +107,14 @@ int crawler_resolve_mirrorlists(struct crawler *c, struct pb_err *err)
 			continue;
 		}
 		s->fate = FATE_OK;
-		if (pb_read_file(dest[i], &text, NULL, err) < 0) {
-			crawler_fail(s, "%s", err->msg);
+		if (pb_read_file(dest[i], &text, NULL, &e) < 0) {
+			crawler_fail(s, "%s", e.msg);
 			continue;
 		}
-		lines = pb_strv_split(text, "\r\n");
+		lines = pb_strv_split(text, "\r\n", err);
 		free(text);
 		if (!lines) {
-			ret = pb_err_set(err, -ENOMEM, "out of memory");
+			ret = -ENOMEM;
 			break;
 		}
 		ret = mirrorlist_repo(c, which[i], lines, err);

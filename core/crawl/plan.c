@@ -10,11 +10,13 @@
 #include <time.h>
 
 #include "crawl/crawler.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "probe-builder/pkgname.h"
 #include "repo/gpg.h"
 #include "repo/index.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/str.h"
 
 /* The signed text of an InRelease, without checking the signature
@@ -31,12 +33,15 @@ static int strip_clearsign(const char *in, const char *out, struct pb_err *err)
 	p = strstr(text, "-----BEGIN PGP SIGNED MESSAGE-----");
 	p = p ? strstr(p, "\n\n") : NULL;
 	end = p ? strstr(p, "\n-----BEGIN PGP SIGNATURE-----") : NULL;
-	buf = malloc(len + 1);
-	if (!p || !end || !buf) {
+	if (!p || !end) {
 		free(text);
-		free(buf);
 		return pb_err_set(err, -EINVAL, "%s: not a clearsigned file",
 				  in);
+	}
+	buf = pb_malloc(len + 1, 1, err);
+	if (!buf) {
+		free(text);
+		return -ENOMEM;
 	}
 	for (p += 2; p < end;) {
 		size_t l = strcspn(p, "\n");
@@ -56,25 +61,30 @@ static int strip_clearsign(const char *in, const char *out, struct pb_err *err)
 
 static int add_index(struct repo_state *s, const char *meta, const char *url,
 		     const char *by_hash, int64_t size, const char *sha256,
-		     const char *signed_by)
+		     const char *signed_by, struct pb_err *err)
 {
-	struct pb_fetch_item *g = realloc(s->idx, (s->n_idx + 1) * sizeof(*g));
-	char **u, *first, *second = NULL, *dest = NULL, *sha;
+	struct pb_fetch_item *g;
+	char path[PATH_MAX], **u, *first, *second = NULL, *dest, *sha;
+	int ret;
 
+	/* named by its SHA-256: one file for every mirror that has it */
+	ret = pb_path_join(path, sizeof(path), err, meta, sha256, NULL);
+	if (ret)
+		return ret;
+	g = pb_reallocarray(s->idx, s->n_idx + 1, sizeof(*g), err);
 	if (!g)
 		return -ENOMEM;
 	s->idx = g;
-	u = realloc(s->idx_urls, (2 * s->n_idx + 2) * sizeof(*u));
+	u = pb_reallocarray(s->idx_urls, 2 * s->n_idx + 2, sizeof(*u), err);
 	if (!u)
 		return -ENOMEM;
 	s->idx_urls = u;
 	/* by-hash first: it cannot change under us while a mirror syncs */
-	first = strdup(by_hash ? by_hash : url);
+	first = pb_strdup(by_hash ? by_hash : url, err);
 	if (by_hash)
-		second = strdup(url);
-	sha = strdup(sha256);
-	if (asprintf(&dest, "%s/%s", meta, sha256) < 0)
-		dest = NULL;
+		second = pb_strdup(url, err);
+	sha = pb_strdup(sha256, err);
+	dest = pb_strdup(path, err);
 	/* every part or none: an index without its SHA-256 would be
 	 * fetched unverified */
 	if (!first || (by_hash && !second) || !sha || !dest) {
@@ -170,9 +180,13 @@ static int verify_release(struct crawler *c, struct repo_state *s,
 	const char *const *kr = crawler_keyrings_for(c, s->r, &nkr);
 	int ret;
 
-	snprintf(inrel, sizeof(inrel), "%s/InRelease", s->dir);
-	snprintf(rel, sizeof(rel), "%s/Release", s->dir);
-	snprintf(sig, sizeof(sig), "%s/Release.gpg", s->dir);
+	if ((ret = pb_path_join(inrel, sizeof(inrel), err, s->dir, "InRelease",
+				NULL)) ||
+	    (ret = pb_path_join(rel, sizeof(rel), err, s->dir, "Release",
+				NULL)) ||
+	    (ret = pb_path_join(sig, sizeof(sig), err, s->dir, "Release.gpg",
+				NULL)))
+		return ret;
 	if (pb_is_file(inrel)) {
 		ret = c->o->no_verify ? strip_clearsign(inrel, text_path, err)
 				      : pb_gpg_verify(inrel, NULL, kr, nkr,
@@ -195,32 +209,39 @@ static int verify_release(struct crawler *c, struct repo_state *s,
 }
 
 /* The Packages index of one component for binary-<bin>, the first of the
- * compressions the Release lists (-ENOMEM, err not filled). */
+ * compressions the Release lists. */
 static int add_packages(struct crawler *c, struct repo_state *s,
 			const char *meta, const struct pb_deb_release *r,
-			const char *comp, const char *bin)
+			const char *comp, const char *bin, struct pb_err *err)
 {
 	static const char *const exts[] = {".xz", ".gz", ""};
 	size_t e;
+	int ret;
 
 	for (e = 0; e < PB_ARRAY_SIZE(exts); e++) {
 		const struct pb_release_entry *en;
 		char path[512], url[PATH_MAX * 2], byhash[PATH_MAX * 2];
 
-		snprintf(path, sizeof(path), "%s/binary-%s/Packages%s", comp,
-			 bin, exts[e]);
+		ret = pb_path_fmt(path, sizeof(path), err,
+				  "%s/binary-%s/Packages%s", comp, bin,
+				  exts[e]);
+		if (ret)
+			return ret;
 		en = pb_deb_release_find(r, path);
 		if (!en)
 			continue;
-		snprintf(url, sizeof(url), "%sdists/%s/%s", s->r->url,
-			 s->r->suite, path);
-		snprintf(byhash, sizeof(byhash),
-			 "%sdists/%s/%s/binary-%s/by-hash/SHA256/%s", s->r->url,
-			 s->r->suite, comp, bin, en->sha256);
+		if ((ret = pb_path_fmt(url, sizeof(url), err, "%sdists/%s/%s",
+				       s->r->url, s->r->suite, path)) ||
+		    (ret = pb_path_fmt(
+			     byhash, sizeof(byhash), err,
+			     "%sdists/%s/%s/binary-%s/by-hash/SHA256/%s",
+			     s->r->url, s->r->suite, comp, bin, en->sha256)))
+			return ret;
 		return add_index(
 			s, meta, url, r->acquire_by_hash ? byhash : NULL,
 			en->size, en->sha256,
-			c->o->no_verify ? "the Release" : "the signed Release");
+			c->o->no_verify ? "the Release" : "the signed Release",
+			err);
 	}
 	return 0;
 }
@@ -236,8 +257,10 @@ int crawler_plan_apt(struct crawler *c, struct repo_state *s, const char *meta,
 	size_t len, k, b, n_bins;
 	int ret;
 
-	snprintf(text_path, sizeof(text_path), "%s/Release.checked", s->dir);
-	ret = verify_release(c, s, text_path, err);
+	ret = pb_path_join(text_path, sizeof(text_path), err, s->dir,
+			   "Release.checked", NULL);
+	if (!ret)
+		ret = verify_release(c, s, text_path, err);
 	if (ret)
 		return ret;
 	ret = pb_read_file(text_path, &text, &len, err);
@@ -260,12 +283,12 @@ int crawler_plan_apt(struct crawler *c, struct repo_state *s, const char *meta,
 	for (k = 0; s->r->components[k] && !ret; k++)
 		for (b = 0; b < n_bins && !ret; b++)
 			ret = add_packages(c, s, meta, &r, s->r->components[k],
-					   bins[b]);
+					   bins[b], err);
 	pb_deb_release_free(&r);
 	if (!ret && s->n_idx == 0)
 		pb_info("%s: no Packages index for %s in its Release", s->where,
 			arch);
-	return ret ? pb_err_set(err, ret, "out of memory") : 0;
+	return ret;
 }
 
 int crawler_plan_rpm(struct crawler *c, struct repo_state *s, const char *meta,
@@ -277,8 +300,11 @@ int crawler_plan_rpm(struct crawler *c, struct repo_state *s, const char *meta,
 	const char *const *kr = crawler_keyrings_for(c, s->r, &nkr);
 	int ret;
 
-	snprintf(repomd, sizeof(repomd), "%s/repomd.xml", s->dir);
-	snprintf(asc, sizeof(asc), "%s/repomd.xml.asc", s->dir);
+	if ((ret = pb_path_join(repomd, sizeof(repomd), err, s->dir,
+				"repomd.xml", NULL)) ||
+	    (ret = pb_path_join(asc, sizeof(asc), err, s->dir, "repomd.xml.asc",
+				NULL)))
+		return ret;
 	if (pb_is_file(asc) && !c->o->no_verify) {
 		ret = pb_gpg_verify(asc, repomd, kr, nkr, s->dir, NULL, err);
 		if (ret == PB_ENOKEY)
@@ -301,11 +327,15 @@ int crawler_plan_rpm(struct crawler *c, struct repo_state *s, const char *meta,
 				  "SHA-256 checksum to check it with",
 				  s->r->url);
 	}
-	snprintf(url, sizeof(url), "%s%s", s->r->url, md.primary_href);
-	ret = add_index(s, meta, url, NULL, md.primary_size, md.primary_sha256,
-			pb_is_file(asc) && !c->o->no_verify
-				? "the signed repomd.xml"
-				: "repomd.xml");
+	ret = pb_path_fmt(url, sizeof(url), err, "%s%s", s->r->url,
+			  md.primary_href);
+	if (!ret)
+		ret = add_index(s, meta, url, NULL, md.primary_size,
+				md.primary_sha256,
+				pb_is_file(asc) && !c->o->no_verify
+					? "the signed repomd.xml"
+					: "repomd.xml",
+				err);
 	pb_repomd_free(&md);
-	return ret ? pb_err_set(err, ret, "out of memory") : 0;
+	return ret;
 }

@@ -7,9 +7,12 @@
 #include <string.h>
 
 #include "crawl/crawler.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "probe-builder/pkgname.h"
 
+/* The allocations here fill no err (NULL): the parser that called back
+ * fills its own with the package it stopped at. */
 int crawler_add_rec(const struct pb_pkg_rec *p, void *data)
 {
 	struct parse_ctx *x = data;
@@ -22,7 +25,7 @@ int crawler_add_rec(const struct pb_pkg_rec *p, void *data)
 		return 0;
 	if (c->n_recs == c->cap_recs) {
 		size_t cap = c->cap_recs ? c->cap_recs * 2 : 256;
-		struct rec *g = realloc(c->recs, cap * sizeof(*g));
+		struct rec *g = pb_reallocarray(c->recs, cap, sizeof(*g), NULL);
 
 		if (!g)
 			return -ENOMEM;
@@ -32,20 +35,21 @@ int crawler_add_rec(const struct pb_pkg_rec *p, void *data)
 	r = &c->recs[c->n_recs];
 	memset(r, 0, sizeof(*r));
 	r->order = (size_t)(x->s - c->st);
-	if (asprintf(&r->url, "%s%s%s", base,
-		     bl && base[bl - 1] != '/' ? "/" : "", p->location) < 0)
+	r->url = pb_asprintf(NULL, "%s%s%s", base,
+			     bl && base[bl - 1] != '/' ? "/" : "", p->location);
+	if (!r->url)
 		return -ENOMEM;
-	r->name = strdup(pb_basename(p->location));
+	r->name = pb_strdup(pb_basename(p->location), NULL);
 	if (!r->name) {
 		free(r->url);
 		return -ENOMEM;
 	}
 	r->size = p->size;
 	snprintf(r->sha256, sizeof(r->sha256), "%s", p->sha256);
-	r->depends = p->depends ? strdup(p->depends) : NULL;
-	r->series = calloc(2, sizeof(*r->series));
+	r->depends = p->depends ? pb_strdup(p->depends, NULL) : NULL;
+	r->series = pb_calloc(2, sizeof(*r->series), NULL);
 	if (r->series && x->s->r->label && *x->s->r->label) {
-		r->series[0] = strdup(x->s->r->label);
+		r->series[0] = pb_strdup(x->s->r->label, NULL);
 		r->n_series = r->series[0] ? 1 : 0;
 	}
 	if ((p->depends && !r->depends) || !r->series ||
@@ -77,7 +81,7 @@ void crawler_free_rec(struct rec *r)
 
 /* keep's series gain r's: the same file listed by several suites (bookworm
  * and bookworm-security) is one package, found in all of them. */
-static int merge_series(struct rec *keep, struct rec *r)
+static int merge_series(struct rec *keep, struct rec *r, struct pb_err *err)
 {
 	size_t i, k;
 
@@ -89,7 +93,8 @@ static int merge_series(struct rec *keep, struct rec *r)
 				break;
 		if (k < keep->n_series)
 			continue;
-		g = realloc(keep->series, (keep->n_series + 2) * sizeof(*g));
+		g = pb_reallocarray(keep->series, keep->n_series + 2,
+				    sizeof(*g), err);
 		if (!g)
 			return -ENOMEM;
 		keep->series = g;
@@ -119,11 +124,38 @@ static int rec_by_url(const void *a, const void *b)
 		      ((const struct rec *)b)->url);
 }
 
+/* r, of the same name as keep, into keep: its series, and its URL as an
+ * alternate when it is the same file on another mirror. */
+static int merge_rec(struct rec *keep, struct rec *r, struct pb_err *err)
+{
+	char **g;
+
+	if (strcmp(keep->sha256, r->sha256)) {
+		pb_warn("%s and %s have the same name and other contents; "
+			"keeping the first",
+			keep->url, r->url);
+		return 0;
+	}
+	if (merge_series(keep, r, err) < 0)
+		return -ENOMEM;
+	if (!strcmp(keep->url, r->url))
+		return 0;
+	g = pb_reallocarray(keep->alts, keep->n_alts + 2, sizeof(*g), err);
+	if (!g)
+		return -ENOMEM;
+	keep->alts = g;
+	g[keep->n_alts++] = r->url;
+	g[keep->n_alts] = NULL;
+	r->url = NULL;
+	return 0;
+}
+
 /* One record per file name: the same file on several mirrors becomes one
  * with alternates, so the downloader can fail over. */
-int crawler_merge_recs(struct crawler *c)
+int crawler_merge_recs(struct crawler *c, struct pb_err *err)
 {
 	size_t i, o = 0;
+	int ret = 0;
 
 	qsort(c->recs, c->n_recs, sizeof(*c->recs), rec_by_name);
 	for (i = 0; i < c->n_recs; i++) {
@@ -131,31 +163,21 @@ int crawler_merge_recs(struct crawler *c)
 		struct rec *keep = o ? &c->recs[o - 1] : NULL;
 
 		if (keep && !strcmp(keep->name, r->name)) {
-			if (!strcmp(keep->sha256, r->sha256) &&
-			    merge_series(keep, r) < 0)
-				return -ENOMEM;
-			if (!strcmp(keep->sha256, r->sha256) &&
-			    strcmp(keep->url, r->url)) {
-				char **g =
-					realloc(keep->alts, (keep->n_alts + 2) *
-								    sizeof(*g));
-
-				if (!g)
-					return -ENOMEM;
-				keep->alts = g;
-				g[keep->n_alts++] = r->url;
-				g[keep->n_alts] = NULL;
-				r->url = NULL;
-			} else if (strcmp(keep->sha256, r->sha256)) {
-				pb_warn("%s and %s have the same name and "
-					"other "
-					"contents; keeping the first",
-					keep->url, r->url);
-			}
+			ret = merge_rec(keep, r, err);
+			if (ret)
+				break;
 			crawler_free_rec(r);
 			continue;
 		}
 		c->recs[o++] = *r;
+	}
+	if (ret) {
+		/* each record once, the merged and the not yet merged, for
+		 * crawler_free_rec */
+		memmove(&c->recs[o], &c->recs[i],
+			(c->n_recs - i) * sizeof(*c->recs));
+		c->n_recs = o + (c->n_recs - i);
+		return ret;
 	}
 	c->n_recs = o;
 	qsort(c->recs, c->n_recs, sizeof(*c->recs), rec_by_url);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crawl/crawler.h"
+#include "probe-builder/alloc.h"
 #include "util/fs.h"
 #include "util/path.h"
 
@@ -38,31 +39,34 @@ static int specs_of(struct crawler *c, struct pb_mirror_spec **specs, size_t *n,
 
 		if (strcmp(d->keys[i].key, "mirror"))
 			continue;
-		g = realloc(*specs, (*n + 1) * sizeof(*g));
+		g = pb_reallocarray(*specs, *n + 1, sizeof(*g), err);
 		if (!g)
-			return pb_err_set(err, -ENOMEM, "out of memory");
+			return -ENOMEM;
 		*specs = g;
 		ret = pb_mirror_spec_parse(d->keys[i].value, &g[*n], err);
-		if (ret)
-			return pb_err_prefix(err, "%s", d->source);
+		if (ret) {
+			pb_err_prefix(err, "%s", d->source);
+			return ret;
+		}
 		(*n)++;
 	}
 	if (*n)
 		return 0;
 	if (PB_PLUGIN_HAS(c->plugin, mirrors)) {
 		for (i = 0; c->plugin->mirrors[i]; i++) {
-			struct pb_mirror_spec *g =
-				realloc(*specs, (*n + 1) * sizeof(*g));
+			struct pb_mirror_spec *g = pb_reallocarray(
+				*specs, *n + 1, sizeof(*g), err);
 
 			if (!g)
-				return pb_err_set(err, -ENOMEM,
-						  "out of memory");
+				return -ENOMEM;
 			*specs = g;
 			ret = pb_mirror_spec_parse(c->plugin->mirrors[i],
 						   &g[*n], err);
-			if (ret)
-				return pb_err_prefix(err, "plugin %s",
-						     c->plugin->name);
+			if (ret) {
+				pb_err_prefix(err, "plugin %s",
+					      c->plugin->name);
+				return ret;
+			}
 			(*n)++;
 		}
 		return 0;
@@ -83,26 +87,27 @@ static int specs_of(struct crawler *c, struct pb_mirror_spec **specs, size_t *n,
 /* One RPM repository, root holding repodata/ (taken). */
 static int add_rpm_repo(struct crawler *c, char *root, struct pb_err *err)
 {
-	struct pb_repo *g = realloc(c->repos, (c->n_repos + 1) * sizeof(*g)),
+	struct pb_repo *g = pb_reallocarray(c->repos, c->n_repos + 1,
+					    sizeof(*g), err),
 		       *r;
 
 	if (!g) {
 		free(root);
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	}
 	c->repos = g;
 	r = &g[c->n_repos];
 	memset(r, 0, sizeof(*r));
 	r->kind = PB_REPO_RPM;
 	r->url = root;
-	r->mirror = strdup(root);
-	r->label = strdup("");
-	r->components = calloc(1, sizeof(char *));
-	r->keyrings = calloc(1, sizeof(char *));
+	r->mirror = pb_strdup(root, err);
+	r->label = pb_strdup("", err);
+	r->components = pb_calloc(1, sizeof(char *), err);
+	r->keyrings = pb_calloc(1, sizeof(char *), err);
 	/* counted first: pb_repos_free then frees what it got */
 	c->n_repos++;
 	if (!r->mirror || !r->label || !r->components || !r->keyrings)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	return 0;
 }
 
@@ -119,10 +124,10 @@ static int expand_roots(struct crawler *c, const struct pb_mirror_spec *specs,
 			      roots, n_roots, &more, &n_more, err);
 	if (ret)
 		return ret;
-	g = realloc(c->repos, (c->n_repos + n_more + 1) * sizeof(*g));
+	g = pb_reallocarray(c->repos, c->n_repos + n_more + 1, sizeof(*g), err);
 	if (!g) {
 		pb_repos_free(more, n_more);
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	}
 	c->repos = g;
 	for (k = 0; k < n_more; k++)
@@ -143,17 +148,19 @@ static int rpm_roots(struct crawler *c, const struct pb_mirror_spec *specs,
 	char dir[PATH_MAX];
 	int ret;
 
-	snprintf(dir, sizeof(dir), "%s/meta/probe", c->o->workspace);
-	ret = pb_mkdir_p(dir, err);
+	ret = pb_path_join(dir, sizeof(dir), err, c->o->workspace, "meta/probe",
+			   NULL);
+	if (!ret)
+		ret = pb_mkdir_p(dir, err);
 	if (ret)
 		return ret;
-	items = calloc(n, sizeof(*items));
-	urls = calloc(n, sizeof(*urls));
-	dest = calloc(n, sizeof(*dest));
-	up = calloc(n, sizeof(*up));
-	roots = calloc(n, sizeof(*roots));
+	items = pb_calloc(n, sizeof(*items), err);
+	urls = pb_calloc(n, sizeof(*urls), err);
+	dest = pb_calloc(n, sizeof(*dest), err);
+	up = pb_calloc(n, sizeof(*up), err);
+	roots = pb_calloc(n, sizeof(*roots), err);
 	if (!items || !urls || !dest || !up || !roots) {
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
+		ret = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -187,10 +194,10 @@ static int rpm_roots(struct crawler *c, const struct pb_mirror_spec *specs,
 		/* a repository, or a mirror that does not answer: as one, it
 		 * fails later like any other, and --allow-partial may go on
 		 * without it */
-		root = strndup(urls[i],
-			       strlen(urls[i]) - strlen("repodata/repomd.xml"));
-		ret = root ? add_rpm_repo(c, root, err)
-			   : pb_err_set(err, -ENOMEM, "out of memory");
+		root = pb_strndup(
+			urls[i],
+			strlen(urls[i]) - strlen("repodata/repomd.xml"), err);
+		ret = root ? add_rpm_repo(c, root, err) : -ENOMEM;
 	}
 	if (!ret && n_roots)
 		ret = expand_roots(c, specs, n_specs, roots, n_roots, err);
@@ -213,13 +220,14 @@ static int override_suites(struct crawler *c, struct pb_mirror_spec *specs,
 		if (specs[i].kind != PB_SPEC_APT)
 			continue;
 		pb_strv_free(specs[i].suites);
-		specs[i].suites = calloc(c->o->n_suites + 1, sizeof(char *));
+		specs[i].suites =
+			pb_calloc(c->o->n_suites + 1, sizeof(char *), err);
 		if (!specs[i].suites)
-			return pb_err_set(err, -ENOMEM, "out of memory");
+			return -ENOMEM;
 		for (k = 0; k < c->o->n_suites; k++)
-			if (!(specs[i].suites[k] = strdup(c->o->suites[k])))
-				return pb_err_set(err, -ENOMEM,
-						  "out of memory");
+			if (!(specs[i].suites[k] =
+				      pb_strdup(c->o->suites[k], err)))
+				return -ENOMEM;
 	}
 	return 0;
 }
@@ -238,9 +246,9 @@ static int spec_of_mirror(struct crawler *c, int apt,
 				  "host's apt sources have none of this "
 				  "distro): add --suite NAME",
 				  c->o->distro->name);
-	g = calloc(1, sizeof(*g));
+	g = pb_calloc(1, sizeof(*g), err);
 	if (!g)
-		return pb_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	*specs = g;
 	ret = pb_mirror_spec_make(g, apt ? PB_SPEC_APT : PB_SPEC_RPM,
 				  c->o->mirrors[0], c->o->suites,
@@ -290,13 +298,13 @@ out:
 
 int crawler_new_states(struct crawler *c, size_t from, struct pb_err *err)
 {
-	struct repo_state *g = realloc(c->st, (c->n_repos + 1) * sizeof(*g));
+	struct repo_state *g =
+		pb_reallocarray(c->st, c->n_repos + 1, sizeof(*g), err);
 	size_t i;
+	int ret;
 
 	if (!g)
-		return pb_err_set(err, -ENOMEM,
-				  "out of memory for %zu repositories",
-				  c->n_repos);
+		return -ENOMEM;
 	c->st = g;
 	for (i = from; i < c->n_repos; i++) {
 		struct repo_state *s = &c->st[i];
@@ -309,11 +317,12 @@ int crawler_new_states(struct crawler *c, size_t from, struct pb_err *err)
 		pb_url_host(r->url, host, sizeof(host));
 		p = p ? strchr(p + 3, '/') : NULL;
 		sanitize(path, sizeof(path), p ? p : "/");
-		if (pb_path_fmt(s->dir, sizeof(s->dir), err,
-				"%s/meta/%s/%s%s%s", c->o->workspace, host,
-				path, r->suite ? "/" : "",
-				r->suite ? r->suite : ""))
-			return err->code;
+		ret = pb_path_fmt(s->dir, sizeof(s->dir), err,
+				  "%s/meta/%s/%s%s%s", c->o->workspace, host,
+				  path, r->suite ? "/" : "",
+				  r->suite ? r->suite : "");
+		if (ret)
+			return ret;
 		if (r->kind == PB_REPO_APT)
 			snprintf(s->where, sizeof(s->where), "%sdists/%s",
 				 r->url, r->suite);

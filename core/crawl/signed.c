@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "crawl/crawler.h"
+#include "probe-builder/alloc.h"
 #include "util/fs.h"
+#include "util/path.h"
 #include "util/str.h"
 
 struct signed_items {
@@ -21,13 +23,13 @@ struct signed_items {
 	size_t n;
 };
 
-static int si_alloc(struct signed_items *si, size_t n)
+static int si_alloc(struct signed_items *si, size_t n, struct pb_err *err)
 {
 	memset(si, 0, sizeof(*si));
-	si->items = calloc(n + 1, sizeof(*si->items));
-	si->urls = calloc(n + 1, sizeof(*si->urls));
-	si->dest = calloc(n + 1, sizeof(*si->dest));
-	si->url = calloc(n + 1, sizeof(*si->url));
+	si->items = pb_calloc(n + 1, sizeof(*si->items), err);
+	si->urls = pb_calloc(n + 1, sizeof(*si->urls), err);
+	si->dest = pb_calloc(n + 1, sizeof(*si->dest), err);
+	si->url = pb_calloc(n + 1, sizeof(*si->url), err);
 	return si->items && si->urls && si->dest && si->url ? 0 : -ENOMEM;
 }
 
@@ -39,13 +41,26 @@ static void si_free(struct signed_items *si)
 	free(si->url);
 }
 
-static void si_add(struct signed_items *si, const char *base, const char *rel,
-		   const char *dir, const char *file, int64_t cap)
+/* file of s's signed metadata (dists/SUITE/ of an APT suite, repodata/ of
+ * an RPM repository) into s's directory */
+static int si_add(struct signed_items *si, const struct repo_state *s,
+		  const char *file, int64_t cap, struct pb_err *err)
 {
-	size_t i = si->n++;
+	size_t i = si->n;
+	int ret;
 
-	snprintf(si->url[i], sizeof(si->url[i]), "%s%s", base, rel);
-	snprintf(si->dest[i], sizeof(si->dest[i]), "%s/%s", dir, file);
+	ret = s->r->kind == PB_REPO_APT
+		      ? pb_path_fmt(si->url[i], sizeof(si->url[i]), err,
+				    "%sdists/%s/%s", s->r->url, s->r->suite,
+				    file)
+		      : pb_path_fmt(si->url[i], sizeof(si->url[i]), err,
+				    "%srepodata/%s", s->r->url, file);
+	if (!ret)
+		ret = pb_path_join(si->dest[i], sizeof(si->dest[i]), err,
+				   s->dir, file, NULL);
+	if (ret)
+		return ret;
+	si->n++;
 	si->urls[i] = si->url[i];
 	si->items[i].urls = &si->urls[i];
 	si->items[i].n_urls = 1;
@@ -55,71 +70,72 @@ static void si_add(struct signed_items *si, const char *base, const char *rel,
 	/* a missing InRelease, Release or .asc is an answer: the crawl
 	 * says what it makes of it */
 	si->items[i].quiet_404 = 1;
+	return 0;
 }
 
 /* What decides is what this crawl got: nothing of a previous one may stand
  * in for a file now missing. */
-static void forget_signed(const struct repo_state *s)
+static int forget_signed(const struct repo_state *s, struct pb_err *err)
 {
 	static const char *const old[] = {"InRelease",	    "Release",
 					  "Release.gpg",    "repomd.xml",
 					  "repomd.xml.asc", "Release.checked"};
 	size_t k;
+	int ret;
 
 	for (k = 0; k < PB_ARRAY_SIZE(old); k++) {
 		char f[PATH_MAX + 32];
 
-		snprintf(f, sizeof(f), "%s/%s", s->dir, old[k]);
+		ret = pb_path_join(f, sizeof(f), err, s->dir, old[k], NULL);
+		if (ret)
+			return ret;
 		unlink(f);
 	}
+	return 0;
 }
 
 /* Phase 1's items: InRelease (APT), repomd.xml and its .asc (RPM). */
 static int add_phase1(struct crawler *c, struct signed_items *si,
 		      struct pb_err *err)
 {
+	int64_t cap = crawler_max_meta(c);
 	size_t i;
 	int ret;
 
 	for (i = 0; i < c->n_repos; i++) {
 		struct repo_state *s = &c->st[i];
-		char rel[PATH_MAX];
 
 		s->f1 = s->f2 = -1;
 		if (s->r->kind == PB_REPO_MIRRORLIST || s->fate != FATE_PENDING)
 			continue;
-		if ((ret = pb_mkdir_p(s->dir, err)) < 0)
+		if ((ret = pb_mkdir_p(s->dir, err)) < 0 ||
+		    (ret = forget_signed(s, err)) < 0)
 			return ret;
-		forget_signed(s);
 		s->f1 = (long)si->n;
-		if (s->r->kind == PB_REPO_APT) {
-			snprintf(rel, sizeof(rel), "dists/%s/InRelease",
-				 s->r->suite);
-			si_add(si, s->r->url, rel, s->dir, "InRelease",
-			       crawler_max_meta(c));
-		} else {
-			si_add(si, s->r->url, "repodata/repomd.xml", s->dir,
-			       "repomd.xml", crawler_max_meta(c));
+		if (s->r->kind == PB_REPO_APT)
+			ret = si_add(si, s, "InRelease", cap, err);
+		else if (!(ret = si_add(si, s, "repomd.xml", cap, err)))
 			/* may well be missing: most RPM mirrors sign only
 			 * the packages */
-			si_add(si, s->r->url, "repodata/repomd.xml.asc", s->dir,
-			       "repomd.xml.asc", crawler_max_meta(c));
-		}
+			ret = si_add(si, s, "repomd.xml.asc", cap, err);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
 
 /* Phase 1's outcome; phase 2's items: Release and Release.gpg for the APT
  * suites without InRelease. */
-static void add_phase2(struct crawler *c, const struct signed_items *si,
-		       struct signed_items *si2)
+static int add_phase2(struct crawler *c, const struct signed_items *si,
+		      struct signed_items *si2, struct pb_err *err)
 {
+	int64_t cap = crawler_max_meta(c);
 	size_t i;
+	int ret;
 
 	for (i = 0; i < c->n_repos; i++) {
 		struct repo_state *s = &c->st[i];
 		struct pb_fetch_item *it;
-		char rel[PATH_MAX];
 
 		if (s->f1 < 0)
 			continue;
@@ -135,13 +151,11 @@ static void add_phase2(struct crawler *c, const struct signed_items *si,
 			continue;
 		}
 		s->f2 = (long)si2->n;
-		snprintf(rel, sizeof(rel), "dists/%s/Release", s->r->suite);
-		si_add(si2, s->r->url, rel, s->dir, "Release",
-		       crawler_max_meta(c));
-		snprintf(rel, sizeof(rel), "dists/%s/Release.gpg", s->r->suite);
-		si_add(si2, s->r->url, rel, s->dir, "Release.gpg",
-		       crawler_max_meta(c));
+		if ((ret = si_add(si2, s, "Release", cap, err)) ||
+		    (ret = si_add(si2, s, "Release.gpg", cap, err)))
+			return ret;
 	}
+	return 0;
 }
 
 /* Phase 1: InRelease (APT), repomd.xml and its .asc (RPM); phase 2, for
@@ -153,20 +167,17 @@ int crawler_fetch_signed(struct crawler *c, struct pb_err *err)
 	int ret;
 
 	memset(&si2, 0, sizeof(si2));
-	ret = si_alloc(&si, 2 * c->n_repos);
+	ret = si_alloc(&si, 2 * c->n_repos, err);
 	if (!ret)
-		ret = si_alloc(&si2, 2 * c->n_repos);
-	if (ret) {
-		ret = pb_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	ret = add_phase1(c, &si, err);
+		ret = si_alloc(&si2, 2 * c->n_repos, err);
+	if (!ret)
+		ret = add_phase1(c, &si, err);
 	if (!ret)
 		ret = crawler_fetch(c, si.items, si.n, err);
-	if (ret)
-		goto out;
-	add_phase2(c, &si, &si2);
-	ret = crawler_fetch(c, si2.items, si2.n, err);
+	if (!ret)
+		ret = add_phase2(c, &si, &si2, err);
+	if (!ret)
+		ret = crawler_fetch(c, si2.items, si2.n, err);
 	if (ret)
 		goto out;
 	for (i = 0; i < c->n_repos; i++) {

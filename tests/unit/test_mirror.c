@@ -200,34 +200,34 @@ static void test_strv(void **state)
 	size_t i;
 
 	(void)state;
-	v = pb_strv_split("a,b,,c", ",");
+	v = pb_strv_split("a,b,,c", ",", NULL);
 	assert_strv(v, STRV("a", "b", "c"));
 	pb_strv_free(v);
 
 	/* separators at both ends, several of them */
-	v = pb_strv_split(" \t x  y\tz \t", " \t");
+	v = pb_strv_split(" \t x  y\tz \t", " \t", NULL);
 	assert_strv(v, STRV("x", "y", "z"));
 	pb_strv_free(v);
 
 	/* nothing: an empty array, not NULL */
-	v = pb_strv_split("", ",");
+	v = pb_strv_split("", ",", NULL);
 	assert_strv(v, STRV_EMPTY);
 	pb_strv_free(v);
-	v = pb_strv_split(",,,", ",");
+	v = pb_strv_split(",,,", ",", NULL);
 	assert_strv(v, STRV_EMPTY);
 	pb_strv_free(v);
-	v = pb_strv_split(NULL, ",");
+	v = pb_strv_split(NULL, ",", NULL);
 	assert_strv(v, STRV_EMPTY);
 	pb_strv_free(v);
 
 	/* no separator in it: the whole string */
-	v = pb_strv_split("bookworm-security", ",");
+	v = pb_strv_split("bookworm-security", ",", NULL);
 	assert_strv(v, STRV("bookworm-security"));
 	pb_strv_free(v);
 
 	/* past the first growth (4, 8, 16) */
 	v = pb_strv_split("0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19",
-			  " ");
+			  " ", NULL);
 	assert_int_equal(pb_strv_len(v), 20);
 	for (i = 0; i < 20; i++) {
 		char want[8];
@@ -239,10 +239,10 @@ static void test_strv(void **state)
 	pb_strv_free(v);
 
 	/* exactly 4 and 5: the edges of the first array */
-	v = pb_strv_split("a b c d", " ");
+	v = pb_strv_split("a b c d", " ", NULL);
 	assert_strv(v, STRV("a", "b", "c", "d"));
 	pb_strv_free(v);
-	v = pb_strv_split("a b c d e", " ");
+	v = pb_strv_split("a b c d e", " ", NULL);
 	assert_strv(v, STRV("a", "b", "c", "d", "e"));
 	pb_strv_free(v);
 
