@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -189,4 +190,57 @@ char *pbt_read_file(const char *dir, const char *rel)
 int pbt_strcmp_ptr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ------------------------------------------------ commands, sizes */
+
+void pbt_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	ret = system(cmd);
+	if (ret != 0)
+		fail_msg("'%s' failed: %d", cmd, ret);
+}
+
+int pbt_have_tool(const char *name)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+	return system(cmd) == 0;
+}
+
+off_t pbt_file_size(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		fail_msg("stat %s: %s", path, strerror(errno));
+	return st.st_size;
+}
+
+void pbt_cut_file(const char *dir, const char *in, const char *out, long cut)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	off_t size;
+
+	pbt_path(a, sizeof(a), dir, in);
+	pbt_path(b, sizeof(b), dir, out);
+	size = pbt_file_size(a);
+	pbt_sh("head -c %lld '%s' > '%s'",
+	       (long long)(cut ? size - cut : size / 2), a, b);
+}
+
+long pbt_max_rss_kib(void)
+{
+	struct rusage ru;
+
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_maxrss;
 }

@@ -51,4 +51,15 @@ char *pbt_read_file(const char *dir, const char *rel);
 /* qsort comparison of strings, for an array of char * */
 int pbt_strcmp_ptr(const void *a, const void *b);
 
+/* Runs a shell command made like printf; fails the test unless it exits 0. */
+void pbt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 1 when the command name is on PATH, else 0. */
+int pbt_have_tool(const char *name);
+/* The size of path; fails the test when it cannot stat it. */
+off_t pbt_file_size(const char *path);
+/* dir/out = the first half of dir/in, or all but cut bytes of it. */
+void pbt_cut_file(const char *dir, const char *in, const char *out, long cut);
+/* The peak resident size of this process so far, in KiB. */
+long pbt_max_rss_kib(void);
+
 #endif

@@ -1,5 +1,9 @@
-/* The crawl listing (text and JSON, and back), and a plugin of the first
- * ABI size, which cannot crawl: the core must not read past its size. */
+/* The crawl listing (core/crawl/listing.c): text and JSON, and back.
+ * Also a plugin of the first ABI size, which cannot crawl: the core must
+ * not read past its size. That case is here rather than in test_registry
+ * because what refuses it is pb_crawl_run (crawl/, which lists what it
+ * crawls), not the loader, and it needs the crawl options and a fetcher
+ * that only the crawl tests set up. */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
