@@ -1,9 +1,10 @@
 /* The crawl listing (core/crawl/listing.c): text and JSON, and back.
  * Also a plugin of the first ABI size, which cannot crawl: the core must
- * not read past its size. That case is here rather than in test_registry
- * because what refuses it is pb_crawl_run (crawl/, which lists what it
- * crawls), not the loader, and it needs the crawl options and a fetcher
- * that only the crawl tests set up. */
+ * not read past its size. That case is here, not in test_registry,
+ * because the registry loads such a plugin fine and what refuses it is
+ * pb_crawl_run (core/crawl/crawl.c), which has no test program of its
+ * own: it needs a fetcher and a workspace, and on a real plugin the
+ * network (the e2e crawl tests run it). */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
