@@ -70,6 +70,8 @@ static void test_failure_says_size(void **state)
 }
 
 static char *via_va(struct pb_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static char *via_va(struct pb_err *err, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
