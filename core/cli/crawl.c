@@ -39,10 +39,8 @@ static int number(const char *opt, const char *arg, long min, long max,
 	long n = strtol(arg, &end, 10);
 
 	if (*arg == '\0' || *end || n < min || n > max) {
-		fprintf(stderr,
-			"probe-builder: %s wants a number from %ld to "
-			"%ld, not '%s'\n",
-			opt, min, max, arg);
+		pb_error("%s wants a number from %ld to %ld, not '%s'", opt,
+			 min, max, arg);
 		return -EINVAL;
 	}
 	*out = n;
@@ -62,10 +60,9 @@ static int size_arg(const char *opt, const char *arg, long long *out)
 	else if (*end == 'G' || *end == 'g')
 		mul = 1024LL * 1024 * 1024, end++;
 	if (end == arg || *end || n < 1 || n > (1LL << 50) / mul) {
-		fprintf(stderr,
-			"probe-builder: %s wants a size (bytes, or with K, "
-			"M or G), not '%s'\n",
-			opt, arg);
+		pb_error("%s wants a size (bytes, or with K, M or G), not "
+			 "'%s'",
+			 opt, arg);
 		return -EINVAL;
 	}
 	*out = n * mul;
@@ -93,8 +90,7 @@ int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg)
 		return add_str(&cc->suites, &cc->n_suites, arg);
 	case PB_OPT_KEYRING:
 		if (access(arg, R_OK) < 0) {
-			fprintf(stderr, "probe-builder: --keyring %s: %s\n",
-				arg, strerror(errno));
+			pb_error("--keyring %s: %s", arg, strerror(errno));
 			return -1;
 		}
 		return add_str(&cc->keyrings, &cc->n_keyrings, arg);
@@ -112,10 +108,7 @@ int pb_cli_crawl_opt(struct pb_cli_crawl *cc, int opt, const char *arg)
 		return 1;
 	case PB_OPT_ARCH:
 		if (strcmp(arg, "x86_64") && strcmp(arg, "aarch64")) {
-			fprintf(stderr,
-				"probe-builder: --arch is x86_64 or "
-				"aarch64, not '%s'\n",
-				arg);
+			pb_error("--arch is x86_64 or aarch64, not '%s'", arg);
 			return -1;
 		}
 		cc->arch = arg;
@@ -335,8 +328,8 @@ static int crawl_args(int argc, char **argv, struct crawl_cmd *c)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "probe-builder crawl: one DISTRO wanted\nTry "
-				"'probe-builder crawl --help'.\n");
+		pb_error("crawl: one DISTRO wanted");
+		fprintf(stderr, "Try 'probe-builder crawl --help'.\n");
 		return 2;
 	}
 	c->distro = argv[optind];

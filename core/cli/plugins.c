@@ -50,10 +50,7 @@ int pb_cmd_plugins(int argc, char **argv)
 		return 2;
 	}
 	if (optind < argc) {
-		fprintf(stderr,
-			"probe-builder plugins: unexpected argument "
-			"'%s'\n",
-			argv[optind]);
+		pb_error("plugins: unexpected argument '%s'", argv[optind]);
 		pb_cli_common_free(&common);
 		return 2;
 	}
@@ -87,8 +84,7 @@ int pb_cmd_plugins(int argc, char **argv)
 					  : "?",
 		       sorted[i]->source);
 	if (n == 0)
-		fprintf(stderr, "probe-builder: no plugins found; see "
-				"--plugin-dir in --help\n");
+		pb_warn("no plugins found; see --plugin-dir in --help");
 	free(sorted);
 	pb_registry_free(&reg);
 	pb_cli_common_free(&common);
