@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "net/fetch.h"
+#include "probe-builder/log.h"
 
 static void usage(FILE *f)
 {
@@ -34,7 +35,7 @@ int main(int argc, char **argv)
 	/* once, before any thread: their first calls are not thread-safe */
 	xmlInitParser();
 	if (pb_fetch_global_init(&err) < 0) {
-		fprintf(stderr, "probe-builder: %s\n", err.msg);
+		pb_error("%s", err.msg);
 		return 1;
 	}
 	if (argc < 2) {
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
 		return pb_cmd_crawl(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "plugins"))
 		return pb_cmd_plugins(argc - 1, argv + 1);
-	fprintf(stderr, "probe-builder: unknown command '%s'\n", argv[1]);
+	pb_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return 2;
 }
