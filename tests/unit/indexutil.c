@@ -146,3 +146,23 @@ void pbt_expect_no_connection(struct pbt_listener *l)
 	if (knocks || poll(&pf, 1, 0) > 0)
 		fail_msg("the parser connected to 127.0.0.1:%d", l->port);
 }
+
+_Static_assert(offsetof(struct pbt_net_fx, tmp) == 0, "pbt_fx_new makes tmp");
+
+int pbt_net_fx_setup(void **state)
+{
+	struct pbt_net_fx *fx = pbt_fx_new(sizeof(*fx), "rpm");
+
+	if (!fx)
+		return -1;
+	*state = fx;
+	return pbt_listener_start(&fx->net);
+}
+
+int pbt_net_fx_teardown(void **state)
+{
+	struct pbt_net_fx *fx = *state;
+
+	pbt_listener_stop(&fx->net);
+	return pbt_fx_teardown(state);
+}

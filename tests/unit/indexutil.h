@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "repo/index.h"
+#include "testutil.h"
 
 /* checksums of nothing in particular, the same in every index test */
 #define PBT_SHA_A \
@@ -59,5 +60,15 @@ int pbt_listener_start(struct pbt_listener *l);
 void pbt_listener_stop(struct pbt_listener *l);
 /* fails the test when anybody knocked on the listener */
 void pbt_expect_no_connection(struct pbt_listener *l);
+
+/* The RPM tests' fixture: a scratch dir (first: pbt_fx_new makes it) and
+ * a listener nobody may reach (the external entities of the hostile
+ * documents point at it); cmocka setup and teardown. */
+struct pbt_net_fx {
+	char tmp[PBT_TMP_MAX];
+	struct pbt_listener net;
+};
+int pbt_net_fx_setup(void **state);
+int pbt_net_fx_teardown(void **state);
 
 #endif

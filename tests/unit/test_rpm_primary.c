@@ -23,32 +23,6 @@
 #include "repo/index.h"
 #include "testutil.h"
 
-struct fx {
-	char tmp[PBT_TMP_MAX]; /* first: pbt_fx_new makes it */
-	/* a loopback listener that nobody may reach: the external entities
-	 * of the hostile documents point at it */
-	struct pbt_listener net;
-};
-_Static_assert(offsetof(struct fx, tmp) == 0, "pbt_fx_new makes tmp");
-
-static int fx_setup(void **state)
-{
-	struct fx *fx = pbt_fx_new(sizeof(struct fx), "rpm-primary");
-
-	if (!fx)
-		return -1;
-	*state = fx;
-	return pbt_listener_start(&fx->net);
-}
-
-static int fx_teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	pbt_listener_stop(&fx->net);
-	return pbt_fx_teardown(state);
-}
-
 /* the parse fails with code, and the message names the file and holds
  * what */
 static void expect_primary_error(const char *dir, const char *name, int code,
@@ -196,7 +170,7 @@ static void parse_primary(const char *path, const char *const *globs,
 
 static void test_primary(void **state)
 {
-	struct fx *fx = *state;
+	struct pbt_net_fx *fx = *state;
 	const char *names[] = {"primary.xml", "primary.xml.gz",
 			       "primary.xml.xz", "primary.xml.zst"};
 	struct pb_index_stats st;
@@ -237,7 +211,7 @@ static void test_primary(void **state)
 
 static void test_primary_stop(void **state)
 {
-	struct fx *fx = *state;
+	struct pbt_net_fx *fx = *state;
 	struct pb_index_stats st;
 	struct pb_err err = {0};
 	struct pbt_got *g = calloc(1, sizeof(*g));
@@ -265,7 +239,7 @@ static void test_primary_stop(void **state)
 
 static void test_primary_broken(void **state)
 {
-	struct fx *fx = *state;
+	struct pbt_net_fx *fx = *state;
 	char *big;
 	size_t len;
 
@@ -335,7 +309,7 @@ static void test_primary_broken(void **state)
 
 static void test_primary_xxe_file(void **state)
 {
-	struct fx *fx = *state;
+	struct pbt_net_fx *fx = *state;
 
 	/* the entity used where a value is kept */
 	pbt_write_file(
@@ -360,7 +334,7 @@ static void test_primary_xxe_file(void **state)
 
 static void test_primary_xxe_http(void **state)
 {
-	struct fx *fx = *state;
+	struct pbt_net_fx *fx = *state;
 	char doc[2048];
 
 	/* a general entity, a parameter entity used in the subset, an
@@ -395,7 +369,7 @@ static void test_primary_xxe_http(void **state)
 
 static void test_primary_bomb(void **state)
 {
-	struct fx *fx = *state;
+	struct pbt_net_fx *fx = *state;
 	char doc[4096];
 	size_t o;
 	struct timespec t0, t1;
@@ -467,7 +441,7 @@ static void write_big_package(const char *dir, const char *rel,
 
 static void test_primary_long_text(void **state)
 {
-	struct fx *fx = *state;
+	struct pbt_net_fx *fx = *state;
 	struct pb_index_stats st;
 	struct pbt_got *g = malloc(sizeof(*g));
 	char path[PATH_MAX];
@@ -498,7 +472,9 @@ static void test_primary_long_text(void **state)
 	free(g);
 }
 
-#define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
+#define FX(t)                                                \
+	cmocka_unit_test_setup_teardown(t, pbt_net_fx_setup, \
+					pbt_net_fx_teardown)
 
 int main(void)
 {

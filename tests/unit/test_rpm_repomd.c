@@ -22,32 +22,6 @@
 #include "repo/index.h"
 #include "testutil.h"
 
-struct fx {
-	char tmp[PBT_TMP_MAX]; /* first: pbt_fx_new makes it */
-	/* a loopback listener that nobody may reach: the external entities
-	 * of the hostile documents point at it */
-	struct pbt_listener net;
-};
-_Static_assert(offsetof(struct fx, tmp) == 0, "pbt_fx_new makes tmp");
-
-static int fx_setup(void **state)
-{
-	struct fx *fx = pbt_fx_new(sizeof(struct fx), "rpm-repomd");
-
-	if (!fx)
-		return -1;
-	*state = fx;
-	return pbt_listener_start(&fx->net);
-}
-
-static int fx_teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	pbt_listener_stop(&fx->net);
-	return pbt_fx_teardown(state);
-}
-
 /* ------------------------------------------------------------- repomd */
 
 static const char repomd_text[] =
@@ -79,7 +53,7 @@ static const char repomd_text[] =
 
 static void test_repomd(void **state)
 {
-	struct fx *fx = *state;
+	struct pbt_net_fx *fx = *state;
 	struct pb_repomd r;
 	struct pb_err err = {0};
 	char path[PATH_MAX];
@@ -133,7 +107,7 @@ static void expect_repomd_error(const char *dir, const char *text, int code,
 
 static void test_repomd_errors(void **state)
 {
-	struct fx *fx = *state;
+	struct pbt_net_fx *fx = *state;
 	char doc[1024];
 
 	expect_repomd_error(fx->tmp,
@@ -185,7 +159,9 @@ static void test_repomd_errors(void **state)
 			    -EPERM, "refused: DOCTYPE/entity in");
 }
 
-#define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
+#define FX(t)                                                \
+	cmocka_unit_test_setup_teardown(t, pbt_net_fx_setup, \
+					pbt_net_fx_teardown)
 
 int main(void)
 {
