@@ -135,6 +135,28 @@ static int from_kconfig(const char *file, struct pb_kcc *out)
 	return ret;
 }
 
+int pb_tree_pahole_version(const char *kdir)
+{
+	static const char *const kconfigs[] = {"include/config/auto.conf",
+					       ".config"};
+	char path[PATH_MAX], *data = NULL, num[32];
+	size_t i;
+	int v = 0;
+
+	for (i = 0; i < 2 && !v; i++) {
+		if (pb_path_join(path, sizeof(path), NULL, kdir, kconfigs[i],
+				 NULL) ||
+		    pb_read_file(path, &data, NULL, NULL))
+			continue;
+		if (kconfig_value(data, "CONFIG_PAHOLE_VERSION", num,
+				  sizeof(num)) == 0)
+			v = atoi(num);
+		free(data);
+		data = NULL;
+	}
+	return v > 0 ? v : 0;
+}
+
 int pb_kcc_from_tree(const char *kdir, struct pb_kcc *out, struct pb_err *err)
 {
 	static const char *const kconfigs[] = {"include/config/auto.conf",

@@ -26,6 +26,9 @@ int pb_kcc_parse_text(const char *text, struct pb_kcc *out);
  * then include/generated/compile.h (LINUX_COMPILER). */
 int pb_kcc_from_tree(const char *kdir, struct pb_kcc *out, struct pb_err *err);
 
+/* CONFIG_PAHOLE_VERSION of the tree, 124 for pahole 1.24 (0: none). */
+int pb_tree_pahole_version(const char *kdir);
+
 struct pb_cc_choice {
 	char path[PATH_MAX];
 	char version[256]; /* first line of `cc --version` */

@@ -50,6 +50,9 @@ static void compiler_free(struct pb_compiler_rec *c)
 	free(c->kernel);
 	free(c->path);
 	free(c->version);
+	free(c->match);
+	free(c->environment);
+	free(c->env_packages_sha256);
 }
 
 static void output_free(struct pb_output_result *o)
@@ -216,7 +219,10 @@ static json_object *compiler_json(const struct pb_compiler_rec *c)
 	      /* a module built with another major than the kernel's: the
 	       * user allowed it, and the record says so */
 	      add_obj(j, "nearest_compiler",
-		      json_object_new_boolean(!c->exact));
+		      json_object_new_boolean(!c->exact)) |
+	      add_str(j, "match", c->match) |
+	      add_str(j, "environment", c->environment) |
+	      add_str(j, "environment_packages_sha256", c->env_packages_sha256);
 	if (bad) {
 		json_object_put(j);
 		return NULL;
@@ -396,6 +402,9 @@ static void get_compiler(struct reader *rd, json_object *j,
 	get_str(rd, v, "kernel", &c->kernel);
 	get_str(rd, v, "path", &c->path);
 	get_str(rd, v, "version", &c->version);
+	get_str(rd, v, "match", &c->match);
+	get_str(rd, v, "environment", &c->environment);
+	get_str(rd, v, "environment_packages_sha256", &c->env_packages_sha256);
 	c->exact = json_object_object_get_ex(v, "exact_major", &j) &&
 		   json_object_get_boolean(j);
 }

@@ -35,6 +35,13 @@ struct pb_compiler_rec {
 	char *path;    /* the compiler used */
 	char *version; /* its --version line */
 	int exact;     /* the same major as the kernel's */
+	/* how close: "major.minor" (the kernel's own), "major", or
+	 * "nearest" (--nearest-compiler, another major) */
+	char *match;
+	/* the builder environment it came from (NULL: the host's) and the
+	 * SHA-256 of that environment's package list (name=version lines) */
+	char *environment;
+	char *env_packages_sha256;
 };
 
 /* One output of a kernel. Strings are owned (NULL: absent). */

@@ -41,70 +41,6 @@ static int add_dir(struct pb_registry *reg, const char *dir, size_t n,
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void free_list(char **names, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* The names in dir ending with suffix in *names (NULL, *n 0: none, or no
- * such dir), sorted, so the order of discovery (and so who wins a
- * duplicate) does not depend on readdir. */
-static int list_dir(const char *dir, const char *suffix, char ***names,
-		    size_t *n, struct pb_err *err)
-{
-	size_t sl = strlen(suffix), cap = 0;
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
-
-	*names = NULL;
-	*n = 0;
-	d = opendir(dir);
-	if (!d)
-		return 0;
-	while (!ret && (de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-
-		if (l <= sl || strcmp(de->d_name + l - sl, suffix) != 0 ||
-		    de->d_name[0] == '.')
-			continue;
-		if (*n == cap) {
-			char **g = pb_reallocarray(*names, cap ? cap * 2 : 16,
-						   sizeof(*g), err);
-
-			if (!g) {
-				ret = -ENOMEM;
-				break;
-			}
-			*names = g;
-			cap = cap ? cap * 2 : 16;
-		}
-		(*names)[*n] = pb_strdup(de->d_name, err);
-		if ((*names)[*n])
-			(*n)++;
-		else
-			ret = -ENOMEM;
-	}
-	closedir(d);
-	if (ret) {
-		free_list(*names, *n);
-		*names = NULL;
-		*n = 0;
-	} else if (*names) {
-		qsort(*names, *n, sizeof(**names), cmp_str);
-	}
-	return ret;
-}
-
 static struct pb_distro *find_distro(const struct pb_registry *reg,
 				     const char *name)
 {
@@ -317,26 +253,6 @@ static int load_plugin(struct pb_registry *reg, const char *path,
 	return add_plugin_distros(reg, p, path, err);
 }
 
-static int kv_add(struct pb_distro *d, const char *k, const char *v,
-		  struct pb_err *err)
-{
-	struct pb_kv *g =
-		pb_reallocarray(d->keys, d->n_keys + 1, sizeof(*g), err);
-
-	if (!g)
-		return -ENOMEM;
-	d->keys = g;
-	g[d->n_keys].key = pb_strdup(k, err);
-	g[d->n_keys].value = pb_strdup(v, err);
-	if (!g[d->n_keys].key || !g[d->n_keys].value) {
-		free(g[d->n_keys].key);
-		free(g[d->n_keys].value);
-		return -ENOMEM;
-	}
-	d->n_keys++;
-	return 0;
-}
-
 static void free_distro(struct pb_distro *d)
 {
 	size_t i;
@@ -351,83 +267,58 @@ static void free_distro(struct pb_distro *d)
 	free(d->source);
 }
 
-/* "key = value" lines, '#' comments; keys it does not know are kept for
- * later stages (mirror lists). A file that is not one is skipped with a
- * warning; an error (-ENOMEM) only when the registry cannot go on. */
+/* A distro data file: its keys are kept for later stages (mirror lists).
+ * A file that is not one is skipped with a warning; an error (-ENOMEM)
+ * only when the registry cannot go on. */
 static int load_data_file(struct pb_registry *reg, const char *path,
 			  struct pb_err *err)
 {
-	struct pb_distro tmp, *d;
-	char line[1024];
-	unsigned lineno = 0;
+	struct pb_kvfile kv;
+	struct pb_err why = {0};
+	struct pb_distro *d;
 	const char *name, *builder;
-	FILE *f = fopen(path, "r");
+	int ret;
 
-	if (!f) {
-		pb_warn("%s: %s, skipped", path, strerror(errno));
+	ret = pb_kvfile_read(path, &kv, &why);
+	if (ret == -ENOMEM)
+		return pb_err_set(err, ret, "%s", why.msg);
+	if (ret) {
+		pb_warn("%s, skipped the file", why.msg);
 		return 0;
 	}
-	memset(&tmp, 0, sizeof(tmp));
-	while (fgets(line, sizeof(line), f)) {
-		char *s = pb_trim(line), *eq;
-
-		lineno++;
-		if (!*s || *s == '#')
-			continue;
-		eq = strchr(s, '=');
-		if (!eq) {
-			pb_warn("%s:%u: not a 'key = value' line, skipped "
-				"the file",
-				path, lineno);
-			fclose(f);
-			free_distro(&tmp);
-			return 0;
-		}
-		*eq = '\0';
-		if (kv_add(&tmp, pb_trim(s), pb_trim(eq + 1), err) < 0) {
-			fclose(f);
-			free_distro(&tmp);
-			return -ENOMEM;
-		}
-	}
-	fclose(f);
-	name = pb_distro_get(&tmp, "name");
-	builder = pb_distro_get(&tmp, "builder");
+	name = pb_kvfile_get(&kv, "name");
+	builder = pb_kvfile_get(&kv, "builder");
 	if (!name || !*name || !builder || !*builder) {
 		pb_warn("%s: a distro file needs 'name' and 'builder', "
 			"skipped",
 			path);
-		free_distro(&tmp);
-		return 0;
-	}
-	if ((d = find_distro(reg, name)) != NULL) {
+	} else if ((d = find_distro(reg, name)) != NULL) {
 		pb_warn("%s: distro '%s' is already provided by %s; keeping "
 			"that one",
 			path, name, d->source);
-		free_distro(&tmp);
-		return 0;
-	}
-	if (!find_builder(reg, builder)) {
+	} else if (!find_builder(reg, builder)) {
 		pb_warn("%s: distro '%s' uses builder '%s', which no plugin "
 			"provides, skipped",
 			path, name, builder);
-		free_distro(&tmp);
-		return 0;
+	} else {
+		d = new_distro(reg, name, path, err);
+		if (!d) {
+			pb_kvfile_free(&kv);
+			return -ENOMEM;
+		}
+		/* in the registry now: freed with it, whatever follows */
+		d->keys = kv.kv;
+		d->n_keys = kv.n;
+		d->builder = find_builder(reg, builder);
+		d->description =
+			pb_strdup(pb_distro_get(d, "description")
+					  ? pb_distro_get(d, "description")
+					  : "",
+				  err);
+		return d->description ? 0 : -ENOMEM;
 	}
-	d = new_distro(reg, name, path, err);
-	if (!d) {
-		free_distro(&tmp);
-		return -ENOMEM;
-	}
-	/* in the registry now: freed with it, whatever follows */
-	d->keys = tmp.keys;
-	d->n_keys = tmp.n_keys;
-	d->builder = find_builder(reg, builder);
-	d->description = pb_strdup(pb_distro_get(d, "description")
-					   ? pb_distro_get(d, "description")
-					   : "",
-				   err);
-	return d->description ? 0 : -ENOMEM;
+	pb_kvfile_free(&kv);
+	return 0;
 }
 
 const char *pb_distro_get(const struct pb_distro *d, const char *key)
@@ -454,7 +345,7 @@ static int load_all(struct pb_registry *reg, const char *suffix,
 	int ret = 0;
 
 	for (i = 0; i < reg->n_dirs && !ret; i++) {
-		ret = list_dir(reg->dirs[i], suffix, &names, &n, err);
+		ret = pb_datafile_list(reg->dirs[i], suffix, &names, &n, err);
 		for (j = 0; j < n && !ret; j++) {
 			if (pb_path_fmt(path, sizeof(path), &why, "%s/%s",
 					reg->dirs[i], names[j]) < 0)
@@ -462,7 +353,7 @@ static int load_all(struct pb_registry *reg, const char *suffix,
 			else
 				ret = load(reg, path, err);
 		}
-		free_list(names, n);
+		pb_datafile_list_free(names, n);
 	}
 	return ret;
 }

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "plugin/datafile.h"
 #include "probe-builder/error.h"
 #include "probe-builder/plugin.h"
 
@@ -12,11 +13,6 @@ struct pb_builder {
 	const struct pb_plugin *plugin;
 	char *path;   /* the file it came from */
 	void *handle; /* lt_dlhandle */
-};
-
-struct pb_kv {
-	char *key;
-	char *value;
 };
 
 struct pb_distro {
