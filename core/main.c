@@ -23,7 +23,11 @@ static void usage(FILE *f)
 		"  crawl     list every kernel of a distribution and the "
 		"packages it needs\n"
 		"  plugins   list the distros, their builder plugin and where "
-		"it came from\n\n"
+		"it came from\n"
+		"  toolchains  list, make and remove the builder environments "
+		"(the compilers\n"
+		"            kernels were built with, when the host lacks "
+		"them)\n\n"
 		"  probe-builder COMMAND --help   the options of a command\n"
 		"  probe-builder --version        the version\n");
 }
@@ -57,6 +61,8 @@ int main(int argc, char **argv)
 		return pb_cmd_crawl(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "plugins"))
 		return pb_cmd_plugins(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "toolchains"))
+		return pb_cmd_toolchains(argc - 1, argv + 1);
 	pb_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return 2;

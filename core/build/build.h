@@ -11,6 +11,7 @@
 #include "build/origins.h"
 #include "output/result.h"
 #include "plugin/registry.h"
+#include "plugin/toolchain_defs.h"
 #include "probe-builder/batch.h"
 #include "probe-builder/error.h"
 
@@ -56,6 +57,15 @@ struct pb_build_opts {
 	/* the output dir's manifest as the run found it: an EXISTING output
 	 * is checked against the SHA-256 recorded there (NULL: none) */
 	json_object *manifest;
+	/* the toolchain: --toolchain (NULL: auto), the definitions found,
+	 * where environments are kept (absolute) and the mirror that
+	 * overrides theirs; etc_apt for "mirror = host" (NULL: /etc/apt) */
+	const char *toolchain;
+	const struct pb_tc_defs *toolchain_defs;
+	const char *toolchain_dir;
+	const char *toolchain_mirror;
+	const char *etc_apt;
+	int sandbox_off; /* --sandbox=off: make runs unconfined */
 };
 
 /* The directory name of kernel i of b: "<release>_<arch>_<version>" (one

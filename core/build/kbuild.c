@@ -16,6 +16,7 @@
 #include "build/elfcheck.h"
 #include "build/logscan.h"
 #include "build/release.h"
+#include "build/sandbox.h"
 #include "probe-builder/alloc.h"
 #include "probe-builder/fixup.h"
 #include "probe-builder/log.h"
@@ -29,8 +30,30 @@
 #define EM_BPF 247
 #endif
 
+/* Runs make in the sandbox: the kernel's toolchain (its environment, or
+ * the host's userspace), the release root read-only, only the copy dir
+ * writable. */
+static int sandboxed(struct rel_ctx *c, const char *const argv[],
+		     const char *copy, int use_env, int *status,
+		     struct pb_err *err)
+{
+	const char *ro[] = {c->root}, *rw[] = {copy};
+	struct pb_sandbox sb = {
+		.sz = sizeof(sb),
+		.off = c->o->sandbox_off,
+		.sysroot = use_env && c->env.name[0] ? c->env.root : NULL,
+		.ro = ro,
+		.n_ro = 1,
+		.rw = rw,
+		.n_rw = 1,
+	};
+
+	return pb_sandbox_run(&sb, argv, c->log_fd, status, err);
+}
+
 /* make, with an environment that cannot steer kbuild elsewhere */
-static int run_make(struct rel_ctx *c, const char *const argv[], int *status,
+static int run_make(struct rel_ctx *c, const char *const argv[],
+		    const char *copy, int use_env, int *status,
 		    struct pb_err *err)
 {
 	static const char *const scrub[] = {"MAKEFLAGS",
@@ -66,7 +89,7 @@ static int run_make(struct rel_ctx *c, const char *const argv[], int *status,
 			 "%s%s", i ? " " : "", argv[i]);
 	pb_info("%s: running %s", c->rel.name, line);
 	start = lseek(c->log_fd, 0, SEEK_END);
-	ret = pb_run(argv, NULL, c->log_fd, status, err);
+	ret = sandboxed(c, argv, copy, use_env, status, err);
 	if (!ret && *status != 0) {
 		/* the line that says why, from what this make wrote */
 		if (start >= 0 && pb_log_file_first_error(c->log_path, start,
@@ -199,6 +222,7 @@ static int open_build_dir(struct rel_ctx *c, struct pb_err *err)
  * build_dir), and make run in it. */
 static int run_build(struct rel_ctx *c, const char *which, struct make_cmd *m)
 {
+	char copy[PATH_MAX];
 	struct pb_err err = {0};
 	int status, ret;
 
@@ -211,12 +235,18 @@ static int run_build(struct rel_ctx *c, const char *which, struct make_cmd *m)
 		if (ret)
 			pb_err_prefix(&err, "%s", c->build_dir);
 	}
+	if (!ret)
+		ret = pb_path_join(copy, sizeof(copy), &err, c->build_dir,
+				   which, NULL);
 	if (!ret && m->oom)
 		ret = pb_err_set(&err, -ENOMEM,
 				 "out of memory making the make command");
 	if (!ret) {
 		m->argv[m->n] = NULL;
-		ret = run_make(c, (const char *const *)m->argv, &status, &err);
+		/* the module with the kernel's compiler; the eBPF object with
+		 * our clang, in the host's userspace */
+		ret = run_make(c, (const char *const *)m->argv, copy,
+			       !strcmp(which, "kmod"), &status, &err);
 		if (ret)
 			pb_err_prefix(&err, "%s build", which);
 	}
@@ -278,13 +308,8 @@ static int check_vermagic(struct rel_ctx *c, const char *built,
 	/* the module's own provenance, kept when a later run only finds
 	 * it */
 	if (!ret && c->res->compiler.kernel)
-		ret = pb_result_str(&out->compiler.kernel,
-				    c->res->compiler.kernel, err) ||
-		      pb_result_str(&out->compiler.path, c->res->compiler.path,
-				    err) ||
-		      pb_result_str(&out->compiler.version,
-				    c->res->compiler.version, err);
-	out->compiler.exact = c->res->compiler.exact;
+		ret = pb_compiler_rec_copy(&out->compiler, &c->res->compiler,
+					   err);
 	return ret ? -ENOMEM : 0;
 }
 

@@ -134,22 +134,6 @@ static const char *cross_host(const char *arch)
 	return strcmp(arch, u.machine) == 0 ? NULL : u.machine;
 }
 
-static int record_compiler(struct rel_ctx *c, const struct pb_kcc *k,
-			   struct pb_err *err)
-{
-	struct pb_compiler_rec *r = &c->res->compiler;
-
-	r->exact = c->cc.exact;
-	pb_info("%s: kernel built with '%s' (%s); using %s: %s%s", c->rel.name,
-		k->text, k->source, c->cc.path, c->cc.version,
-		c->cc.exact ? "" : " (nearest major, --nearest-compiler)");
-	if (pb_result_str(&r->kernel, k->text, err) ||
-	    pb_result_str(&r->path, c->cc.path, err) ||
-	    pb_result_str(&r->version, c->cc.version, err))
-		return err->code;
-	return 0;
-}
-
 /* Whether output `which` (file name in the output dir) must be built: it
  * is not there, or it no longer is what the manifest says was built (its
  * SHA-256 differs). Otherwise it is recorded EXISTING, with its SHA-256. */
@@ -282,10 +266,7 @@ static void build_outputs(struct rel_ctx *c)
 	}
 	ret = pb_kcc_from_tree(c->kdir, &kcc, &err);
 	if (!ret)
-		ret = pb_cc_choose(&kcc, c->o->path_env, c->o->nearest_compiler,
-				   &c->cc, &err);
-	if (!ret)
-		ret = record_compiler(c, &kcc, &err);
+		ret = pb_rel_toolchain(c, &kcc, &err);
 	if (ret) {
 		/* the compiler of the kernel is for the module only: the
 		 * eBPF object is built with clang all the same */

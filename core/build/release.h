@@ -16,6 +16,7 @@
 #include "archive/unpack.h"
 #include "build/build.h"
 #include "build/compiler.h"
+#include "build/toolchain_env.h"
 #include "output/result.h"
 #include "probe-builder/release.h"
 #include "util/hash.h"
@@ -46,7 +47,9 @@ struct rel_ctx {
 	 * them through a path string */
 	int roots_fd, root_fd, build_fd;
 	struct pb_unpack_limit limit;
-	struct pb_cc_choice cc;
+	struct pb_cc_choice cc; /* path: as seen inside the sandbox */
+	struct pb_tcenv env;	/* the builder environment (env.name[0]: the
+				   host's userspace) */
 	struct pb_release_result *res;
 	int oom; /* a result could not be recorded: the build is lost */
 };
@@ -70,6 +73,12 @@ int pb_rel_unpack_role(struct rel_ctx *c, enum pb_pkg_role role,
 		       struct pb_err *err);
 int pb_rel_prepare_tree(struct rel_ctx *c, struct pb_err *err);
 int pb_rel_find_config(struct rel_ctx *c, int *tree_ready, struct pb_err *err);
+
+/* rel_toolchain.c: the toolchain for the tree's compiler k (an
+ * environment made if need be) in c->cc and c->env, recorded in the
+ * result and the log. */
+int pb_rel_toolchain(struct rel_ctx *c, const struct pb_kcc *k,
+		     struct pb_err *err);
 
 /* kbuild.c: builds the output into the output dir as name, recording it
  * BUILT or FAILED. */

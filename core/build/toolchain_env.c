@@ -188,3 +188,28 @@ int pb_tcenv_list(const char *dir, struct pb_tcenv **envs, size_t *n,
 	}
 	return ret;
 }
+
+int pb_tcenv_package_version(const struct pb_tcenv *env, const char *pkg,
+			     char *out, size_t len, struct pb_err *err)
+{
+	char path[PATH_MAX], *data = NULL, *p;
+	size_t pl = strlen(pkg);
+	int ret;
+
+	ret = pb_path_join(path, sizeof(path), err, env->dir, "packages.list",
+			   NULL);
+	if (!ret)
+		ret = pb_read_file(path, &data, NULL, err);
+	if (ret)
+		return ret;
+	ret = pb_err_set(err, -ENOENT, "%s: no package %s", path, pkg);
+	for (p = data; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, pkg, pl) && p[pl] == '=') {
+			snprintf(out, len, "%.*s",
+				 (int)strcspn(p + pl + 1, "\n"), p + pl + 1);
+			ret = 0;
+			break;
+		}
+	free(data);
+	return ret;
+}

@@ -64,6 +64,10 @@ int pb_tcenv_make(const char *dir, const struct pb_tc_def *def,
 /* Removes the environment name from dir, under its lock. */
 int pb_tcenv_remove(const char *dir, const char *name, struct pb_err *err);
 
+/* The version of package pkg in env's package list (-ENOENT: none). */
+int pb_tcenv_package_version(const struct pb_tcenv *env, const char *pkg,
+			     char *out, size_t len, struct pb_err *err);
+
 /* The provide of env for family-major (NULL: none). */
 const struct pb_tc_provide *pb_tcenv_provides(const struct pb_tcenv *env,
 					      const char *family, int major);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "build/naming.h"
+#include "build/sandbox.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "output/summary.h"
@@ -30,6 +31,8 @@ enum {
 	OPT_MAX_UNPACKED,
 	OPT_WAIT_LOCK,
 	OPT_SIGN_KEY,
+	OPT_TOOLCHAIN,
+	OPT_SANDBOX,
 };
 
 /* SIZE with an optional K, M or G suffix (powers of 1024), above 0. */
@@ -104,10 +107,29 @@ static void usage(FILE *f)
 		"REGEX (POSIX extended)\n"
 		"      --ignore-list FILE     releases to skip, one per line "
 		"(shell globs, # comments)\n"
-		"      --nearest-compiler     when the compiler a kernel was "
-		"built with is missing,\n"
-		"                             use the installed one nearest "
-		"in version\n"
+		"      --toolchain auto|host|NAME  the compiler of each "
+		"kernel: "
+		"auto (default)\n"
+		"                             takes the host's of the kernel's "
+		"major version,\n"
+		"                             else a builder environment that "
+		"has it (made\n"
+		"                             from its definition if need be); "
+		"host: the host's\n"
+		"                             only; NAME: that environment "
+		"(toolchains list)\n" PB_TOOLCHAIN_HELP
+		"      --sandbox on|off       run every make under bubblewrap: "
+		"no network, the\n"
+		"                             tree read-only, only the build "
+		"copy writable\n"
+		"                             (default: on; off must be said "
+		"where bubblewrap\n"
+		"                             or user namespaces are "
+		"missing)\n"
+		"      --nearest-compiler     when no toolchain has the "
+		"compiler a kernel was\n"
+		"                             built with, use the installed "
+		"one nearest in version\n"
 		"      --clang PATH           clang for eBPF objects (default: "
 		"$CLANG or clang)\n"
 		"      --llc PATH             llc for eBPF objects (default: "
@@ -148,6 +170,8 @@ struct build_cmd {
 	struct pb_cli_common common;
 	struct pb_cli_crawl cc;
 	struct pb_pipeline_opts po;
+	struct pb_cli_toolchain tc;
+	struct pb_tc_defs defs;
 	const char *distro, *source, *output, *workspace, *filter;
 	char source_abs[PATH_MAX], output_abs[PATH_MAX],
 		workspace_abs[PATH_MAX];
@@ -223,6 +247,17 @@ static int build_opt(struct build_cmd *c, int opt, const char *arg)
 	case OPT_SIGN_KEY:
 		c->po.sign_key = arg;
 		break;
+	case OPT_TOOLCHAIN:
+		o->toolchain = arg;
+		break;
+	case OPT_SANDBOX:
+		if (strcmp(arg, "on") && strcmp(arg, "off")) {
+			pb_error("build: --sandbox wants on or off, not '%s'",
+				 arg);
+			return 2;
+		}
+		o->sandbox_off = !strcmp(arg, "off");
+		break;
 	case 'h':
 		usage(stdout);
 		return -1;
@@ -254,6 +289,9 @@ static int build_args(int argc, char **argv, struct build_cmd *c)
 		 OPT_MAX_UNPACKED},
 		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
 		{"sign-key", required_argument, NULL, OPT_SIGN_KEY},
+		{"toolchain", required_argument, NULL, OPT_TOOLCHAIN},
+		{"sandbox", required_argument, NULL, OPT_SANDBOX},
+		PB_TOOLCHAIN_LONG_OPTS,
 		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
 		{NULL, 0, NULL, 0}};
@@ -264,6 +302,8 @@ static int build_args(int argc, char **argv, struct build_cmd *c)
 	while ((opt = getopt_long(argc, argv, "k:p:v:s:o:w:j:f:d:r:qh",
 				  longopts, NULL)) != -1) {
 		r = pb_cli_common_opt(&c->common, opt, optarg);
+		if (!r)
+			r = pb_cli_toolchain_opt(&c->tc, opt, optarg);
 		if (!r)
 			r = pb_cli_crawl_opt(&c->cc, opt, optarg);
 		else if (r > 0)
@@ -337,6 +377,27 @@ static int report(struct build_cmd *c, const struct pb_pipeline_result *res,
 	return failed ? 1 : res->crawl.n_missed ? 3 : 0;
 }
 
+/* The toolchain definitions and dir, and the sandbox checked before any
+ * kernel is built: without it, every build would fail the same way. */
+static int toolchain_setup(struct build_cmd *c, const struct pb_registry *reg)
+{
+	struct pb_build_opts *o = &c->po.build;
+	struct pb_err err = {0};
+
+	if (!o->sandbox_off && pb_sandbox_check(&err) < 0) {
+		pb_error("%s", err.msg);
+		return -1;
+	}
+	if (pb_cli_toolchain_dir(&c->tc) < 0 ||
+	    pb_cli_toolchain_defs(reg, &c->defs) < 0)
+		return -1;
+	o->toolchain_defs = &c->defs;
+	o->toolchain_dir = c->tc.dir_abs;
+	o->toolchain_mirror = c->tc.mirror;
+	o->etc_apt = getenv("PROBE_BUILDER_ETC_APT");
+	return 0;
+}
+
 /* Everything after the arguments: the distro, the paths, the pipeline. */
 static int build_run(struct build_cmd *c, const regex_t *re)
 {
@@ -371,6 +432,10 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 		pb_registry_free(&reg);
 		return 1;
 	}
+	if (toolchain_setup(c, &reg) < 0) {
+		pb_registry_free(&reg);
+		return 1;
+	}
 	o->source_dir = c->source_abs;
 	o->output_dir = c->output_abs;
 	o->workspace = c->workspace_abs;
@@ -398,6 +463,7 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 	else if (ret == -EINTR && pb_stop_signal)
 		rc = 128 + pb_stop_signal;
 	pb_pipeline_result_free(&res);
+	pb_tc_defs_free(&c->defs);
 	pb_registry_free(&reg);
 	return rc;
 }

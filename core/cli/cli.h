@@ -3,6 +3,7 @@
 #ifndef PB_CLI_H
 #define PB_CLI_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include <regex.h>
@@ -10,6 +11,7 @@
 #include "cli/progress.h"
 #include "net/fetch.h"
 #include "plugin/registry.h"
+#include "plugin/toolchain_defs.h"
 
 struct pb_crawl;
 struct pb_crawl_opts;
@@ -35,6 +37,41 @@ int pb_cli_registry(const struct pb_cli_common *c, struct pb_registry *reg);
 int pb_cmd_build(int argc, char **argv);
 int pb_cmd_crawl(int argc, char **argv);
 int pb_cmd_plugins(int argc, char **argv);
+int pb_cmd_toolchains(int argc, char **argv);
+
+/* Where builder environments are: --toolchain-dir, --toolchain-mirror. */
+struct pb_cli_toolchain {
+	const char *dir, *mirror;
+	char dir_abs[PATH_MAX];
+};
+
+/* 1 when opt was a toolchain option (kept), else 0. */
+int pb_cli_toolchain_opt(struct pb_cli_toolchain *t, int opt, const char *arg);
+/* The definitions along the registry's path, then PB_TOOLCHAINDIR. */
+int pb_cli_toolchain_defs(const struct pb_registry *reg,
+			  struct pb_tc_defs *defs);
+/* t->dir_abs: the dir given, or the default; created. -1 when said. */
+int pb_cli_toolchain_dir(struct pb_cli_toolchain *t);
+
+#define PB_TOOLCHAIN_LONG_OPTS                                            \
+	{"toolchain-dir", required_argument, NULL, PB_OPT_TOOLCHAIN_DIR}, \
+	{                                                                 \
+		"toolchain-mirror", required_argument, NULL,              \
+			PB_OPT_TOOLCHAIN_MIRROR                           \
+	}
+
+#define PB_TOOLCHAIN_HELP                                                    \
+	"  --toolchain-dir DIR        where builder environments are kept, " \
+	"shared by\n"                                                        \
+	"                             every workspace (default: "            \
+	"$PROBE_BUILDER_TOOLCHAIN_DIR,\n"                                    \
+	"                             else ~/.cache/probe-builder/"          \
+	"toolchains)\n"                                                      \
+	"  --toolchain-mirror URL     make environments from this mirror "   \
+	"instead of\n"                                                       \
+	"                             their definition's (for Debian ones: " \
+	"the host's\n"                                                       \
+	"                             apt sources)\n"
 
 /* getopt values of the common long options */
 enum {
@@ -56,6 +93,8 @@ enum {
 	PB_OPT_IGNORE_RELEASE_DATE,
 	PB_OPT_ALLOW_REDIRECT_HOST,
 	PB_OPT_MAX_METADATA_SIZE,
+	PB_OPT_TOOLCHAIN_DIR,
+	PB_OPT_TOOLCHAIN_MIRROR,
 	PB_OPT_FIRST_FREE,
 };
 

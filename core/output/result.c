@@ -55,6 +55,24 @@ static void compiler_free(struct pb_compiler_rec *c)
 	free(c->env_packages_sha256);
 }
 
+int pb_compiler_rec_copy(struct pb_compiler_rec *dst,
+			 const struct pb_compiler_rec *src, struct pb_err *err)
+{
+	const char *const from[] = {src->kernel,      src->path,
+				    src->version,     src->match,
+				    src->environment, src->env_packages_sha256};
+	char **const to[] = {&dst->kernel,	&dst->path,
+			     &dst->version,	&dst->match,
+			     &dst->environment, &dst->env_packages_sha256};
+	size_t i;
+
+	dst->exact = src->exact;
+	for (i = 0; i < sizeof(to) / sizeof(to[0]); i++)
+		if (from[i] && pb_result_str(to[i], from[i], err))
+			return -ENOMEM;
+	return 0;
+}
+
 static void output_free(struct pb_output_result *o)
 {
 	free(o->file);

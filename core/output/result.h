@@ -44,6 +44,10 @@ struct pb_compiler_rec {
 	char *env_packages_sha256;
 };
 
+/* dst (empty) made a copy of src; -ENOMEM with err filled. */
+int pb_compiler_rec_copy(struct pb_compiler_rec *dst,
+			 const struct pb_compiler_rec *src, struct pb_err *err);
+
 /* One output of a kernel. Strings are owned (NULL: absent). */
 struct pb_output_result {
 	enum pb_status status;

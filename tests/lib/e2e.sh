@@ -4,7 +4,9 @@ set -euo pipefail
 
 : "${PB_TOP_SRCDIR:?run through make check}"
 PB=${PB_PROBE_BUILDER:?}
-export PROBE_BUILDER_PLUGIN_PATH="$PB_BUILD_PLUGINDIR:$PB_BUILD_DISTRODIR"
+export PROBE_BUILDER_PLUGIN_PATH="$PB_BUILD_PLUGINDIR:$PB_BUILD_DISTRODIR:$PB_TOP_SRCDIR/toolchains"
+# builder environments are shared by the tests and kept across runs
+export PROBE_BUILDER_TOOLCHAIN_DIR=${PROBE_BUILDER_TOOLCHAIN_DIR:-/var/tmp/probe-builder-cache/toolchains}
 PB_CACHE=${PB_CACHE:-/var/tmp/probe-builder-cache}
 PROBE_SRC="$PB_TOP_SRCDIR/probes/newswatch"
 
