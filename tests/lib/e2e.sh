@@ -63,6 +63,97 @@ pb_debian_fetch() {
 	done
 }
 
+# The host's own Debian mirror: the URI of its sources for its codename
+# (read from apt, so both sources.list and deb822 .sources files count).
+pb_debian_mirror() {
+	local codename uri
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	uri=$(apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 2>/dev/null |
+		awk -v c="$codename" '$1 == c { print $2; exit }')
+	[ -n "$uri" ] || uri=http://deb.debian.org/debian/
+	echo "${uri%/}"
+}
+
+# apt options for a private configuration of another suite than the host's:
+# its own sources list, lists and cache under $PB_CACHE/apt-SUITE, so the
+# host's apt state is neither read nor changed. Fills the array PB_APT_OPTS.
+pb__suite_apt_opts() {
+	local suite=$1 dir="$PB_CACHE/apt-$1"
+	mkdir -p "$dir/state/lists/partial" "$dir/cache/archives/partial"
+	if [ ! -s "$dir/sources.list" ]; then
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
+			"$(pb_debian_mirror) $suite main" >"$dir/sources.list.tmp"
+		mv "$dir/sources.list.tmp" "$dir/sources.list"
+	fi
+	PB_APT_OPTS=(-o "Dir::Etc::SourceList=$dir/sources.list"
+		-o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State=$dir/state" -o "Dir::Cache=$dir/cache")
+}
+
+# Refreshes the private lists of SUITE when absent or older than a day (by
+# a stamp of ours: apt may give the lists the mirror's times).
+pb__suite_update() {
+	local stamp="$PB_CACHE/apt-$1/updated"
+	pb__suite_apt_opts "$1"
+	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+		apt-get -q "${PB_APT_OPTS[@]}" --error-on=any update >&2 ||
+			{ echo "apt-get update for $1 failed" >&2; return 1; }
+		touch "$stamp"
+	fi
+}
+
+# The newest ABI of the kernel series MAJOR.MINOR in Debian SUITE
+# (5.10.0-35, 6.12.57+deb13: the part between linux-headers- and -common),
+# from the private lists, else from the packages already in the cache.
+pb_debian_suite_abi() {
+	local suite=$1 series=${2//./\\.} abi="" re
+	re="s/^linux-headers-\\($series\\(\\.[0-9][0-9]*\\)*[-+][0-9a-z]*\\)-common\\(_.*\\)\\{0,1\\}\$/\\1/p"
+	if pb__suite_update "$suite" 2>/dev/null; then
+		abi=$(apt-cache "${PB_APT_OPTS[@]}" pkgnames linux-headers- 2>/dev/null |
+			sed -n "$re" | sort -V | tail -n1)
+	fi
+	if [ -z "$abi" ]; then
+		abi=$(ls "$PB_CACHE/debian-$suite" 2>/dev/null | sed -n "$re" | sort -V | tail -n1)
+	fi
+	[ -n "$abi" ] || {
+		echo "no Debian $suite $2 kernel in the apt lists or in $PB_CACHE/debian-$suite" >&2
+		return 1
+	}
+	echo "$abi"
+}
+
+# The start of the cached file name of PKG or PKG=VERSION (apt-get download
+# writes an epoch's colon as %3a).
+pb__deb_prefix() {
+	case $1 in
+	*=*) local v=${1#*=}; echo "${1%%=*}_${v//:/%3a}_" ;;
+	*) echo "${1}_" ;;
+	esac
+}
+
+# pb_debian_fetch for another suite than the host's: downloads the named
+# packages (PKG or PKG=VERSION, the latter for the names not carrying the ABI
+# such as bullseye's linux-kbuild-5.10) of SUITE into $PB_CACHE/debian-SUITE
+# unless there already (then neither the lists nor the network are needed);
+# prints the file names.
+pb_debian_suite_fetch() {
+	local suite=$1 dir="$PB_CACHE/debian-$1" p f missing=()
+	shift
+	mkdir -p "$dir"
+	for p in "$@"; do
+		ls "$dir/$(pb__deb_prefix "$p")"*.deb >/dev/null 2>&1 || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		pb__suite_update "$suite" || return 1
+		(cd "$dir" && apt-get download -q "${PB_APT_OPTS[@]}" "${missing[@]}" >&2 2>/dev/null) ||
+			{ echo "apt-get download ${missing[*]} from $suite failed" >&2; return 1; }
+	fi
+	for p in "$@"; do
+		f=$(ls "$dir/$(pb__deb_prefix "$p")"*.deb | sort -V | tail -n1)
+		echo "$f"
+	done
+}
+
 # md5 of a member of a .deb's data
 pb_deb_member_md5() {
 	dpkg-deb --fsys-tarfile "$1" | tar -xOf - "./$2" | md5sum | cut -d' ' -f1
