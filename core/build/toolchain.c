@@ -210,19 +210,21 @@ static int choose_named(const struct pb_tc_need *n,
 	const struct pb_tc_def *d =
 		o->defs ? pb_tc_defs_find(o->defs, o->mode) : NULL;
 	struct cand c = {0};
+	int r = 0, made = 0;
 	size_t i;
-	int r = 0;
 
-	for (i = 0; i < o->n_envs && !r; i++)
-		if (strcmp(o->envs[i].name, o->mode) == 0)
+	for (i = 0; i < o->n_envs && !made; i++)
+		if (strcmp(o->envs[i].name, o->mode) == 0) {
+			made = 1;
 			r = score_one(&o->envs[i], d, n, &c);
+		}
 	if (!r && d)
 		r = score_one(NULL, d, n, &c);
 	if (r > 0) {
 		set_cand(&c, n, out);
 		return 0;
 	}
-	if (!d && i == o->n_envs)
+	if (!d && !made)
 		return pb_err_set(err, -ENOENT,
 				  "--toolchain=%s: no such toolchain (see "
 				  "probe-builder toolchains list)",

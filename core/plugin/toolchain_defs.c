@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,14 +23,19 @@ int pb_tc_provide_parse(const char *word, struct pb_tc_provide *out)
 	if (!dash || dash == word ||
 	    (size_t)(dash - word) >= sizeof(out->family))
 		return -EINVAL;
+	/* strtol would take " 14" and "+14" (major and minor) */
+	if (!isdigit((unsigned char)dash[1]))
+		return -EINVAL;
 	ma = strtol(dash + 1, &end, 10);
-	if (end == dash + 1 || ma <= 0 || ma > 1000)
+	if (ma <= 0 || ma > 1000)
 		return -EINVAL;
 	if (*end == '.') {
 		const char *m = end + 1;
 
+		if (!isdigit((unsigned char)*m))
+			return -EINVAL;
 		mi = strtol(m, &end, 10);
-		if (end == m || mi < 0 || mi > 1000)
+		if (mi > 1000)
 			return -EINVAL;
 	}
 	if (*end)
