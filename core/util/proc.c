@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/close_range.h>
+#endif
 
 #include "util/path.h"
 #include "util/proc.h"
@@ -29,6 +32,25 @@ static int wait_child(pid_t pid, int *status)
 	else
 		*status = 255;
 	return 0;
+}
+
+/* Nothing of ours but stdin/out/err reaches a child: a lock, a socket or
+ * a log left open would be held by a build, and tools that open their own
+ * fds (mmdebstrap hands apt an fd that dash's `>&N` takes only below 10)
+ * expect to get the low numbers. Marked close-on-exec, not closed, so the
+ * exec error pipe still works. */
+static void cloexec_from_3(void)
+{
+	long fd, max = sysconf(_SC_OPEN_MAX);
+
+#ifdef CLOSE_RANGE_CLOEXEC
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+#endif
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++)
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
 }
 
 /* exec failure is reported through a close-on-exec pipe, so that "make:
@@ -64,6 +86,7 @@ static pid_t spawn(const char *const argv[], const char *cwd, int out_fd,
 			_exit(127);
 		}
 		signal(SIGPIPE, SIG_DFL);
+		cloexec_from_3();
 		execvp(argv[0], (char *const *)argv);
 		child_errno = errno;
 		if (write(ep[1], &child_errno, sizeof(child_errno)) < 0)
