@@ -79,18 +79,25 @@ static int use_env(struct rel_ctx *c, const struct pb_tcenv *env,
 static int make_env(struct rel_ctx *c, const struct pb_tc_choice *ch,
 		    struct pb_err *err)
 {
+	enum pb_log_level level = pb_log_get_level();
 	struct pb_tcenv env;
-	int made;
+	int made, ret;
 
 	if (!c->o->toolchain_dir)
 		return pb_err_set(err, -ENOENT,
 				  "toolchain %s must be made, and there is no "
 				  "toolchain dir",
 				  ch->def->name);
+	/* a minute of silence otherwise: the making and its figures are
+	 * said even by a worker that says only its errors */
+	if (level < PB_LOG_INFO)
+		pb_log_set_level(PB_LOG_INFO);
 	pb_info("%s: %s; making it", c->rel.name, ch->why);
-	return pb_tcenv_make(c->o->toolchain_dir, ch->def,
-			     c->o->toolchain_mirror, c->o->etc_apt, &env, &made,
-			     err);
+	ret = pb_tcenv_make(c->o->toolchain_dir, ch->def,
+			    c->o->toolchain_mirror, c->o->etc_apt, &env, &made,
+			    err);
+	pb_log_set_level(level);
+	return ret;
 }
 
 static int record(struct rel_ctx *c, const struct pb_kcc *k, const char *match,

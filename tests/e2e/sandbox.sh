@@ -27,7 +27,7 @@ while True:
     open(sys.argv[2], "w").write(str(n))
 PY
 lpid=$!
-trap 'kill $lpid 2>/dev/null' EXIT
+trap 'kill $lpid 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 port=$(cat "$TMP/port")
 

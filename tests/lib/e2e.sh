@@ -27,6 +27,11 @@ fail() {
 	exit 1
 }
 
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
 ok() {
 	echo "ok: $*"
 }
