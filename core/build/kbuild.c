@@ -5,6 +5,7 @@
  * object, with an environment that cannot steer them elsewhere; what they
  * made is checked (vermagic, ELF machine) and installed under its final
  * name. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -38,6 +39,8 @@ static int sandboxed(struct rel_ctx *c, const char *const argv[],
 		     struct pb_err *err)
 {
 	const char *ro[] = {c->root}, *rw[] = {copy};
+	char prefix[128];
+	size_t i;
 	struct pb_sandbox sb = {
 		.sz = sizeof(sb),
 		.off = c->o->sandbox_off,
@@ -46,8 +49,16 @@ static int sandboxed(struct rel_ctx *c, const char *const argv[],
 		.n_ro = 1,
 		.rw = rw,
 		.n_rw = 1,
+		.env_prefix = prefix,
 	};
 
+	/* the probe's own settings: NEWSWATCH_* for newswatch */
+	for (i = 0; c->o->probe[i] && i + 2 < sizeof(prefix); i++)
+		prefix[i] = isalnum((unsigned char)c->o->probe[i])
+				    ? (char)toupper((unsigned char)c->o->probe[i])
+				    : '_';
+	prefix[i] = '_';
+	prefix[i + 1] = '\0';
 	return pb_sandbox_run(&sb, argv, c->log_fd, status, err);
 }
 

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -61,7 +62,29 @@ static const char *const pass_env[] = {
 	"KBUILD_BUILD_HOST", "KBUILD_BUILD_VERSION",
 };
 
-static int add_env(struct vec *a, struct pb_err *err)
+extern char **environ;
+
+/* NAME=VALUE of ours whose name starts with prefix, set inside too */
+static int add_prefixed(struct vec *a, const char *prefix, struct pb_err *err)
+{
+	size_t pl = prefix ? strlen(prefix) : 0;
+	char **e;
+	int ret = 0;
+
+	for (e = environ; pl && !ret && e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char name[256];
+
+		if (!eq || strncmp(*e, prefix, pl) != 0 ||
+		    (size_t)(eq - *e) >= sizeof(name))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - *e), *e);
+		ret = add3(a, "--setenv", name, eq + 1, err);
+	}
+	return ret;
+}
+
+static int add_env(struct vec *a, const char *prefix, struct pb_err *err)
 {
 	static const char *const fixed[][2] = {
 		{"PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"},
@@ -80,6 +103,8 @@ static int add_env(struct vec *a, struct pb_err *err)
 		if (v)
 			ret = add3(a, "--setenv", pass_env[i], v, err);
 	}
+	if (!ret)
+		ret = add_prefixed(a, prefix, err);
 	return ret;
 }
 
@@ -220,7 +245,7 @@ static int build_argv(const struct pb_sandbox *o, struct vec *a,
 	for (i = 0; !ret && i < PB_ARRAY_SIZE(head); i++)
 		ret = add(a, head[i], err);
 	if (!ret)
-		ret = add_env(a, err);
+		ret = add_env(a, o->env_prefix, err);
 	if (!ret)
 		ret = add_userspace(a, o->sysroot, err);
 	if (!ret)

@@ -22,6 +22,9 @@ struct pb_sandbox {
 	const char *const *rw; /* bound read-write at the same path inside */
 	size_t n_rw;
 	const char *cwd; /* where the command starts; NULL: bwrap's choice */
+	/* our variables whose names start with this reach the command too:
+	 * a probe's build settings, NEWSWATCH_DEPTH (NULL: none) */
+	const char *env_prefix;
 };
 
 /* Whether bwrap is there and can make a sandbox on this host: runs `true`

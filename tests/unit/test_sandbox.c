@@ -290,7 +290,8 @@ static int run_sh(const char *ro, const char *rw, const char *script)
 				.n_ro = ro ? 1 : 0,
 				.rw = rws,
 				.n_rw = rw ? 1 : 0,
-				.cwd = rw};
+				.cwd = rw,
+				.env_prefix = "PBTPROBE_"};
 	struct pb_err err = {0};
 	int status = -1;
 
@@ -315,10 +316,14 @@ static void test_run_writes(void **state)
 	pbt_path(away, sizeof(away), d, "away");
 	snprintf(home, sizeof(home), "pb-sandbox-home-%ld", (long)getpid());
 	setenv("FOO", "outside", 1);
+	/* the probe's settings pass, and only they */
+	setenv("PBTPROBE_DEPTH", "4", 1);
+	setenv("PBTPROBEX", "no", 1);
 	/* each attempt that must fail says so in a file that must not be */
 	snprintf(script, sizeof(script),
 		 "cd %s && echo made > made && "
-		 "echo \"FOO=${FOO-unset} HOME=$HOME\" > env; "
+		 "echo \"FOO=${FOO-unset} HOME=$HOME "
+		 "D=${PBTPROBE_DEPTH-unset} X=${PBTPROBEX-unset}\" > env; "
 		 "touch %s/pwned 2>/dev/null && echo yes > away-visible; "
 		 "mkdir -p %s && touch %s/pwned; "
 		 "echo x > \"$HOME/%s\"; "
@@ -329,6 +334,8 @@ static void test_run_writes(void **state)
 		 home, ro, ro);
 	assert_int_equal(run_sh(ro, rw, script), 0);
 	unsetenv("FOO");
+	unsetenv("PBTPROBE_DEPTH");
+	unsetenv("PBTPROBEX");
 	/* written in the rw dir: there outside, even beneath the ro dir */
 	got = pbt_read_file(rw, "made");
 	assert_string_equal(got, "made\n");
@@ -338,7 +345,7 @@ static void test_run_writes(void **state)
 	free(got);
 	/* our environment is not theirs */
 	got = pbt_read_file(rw, "env");
-	assert_string_equal(got, "FOO=unset HOME=/tmp\n");
+	assert_string_equal(got, "FOO=unset HOME=/tmp D=4 X=unset\n");
 	free(got);
 	/* an unbound dir is not there (mkdir made one in the throwaway
 	 * /tmp): nothing reached the real one */
