@@ -54,9 +54,10 @@ static int sandboxed(struct rel_ctx *c, const char *const argv[],
 
 	/* the probe's own settings: NEWSWATCH_* for newswatch */
 	for (i = 0; c->o->probe[i] && i + 2 < sizeof(prefix); i++)
-		prefix[i] = isalnum((unsigned char)c->o->probe[i])
-				    ? (char)toupper((unsigned char)c->o->probe[i])
-				    : '_';
+		prefix[i] =
+			isalnum((unsigned char)c->o->probe[i])
+				? (char)toupper((unsigned char)c->o->probe[i])
+				: '_';
 	prefix[i] = '_';
 	prefix[i + 1] = '\0';
 	return pb_sandbox_run(&sb, argv, c->log_fd, status, err);

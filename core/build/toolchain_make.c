@@ -119,6 +119,7 @@ static int make_argv(const struct pb_tc_def *def, const char *mirror,
 	arg_take(a, pb_strdup("--dpkgopt=path-exclude=/usr/share/man/*", err));
 	arg_take(a,
 		 pb_strdup("--dpkgopt=path-exclude=/usr/share/locale/*", err));
+	arg_take(a, pb_strdup("--dpkgopt=path-exclude=/usr/share/info/*", err));
 	arg_take(a, pb_strdup(def->suite, err));
 	arg_take(a, pb_strdup(target, err));
 	arg_take(a, deb_line(def, mirror, def->suite, err));
@@ -156,7 +157,7 @@ static void note_package(struct pb_tcenv *env, const char *name,
 	if (strcmp(name, "libc6") == 0) {
 		env->glibc_major = ma;
 		env->glibc_minor = mi;
-	} else if (strcmp(name, "dwarves") == 0) {
+	} else if (!strcmp(name, "dwarves") || !strcmp(name, "pahole")) {
 		env->pahole = ma * 100 + mi;
 	}
 	for (i = 0; i < 2; i++) {
@@ -462,6 +463,12 @@ int pb_tcenv_make(const char *dir, const struct pb_tc_def *def,
 		return 0;
 	}
 	ret = resolve_mirror(def, mirror, etc_apt, env, err);
+	if (!ret && def->keyring && !pb_is_file(def->keyring))
+		ret = pb_err_set(err, -ENOENT,
+				 "toolchain %s: its keyring %s is missing "
+				 "(install the package that has it: "
+				 "debian-archive-keyring, ubuntu-keyring)",
+				 def->name, def->keyring);
 	if (!ret)
 		ret = make_new(dir, def, env, err);
 	if (!ret)

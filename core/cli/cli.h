@@ -60,17 +60,17 @@ int pb_cli_toolchain_dir(struct pb_cli_toolchain *t);
 			PB_OPT_TOOLCHAIN_MIRROR                           \
 	}
 
-#define PB_TOOLCHAIN_HELP                                                   \
-	"      --toolchain-dir DIR    where builder environments are kept, "  \
-	"shared by every\n"                                                   \
-	"                             workspace (default: "                   \
-	"$PROBE_BUILDER_TOOLCHAIN_DIR,\n"                                     \
-	"                             else ~/.cache/probe-builder/"           \
-	"toolchains)\n"                                                       \
-	"      --toolchain-mirror URL  make environments from this mirror "   \
-	"instead of\n"                                                        \
-	"                             their definition's (Debian ones: the "  \
-	"host's apt\n"                                                        \
+#define PB_TOOLCHAIN_HELP                                                    \
+	"      --toolchain-dir DIR    where builder environments are kept, " \
+	"shared by every\n"                                                  \
+	"                             workspace (default: "                  \
+	"$PROBE_BUILDER_TOOLCHAIN_DIR,\n"                                    \
+	"                             else ~/.cache/probe-builder/"          \
+	"toolchains)\n"                                                      \
+	"      --toolchain-mirror URL  make environments from this mirror "  \
+	"instead of\n"                                                       \
+	"                             their definition's (Debian ones: the " \
+	"host's apt\n"                                                       \
 	"                             sources)\n"
 
 /* getopt values of the common long options */
