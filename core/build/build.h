@@ -66,6 +66,11 @@ struct pb_build_opts {
 	const char *toolchain_mirror;
 	const char *etc_apt;
 	int sandbox_off; /* --sandbox=off: make runs unconfined */
+	/* --module-sign-key, --module-sign-cert (absolute; NULL: modules
+	 * unsigned) and the certificate's subject CN */
+	const char *module_sign_key;
+	const char *module_sign_cert;
+	const char *module_signer;
 };
 
 /* The directory name of kernel i of b: "<release>_<arch>_<version>" (one

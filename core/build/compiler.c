@@ -135,25 +135,34 @@ static int from_kconfig(const char *file, struct pb_kcc *out)
 	return ret;
 }
 
-int pb_tree_pahole_version(const char *kdir)
+int pb_tree_kconfig(const char *kdir, const char *name, char *out, size_t len)
 {
 	static const char *const kconfigs[] = {"include/config/auto.conf",
 					       ".config"};
-	char path[PATH_MAX], *data = NULL, num[32];
+	char path[PATH_MAX], *data = NULL;
 	size_t i;
-	int v = 0;
+	int ret = -ENOENT;
 
-	for (i = 0; i < 2 && !v; i++) {
+	for (i = 0; i < 2 && ret; i++) {
 		if (pb_path_join(path, sizeof(path), NULL, kdir, kconfigs[i],
 				 NULL) ||
 		    pb_read_file(path, &data, NULL, NULL))
 			continue;
-		if (kconfig_value(data, "CONFIG_PAHOLE_VERSION", num,
-				  sizeof(num)) == 0)
-			v = atoi(num);
+		ret = kconfig_value(data, name, out, len);
 		free(data);
 		data = NULL;
 	}
+	return ret;
+}
+
+int pb_tree_pahole_version(const char *kdir)
+{
+	char num[32];
+	int v;
+
+	if (pb_tree_kconfig(kdir, "CONFIG_PAHOLE_VERSION", num, sizeof(num)))
+		return 0;
+	v = atoi(num);
 	return v > 0 ? v : 0;
 }
 

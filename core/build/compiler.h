@@ -26,6 +26,10 @@ int pb_kcc_parse_text(const char *text, struct pb_kcc *out);
  * then include/generated/compile.h (LINUX_COMPILER). */
 int pb_kcc_from_tree(const char *kdir, struct pb_kcc *out, struct pb_err *err);
 
+/* The value of a kconfig symbol (CONFIG_MODULE_SIG_HASH) of the tree, from
+ * include/config/auto.conf or .config, unquoted; -ENOENT when unset. */
+int pb_tree_kconfig(const char *kdir, const char *name, char *out, size_t len);
+
 /* CONFIG_PAHOLE_VERSION of the tree, 124 for pahole 1.24 (0: none). */
 int pb_tree_pahole_version(const char *kdir);
 

@@ -38,7 +38,11 @@ static int sandboxed(struct rel_ctx *c, const char *const argv[],
 		     const char *copy, int use_env, int *status,
 		     struct pb_err *err)
 {
-	const char *ro[] = {c->root}, *rw[] = {copy};
+	/* the signing key and certificate, when given, are read by
+	 * sign-file only, but bound for every step: they are read-only */
+	const char *ro[] = {c->root, c->o->module_sign_key,
+			    c->o->module_sign_cert},
+		   *rw[] = {copy};
 	char prefix[128];
 	size_t i;
 	struct pb_sandbox sb = {
@@ -46,7 +50,7 @@ static int sandboxed(struct rel_ctx *c, const char *const argv[],
 		.off = c->o->sandbox_off,
 		.sysroot = use_env && c->env.name[0] ? c->env.root : NULL,
 		.ro = ro,
-		.n_ro = 1,
+		.n_ro = c->o->module_sign_key && c->o->module_sign_cert ? 3 : 1,
 		.rw = rw,
 		.n_rw = 1,
 		.env_prefix = prefix,
@@ -325,6 +329,39 @@ static int check_vermagic(struct rel_ctx *c, const char *built,
 	return ret ? -ENOMEM : 0;
 }
 
+/* The tree's scripts/sign-file signs the built module in place, in the
+ * sandbox, with the hash the kernel's config names. */
+static int sign_module(struct rel_ctx *c, const char *copy, const char *built,
+		       struct pb_err *err)
+{
+	struct pb_output_result *out = &c->res->kmod;
+	char tool[PATH_MAX], hash[32];
+	const char *argv[] = {
+		tool,  hash, c->o->module_sign_key, c->o->module_sign_cert,
+		built, NULL};
+	int status, ret;
+
+	if (pb_tree_kconfig(c->kdir, "CONFIG_MODULE_SIG_HASH", hash,
+			    sizeof(hash)) < 0)
+		return pb_err_set(err, -ENOTSUP,
+				  "--module-sign-key: this kernel does not "
+				  "check module signatures "
+				  "(no CONFIG_MODULE_SIG_HASH)");
+	ret = pb_path_join(tool, sizeof(tool), err, c->kdir, "scripts",
+			   "sign-file", NULL);
+	if (!ret && !pb_is_file(tool))
+		ret = pb_err_set(err, -ENOENT,
+				 "--module-sign-key: the kernel tree has no "
+				 "scripts/sign-file");
+	if (!ret)
+		ret = run_make(c, argv, copy, 1, &status, err);
+	if (!ret)
+		ret = pb_result_str(&out->signer, c->o->module_signer, err);
+	if (!ret)
+		ret = pb_result_str(&out->sig_hash, hash, err);
+	return ret ? pb_err_prefix(err, "signing") : 0;
+}
+
 void pb_kbuild_kmod(struct rel_ctx *c, const char *name)
 {
 	char copy[PATH_MAX], built[PATH_MAX * 2];
@@ -352,8 +389,9 @@ void pb_kbuild_kmod(struct rel_ctx *c, const char *name)
 				   "the build made no %s.ko (kbuild's obj-m "
 				   "must be $(PROBE_NAME).o, here %s.o)",
 				   c->o->probe, c->o->probe);
-		else
-			check_vermagic(c, built, &err);
+		else if (check_vermagic(c, built, &err) == 0 &&
+			 c->o->module_sign_key)
+			sign_module(c, copy, built, &err);
 		if (err.code)
 			pb_rel_fail_output(c, "kmod", err.msg);
 		else

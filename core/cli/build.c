@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "build/modsign.h"
 #include "build/naming.h"
 #include "build/sandbox.h"
 #include "cli/cli.h"
@@ -33,6 +34,8 @@ enum {
 	OPT_SIGN_KEY,
 	OPT_TOOLCHAIN,
 	OPT_SANDBOX,
+	OPT_MODULE_SIGN_KEY,
+	OPT_MODULE_SIGN_CERT,
 };
 
 /* SIZE with an optional K, M or G suffix (powers of 1024), above 0. */
@@ -148,6 +151,18 @@ static void usage(FILE *f)
 		"workspace to end\n"
 		"                             (default: fail at once, naming "
 		"it)\n"
+		"      --module-sign-key KEY  sign each module with this PEM "
+		"private key (RSA,\n"
+		"                             or ECDSA where the kernel takes "
+		"it), by the tree's\n"
+		"                             scripts/sign-file with the "
+		"kernel's\n"
+		"                             CONFIG_MODULE_SIG_HASH; needs "
+		"--module-sign-cert\n"
+		"      --module-sign-cert CERT  its X.509 certificate (PEM or "
+		"DER), the one the\n"
+		"                             hosts enroll (MOK, the kernel's "
+		"keyring)\n"
 		"      --sign-key KEY         sign manifest.json with this PEM "
 		"ed25519 private key\n"
 		"                             (manifest.json.sig, detached, "
@@ -176,6 +191,8 @@ struct build_cmd {
 	struct pb_pipeline_opts po;
 	struct pb_cli_toolchain tc;
 	struct pb_tc_defs defs;
+	const char *sign_key, *sign_cert;
+	char sign_key_abs[PATH_MAX], sign_cert_abs[PATH_MAX], signer[256];
 	const char *distro, *source, *output, *workspace, *filter;
 	char source_abs[PATH_MAX], output_abs[PATH_MAX],
 		workspace_abs[PATH_MAX];
@@ -254,6 +271,12 @@ static int build_opt(struct build_cmd *c, int opt, const char *arg)
 	case OPT_TOOLCHAIN:
 		o->toolchain = arg;
 		break;
+	case OPT_MODULE_SIGN_KEY:
+		c->sign_key = arg;
+		break;
+	case OPT_MODULE_SIGN_CERT:
+		c->sign_cert = arg;
+		break;
 	case OPT_SANDBOX:
 		if (strcmp(arg, "on") && strcmp(arg, "off")) {
 			pb_error("build: --sandbox wants on or off, not '%s'",
@@ -295,6 +318,10 @@ static int build_args(int argc, char **argv, struct build_cmd *c)
 		{"sign-key", required_argument, NULL, OPT_SIGN_KEY},
 		{"toolchain", required_argument, NULL, OPT_TOOLCHAIN},
 		{"sandbox", required_argument, NULL, OPT_SANDBOX},
+		{"module-sign-key", required_argument, NULL,
+		 OPT_MODULE_SIGN_KEY},
+		{"module-sign-cert", required_argument, NULL,
+		 OPT_MODULE_SIGN_CERT},
 		PB_TOOLCHAIN_LONG_OPTS,
 		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
@@ -395,6 +422,25 @@ static int toolchain_setup(struct build_cmd *c, const struct pb_registry *reg)
 	if (pb_cli_toolchain_dir(&c->tc) < 0 ||
 	    pb_cli_toolchain_defs(reg, &c->defs) < 0)
 		return -1;
+	if (!c->sign_key != !c->sign_cert) {
+		pb_error("build: --module-sign-key and --module-sign-cert go "
+			 "together");
+		return -1;
+	}
+	if (c->sign_key && (absolute(c->sign_key, c->sign_key_abs, 0) < 0 ||
+			    absolute(c->sign_cert, c->sign_cert_abs, 0) < 0))
+		return -1;
+	if (c->sign_key &&
+	    pb_modsign_check(c->sign_key_abs, c->sign_cert_abs, c->signer,
+			     sizeof(c->signer), &err) < 0) {
+		pb_error("%s", err.msg);
+		return -1;
+	}
+	if (c->sign_key) {
+		o->module_sign_key = c->sign_key_abs;
+		o->module_sign_cert = c->sign_cert_abs;
+		o->module_signer = c->signer;
+	}
 	o->toolchain_defs = &c->defs;
 	o->toolchain_dir = c->tc.dir_abs;
 	o->toolchain_mirror = c->tc.mirror;

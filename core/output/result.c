@@ -82,6 +82,8 @@ static void output_free(struct pb_output_result *o)
 	free(o->vermagic);
 	free(o->built_at);
 	free(o->replaced_sha256);
+	free(o->signer);
+	free(o->sig_hash);
 	compiler_free(&o->compiler);
 }
 
@@ -264,7 +266,8 @@ static json_object *output_json(const struct pb_output_result *o)
 	       add_num(j, "duration_s", o->duration_s) |
 	       add_str(j, "built_at", o->built_at) |
 	       add_str(j, "replaced_sha256", o->replaced_sha256) |
-	       add_str(j, "log", o->log);
+	       add_str(j, "signer", o->signer) |
+	       add_str(j, "sig_hash", o->sig_hash) | add_str(j, "log", o->log);
 	if (bad) {
 		json_object_put(j);
 		return NULL;
@@ -444,6 +447,8 @@ static void get_output(struct reader *rd, json_object *j, const char *k,
 	get_str(rd, j, "vermagic", &o->vermagic);
 	get_str(rd, j, "built_at", &o->built_at);
 	get_str(rd, j, "replaced_sha256", &o->replaced_sha256);
+	get_str(rd, j, "signer", &o->signer);
+	get_str(rd, j, "sig_hash", &o->sig_hash);
 	get_num(rd, j, "duration_s", &o->duration_s);
 	get_compiler(rd, j, &o->compiler);
 }

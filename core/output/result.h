@@ -60,6 +60,10 @@ struct pb_output_result {
 	char *replaced_sha256; /* the altered file this build replaced */
 	struct pb_compiler_rec compiler; /* the module's (kernel set) */
 	double duration_s;		 /* < 0: not recorded */
+	/* a signed module: the certificate's subject (modinfo's signer) and
+	 * the hash it was signed with */
+	char *signer;
+	char *sig_hash;
 };
 
 /* One input package of a kernel. */
