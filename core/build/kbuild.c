@@ -377,6 +377,11 @@ void pb_kbuild_kmod(struct rel_ctx *c, const char *name)
 		return;
 	}
 	cmd_start(&m, c, c->kdir);
+	/* a clang-built kernel: the LLVM tools throughout, not binutils */
+	if (c->cc.path[0] &&
+	    strstr(c->res->compiler.kernel ? c->res->compiler.kernel : "",
+		   "clang"))
+		cmd_add(&m, "LLVM=1");
 	cmd_add(&m, "M=%s", copy);
 	cmd_add(&m, "modules");
 	cmd_prefix_maps(&m, c, "KCFLAGS",

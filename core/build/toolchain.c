@@ -186,6 +186,7 @@ static void set_cand(const struct cand *c, const struct pb_tc_need *n,
 static int none(const struct pb_tc_need *n, const struct pb_tc_choose_opts *o,
 		const char *tried, struct pb_err *err)
 {
+	int host_only = o->mode && !strcmp(o->mode, "host");
 	char defs[512] = "";
 	size_t i;
 
@@ -196,11 +197,13 @@ static int none(const struct pb_tc_need *n, const struct pb_tc_choose_opts *o,
 	return pb_err_set(
 		err, -ENOENT,
 		"the kernel was built with %s (%s): %s-%d is not on this host "
-		"and no builder environment can be had for it (definitions "
-		"providing it: %s%s%s; see probe-builder toolchains list)",
+		"and %s (definitions providing it: %s%s%s; see probe-builder "
+		"toolchains list)",
 		n->cc.text, n->cc.source[0] ? n->cc.source : "its banner",
-		n->cc.family, n->cc.major, defs[0] ? defs : "none",
-		tried[0] ? "; refused: " : "", tried);
+		n->cc.family, n->cc.major,
+		host_only ? "--toolchain=host allows no builder environment"
+			  : "no builder environment can be had for it",
+		defs[0] ? defs : "none", tried[0] ? "; refused: " : "", tried);
 }
 
 static int choose_named(const struct pb_tc_need *n,
@@ -251,7 +254,7 @@ int pb_tc_choose(const struct pb_tc_need *n, const struct pb_tc_choose_opts *o,
 			set_host(n, o->host, out, "--toolchain=host");
 			return 0;
 		}
-		return none(n, o, "--toolchain=host", err);
+		return none(n, o, "", err);
 	}
 	if (o->mode && strcmp(o->mode, "auto") != 0)
 		return choose_named(n, o, out, err);

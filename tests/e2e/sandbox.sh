@@ -68,6 +68,11 @@ run unconfined --sandbox=off
 [ -e "$home/pwned-home" ] || fail "--sandbox=off: no write into \$HOME"
 [ "$(cat "$TMP/conns" 2>/dev/null)" -ge 1 ] || fail "--sandbox=off: no connection"
 ok "--sandbox=off: the same source writes outside and connects (so the check above can fail)"
+for f in "$TMP/out-sandboxed"/*.ko "$TMP/out-sandboxed"/*.o; do
+	[ -e "$f" ] || continue
+	cmp "$f" "$TMP/out-unconfined/${f##*/}" || fail "${f##*/}: the sandbox changed the bytes"
+done
+ok "the sandboxed and unconfined builds made the same bytes"
 
 # no bubblewrap: refused, saying how to go on
 mkdir -p "$TMP/nobwrap"

@@ -102,3 +102,17 @@ rc=$?
 set -e
 [ "$rc" -eq 1 ] && grep -q "is not made" "$TMP/rm.err" || fail "removing it again: exit $rc, $(cat "$TMP/rm.err")"
 ok "toolchains list shows what is made; remove removes it, and says so when there is nothing"
+
+# no environment allowed: the module fails naming the compiler, the eBPF
+# object (clang, no gcc) is built all the same
+set +e
+"$PB" build -k debian -p newswatch -v 1 -s "$PROBE_SRC" -o "$TMP/out-host" -w "$TMP/ws-host" \
+	--toolchain host "${tfiles[0]}" "${tfiles[2]}" "${tfiles[3]}" "${tfiles[4]}" \
+	>"$TMP/host.txt" 2>"$TMP/host.err"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { cat "$TMP/host.txt" "$TMP/host.err"; fail "--toolchain host: exit $rc"; }
+grep -E "^${tri//+/\\+}-amd64 +FAILED +BUILT" "$TMP/host.txt" >/dev/null || { cat "$TMP/host.txt"; fail "--toolchain host: summary"; }
+grep -q "gcc-14 is not on this host and --toolchain=host allows no builder environment" "$TMP/host.txt" || { cat "$TMP/host.txt"; fail "--toolchain host: the message does not name gcc-14"; }
+ls "$TMP/out-host"/newswatch-bpf-1-x86_64-"$tri"-amd64-*.o >/dev/null || fail "no eBPF object"
+ok "--toolchain host: the module FAILED naming gcc-14; the eBPF object was built"
