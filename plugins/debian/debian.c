@@ -124,38 +124,75 @@ static int satisfies(const char *v, const char *op, const char *req)
 	return c == 0;
 }
 
-/* The linux-kbuild for flavor fl, between the one chosen so far and p:
- * the one of fl's own version; else, when fl's Depends is known, the
- * oldest that it allows (the nearest to what it was built with); else
- * the newest at least as new as fl. */
-static struct deb_pkg *pick_kbuild(struct deb_pkg *cur, struct deb_pkg *p,
-				   const struct deb_pkg *fl, const char *deps)
+/* The Debian release a version was built for, by its tag: "deb11" of
+ * 6.1.158-1~deb11u1, "bpo12" of 6.12.9-1~bpo12+1; "" for the release's
+ * own (6.1.176-1). */
+static void release_tag(const char *v, char *out, size_t len)
+{
+	const char *p = v;
+
+	out[0] = '\0';
+	while ((p = strpbrk(p, "~+")) != NULL) {
+		p++;
+		if (!strncmp(p, "deb", 3) || !strncmp(p, "bpo", 3)) {
+			size_t n = 3 + strspn(p + 3, "0123456789");
+
+			if (n > 3 && n < len)
+				snprintf(out, len, "%.*s", (int)n, p);
+			return;
+		}
+	}
+}
+
+static int same_release(const struct deb_pkg *a, const struct deb_pkg *fl)
+{
+	char ta[16], tf[16];
+
+	release_tag(a->pn.version, ta, sizeof(ta));
+	release_tag(fl->pn.version, tf, sizeof(tf));
+	return strcmp(ta, tf) == 0;
+}
+
+/* Whether p may build fl: what fl's Depends allows (deps known), else at
+ * least fl's version. */
+static int kbuild_allowed(const struct deb_pkg *p, const struct deb_pkg *fl,
+			  const char *deps)
 {
 	/* larger than any version of a package file name: a version that
 	 * fills req may have been cut, and is taken as none satisfied */
 	char op[8], req[256];
 
+	if (!deps)
+		return pb_deb_version_cmp(p->pn.version, fl->pn.version) >= 0;
+	return pb_batch_depends_on(deps, p->pn.name, op, sizeof(op), req,
+				   sizeof(req)) &&
+	       strlen(op) + 1 < sizeof(op) && strlen(req) + 1 < sizeof(req) &&
+	       satisfies(p->pn.version, op, req);
+}
+
+/* The linux-kbuild for flavor fl, between the one chosen so far and p:
+ * the one of fl's own version; else one built for fl's Debian release
+ * (a crawl of several suites sees bookworm's 6.1 kbuild beside
+ * bullseye-security's, whose tools need another glibc); then, when fl's
+ * Depends is known, the oldest that it allows (the nearest to what it
+ * was built with); else the newest at least as new as fl. */
+static struct deb_pkg *pick_kbuild(struct deb_pkg *cur, struct deb_pkg *p,
+				   const struct deb_pkg *fl, const char *deps)
+{
+	int c;
+
 	if (cur && strcmp(cur->pn.version, fl->pn.version) == 0)
 		return cur;
 	if (strcmp(p->pn.version, fl->pn.version) == 0)
 		return p;
-	if (deps) {
-		if (!pb_batch_depends_on(deps, p->pn.name, op, sizeof(op), req,
-					 sizeof(req)) ||
-		    strlen(op) + 1 >= sizeof(op) ||
-		    strlen(req) + 1 >= sizeof(req) ||
-		    !satisfies(p->pn.version, op, req))
-			return cur;
-		return !cur || pb_deb_version_cmp(p->pn.version,
-						  cur->pn.version) < 0
-			       ? p
-			       : cur;
-	}
-	if (pb_deb_version_cmp(p->pn.version, fl->pn.version) < 0)
+	if (!kbuild_allowed(p, fl, deps))
 		return cur;
-	return !cur || pb_deb_version_cmp(p->pn.version, cur->pn.version) > 0
-		       ? p
-		       : cur;
+	if (!cur)
+		return p;
+	if (same_release(p, fl) != same_release(cur, fl))
+		return same_release(p, fl) ? p : cur;
+	c = pb_deb_version_cmp(p->pn.version, cur->pn.version);
+	return (deps ? c < 0 : c > 0) ? p : cur;
 }
 
 /* Each file as a package of ours, or ignored (used -1) with the reason. */

@@ -1050,6 +1050,41 @@ static void test_debian_kbuild_by_depends(void **state)
 	pb_batch_free(b);
 }
 
+/* Several suites crawled together: bookworm's 6.1 kbuild (older, allowed
+ * by the Depends) beside bullseye-security's; the one of the kernel's own
+ * Debian release wins, whatever the order. */
+static void test_debian_kbuild_same_release(void **state)
+{
+	static const char H[] = D "linux-headers-6.1.0-0.deb11.48-amd64_6.1."
+				  "158-1~deb11u1_amd64.deb";
+	static const char CM[] = D "linux-headers-6.1.0-0.deb11.48-common_6.1."
+				   "158-1~deb11u1_all.deb";
+	static const char IM[] = D "linux-image-6.1.0-0.deb11.48-amd64_6.1.158-"
+				   "1~deb11u1_amd64.deb";
+	static const char KB12[] = D "linux-kbuild-6.1_6.1.176-1_amd64.deb";
+	static const char KB11[] =
+		D "linux-kbuild-6.1_6.1.180-1~deb11u1_amd64.deb";
+	const char *const in1[] = {H, CM, IM, KB12, KB11};
+	const char *const in2[] = {H, CM, IM, KB11, KB12};
+	const char *const deps[] = {
+		H,
+		"linux-headers-6.1.0-0.deb11.48-common (= 6.1.158-1~deb11u1), "
+		"linux-kbuild-6.1 (>= 6.1.158-1~deb11u1)",
+		NULL};
+	const char *const want[] = {H, CM, KB11, IM};
+	struct pb_batch *b;
+
+	(void)state;
+	b = run_deps("debian", in1, PBT_N_OF(in1), deps);
+	expect_kernel(b, "6.1.0-0.deb11.48-amd64", "6.1.158-1~deb11u1", NULL,
+		      want, PBT_N_OF(want));
+	pb_batch_free(b);
+	b = run_deps("debian", in2, PBT_N_OF(in2), deps);
+	expect_kernel(b, "6.1.0-0.deb11.48-amd64", "6.1.158-1~deb11u1", NULL,
+		      want, PBT_N_OF(want));
+	pb_batch_free(b);
+}
+
 /* ---------------------------------------------------------------- CentOS */
 
 #define C "/srv/mirror/centos/8/BaseOS/x86_64/os/Packages/"
@@ -1365,6 +1400,7 @@ int main(void)
 		cmocka_unit_test(test_ubuntu_one_release_two_series),
 		cmocka_unit_test(test_ubuntu_variants_share_an_abi),
 		cmocka_unit_test(test_debian_kbuild_by_depends),
+		cmocka_unit_test(test_debian_kbuild_same_release),
 		cmocka_unit_test(test_debian_flavors),
 		cmocka_unit_test(test_debian_rt_needs_common_rt),
 		cmocka_unit_test(test_debian_deb12_abi),
