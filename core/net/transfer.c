@@ -79,6 +79,12 @@ int fetcher_verify(const struct pb_fetch_item *it, const char *path, char *why,
 
 void fetcher_item_fail(struct pb_fetcher *f, struct xfer *x)
 {
+	int64_t have;
+
+	/* an empty .part (a 404) is nothing to resume: not left behind for
+	 * the next run to call a leftover */
+	if (x->part_path[0] && part_size(x->part_path, &have) == 0 && have == 0)
+		unlink(x->part_path);
 	x->state = X_DONE;
 	x->it->result = -EIO;
 	f->files_done++;

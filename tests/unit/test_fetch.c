@@ -260,6 +260,14 @@ static void test_all_404(void **state)
 		-EIO);
 	assert_int_equal(x->it.http_code, 410);
 	assert_non_null(strstr(x->it.error, "http://b/p.deb: HTTP 410"));
+	/* nothing to resume: no empty .part left for the next run */
+	assert_int_equal(access(x->dest, F_OK), -1);
+	{
+		char part[PATH_MAX + 8];
+
+		snprintf(part, sizeof(part), "%s.part", x->dest);
+		assert_int_equal(access(part, F_OK), -1);
+	}
 }
 
 /* Bytes other than the index's go to the next mirror, never kept. */
