@@ -31,6 +31,18 @@
 #define EM_BPF 247
 #endif
 
+/* Where make sees the copy of the source: in the sandbox, a path of its
+ * own that no workspace changes (/build/<probe>-<version>); without it,
+ * the copy's own path. */
+static int inside(struct rel_ctx *c, const char *copy, char *buf, size_t len,
+		  struct pb_err *err)
+{
+	if (c->o->sandbox_off)
+		return pb_path_join(buf, len, err, copy, NULL);
+	return pb_path_fmt(buf, len, err, "/build/%s-%s", c->o->probe,
+			   c->o->version);
+}
+
 /* Runs make in the sandbox: the kernel's toolchain (its environment, or
  * the host's userspace), the release root read-only, only the copy dir
  * writable. */
@@ -41,9 +53,8 @@ static int sandboxed(struct rel_ctx *c, const char *const argv[],
 	/* the signing key and certificate, when given, are read by
 	 * sign-file only, but bound for every step: they are read-only */
 	const char *ro[] = {c->root, c->o->module_sign_key,
-			    c->o->module_sign_cert},
-		   *rw[] = {copy};
-	char prefix[128];
+			    c->o->module_sign_cert};
+	char prefix[128], at[PATH_MAX];
 	size_t i;
 	struct pb_sandbox sb = {
 		.sz = sizeof(sb),
@@ -51,10 +62,13 @@ static int sandboxed(struct rel_ctx *c, const char *const argv[],
 		.sysroot = use_env && c->env.name[0] ? c->env.root : NULL,
 		.ro = ro,
 		.n_ro = c->o->module_sign_key && c->o->module_sign_cert ? 3 : 1,
-		.rw = rw,
-		.n_rw = 1,
 		.env_prefix = prefix,
+		.work = copy,
+		.work_at = at,
 	};
+
+	if (inside(c, copy, at, sizeof(at), err) < 0)
+		return err->code;
 
 	/* the probe's own settings: NEWSWATCH_* for newswatch */
 	for (i = 0; c->o->probe[i] && i + 2 < sizeof(prefix); i++)
@@ -188,15 +202,18 @@ static void cmd_free(struct make_cmd *m)
 		free(m->argv[--m->n]);
 }
 
-/* Starts `make -C dir` with what every probe build is given: the compiler,
- * the probe's name and version. */
-static void cmd_start(struct make_cmd *m, struct rel_ctx *c, const char *dir)
+/* Starts `make -C dir` with what every probe build is given: the compiler
+ * (with_cc: the kernel's, for the module; for the eBPF object only when it
+ * is the host's, the userspace that make runs in), the probe's name and
+ * version. */
+static void cmd_start(struct make_cmd *m, struct rel_ctx *c, const char *dir,
+		      int with_cc)
 {
 	memset(m, 0, sizeof(*m));
 	cmd_add(m, "make");
 	cmd_add(m, "-C");
 	cmd_add(m, "%s", dir);
-	if (c->cc.path[0])
+	if (c->cc.path[0] && (with_cc || !c->env.name[0]))
 		cmd_add(m, "CC=%s", c->cc.path);
 	cmd_add(m, "PROBE_NAME=%s", c->o->probe);
 	cmd_add(m, "PROBE_VERSION=%s", c->o->version);
@@ -331,16 +348,19 @@ static int check_vermagic(struct rel_ctx *c, const char *built,
 
 /* The tree's scripts/sign-file signs the built module in place, in the
  * sandbox, with the hash the kernel's config names. */
-static int sign_module(struct rel_ctx *c, const char *copy, const char *built,
+static int sign_module(struct rel_ctx *c, const char *copy, const char *in,
 		       struct pb_err *err)
 {
 	struct pb_output_result *out = &c->res->kmod;
-	char tool[PATH_MAX], hash[32];
+	char tool[PATH_MAX], hash[32], ko[PATH_MAX * 2];
 	const char *argv[] = {
-		tool,  hash, c->o->module_sign_key, c->o->module_sign_cert,
-		built, NULL};
+		tool, hash, c->o->module_sign_key, c->o->module_sign_cert,
+		ko,   NULL};
 	int status, ret;
 
+	/* the module as make sees it */
+	if (pb_path_fmt(ko, sizeof(ko), err, "%s/%s.ko", in, c->o->probe) < 0)
+		return err->code;
 	if (pb_tree_kconfig(c->kdir, "CONFIG_MODULE_SIG_HASH", hash,
 			    sizeof(hash)) < 0)
 		return pb_err_set(err, -ENOTSUP,
@@ -364,30 +384,31 @@ static int sign_module(struct rel_ctx *c, const char *copy, const char *built,
 
 void pb_kbuild_kmod(struct rel_ctx *c, const char *name)
 {
-	char copy[PATH_MAX], built[PATH_MAX * 2];
+	char copy[PATH_MAX], in[PATH_MAX], built[PATH_MAX * 2];
 	struct pb_err err = {0};
 	struct make_cmd m;
 	double t0 = pb_now_s();
 
 	if (pb_path_join(copy, sizeof(copy), &err, c->build_dir, "kmod", NULL) <
 		    0 ||
+	    inside(c, copy, in, sizeof(in), &err) < 0 ||
 	    pb_path_fmt(built, sizeof(built), &err, "%s/%s.ko", copy,
 			c->o->probe) < 0) {
 		pb_rel_fail_output(c, "kmod", err.msg);
 		return;
 	}
-	cmd_start(&m, c, c->kdir);
+	cmd_start(&m, c, c->kdir, 1);
 	/* a clang-built kernel: the LLVM tools throughout, not binutils */
 	if (c->cc.path[0] &&
 	    strstr(c->res->compiler.kernel ? c->res->compiler.kernel : "",
 		   "clang"))
 		cmd_add(&m, "LLVM=1");
-	cmd_add(&m, "M=%s", copy);
+	cmd_add(&m, "M=%s", in);
 	cmd_add(&m, "modules");
 	cmd_prefix_maps(&m, c, "KCFLAGS",
 			c->cc.major >= 8 ? "-ffile-prefix-map"
 					 : "-fdebug-prefix-map",
-			copy);
+			in);
 	if (run_build(c, "kmod", &m) == 0) {
 		if (!pb_is_file(built))
 			pb_err_set(&err, -ENOENT,
@@ -396,7 +417,7 @@ void pb_kbuild_kmod(struct rel_ctx *c, const char *name)
 				   c->o->probe, c->o->probe);
 		else if (check_vermagic(c, built, &err) == 0 &&
 			 c->o->module_sign_key)
-			sign_module(c, copy, built, &err);
+			sign_module(c, copy, in, &err);
 		if (err.code)
 			pb_rel_fail_output(c, "kmod", err.msg);
 		else
@@ -407,7 +428,8 @@ void pb_kbuild_kmod(struct rel_ctx *c, const char *name)
 
 void pb_kbuild_ebpf(struct rel_ctx *c, const char *name)
 {
-	char copy[PATH_MAX], bpfdir[PATH_MAX], built[PATH_MAX * 2];
+	char copy[PATH_MAX], in[PATH_MAX], bpfdir[PATH_MAX],
+		built[PATH_MAX * 2];
 	struct pb_err err = {0};
 	struct make_cmd m;
 	double t0 = pb_now_s();
@@ -415,18 +437,19 @@ void pb_kbuild_ebpf(struct rel_ctx *c, const char *name)
 
 	if (pb_path_join(copy, sizeof(copy), &err, c->build_dir, "ebpf", NULL) <
 		    0 ||
-	    pb_path_join(bpfdir, sizeof(bpfdir), &err, copy, "bpf", NULL) < 0 ||
-	    pb_path_join(built, sizeof(built), &err, bpfdir, "probe.o", NULL) <
-		    0) {
+	    inside(c, copy, in, sizeof(in), &err) < 0 ||
+	    pb_path_join(bpfdir, sizeof(bpfdir), &err, in, "bpf", NULL) < 0 ||
+	    pb_path_join(built, sizeof(built), &err, copy, "bpf/probe.o",
+			 NULL) < 0) {
 		pb_rel_fail_output(c, "ebpf", err.msg);
 		return;
 	}
-	cmd_start(&m, c, bpfdir);
+	cmd_start(&m, c, bpfdir, 0);
 	cmd_add(&m, "KERNELDIR=%s", c->kdir);
 	cmd_add(&m, "CLANG=%s", c->o->clang);
 	cmd_add(&m, "LLC=%s", c->o->llc);
 	/* clang knows -ffile-prefix-map whatever gcc the kernel wants */
-	cmd_prefix_maps(&m, c, "BPF_EXTRA_CFLAGS", "-ffile-prefix-map", copy);
+	cmd_prefix_maps(&m, c, "BPF_EXTRA_CFLAGS", "-ffile-prefix-map", in);
 	if (run_build(c, "ebpf", &m) == 0) {
 		if (pb_elf_machine(built, &machine, &err))
 			pb_err_prefix(&err, "ebpf build");

@@ -13,6 +13,7 @@
 #include "build/toolchain.h"
 #include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
+#include "util/path.h"
 
 static void tree_need(struct rel_ctx *c, const struct pb_kcc *k,
 		      struct pb_tc_need *n)
@@ -55,6 +56,34 @@ static int choose(struct rel_ctx *c, const struct pb_tc_need *n,
 	return pb_tc_choose(n, &o, ch, err);
 }
 
+/* The name the kernel's banner gives its compiler (noble's
+ * x86_64-linux-gnu-gcc-13, jammy's gcc) when the environment has it
+ * under that name with the same major: kbuild then finds the banner it
+ * expects and says nothing about a different compiler. */
+static void the_kernels_name(struct rel_ctx *c, const struct pb_tcenv *env,
+			     const struct pb_kcc *k)
+{
+	char word[64], path[PATH_MAX], real[PATH_MAX], want[PATH_MAX];
+	size_t n = strcspn(k->text, " (");
+
+	if (n == 0 || n >= sizeof(word))
+		return;
+	snprintf(word, sizeof(word), "%.*s", (int)n, k->text);
+	if (strchr(word, '/') || word[0] == '.' ||
+	    pb_path_join(path, sizeof(path), NULL, env->root, "usr/bin", word,
+			 NULL) ||
+	    pb_path_join(want, sizeof(want), NULL, env->root, c->cc.path, NULL))
+		return;
+	/* the same compiler: both resolve to one file in the root (plain
+	 * "gcc" of another major does not) */
+	if (!realpath(path, real) ||
+	    strncmp(real, env->root, strlen(env->root)) != 0)
+		return;
+	if (!realpath(want, path) || strcmp(real, path) != 0)
+		return;
+	snprintf(c->cc.path, sizeof(c->cc.path), "/usr/bin/%s", word);
+}
+
 /* The environment's compiler, as its package list says. */
 static int use_env(struct rel_ctx *c, const struct pb_tcenv *env,
 		   const struct pb_kcc *k, struct pb_err *err)
@@ -67,6 +96,7 @@ static int use_env(struct rel_ctx *c, const struct pb_tcenv *env,
 		return err->code;
 	memset(&c->cc, 0, sizeof(c->cc));
 	snprintf(c->cc.path, sizeof(c->cc.path), "/usr/bin/%s", pkg);
+	the_kernels_name(c, env, k);
 	snprintf(c->cc.version, sizeof(c->cc.version), "%s %.100s (%.100s)",
 		 pkg, ver, env->name);
 	c->cc.major = k->major;
@@ -107,9 +137,16 @@ static int record(struct rel_ctx *c, const struct pb_kcc *k, const char *match,
 	const char *env = c->env.name[0] ? c->env.name : NULL;
 
 	r->exact = c->cc.exact;
-	pb_info("%s: kernel built with '%s' (%s); using %s: %s (%s match%s%s)",
-		c->rel.name, k->text, k->source, c->cc.path, c->cc.version,
-		match, env ? ", environment " : ", the host's", env ? env : "");
+	if (env)
+		pb_info("%s: kernel built with '%s' (%s); using %s: %s (%s "
+			"match, environment %s, packages SHA-256 %s)",
+			c->rel.name, k->text, k->source, c->cc.path,
+			c->cc.version, match, env, c->env.packages_sha256);
+	else
+		pb_info("%s: kernel built with '%s' (%s); using %s: %s (%s "
+			"match, the host's)",
+			c->rel.name, k->text, k->source, c->cc.path,
+			c->cc.version, match);
 	if (pb_result_str(&r->kernel, k->text, err) ||
 	    pb_result_str(&r->path, c->cc.path, err) ||
 	    pb_result_str(&r->version, c->cc.version, err) ||

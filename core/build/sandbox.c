@@ -208,6 +208,20 @@ static int add_binds(struct vec *a, const char *opt, const char *const *paths,
 	return ret;
 }
 
+static int add_work(struct vec *a, const char *work, const char *at,
+		    struct pb_err *err)
+{
+	if (work[0] != '/' || !at || at[0] != '/' || strstr(at, "/../") ||
+	    !strcmp(at, "/"))
+		return pb_err_set(err, -EINVAL,
+				  "sandbox: work dir %s at %s: not absolute",
+				  work, at ? at : "(null)");
+	if (access(work, F_OK) < 0)
+		return pb_err_set(err, -errno, "sandbox: %s: %s", work,
+				  strerror(errno));
+	return add3(a, "--bind", work, at, err);
+}
+
 /* libbpf-style options: fields past the caller's sz read as zero; a
  * larger struct is accepted when what we do not know of it is zero */
 static int opts_copy(const struct pb_sandbox *sb, struct pb_sandbox *o,
@@ -258,6 +272,8 @@ static int build_argv(const struct pb_sandbox *o, struct vec *a,
 		ret = add_binds(a, "--ro-bind", o->ro, o->n_ro, err);
 	if (!ret)
 		ret = add_binds(a, "--bind", o->rw, o->n_rw, err);
+	if (!ret && o->work)
+		ret = add_work(a, o->work, o->work_at, err);
 	if (!ret && o->cwd)
 		ret = add3(a, "--chdir", o->cwd, NULL, err);
 	if (!ret)

@@ -25,6 +25,12 @@ struct pb_sandbox {
 	/* our variables whose names start with this reach the command too:
 	 * a probe's build settings, NEWSWATCH_DEPTH (NULL: none) */
 	const char *env_prefix;
+	/* one more writable dir (a build's copy of the source), bound at
+	 * work_at inside rather than at its own path: a path that does not
+	 * depend on the workspace, so that what the compiler does not map
+	 * (UBSAN's source locations) is the same from any (NULL: none) */
+	const char *work;
+	const char *work_at;
 };
 
 /* Whether bwrap is there and can make a sandbox on this host: runs `true`

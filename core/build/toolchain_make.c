@@ -117,6 +117,9 @@ static int make_argv(const struct pb_tc_def *def, const char *mirror,
 	/* documentation is not what a build needs: a smaller root */
 	arg_take(a, pb_strdup("--dpkgopt=path-exclude=/usr/share/doc/*", err));
 	arg_take(a, pb_strdup("--dpkgopt=path-exclude=/usr/share/man/*", err));
+	/* the dirs stay: focal's dash links its man page there */
+	arg_take(a, pb_strdup("--dpkgopt=path-include=/usr/share/man/man[1-9]/",
+			      err));
 	arg_take(a,
 		 pb_strdup("--dpkgopt=path-exclude=/usr/share/locale/*", err));
 	arg_take(a, pb_strdup("--dpkgopt=path-exclude=/usr/share/info/*", err));

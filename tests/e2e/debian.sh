@@ -149,8 +149,9 @@ for f in "$TMP/out2"/*cloud*; do
 done
 ok "-f picks the cloud kernel only; another workspace gives the same bytes"
 
-# the kernel's gcc missing: the module is refused, the eBPF object is still
-# built with clang; the kernel counts as FAILED (exit 1), its eBPF BUILT
+# the kernel's gcc missing and no builder environment allowed (--toolchain
+# host): the module is refused, the eBPF object is still built with clang;
+# the kernel counts as FAILED (exit 1), its eBPF BUILT
 nogcc=$TMP/nogcc
 mkdir -p "$nogcc"
 for f in /usr/bin/* /usr/local/bin/*; do
@@ -159,7 +160,7 @@ for f in /usr/bin/* /usr/local/bin/*; do
 done
 set +e
 PATH=$nogcc "$PB" build -k debian -p newswatch -v 1.2.3 -s "$PROBE_SRC" -o "$TMP/out-nogcc" \
-	-w "$ws" -f cloud "${files[@]}" >"$TMP/nogcc.txt" 2>"$TMP/nogcc.err"
+	-w "$ws" -f cloud --toolchain host "${files[@]}" >"$TMP/nogcc.txt" 2>"$TMP/nogcc.err"
 rc=$?
 set -e
 [ $rc -eq 1 ] || { cat "$TMP/nogcc.txt" "$TMP/nogcc.err"; fail "no gcc: exit $rc, expected 1"; }
@@ -174,3 +175,26 @@ assert k["kmod"]["status"] == "FAILED" and "gcc-12" in k["kmod"]["error"], k["km
 print("ok")
 PY
 ok "no gcc for the kernel: the module FAILED, the eBPF object BUILT with clang (exit 1)"
+
+# the same, choosing for itself: bookworm's gcc-12 from a builder
+# environment (made once per toolchain dir), the same compiler as the
+# host's, so the same bytes as the host-built module
+PATH=$nogcc "$PB" build -k debian -p newswatch -v 1.2.3 -s "$PROBE_SRC" -o "$TMP/out-env" \
+	-w "$ws" -f cloud "${files[@]}" >"$TMP/env.txt" 2>"$TMP/env.err" ||
+	{ cat "$TMP/env.txt" "$TMP/env.err"; fail "no host gcc, auto: the build failed"; }
+python3 - "$TMP/out-env/manifest.json" <<'PY'
+import json, sys
+k, = json.load(open(sys.argv[1]))["kernels"]
+c = k["compiler"]
+assert c["environment"] == "debian-bookworm-gcc-12" and c["path"] == "/usr/bin/gcc-12", c
+PY
+if [ "$(gcc-12 --version | head -n1)" = "gcc-12 (Debian $(sed -n 's/^gcc-12=//p' \
+	"$PROBE_BUILDER_TOOLCHAIN_DIR/debian-bookworm-gcc-12/packages.list")) 12.2.0" ]; then
+	for f in "$TMP/out-env"/*.ko "$TMP/out-env"/*.o; do
+		[ -f "$f" ] || continue
+		cmp "$f" "$out/${f##*/}" || fail "the environment's gcc-12 gave other bytes than the host's: ${f##*/}"
+	done
+	ok "no host gcc, auto: built in debian-bookworm-gcc-12, byte-identical to the host's build"
+else
+	ok "no host gcc, auto: built in debian-bookworm-gcc-12 (another gcc-12 build than the host's: bytes not compared)"
+fi
