@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "probe-builder/alloc.h"
 #include "render.h"
+#include "util/kvlines.h"
 #include "util/sign.h"
 #include "util/str.h"
 
@@ -130,39 +131,30 @@ static int set_key(struct nw_config *c, const char *key, const char *val,
 	return 0;
 }
 
+struct load_ctx {
+	struct nw_config *c;
+	const char *path;
+};
+
+static int load_on(const char *k, const char *v, unsigned line, void *data,
+		   struct pb_err *err)
+{
+	struct load_ctx *l = data;
+
+	return set_key(l->c, k, v, l->path, line, err);
+}
+
 int nw_config_load(const char *path, struct nw_config *c, struct pb_err *err)
 {
-	char line[4096], *s, *eq;
-	unsigned lineno = 0;
+	struct load_ctx l = {c, path};
 	int ret;
-	FILE *f;
 
 	ret = set_defaults(c, err);
 	if (ret < 0 || !path)
 		return ret;
 	if (set(&c->source, path, err))
 		return -ENOMEM;
-	f = fopen(path, "r");
-	if (!f)
-		return pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
-	while (!ret && fgets(line, sizeof(line), f)) {
-		s = pb_trim(line);
-		lineno++;
-		if (!*s || *s == '#')
-			continue;
-		eq = strchr(s, '=');
-		if (!eq) {
-			ret = pb_err_set(err, -EINVAL,
-					 "%s:%u: not a 'key = value' line",
-					 path, lineno);
-			break;
-		}
-		*eq = '\0';
-		ret = set_key(c, pb_trim(s), pb_trim(eq + 1), path, lineno,
-			      err);
-	}
-	fclose(f);
-	return ret;
+	return pb_kv_lines(path, load_on, &l, err);
 }
 
 /* Whether the template renders valid JSON for a made-up article */

@@ -281,6 +281,17 @@ static int build_argv(const struct pb_sandbox *o, struct vec *a,
 	return ret;
 }
 
+/* The options as we know them, and a command to run. */
+static int prepare(const struct pb_sandbox *sb, const char *const argv[],
+		   struct pb_sandbox *o, struct pb_err *err)
+{
+	int ret = opts_copy(sb, o, err);
+
+	if (!ret && (!argv || !argv[0]))
+		ret = pb_err_set(err, -EINVAL, "sandbox: no command");
+	return ret;
+}
+
 int pb_sandbox_argv(const struct pb_sandbox *sb, const char *const argv[],
 		    char ***out, struct pb_err *err)
 {
@@ -290,11 +301,9 @@ int pb_sandbox_argv(const struct pb_sandbox *sb, const char *const argv[],
 	int ret;
 
 	*out = NULL;
-	ret = opts_copy(sb, &o, err);
+	ret = prepare(sb, argv, &o, err);
 	if (ret)
 		return ret;
-	if (!argv || !argv[0])
-		return pb_err_set(err, -EINVAL, "sandbox: no command");
 	if (!o.off)
 		ret = build_argv(&o, &a, err);
 	for (i = 0; !ret && argv[i]; i++)
@@ -396,11 +405,9 @@ int pb_sandbox_run(const struct pb_sandbox *sb, const char *const argv[],
 	char **full = NULL;
 	int ret;
 
-	ret = opts_copy(sb, &o, err);
+	ret = prepare(sb, argv, &o, err);
 	if (ret)
 		return ret;
-	if (!argv || !argv[0])
-		return pb_err_set(err, -EINVAL, "sandbox: no command");
 	if (o.off)
 		return pb_run(argv, o.cwd, out_fd, status, err);
 	ret = pb_sandbox_check(err);

@@ -8,7 +8,7 @@
 
 #include "plugin/datafile.h"
 #include "probe-builder/alloc.h"
-#include "util/str.h"
+#include "util/kvlines.h"
 
 int pb_kvfile_add(struct pb_kvfile *f, const char *k, const char *v,
 		  struct pb_err *err)
@@ -42,35 +42,19 @@ void pb_kvfile_free(struct pb_kvfile *f)
 	f->n = 0;
 }
 
+static int kv_on(const char *k, const char *v, unsigned line, void *data,
+		 struct pb_err *err)
+{
+	(void)line;
+	return pb_kvfile_add(data, k, v, err);
+}
+
 int pb_kvfile_read(const char *path, struct pb_kvfile *f, struct pb_err *err)
 {
-	char line[1024];
-	unsigned lineno = 0;
-	FILE *in = fopen(path, "r");
-	int ret = 0;
+	int ret;
 
 	memset(f, 0, sizeof(*f));
-	if (!in)
-		return pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
-	while (!ret && fgets(line, sizeof(line), in)) {
-		char *s = pb_trim(line), *eq;
-
-		lineno++;
-		if (!*s || *s == '#')
-			continue;
-		eq = strchr(s, '=');
-		if (!eq) {
-			ret = pb_err_set(err, -EINVAL,
-					 "%s:%u: not a 'key = value' line",
-					 path, lineno);
-			break;
-		}
-		*eq = '\0';
-		ret = pb_kvfile_add(f, pb_trim(s), pb_trim(eq + 1), err);
-	}
-	if (!ret && ferror(in))
-		ret = pb_err_set(err, -EIO, "%s: read error", path);
-	fclose(in);
+	ret = pb_kv_lines(path, kv_on, f, err);
 	if (ret)
 		pb_kvfile_free(f);
 	return ret;
