@@ -75,6 +75,35 @@ static int parse_size(const char *arg, unsigned long long *out)
 	return 0;
 }
 
+#define TOOLCHAIN_HELP                                                   \
+	"      --toolchain auto|host|NAME  the compiler of each "        \
+	"kernel: "                                                       \
+	"auto (default)\n"                                               \
+	"                             takes the host's of the kernel's " \
+	"major version,\n"                                               \
+	"                             else a builder environment that "  \
+	"has it (made\n"                                                 \
+	"                             from its definition if need be); " \
+	"host: the host's\n"                                             \
+	"                             only; NAME: that environment "     \
+	"(toolchains list)\n" PB_TOOLCHAIN_HELP                          \
+	"      --sandbox on|off       run every make under bubblewrap: " \
+	"no network, the\n"                                              \
+	"                             tree read-only, only the build "   \
+	"copy writable\n"                                                \
+	"                             (default: on; off must be said "   \
+	"where bubblewrap\n"                                             \
+	"                             or user namespaces are "           \
+	"missing); inside, the\n"                                        \
+	"                             environment is cleared but for "   \
+	"the probe's\n"                                                  \
+	"                             settings: variables named "        \
+	"<PROBE>_* (NEWSWATCH_DEPTH)\n"                                  \
+	"      --nearest-compiler     when no toolchain has the "        \
+	"compiler a kernel was\n"                                        \
+	"                             built with, use the installed "    \
+	"one nearest in version\n"
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -109,34 +138,7 @@ static void usage(FILE *f)
 		"  -f, --kernel-filter REGEX  only kernel releases matching "
 		"REGEX (POSIX extended)\n"
 		"      --ignore-list FILE     releases to skip, one per line "
-		"(shell globs, # comments)\n"
-		"      --toolchain auto|host|NAME  the compiler of each "
-		"kernel: "
-		"auto (default)\n"
-		"                             takes the host's of the kernel's "
-		"major version,\n"
-		"                             else a builder environment that "
-		"has it (made\n"
-		"                             from its definition if need be); "
-		"host: the host's\n"
-		"                             only; NAME: that environment "
-		"(toolchains list)\n" PB_TOOLCHAIN_HELP
-		"      --sandbox on|off       run every make under bubblewrap: "
-		"no network, the\n"
-		"                             tree read-only, only the build "
-		"copy writable\n"
-		"                             (default: on; off must be said "
-		"where bubblewrap\n"
-		"                             or user namespaces are "
-		"missing); inside, the\n"
-		"                             environment is cleared but for "
-		"the probe's\n"
-		"                             settings: variables named "
-		"<PROBE>_* (NEWSWATCH_DEPTH)\n"
-		"      --nearest-compiler     when no toolchain has the "
-		"compiler a kernel was\n"
-		"                             built with, use the installed "
-		"one nearest in version\n"
+		"(shell globs, # comments)\n" TOOLCHAIN_HELP
 		"      --clang PATH           clang for eBPF objects (default: "
 		"$CLANG or clang)\n"
 		"      --llc PATH             llc for eBPF objects (default: "
@@ -197,6 +199,35 @@ struct build_cmd {
 	char source_abs[PATH_MAX], output_abs[PATH_MAX],
 		workspace_abs[PATH_MAX];
 };
+
+/* The toolchain, sandbox and signing options: 1 when opt was one, 2 on a
+ * bad value (said), else 0. */
+static int toolchain_opt(struct build_cmd *c, int opt, const char *arg)
+{
+	struct pb_build_opts *o = &c->po.build;
+
+	switch (opt) {
+	case OPT_TOOLCHAIN:
+		o->toolchain = arg;
+		return 1;
+	case OPT_MODULE_SIGN_KEY:
+		c->sign_key = arg;
+		return 1;
+	case OPT_MODULE_SIGN_CERT:
+		c->sign_cert = arg;
+		return 1;
+	case OPT_SANDBOX:
+		if (strcmp(arg, "on") && strcmp(arg, "off")) {
+			pb_error("build: --sandbox wants on or off, not '%s'",
+				 arg);
+			return 2;
+		}
+		o->sandbox_off = !strcmp(arg, "off");
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 /* One option of build's own; 0, 2 on a bad value (said), -1 for --help
  * (printed). */
@@ -268,23 +299,6 @@ static int build_opt(struct build_cmd *c, int opt, const char *arg)
 	case OPT_SIGN_KEY:
 		c->po.sign_key = arg;
 		break;
-	case OPT_TOOLCHAIN:
-		o->toolchain = arg;
-		break;
-	case OPT_MODULE_SIGN_KEY:
-		c->sign_key = arg;
-		break;
-	case OPT_MODULE_SIGN_CERT:
-		c->sign_cert = arg;
-		break;
-	case OPT_SANDBOX:
-		if (strcmp(arg, "on") && strcmp(arg, "off")) {
-			pb_error("build: --sandbox wants on or off, not '%s'",
-				 arg);
-			return 2;
-		}
-		o->sandbox_off = !strcmp(arg, "off");
-		break;
 	case 'h':
 		usage(stdout);
 		return -1;
@@ -340,6 +354,10 @@ static int build_args(int argc, char **argv, struct build_cmd *c)
 		else if (r > 0)
 			continue;
 		if (r < 0)
+			return 2;
+		if (!r && (r = toolchain_opt(c, opt, optarg)) == 1)
+			continue;
+		if (r == 2)
 			return 2;
 		if (!r && (r = build_opt(c, opt, optarg)) != 0)
 			return r;

@@ -22,7 +22,8 @@ grep -qx "probe-builder [0-9.]*" "$TMP/o.txt" || fail "--version: $(cat "$TMP/o.
 expect_rc 0 "$PB" build --help
 for opt in --kernel-type --probe-name --probe-version --source-dir --output-dir \
 	--workspace --jobs --kernel-filter --ignore-list --nearest-compiler --plugin-dir \
-	--quiet --verbose PROBE_BUILDER_PLUGIN_PATH; do
+	--quiet --verbose PROBE_BUILDER_PLUGIN_PATH --toolchain --toolchain-dir \
+	--toolchain-mirror --sandbox --module-sign-key --module-sign-cert; do
 	grep -q -- "$opt" "$TMP/o.txt" || fail "build --help does not mention $opt"
 done
 expect_rc 0 "$PB" build --help
@@ -32,6 +33,11 @@ done
 grep -q -- "--wait-lock" "$TMP/o.txt" || fail "build --help does not mention --wait-lock"
 expect_rc 0 "$PB" --help
 grep -q "plugins" "$TMP/o.txt" || fail "--help does not list the plugins command"
+grep -q "toolchains" "$TMP/o.txt" || fail "--help does not list the toolchains command"
+expect_rc 0 "$PB" toolchains --help
+for opt in list make remove --toolchain-dir --toolchain-mirror; do
+	grep -q -- "$opt" "$TMP/o.txt" || fail "toolchains --help does not mention $opt"
+done
 ok "--help and --version"
 
 expect_rc 2 "$PB"
@@ -43,6 +49,14 @@ grep -q "PACKAGE files or --from-json, not both" "$TMP/e.txt" || fail "both: $(c
 expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -j 0 x.deb
 expect_rc 2 "$PB" build -k debian -p a/b -v 1 -s "$PROBE_SRC" x.deb
 expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" -f '(' x.deb
+expect_rc 2 "$PB" build -k debian -p x -v 1 -s "$PROBE_SRC" --sandbox=maybe x.deb
+grep -q "sandbox wants on or off" "$TMP/e.txt" || fail "--sandbox=maybe: $(cat "$TMP/e.txt")"
+expect_rc 2 "$PB" toolchains
+expect_rc 2 "$PB" toolchains make
+grep -q "which ones" "$TMP/e.txt" || fail "toolchains make: $(cat "$TMP/e.txt")"
+expect_rc 2 "$PB" toolchains list extra
+expect_rc 1 "$PB" toolchains --toolchain-dir "$TMP/tc" make no-such-toolchain
+grep -q "no definition named 'no-such-toolchain'" "$TMP/e.txt" || fail "toolchains make unknown: $(cat "$TMP/e.txt")"
 ok "bad usage exits 2 with a message"
 
 cd "$TMP"
