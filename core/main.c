@@ -24,6 +24,8 @@ static void usage(FILE *f)
 		"packages it needs\n"
 		"  plugins   list the distros, their builder plugin and where "
 		"it came from\n"
+		"  verify    boot each kernel of an output dir under QEMU and "
+		"load its probes\n"
 		"  toolchains  list, make and remove the builder environments "
 		"(the compilers\n"
 		"            kernels were built with, when the host lacks "
@@ -63,6 +65,8 @@ int main(int argc, char **argv)
 		return pb_cmd_plugins(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "toolchains"))
 		return pb_cmd_toolchains(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "verify"))
+		return pb_cmd_verify(argc - 1, argv + 1);
 	pb_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return 2;

@@ -77,6 +77,9 @@ struct unpack_ctx {
 	struct pb_unpack_limit *limit;
 	struct archive *disk;
 	int done; /* the config wanted is out: stop reading */
+	/* pb_unpack_members: the regular files to take (NULL: the role's) */
+	int (*keep)(const char *rel, void *data);
+	void *keep_data;
 };
 
 /* libarchive's message with the errno text it may leave out ("Write
@@ -203,7 +206,11 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 		type = archive_entry_filetype(e);
 		if (!rel[0])
 			continue; /* "./" itself */
-		if (c->role == PB_PKG_CONFIG) {
+		if (c->keep) {
+			if (link || type != AE_IFREG ||
+			    !c->keep(rel, c->keep_data))
+				continue;
+		} else if (c->role == PB_PKG_CONFIG) {
 			if (link || type != AE_IFREG || !is_config_member(rel))
 				continue;
 		} else if (!link && type != AE_IFREG && type != AE_IFDIR &&
@@ -306,11 +313,30 @@ static int unpack_deb(struct archive *outer, struct unpack_ctx *c,
 	return ret;
 }
 
+static int unpack_ctx_at(struct unpack_ctx c, int rootfd, struct pb_err *err);
+
 int pb_unpack_at(const char *pkg, int rootfd, enum pb_pkg_role role,
 		 const char *release, struct pb_unpack_limit *limit,
 		 struct pb_err *err)
 {
-	struct unpack_ctx c = {pkg, role, release, limit, NULL, 0};
+	struct unpack_ctx c = {pkg, role, release, limit, NULL, 0, NULL, NULL};
+
+	return unpack_ctx_at(c, rootfd, err);
+}
+
+int pb_unpack_members_at(const char *pkg, int rootfd,
+			 int (*keep)(const char *rel, void *data), void *data,
+			 struct pb_unpack_limit *limit, struct pb_err *err)
+{
+	struct unpack_ctx c = {pkg,  PB_PKG_TREE, NULL, limit,
+			       NULL, 0,		  keep, data};
+
+	return unpack_ctx_at(c, rootfd, err);
+}
+
+static int unpack_ctx_at(struct unpack_ctx c, int rootfd, struct pb_err *err)
+{
+	const char *pkg = c.pkg;
 	const char *base = pb_basename(pkg);
 	size_t bl = strlen(base);
 	struct archive *in = NULL;

@@ -26,6 +26,13 @@ struct pb_unpack_limit {
 int pb_unpack_at(const char *pkg, int rootfd, enum pb_pkg_role role,
 		 const char *release, struct pb_unpack_limit *limit,
 		 struct pb_err *err);
+/* Only the regular files whose path (relative, "boot/vmlinuz-6.1.0-57-amd64")
+ * keep() takes, read to the end of the package: a kernel image and its
+ * modules' list, say, out of a package of hundreds of megabytes. */
+int pb_unpack_members_at(const char *pkg, int rootfd,
+			 int (*keep)(const char *rel, void *data), void *data,
+			 struct pb_unpack_limit *limit, struct pb_err *err);
+
 /* The same for the directory root (a path). */
 int pb_unpack(const char *pkg, const char *root, enum pb_pkg_role role,
 	      const char *release, struct pb_err *err);

@@ -38,6 +38,7 @@ int pb_cmd_build(int argc, char **argv);
 int pb_cmd_crawl(int argc, char **argv);
 int pb_cmd_plugins(int argc, char **argv);
 int pb_cmd_toolchains(int argc, char **argv);
+int pb_cmd_verify(int argc, char **argv);
 
 /* Where builder environments are: --toolchain-dir, --toolchain-mirror. */
 struct pb_cli_toolchain {

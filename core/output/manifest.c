@@ -197,7 +197,8 @@ static json_object *merge_entry(json_object *old_e, json_object *new_e,
 				const char *now)
 {
 	static const char *const keep[] = {"inputs", "compiler",   "config",
-					   "log",    "duration_s", "built_at"};
+					   "log",    "duration_s", "built_at",
+					   "verify"};
 	json_object *m, *v, *series_old, *series_new;
 	int kept_k = 0, kept_e = 0, built_now;
 	size_t i;
@@ -275,10 +276,6 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 	json_object *old, *merged;
 	json_object **all;
 	size_t n_old, n_new, n = 0, i, j;
-	char path[PATH_MAX];
-	const char *text;
-	int ret;
-
 	json_object_object_get_ex(manifest, "kernels", &old);
 	n_old = json_object_array_length(old);
 	n_new = json_object_array_length(results);
@@ -320,22 +317,30 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 	json_object_object_add(manifest, "generator",
 			       json_object_new_string(PACKAGE_STRING));
 	json_object_object_add(manifest, "kernels", merged);
+	return pb_manifest_write(output_dir, manifest, err);
+}
+
+int pb_manifest_write(const char *output_dir, json_object *manifest,
+		      struct pb_err *err)
+{
+	char path[PATH_MAX], *withnl;
+	const char *text;
+	size_t tl;
+	int ret;
+
 	text = json_object_to_json_string_ext(
 		manifest, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 				  JSON_C_TO_STRING_NOSLASHESCAPE);
 	ret = manifest_path(output_dir, path, sizeof(path), err);
 	if (ret)
 		return ret;
-	{
-		size_t tl = strlen(text);
-		char *withnl = pb_malloc(tl + 2, 1, err);
-
-		if (!withnl)
-			return -ENOMEM;
-		memcpy(withnl, text, tl);
-		withnl[tl] = '\n';
-		ret = pb_write_file_atomic(path, withnl, tl + 1, err);
-		free(withnl);
-	}
+	tl = strlen(text);
+	withnl = pb_malloc(tl + 2, 1, err);
+	if (!withnl)
+		return -ENOMEM;
+	memcpy(withnl, text, tl);
+	withnl[tl] = '\n';
+	ret = pb_write_file_atomic(path, withnl, tl + 1, err);
+	free(withnl);
 	return ret;
 }

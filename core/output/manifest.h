@@ -26,6 +26,11 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 		       json_object *results, const char *now,
 		       struct pb_err *err);
 
+/* Writes manifest (as loaded, changed) to output_dir/manifest.json,
+ * atomically. */
+int pb_manifest_write(const char *output_dir, json_object *manifest,
+		      struct pb_err *err);
+
 /* The entry of manifest with the key of entry (probe, probe_version,
  * distro, release, arch, version), or NULL. */
 json_object *pb_manifest_find(json_object *manifest, json_object *entry);

@@ -10,7 +10,7 @@ if ! command -v "$cf" >/dev/null; then
 	exit 77
 fi
 cd "$top" || exit 1
-mapfile -t files < <(find core include plugins newswatch tests bench \
+mapfile -t files < <(find core include plugins newswatch verify tests bench \
 	\( -path tests/fuzz/corpus -o -path tests/fuzz/sanitize -o \
 	-path tests/fuzz/libfuzzer -o -path 'tests/fuzz/werror-*' \) -prune -o \
 	-name '*.[ch]' -print | sort)

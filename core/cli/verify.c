@@ -1,0 +1,234 @@
+#include "config.h"
+
+/* `probe-builder verify`: boot each kernel of an output dir under QEMU and
+ * load its probes there (core/verify). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "probe-builder/log.h"
+#include "util/fs.h"
+#include "util/path.h"
+#include "util/runctl.h"
+#include "verify/run.h"
+
+enum {
+	OPT_ACCEL = PB_OPT_FIRST_FREE,
+	OPT_MEM,
+	OPT_TIMEOUT,
+	OPT_AGENT,
+	OPT_REPORT,
+	OPT_REQUIRED,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: probe-builder verify -o DIR [OPTION]...\n"
+		"Boot each kernel whose probes are in the output dir DIR "
+		"under QEMU, with an\ninitramfs of ours: insert the module "
+		"(then remove it), load every program\nof the eBPF object "
+		"through that kernel's verifier and attach those whose "
+		"section\nsays how. The results go into DIR/manifest.json "
+		"(\"verify\" of each kernel).\nThe kernel comes from its "
+		"image package, as the manifest records it: a local\nfile, "
+		"or the workspace's download cache.\n\n"
+		"  -o, --output-dir DIR       the output dir of a build "
+		"(required)\n"
+		"  -w, --workspace DIR        its workspace: the download "
+		"cache, and where the VMs'\n"
+		"                             files go (default: ./workspace)\n"
+		"  -j, --jobs N               N machines at once (default: 1)\n"
+		"  -f, --kernel-filter REGEX  only kernel releases matching "
+		"REGEX\n"
+		"      --accel tcg|kvm        QEMU's accelerator (default: "
+		"tcg; "
+		"kvm where /dev/kvm\n"
+		"                             runs guests)\n"
+		"      --vm-memory MB         each machine's memory (default: "
+		"512)\n"
+		"      --vm-timeout SECONDS   a machine still running then is "
+		"stopped and its\n"
+		"                             outputs REFUSED (default: 120)\n"
+		"      --agent PATH           the in-VM agent (default: "
+		"$PROBE_BUILDER_AGENT, else\n"
+		"                             " PB_AGENTPATH ")\n"
+		"      --report               exit 0 even when an output was "
+		"REFUSED\n"
+		"      --required             a kernel that could not be "
+		"booted "
+		"(SKIPPED) fails\n"
+		"                             the run too\n" PB_COMMON_HELP
+		"\nExit status: 0 when every output LOADED (or was SKIPPED), "
+		"1 when one was\nREFUSED or on an error, 2 on bad usage.\n");
+}
+
+struct verify_cmd {
+	struct pb_cli_common common;
+	struct pb_verify_run_opts o;
+	const char *output, *workspace, *filter;
+	char out_abs[PATH_MAX], ws_abs[PATH_MAX];
+	int report, required;
+};
+
+static int number(const char *what, const char *arg, unsigned max,
+		  unsigned *out)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*end || n < 1 || (unsigned long)n > max) {
+		pb_error("verify: %s wants a number from 1 to %u, not '%s'",
+			 what, max, arg);
+		return 2;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int verify_opt(struct verify_cmd *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'o':
+		c->output = arg;
+		return 0;
+	case 'w':
+		c->workspace = arg;
+		return 0;
+	case 'f':
+		c->filter = arg;
+		return 0;
+	case 'j':
+		return number("-j", arg, 64, &c->o.jobs);
+	case OPT_MEM:
+		return number("--vm-memory", arg, 65536, &c->o.mem_mb);
+	case OPT_TIMEOUT:
+		return number("--vm-timeout", arg, 86400, &c->o.timeout_s);
+	case OPT_ACCEL:
+		if (strcmp(arg, "tcg") && strcmp(arg, "kvm")) {
+			pb_error("verify: --accel wants tcg or kvm, not '%s'",
+				 arg);
+			return 2;
+		}
+		c->o.accel = arg;
+		return 0;
+	case OPT_AGENT:
+		c->o.agent = arg;
+		return 0;
+	case OPT_REPORT:
+		c->report = 1;
+		return 0;
+	case OPT_REQUIRED:
+		c->required = 1;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return -1;
+	default:
+		fprintf(stderr, "Try 'probe-builder verify --help'.\n");
+		return 2;
+	}
+}
+
+static int verify_args(int argc, char **argv, struct verify_cmd *c)
+{
+	static const struct option longopts[] = {
+		{"output-dir", required_argument, NULL, 'o'},
+		{"workspace", required_argument, NULL, 'w'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"kernel-filter", required_argument, NULL, 'f'},
+		{"accel", required_argument, NULL, OPT_ACCEL},
+		{"vm-memory", required_argument, NULL, OPT_MEM},
+		{"vm-timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"agent", required_argument, NULL, OPT_AGENT},
+		{"report", no_argument, NULL, OPT_REPORT},
+		{"required", no_argument, NULL, OPT_REQUIRED},
+		PB_COMMON_LONG_OPTS,
+		{NULL, 0, NULL, 0}};
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:w:j:f:qh", longopts, NULL)) !=
+	       -1) {
+		r = pb_cli_common_opt(&c->common, opt, optarg);
+		if (r < 0)
+			return 2;
+		if (!r && (r = verify_opt(c, opt, optarg)) != 0)
+			return r;
+	}
+	if (!c->output) {
+		pb_error("verify: -o is required");
+		return 2;
+	}
+	if (optind < argc) {
+		pb_error("verify: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+static int verify_main(struct verify_cmd *c, const regex_t *re)
+{
+	struct pb_verify_counts n;
+	struct pb_err err = {0};
+
+	if (!realpath(c->output, c->out_abs)) {
+		pb_error("-o %s: %s", c->output, strerror(errno));
+		return 1;
+	}
+	if (pb_mkdir_p(c->workspace, &err) < 0 ||
+	    !realpath(c->workspace, c->ws_abs)) {
+		pb_error("-w %s: %s", c->workspace,
+			 err.code ? err.msg : strerror(errno));
+		return 1;
+	}
+	if (access(c->o.agent, X_OK) < 0) {
+		pb_error("the in-VM agent %s: %s (build it, or give --agent)",
+			 c->o.agent, strerror(errno));
+		return 1;
+	}
+	c->o.output_dir = c->out_abs;
+	c->o.workspace = c->ws_abs;
+	c->o.filter = re;
+	if (pb_signals_install(&err) < 0 ||
+	    pb_verify_run(&c->o, &n, &err) < 0) {
+		pb_error("%s", err.msg);
+		return 1;
+	}
+	printf("\n%zu kernel%s: %zu loaded, %zu refused, %zu skipped\n",
+	       n.kernels, n.kernels == 1 ? "" : "s", n.loaded, n.refused,
+	       n.skipped);
+	if (pb_stop_signal)
+		return 128 + pb_stop_signal;
+	if ((n.refused && !c->report) || (n.skipped && c->required))
+		return 1;
+	return 0;
+}
+
+int pb_cmd_verify(int argc, char **argv)
+{
+	struct verify_cmd c = {.workspace = "workspace"};
+	regex_t re;
+	int rc;
+
+	c.o.sz = sizeof(c.o);
+	c.o.jobs = 1;
+	c.o.accel = "tcg";
+	c.o.agent = getenv("PROBE_BUILDER_AGENT")
+			    ? getenv("PROBE_BUILDER_AGENT")
+			    : PB_AGENTPATH;
+	rc = verify_args(argc, argv, &c);
+	if (rc == 0 && c.filter && pb_cli_regex("verify", c.filter, &re) < 0)
+		rc = 2;
+	else if (rc == 0) {
+		rc = verify_main(&c, c.filter ? &re : NULL);
+		if (c.filter)
+			regfree(&re);
+	}
+	pb_cli_common_free(&c.common);
+	return rc < 0 ? 0 : rc;
+}

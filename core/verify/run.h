@@ -1,0 +1,30 @@
+/* `probe-builder verify`: every kernel of an output dir's manifest booted
+ * with its probes, -j at a time, the results written back into the
+ * manifest ("verify" of each kernel). */
+#ifndef PB_VERIFY_RUN_H
+#define PB_VERIFY_RUN_H
+
+#include <regex.h>
+#include <stddef.h>
+
+#include "probe-builder/error.h"
+
+struct pb_verify_run_opts {
+	size_t sz;
+	const char *output_dir; /* absolute */
+	const char *workspace;	/* absolute: its cache and verify/ */
+	const char *agent;
+	const char *accel;
+	unsigned mem_mb, timeout_s, jobs;
+	const regex_t *filter; /* on the release; NULL: all */
+};
+
+struct pb_verify_counts {
+	size_t kernels, refused, skipped, loaded;
+};
+
+/* Verifies and records; prints a line per kernel to stdout. */
+int pb_verify_run(const struct pb_verify_run_opts *o,
+		  struct pb_verify_counts *n, struct pb_err *err);
+
+#endif

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# probe-builder verify: each kernel of an output dir booted under QEMU
+# (TCG) with an initramfs of ours; the agent inserts the module and loads
+# and attaches the eBPF programs through that kernel's verifier.
+# - newswatch built for a 6.1 (bookworm, the host's gcc) and a 6.12 (trixie,
+#   gcc-14 environment) kernel: both LOADED, programs attached, -j 2;
+# - a probe whose module calls an unexported symbol and whose program reads
+#   a map value unchecked: REFUSED, naming "Unknown symbol" and the
+#   verifier's "invalid mem access"; exit 1, 0 with --report;
+# - a module whose vermagic is another release's: REFUSED;
+# - a kernel whose image package is gone: SKIPPED; --required fails.
+. "$PB_TOP_SRCDIR/tests/lib/e2e.sh"
+pb_skip_if_no_e2e
+pb_tmpdir
+command -v qemu-system-x86_64 >/dev/null || skip "QEMU is not installed"
+export PROBE_BUILDER_AGENT=${PB_BUILD_AGENT:?}
+
+abi=$(pb_debian_abi)
+mapfile -t deb < <(pb_debian_fetch "linux-headers-$abi-amd64" "linux-headers-$abi-common" \
+	"linux-kbuild-${abi%%.0-*}" "linux-image-$abi-amd64")
+tri=$(pb_debian_suite_abi trixie 6.12) || skip "no trixie 6.12 kernel reachable"
+mapfile -t tfiles < <(pb_debian_suite_fetch trixie "linux-headers-$tri-amd64" \
+	"linux-headers-$tri-common" "linux-kbuild-$tri" "linux-image-$tri-amd64-unsigned")
+r61=$abi-amd64 r612=$tri-amd64
+
+"$PB" build -k debian -p newswatch -v 1 -s "$PROBE_SRC" -o "$TMP/out" -w "$TMP/ws" -j 2 \
+	"${deb[@]}" "${tfiles[@]}" >"$TMP/build.txt" 2>&1 ||
+	{ cat "$TMP/build.txt"; fail "build failed"; }
+t0=$(date +%s.%N)
+"$PB" verify -o "$TMP/out" -w "$TMP/ws" -j 2 >"$TMP/v1.txt" 2>"$TMP/v1.err" ||
+	{ cat "$TMP/v1.txt" "$TMP/v1.err"; fail "verify failed"; }
+cat "$TMP/v1.txt"
+echo "verify of 2 kernels, -j 2: $(echo "$(date +%s.%N) - $t0" | bc) s"
+for r in "$r61" "$r612"; do
+	grep -E "^${r//+/\\+} +LOADED +LOADED" "$TMP/v1.txt" >/dev/null || fail "$r: not LOADED LOADED"
+done
+python3 - "$TMP/out/manifest.json" <<'PY'
+import json, sys
+for k in json.load(open(sys.argv[1]))["kernels"]:
+    v = k["verify"]
+    assert v["booted"] == k["release"], v
+    assert v["kmod"]["status"] == "LOADED" and v["ebpf"]["status"] == "LOADED", v
+    assert v["ebpf"]["reason"] == "2 programs loaded, 2 attached", v
+    assert v["at"], v
+print("ok: the manifest records each kernel's verify: booted, LOADED, 2 programs attached")
+PY
+ok "newswatch LOADED on $r61 and $r612 (module inserted and removed, kprobes attached)"
+
+# refusals, named
+"$PB" build -k debian -p bad -v 1 -s "$PB_TOP_SRCDIR/tests/fixtures/badprobe" -o "$TMP/bad" \
+	-w "$TMP/ws" "${deb[@]}" >"$TMP/bbuild.txt" 2>&1 || { cat "$TMP/bbuild.txt"; fail "bad probe build"; }
+set +e
+"$PB" verify -o "$TMP/bad" -w "$TMP/ws" >"$TMP/v2.txt" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { cat "$TMP/v2.txt"; fail "refused: exit $rc, not 1"; }
+grep -E "^$r61 +REFUSED +REFUSED" "$TMP/v2.txt" >/dev/null || { cat "$TMP/v2.txt"; fail "bad: not REFUSED"; }
+grep -q "kmod: REFUSED.*Unknown symbol pb_no_such_symbol" "$TMP/v2.txt" || { cat "$TMP/v2.txt"; fail "no Unknown symbol"; }
+grep -q "ebpf: REFUSED program bad: .*invalid mem access 'map_value_or_null'" "$TMP/v2.txt" ||
+	{ cat "$TMP/v2.txt"; fail "no verifier message"; }
+grep -q "program good" "$TMP/v2.txt" && fail "the good program was called refused"
+"$PB" verify -o "$TMP/bad" -w "$TMP/ws" --report >/dev/null 2>&1 || fail "--report: not exit 0"
+ok "a missing symbol and a verifier refusal: REFUSED, named; exit 1 (0 with --report)"
+
+# a module with another release's vermagic, put in the 6.12 kernel's place
+mkdir "$TMP/forged"
+cp -r "$TMP/out/." "$TMP/forged/"
+ko612=$(cd "$TMP/forged" && ls newswatch-1-x86_64-"$r612"-*.ko)
+cp "$TMP/out"/newswatch-1-x86_64-"$r61"-*.ko "$TMP/forged/$ko612"
+set +e
+"$PB" verify -o "$TMP/forged" -w "$TMP/ws" -f "^${r612//+/\\+}\$" >"$TMP/v3.txt" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -E "^${r612//+/\\+} +REFUSED +LOADED" "$TMP/v3.txt" >/dev/null ||
+	{ cat "$TMP/v3.txt"; fail "forged vermagic: exit $rc"; }
+grep -qi "version magic\|Exec format error\|Invalid module format" "$TMP/v3.txt" || { cat "$TMP/v3.txt"; fail "forged: no reason"; }
+ok "another release's module: REFUSED ($(grep -o 'kmod: REFUSED.\{0,80\}' "$TMP/v3.txt"))"
+
+# no image package: SKIPPED; --required makes it a failure
+mkdir "$TMP/noimg" && cp -r "$TMP/bad/." "$TMP/noimg/"
+sed -i 's|"path": "[^"]*linux-image[^"]*"|"path": "gone.deb"|' "$TMP/noimg/manifest.json"
+"$PB" verify -o "$TMP/noimg" -w "$TMP/ws-empty" >"$TMP/v4.txt" 2>&1 || { cat "$TMP/v4.txt"; fail "skipped: not exit 0"; }
+grep -E "^$r61 +SKIPPED +SKIPPED" "$TMP/v4.txt" >/dev/null || { cat "$TMP/v4.txt"; fail "not SKIPPED"; }
+set +e
+"$PB" verify -o "$TMP/noimg" -w "$TMP/ws-empty" --required >/dev/null 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "--required: exit $rc"
+ok "no image: SKIPPED with the reason; --required fails"
