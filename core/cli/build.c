@@ -19,9 +19,11 @@
 #include "cli/progress.h"
 #include "output/summary.h"
 #include "pipeline/run.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/runctl.h"
+#include "verify/run.h"
 
 enum {
 	OPT_IGNORE_LIST = PB_OPT_FIRST_FREE,
@@ -36,6 +38,7 @@ enum {
 	OPT_SANDBOX,
 	OPT_MODULE_SIGN_KEY,
 	OPT_MODULE_SIGN_CERT,
+	OPT_VERIFY,
 };
 
 /* SIZE with an optional K, M or G suffix (powers of 1024), above 0. */
@@ -165,6 +168,14 @@ static void usage(FILE *f)
 		"DER), the one the\n"
 		"                             hosts enroll (MOK, the kernel's "
 		"keyring)\n"
+		"      --verify[=report|required]  then boot each kernel built "
+		"under QEMU and load\n"
+		"                             its probes there (probe-builder "
+		"verify): a REFUSED\n"
+		"                             output fails the run (not with "
+		"=report), and so\n"
+		"                             does one not verified (SKIPPED) "
+		"with =required\n"
 		"      --sign-key KEY         sign manifest.json with this PEM "
 		"ed25519 private key\n"
 		"                             (manifest.json.sig, detached, "
@@ -194,6 +205,7 @@ struct build_cmd {
 	struct pb_cli_toolchain tc;
 	struct pb_tc_defs defs;
 	const char *sign_key, *sign_cert;
+	int verify; /* --verify: 1, =report: 2, =required: 3 */
 	char sign_key_abs[PATH_MAX], sign_cert_abs[PATH_MAX], signer[256];
 	const char *distro, *source, *output, *workspace, *filter;
 	char source_abs[PATH_MAX], output_abs[PATH_MAX],
@@ -212,6 +224,18 @@ static int toolchain_opt(struct build_cmd *c, int opt, const char *arg)
 		return 1;
 	case OPT_MODULE_SIGN_KEY:
 		c->sign_key = arg;
+		return 1;
+	case OPT_VERIFY:
+		c->verify = !arg		       ? 1
+			    : !strcmp(arg, "report")   ? 2
+			    : !strcmp(arg, "required") ? 3
+						       : 0;
+		if (!c->verify) {
+			pb_error("build: --verify takes report or required, "
+				 "not '%s'",
+				 arg);
+			return 2;
+		}
 		return 1;
 	case OPT_MODULE_SIGN_CERT:
 		c->sign_cert = arg;
@@ -336,6 +360,7 @@ static int build_args(int argc, char **argv, struct build_cmd *c)
 		 OPT_MODULE_SIGN_KEY},
 		{"module-sign-cert", required_argument, NULL,
 		 OPT_MODULE_SIGN_CERT},
+		{"verify", optional_argument, NULL, OPT_VERIFY},
 		PB_TOOLCHAIN_LONG_OPTS,
 		PB_CRAWL_LONG_OPTS,
 		PB_COMMON_LONG_OPTS,
@@ -466,6 +491,41 @@ static int toolchain_setup(struct build_cmd *c, const struct pb_registry *reg)
 	return 0;
 }
 
+/* build --verify: the kernels of this run that have outputs, booted;
+ * the exit status is the build's unless the build's was 0 or 3. */
+static int verify_built(struct build_cmd *c,
+			const struct pb_pipeline_result *res, int rc)
+{
+	const struct pb_results *rs = &res->results;
+	struct pb_verify_run_opts v = {.sz = sizeof(v)};
+	struct pb_err err = {0};
+	const char **rels;
+	size_t i, n = 0;
+	int vrc;
+
+	rels = pb_calloc(rs->n + 1, sizeof(*rels), &err);
+	if (!rels) {
+		pb_error("%s", err.msg);
+		return 1;
+	}
+	for (i = 0; i < rs->n; i++)
+		if (rs->r[i].release && rs->r[i].status != PB_STATUS_SKIPPED)
+			rels[n++] = rs->r[i].release;
+	v.output_dir = c->output_abs;
+	v.workspace = c->workspace_abs;
+	v.agent = pb_cli_agent_path();
+	v.accel = "tcg";
+	v.jobs = c->po.build.jobs;
+	v.probe = c->po.build.probe;
+	v.probe_version = c->po.build.version;
+	v.releases = rels;
+	v.n_releases = n;
+	printf("\n");
+	vrc = pb_cli_verify_run(&v, c->verify == 2, c->verify == 3);
+	free(rels);
+	return rc == 0 || rc == 3 ? (vrc ? vrc : rc) : rc;
+}
+
 /* Everything after the arguments: the distro, the paths, the pipeline. */
 static int build_run(struct build_cmd *c, const regex_t *re)
 {
@@ -528,6 +588,8 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 		pb_error("%s", err.msg);
 	if (res.built) /* what was built is said, even unrecorded */
 		rc = report(c, &res, ret);
+	if (res.built && !ret && c->verify && !pb_stop_signal)
+		rc = verify_built(c, &res, rc);
 	else if (ret == -EINTR && pb_stop_signal)
 		rc = 128 + pb_stop_signal;
 	pb_pipeline_result_free(&res);

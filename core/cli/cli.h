@@ -40,6 +40,14 @@ int pb_cmd_plugins(int argc, char **argv);
 int pb_cmd_toolchains(int argc, char **argv);
 int pb_cmd_verify(int argc, char **argv);
 
+struct pb_verify_run_opts;
+/* Verifies (verify/run.h), says the counts; the exit status: 1 when an
+ * output was REFUSED (unless report) or, with required, SKIPPED. */
+int pb_cli_verify_run(const struct pb_verify_run_opts *o, int report,
+		      int required);
+/* $PROBE_BUILDER_AGENT, else the installed agent. */
+const char *pb_cli_agent_path(void);
+
 /* Where builder environments are: --toolchain-dir, --toolchain-mirror. */
 struct pb_cli_toolchain {
 	const char *dir, *mirror;

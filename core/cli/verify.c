@@ -173,7 +173,6 @@ static int verify_args(int argc, char **argv, struct verify_cmd *c)
 
 static int verify_main(struct verify_cmd *c, const regex_t *re)
 {
-	struct pb_verify_counts n;
 	struct pb_err err = {0};
 
 	if (!realpath(c->output, c->out_abs)) {
@@ -186,27 +185,46 @@ static int verify_main(struct verify_cmd *c, const regex_t *re)
 			 err.code ? err.msg : strerror(errno));
 		return 1;
 	}
-	if (access(c->o.agent, X_OK) < 0) {
-		pb_error("the in-VM agent %s: %s (build it, or give --agent)",
-			 c->o.agent, strerror(errno));
-		return 1;
-	}
 	c->o.output_dir = c->out_abs;
 	c->o.workspace = c->ws_abs;
 	c->o.filter = re;
-	if (pb_signals_install(&err) < 0 ||
-	    pb_verify_run(&c->o, &n, &err) < 0) {
+	if (pb_signals_install(&err) < 0) {
 		pb_error("%s", err.msg);
 		return 1;
 	}
-	printf("\n%zu kernel%s: %zu loaded, %zu refused, %zu skipped\n",
+	return pb_cli_verify_run(&c->o, c->report, c->required);
+}
+
+int pb_cli_verify_run(const struct pb_verify_run_opts *o, int report,
+		      int required)
+{
+	struct pb_verify_counts n;
+	struct pb_err err = {0};
+
+	if (access(o->agent, X_OK) < 0) {
+		pb_error("the in-VM agent %s: %s (build it, or give --agent)",
+			 o->agent, strerror(errno));
+		return 1;
+	}
+	if (pb_verify_run(o, &n, &err) < 0) {
+		pb_error("%s", err.msg);
+		return 1;
+	}
+	printf("\n%zu kernel%s verified: %zu loaded, %zu refused, %zu "
+	       "skipped\n",
 	       n.kernels, n.kernels == 1 ? "" : "s", n.loaded, n.refused,
 	       n.skipped);
 	if (pb_stop_signal)
 		return 128 + pb_stop_signal;
-	if ((n.refused && !c->report) || (n.skipped && c->required))
+	if ((n.refused && !report) || (n.skipped && required))
 		return 1;
 	return 0;
+}
+
+const char *pb_cli_agent_path(void)
+{
+	return getenv("PROBE_BUILDER_AGENT") ? getenv("PROBE_BUILDER_AGENT")
+					     : PB_AGENTPATH;
 }
 
 int pb_cmd_verify(int argc, char **argv)
@@ -218,9 +236,7 @@ int pb_cmd_verify(int argc, char **argv)
 	c.o.sz = sizeof(c.o);
 	c.o.jobs = 1;
 	c.o.accel = "tcg";
-	c.o.agent = getenv("PROBE_BUILDER_AGENT")
-			    ? getenv("PROBE_BUILDER_AGENT")
-			    : PB_AGENTPATH;
+	c.o.agent = pb_cli_agent_path();
 	rc = verify_args(argc, argv, &c);
 	if (rc == 0 && c.filter && pb_cli_regex("verify", c.filter, &re) < 0)
 		rc = 2;

@@ -264,6 +264,26 @@ static void record(struct job *j, const char *now, struct pb_verify_counts *n)
 		n->loaded++;
 }
 
+/* Whether entry e is one of those asked for. */
+static int wanted(const struct pb_verify_run_opts *o, json_object *e,
+		  const char *rel)
+{
+	size_t i;
+
+	if (o->filter && regexec(o->filter, rel, 0, NULL, 0))
+		return 0;
+	if (o->probe && (!str(e, "probe") || strcmp(str(e, "probe"), o->probe)))
+		return 0;
+	if (o->probe_version &&
+	    (!str(e, "probe_version") ||
+	     strcmp(str(e, "probe_version"), o->probe_version)))
+		return 0;
+	for (i = 0; i < o->n_releases; i++)
+		if (!strcmp(o->releases[i], rel))
+			return 1;
+	return !o->releases;
+}
+
 static size_t select_jobs(const struct pb_verify_run_opts *o,
 			  json_object *kernels, struct job *jobs)
 {
@@ -274,7 +294,7 @@ static size_t select_jobs(const struct pb_verify_run_opts *o,
 		json_object *e = json_object_array_get_idx(kernels, i);
 		const char *rel = str(e, "release");
 
-		if (!rel || (o->filter && regexec(o->filter, rel, 0, NULL, 0)))
+		if (!rel || !wanted(o, e, rel))
 			continue;
 		if (output_file(o, e, "kmod", buf, sizeof(buf)) &&
 		    output_file(o, e, "ebpf", buf, sizeof(buf)))

@@ -17,6 +17,11 @@ struct pb_verify_run_opts {
 	const char *accel;
 	unsigned mem_mb, timeout_s, jobs;
 	const regex_t *filter; /* on the release; NULL: all */
+	/* only this probe's entries, of these releases (build --verify: the
+	 * run's kernels); NULL: any */
+	const char *probe, *probe_version;
+	const char *const *releases;
+	size_t n_releases;
 };
 
 struct pb_verify_counts {

@@ -62,6 +62,19 @@ grep -q "program good" "$TMP/v2.txt" && fail "the good program was called refuse
 "$PB" verify -o "$TMP/bad" -w "$TMP/ws" --report >/dev/null 2>&1 || fail "--report: not exit 0"
 ok "a missing symbol and a verifier refusal: REFUSED, named; exit 1 (0 with --report)"
 
+# build --verify: the run's kernels verified after the build
+set +e
+"$PB" build -k debian -p bad -v 1 -s "$PB_TOP_SRCDIR/tests/fixtures/badprobe" -o "$TMP/bad" \
+	-w "$TMP/ws" --verify "${deb[@]}" >"$TMP/bv.txt" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -E "^$r61 +REFUSED +REFUSED" "$TMP/bv.txt" >/dev/null ||
+	{ cat "$TMP/bv.txt"; fail "build --verify: exit $rc"; }
+"$PB" build -k debian -p bad -v 1 -s "$PB_TOP_SRCDIR/tests/fixtures/badprobe" -o "$TMP/bad" \
+	-w "$TMP/ws" --verify=report "${deb[@]}" >"$TMP/bv2.txt" 2>&1 ||
+	{ cat "$TMP/bv2.txt"; fail "build --verify=report: not exit 0"; }
+ok "build --verify verifies the run's kernels: exit 1 on REFUSED, 0 with =report"
+
 # a module with another release's vermagic, put in the 6.12 kernel's place
 mkdir "$TMP/forged"
 cp -r "$TMP/out/." "$TMP/forged/"
