@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include "archive/unpack.h"
+#include "probe-builder/alloc.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "verify/initramfs.h"
+#include "verify/modules.h"
 #include "verify/verify.h"
 #include "verify/vm.h"
 
@@ -61,28 +63,55 @@ static int extract_image(const struct pb_verify_opts *o, char *out, size_t len,
 			  w.debian, w.rpm);
 }
 
-static int make_initrd(const struct pb_verify_opts *o, const char *path,
+/* The initramfs: the agent as init, the probe's outputs, the kernel's
+ * modules the module needs (mods, in load order) and their list. */
+static int make_initrd(const struct pb_verify_opts *o, const char *kmod,
+		       char *const *mods, size_t n_mods, const char *path,
 		       struct pb_err *err)
 {
-	char name[256];
-	struct pb_cpio_entry e[16];
-	size_t n = 0;
-	static const char *const dirs[] = {"proc", "sys", "dev", "pb"};
-	size_t i;
+	static const char *const dirs[] = {"proc", "sys", "dev", "pb",
+					   "pb/mods"};
+	char name[256], *deps = NULL, (*in)[160] = NULL;
+	struct pb_cpio_entry *e;
+	size_t n = 0, i, len = 1;
+	int ret;
 
+	e = pb_calloc(n_mods + 16, sizeof(*e), err);
+	in = pb_calloc(n_mods + 1, sizeof(*in), err);
+	for (i = 0; in && i < n_mods; i++) {
+		char mn[128];
+
+		pb_vmod_name(mods[i], mn, sizeof(mn));
+		snprintf(in[i], sizeof(in[i]), "pb/mods/%s.ko", mn);
+		len += strlen(in[i]) + 2;
+	}
+	deps = e && in ? pb_calloc(len, 1, err) : NULL;
+	if (!deps) {
+		free(e);
+		free(in);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n_mods; i++)
+		sprintf(deps + strlen(deps), "/%s\n", in[i]);
 	snprintf(name, sizeof(name), "%s\n", o->probe);
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		e[n++] = (struct pb_cpio_entry){dirs[i], NULL, NULL, 0755};
 	e[n++] = (struct pb_cpio_entry){"init", o->agent, NULL, 0755};
-	e[n++] = (struct pb_cpio_entry){"pb/deps", NULL, "", 0644};
+	e[n++] = (struct pb_cpio_entry){"pb/deps", NULL, deps, 0644};
+	for (i = 0; i < n_mods; i++)
+		e[n++] = (struct pb_cpio_entry){in[i], mods[i], NULL, 0644};
 	e[n++] = (struct pb_cpio_entry){"pb/probe.name", NULL, name, 0644};
-	if (o->kmod)
-		e[n++] = (struct pb_cpio_entry){"pb/probe.ko", o->kmod, NULL,
-						0644};
+	if (kmod)
+		e[n++] =
+			(struct pb_cpio_entry){"pb/probe.ko", kmod, NULL, 0644};
 	if (o->ebpf)
 		e[n++] = (struct pb_cpio_entry){"pb/probe.o", o->ebpf, NULL,
 						0644};
-	return pb_cpio_write(path, e, n, err);
+	ret = pb_cpio_write(path, e, n, err);
+	free(e);
+	free(in);
+	free(deps);
+	return ret;
 }
 
 /* The last line of a file that says something, for a VM that died. */
@@ -126,6 +155,10 @@ int pb_verify_kernel(const struct pb_verify_opts *o, struct pb_vres *r,
 	char kernel[PATH_MAX], initrd[PATH_MAX], con[PATH_MAX], res[PATH_MAX],
 		log[PATH_MAX], *text = NULL;
 	struct pb_vm_opts vm = {.sz = sizeof(vm)};
+	struct pb_err why = {0};
+	const char *kmod = o->kmod;
+	char **mods = NULL;
+	size_t n_mods = 0;
 	int timed_out = 0, ret;
 
 	memset(r, 0, sizeof(*r));
@@ -141,8 +174,13 @@ int pb_verify_kernel(const struct pb_verify_opts *o, struct pb_vres *r,
 				   "results.txt", NULL) ||
 		      pb_path_join(log, sizeof(log), err, o->workdir,
 				   "qemu.log", NULL);
+	if (!ret && o->kmod &&
+	    pb_vmods_resolve(o->image, o->release, o->kmod, o->workdir, &mods,
+			     &n_mods, &why) < 0)
+		kmod = NULL; /* the eBPF object can still be judged */
 	if (!ret)
-		ret = make_initrd(o, initrd, err);
+		ret = make_initrd(o, kmod, mods, n_mods, initrd, err);
+	pb_vmods_free(mods, n_mods);
 	if (ret)
 		return err->code ? err->code : ret;
 	unlink(res);
@@ -163,8 +201,12 @@ int pb_verify_kernel(const struct pb_verify_opts *o, struct pb_vres *r,
 	}
 	if (!r->ended)
 		not_ended(r, con, timed_out, o->timeout_s);
-	if (!o->kmod)
+	if (!o->kmod) {
 		r->kmod.status = PB_V_NONE;
+	} else if (!kmod) {
+		r->kmod.status = PB_V_SKIPPED;
+		snprintf(r->kmod.why, sizeof(r->kmod.why), "%.700s", why.msg);
+	}
 	if (!o->ebpf)
 		r->ebpf.status = PB_V_NONE;
 	return 0;

@@ -46,6 +46,19 @@ print("ok: the manifest records each kernel's verify: booted, LOADED, 2 programs
 PY
 ok "newswatch LOADED on $r61 and $r612 (module inserted and removed, kprobes attached)"
 
+# a module that needs another module of the kernel (crc-itu-t: plain .ko in
+# 6.1's image package, .ko.xz in 6.12's): that one is inserted first
+"$PB" build -k debian -p usecrc -v 1 -s "$PB_TOP_SRCDIR/tests/fixtures/depprobe" -o "$TMP/dep" \
+	-w "$TMP/ws" -j 2 "${deb[@]}" "${tfiles[@]}" >"$TMP/dbuild.txt" 2>&1 ||
+	{ cat "$TMP/dbuild.txt"; fail "dep probe build"; }
+"$PB" verify -o "$TMP/dep" -w "$TMP/ws" -j 2 >"$TMP/vd.txt" 2>&1 || { cat "$TMP/vd.txt"; fail "dep probe verify"; }
+for r in "$r61" "$r612"; do
+	grep -E "^${r//+/\\+} +LOADED +-" "$TMP/vd.txt" >/dev/null || { cat "$TMP/vd.txt"; fail "$r: usecrc not LOADED"; }
+done
+grep -l "dep /pb/mods/crc_itu_t.ko ok" "$TMP"/ws/verify/debian/*/results.txt >/dev/null ||
+	fail "crc_itu_t was not inserted first"
+ok "a module needing crc-itu-t: the kernel's own module (plain and .ko.xz) inserted first, LOADED"
+
 # refusals, named
 "$PB" build -k debian -p bad -v 1 -s "$PB_TOP_SRCDIR/tests/fixtures/badprobe" -o "$TMP/bad" \
 	-w "$TMP/ws" "${deb[@]}" >"$TMP/bbuild.txt" 2>&1 || { cat "$TMP/bbuild.txt"; fail "bad probe build"; }
