@@ -27,6 +27,8 @@ PKGS=(
 	procps iproute2 util-linux bsdutils bubblewrap mmdebstrap
 	# booting kernels (the verify step; .ci/run proves it starts)
 	qemu-system-x86
+	# the smoke tests of verify run under a static busybox in the VM
+	busybox-static
 	# the sanitizer and libFuzzer runs in make check: clang 14 takes its
 	# fuzzer/ASan/UBSan runtimes from here (only a Recommends of clang)
 	libclang-rt-14-dev

@@ -11,9 +11,13 @@
  *   PBV1 ebpf OPENED <n programs> | PBV1 ebpf REFUSED <message>
  *   PBV1 prog <name> LOADED|ATTACHED|REFUSED <message>
  *   PBV1 log <a verifier log line>
+ *   PBV1 smoke PASSED | PBV1 smoke FAILED <exit status>
+ *   PBV1 smoke-log <a line of what the smoke test wrote>
  *   PBV1 end
  * then powers the machine off. Its inputs are in /pb: deps (module paths,
- * in load order), probe.ko, probe.o. Static, so the initramfs needs no
+ * in load order), probe.ko, probe.o, and the probe's own smoke test,
+ * verify/smoke.sh, run by /bin/busybox sh with the module inserted again
+ * and left in, its outputs in /pb/out. Static, so the initramfs needs no
  * libc. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,11 +32,13 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 static FILE *out;
+static int module_loaded; /* the probe's module went in */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -139,6 +145,7 @@ static void verify_kmod(void)
 		return;
 	}
 	say("kmod LOADED");
+	module_loaded = 1;
 	say_klog(mark);
 	if (probe_name[0] &&
 	    syscall(SYS_delete_module, probe_name, O_NONBLOCK) < 0)
@@ -275,6 +282,78 @@ static void verify_ebpf(void)
 		verify_prog(names[i]);
 }
 
+/* The last lines of the smoke test's output, said. */
+static void say_tail(const char *path)
+{
+	char *lines[20] = {0}, buf[1 << 16], *p, *save = NULL;
+	size_t n = 0, i, len;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
+		lines[n++ % 20] = p;
+	for (i = n > 20 ? n - 20 : 0; i < n; i++)
+		say("smoke-log %s", lines[i % 20]);
+}
+
+static int run(char *const argv[], const char *log)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		int fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644)
+			     : -1;
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The probe's smoke test, with its module in (when it loads) and the
+ * eBPF object at /pb/probe.o for it to use. */
+static void run_smoke(void)
+{
+	char *install[] = {"/bin/busybox", "--install", "-s", "/bin", NULL};
+	char *sh[] = {"/bin/busybox", "sh", "/pb/verify/smoke.sh", NULL};
+	char why[256];
+	int st;
+
+	if (access("/pb/verify/smoke.sh", R_OK) < 0)
+		return;
+	if (access("/bin/busybox", X_OK) < 0) {
+		say("smoke SKIPPED no /bin/busybox in the initramfs");
+		return;
+	}
+	run(install, NULL);
+	mkdir("/pb/out", 0755);
+	mkdir("/tmp", 01777);
+	if (module_loaded && insert("/pb/probe.ko", why, sizeof(why)) < 0)
+		say("smoke-log inserting the module again: %s", why);
+	setenv("PATH", "/bin:/pb/verify/bin", 1);
+	setenv("PB_KO", "/pb/probe.ko", 1);
+	setenv("PB_BPF", "/pb/probe.o", 1);
+	setenv("PB_OUT", "/pb/out", 1);
+	setenv("PB_VERIFY", "/pb/verify", 1);
+	st = run(sh, "/pb/out/smoke.log");
+	if (st == 0)
+		say("smoke PASSED");
+	else
+		say("smoke FAILED %d", st);
+	say_tail("/pb/out/smoke.log");
+}
+
 int main(void)
 {
 	struct utsname u;
@@ -295,6 +374,7 @@ int main(void)
 	load_deps();
 	verify_kmod();
 	verify_ebpf();
+	run_smoke();
 	say("end");
 	sync();
 	reboot(RB_POWER_OFF);

@@ -520,6 +520,8 @@ static int verify_built(struct build_cmd *c,
 	v.probe_version = c->po.build.version;
 	v.releases = rels;
 	v.n_releases = n;
+	v.source_dir = c->source_abs;
+	v.busybox = pb_cli_busybox_path();
 	printf("\n");
 	vrc = pb_cli_verify_run(&v, c->verify == 2, c->verify == 3);
 	free(rels);

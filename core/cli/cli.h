@@ -45,6 +45,8 @@ struct pb_verify_run_opts;
  * output was REFUSED (unless report) or, with required, SKIPPED. */
 int pb_cli_verify_run(const struct pb_verify_run_opts *o, int report,
 		      int required);
+/* $PROBE_BUILDER_BUSYBOX, else /bin/busybox (static, for the VM). */
+const char *pb_cli_busybox_path(void);
 /* $PROBE_BUILDER_AGENT, else the installed agent. */
 const char *pb_cli_agent_path(void);
 

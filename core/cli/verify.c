@@ -45,6 +45,14 @@ static void usage(FILE *f)
 		"  -j, --jobs N               N machines at once (default: 1)\n"
 		"  -f, --kernel-filter REGEX  only kernel releases matching "
 		"REGEX\n"
+		"  -s, --source-dir DIR       the probe's source: its verify/"
+		"smoke.sh runs in each\n"
+		"                             machine after the loads, under "
+		"a static busybox\n"
+		"                             ($PROBE_BUILDER_BUSYBOX, else "
+		"/bin/busybox), with the\n"
+		"                             module in, PB_BPF, PB_OUT and "
+		"PB_VERIFY set\n"
 		"      --accel tcg|kvm        QEMU's accelerator (default: "
 		"tcg; "
 		"kvm where /dev/kvm\n"
@@ -70,8 +78,8 @@ static void usage(FILE *f)
 struct verify_cmd {
 	struct pb_cli_common common;
 	struct pb_verify_run_opts o;
-	const char *output, *workspace, *filter;
-	char out_abs[PATH_MAX], ws_abs[PATH_MAX];
+	const char *output, *workspace, *filter, *source;
+	char out_abs[PATH_MAX], ws_abs[PATH_MAX], src_abs[PATH_MAX];
 	int report, required;
 };
 
@@ -101,6 +109,9 @@ static int verify_opt(struct verify_cmd *c, int opt, const char *arg)
 		return 0;
 	case 'f':
 		c->filter = arg;
+		return 0;
+	case 's':
+		c->source = arg;
 		return 0;
 	case 'j':
 		return number("-j", arg, 64, &c->o.jobs);
@@ -141,6 +152,7 @@ static int verify_args(int argc, char **argv, struct verify_cmd *c)
 		{"workspace", required_argument, NULL, 'w'},
 		{"jobs", required_argument, NULL, 'j'},
 		{"kernel-filter", required_argument, NULL, 'f'},
+		{"source-dir", required_argument, NULL, 's'},
 		{"accel", required_argument, NULL, OPT_ACCEL},
 		{"vm-memory", required_argument, NULL, OPT_MEM},
 		{"vm-timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -152,8 +164,8 @@ static int verify_args(int argc, char **argv, struct verify_cmd *c)
 	int opt, r;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:w:j:f:qh", longopts, NULL)) !=
-	       -1) {
+	while ((opt = getopt_long(argc, argv, "o:w:j:f:s:qh", longopts,
+				  NULL)) != -1) {
 		r = pb_cli_common_opt(&c->common, opt, optarg);
 		if (r < 0)
 			return 2;
@@ -185,9 +197,15 @@ static int verify_main(struct verify_cmd *c, const regex_t *re)
 			 err.code ? err.msg : strerror(errno));
 		return 1;
 	}
+	if (c->source && !realpath(c->source, c->src_abs)) {
+		pb_error("-s %s: %s", c->source, strerror(errno));
+		return 1;
+	}
 	c->o.output_dir = c->out_abs;
 	c->o.workspace = c->ws_abs;
 	c->o.filter = re;
+	c->o.source_dir = c->source ? c->src_abs : NULL;
+	c->o.busybox = pb_cli_busybox_path();
 	if (pb_signals_install(&err) < 0) {
 		pb_error("%s", err.msg);
 		return 1;
@@ -219,6 +237,14 @@ int pb_cli_verify_run(const struct pb_verify_run_opts *o, int report,
 	if ((n.refused && !report) || (n.skipped && required))
 		return 1;
 	return 0;
+}
+
+const char *pb_cli_busybox_path(void)
+{
+	const char *b = getenv("PROBE_BUILDER_BUSYBOX");
+
+	/* Debian's busybox-static: the initramfs has no libc for another */
+	return b && *b ? b : "/bin/busybox";
 }
 
 const char *pb_cli_agent_path(void)

@@ -91,6 +91,21 @@ static void on_line(struct pb_vres *r, const char *l, int *in, char *prog,
 	} else if (!strncmp(l, "log ", 4) && *in == 2 &&
 		   r->ebpf.status == PB_V_REFUSED) {
 		add_why(&r->ebpf, l + 4);
+	} else if (!strcmp(l, "smoke PASSED")) {
+		r->smoke.status = PB_V_LOADED;
+		*in = 3;
+	} else if (!strncmp(l, "smoke FAILED", 12) ||
+		   !strncmp(l, "smoke SKIPPED", 13)) {
+		char why[64];
+
+		r->smoke.status = l[6] == 'F' ? PB_V_REFUSED : PB_V_SKIPPED;
+		snprintf(why, sizeof(why), "its smoke test exited with %.20s",
+			 l + 13);
+		add_why(&r->smoke, l[6] == 'F' ? why : l + 14);
+		*in = 3;
+	} else if (!strncmp(l, "smoke-log ", 10) && *in == 3 &&
+		   r->smoke.status != PB_V_LOADED) {
+		add_why(&r->smoke, l + 10);
 	} else if (!strcmp(l, "end")) {
 		r->ended = 1;
 	}

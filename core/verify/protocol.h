@@ -15,7 +15,7 @@ struct pb_vout {
 
 struct pb_vres {
 	char release[256]; /* the kernel that booted (uname -r) */
-	struct pb_vout kmod, ebpf;
+	struct pb_vout kmod, ebpf, smoke; /* smoke: LOADED is passed */
 	unsigned progs, loaded, attached, refused;
 	int ended; /* the agent said "end": it ran to its end */
 };

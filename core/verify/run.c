@@ -122,6 +122,20 @@ static json_object *result_json(const struct pb_vres *r, int have_kmod,
 			j, "ebpf",
 			skipped ? vout_json(PB_V_SKIPPED, skipped)
 				: vout_json(r->ebpf.status, r->ebpf.why));
+	/* a smoke test: PASSED or FAILED (LOADED and REFUSED say it of
+	 * outputs, not of a test) */
+	if (!skipped && r->smoke.status != PB_V_NONE) {
+		json_object *sj = vout_json(r->smoke.status, r->smoke.why);
+
+		if (sj && r->smoke.status != PB_V_SKIPPED)
+			json_object_object_add(
+				sj, "status",
+				json_object_new_string(
+					r->smoke.status == PB_V_LOADED
+						? "PASSED"
+						: "FAILED"));
+		json_object_object_add(j, "smoke", sj);
+	}
 	return j;
 }
 
@@ -165,6 +179,8 @@ static int verify_one(const struct pb_verify_run_opts *o, json_object *e,
 	v.accel = o->accel;
 	v.mem_mb = o->mem_mb;
 	v.timeout_s = o->timeout_s;
+	v.source_dir = o->source_dir;
+	v.busybox = o->busybox;
 	ret = -ENOENT;
 	for (k = 0;
 	     ret == -ENOENT && image_of(o, e, k, image, sizeof(image)) == 0;
@@ -240,7 +256,7 @@ static void record(struct job *j, const char *now, struct pb_verify_counts *n)
 {
 	char path[PATH_MAX];
 	json_object *v = NULL;
-	const char *k, *b, *rel;
+	const char *k, *b, *rel, *sm;
 
 	if (pb_path_join(path, sizeof(path), NULL, j->workdir, "verify.json",
 			 NULL) == 0)
@@ -253,10 +269,13 @@ static void record(struct job *j, const char *now, struct pb_verify_counts *n)
 	json_object_object_add(j->e, "verify", v);
 	k = status_of(v, "kmod");
 	b = status_of(v, "ebpf");
+	sm = status_of(v, "smoke");
 	rel = str(j->e, "release");
-	printf("%-28s %-9s %-9s\n", rel ? rel : "?", k ? k : "-", b ? b : "-");
+	printf("%-28s %-9s %-9s %s\n", rel ? rel : "?", k ? k : "-",
+	       b ? b : "-", sm ? sm : "-");
 	n->kernels++;
-	if ((k && !strcmp(k, "REFUSED")) || (b && !strcmp(b, "REFUSED")))
+	if ((k && !strcmp(k, "REFUSED")) || (b && !strcmp(b, "REFUSED")) ||
+	    (sm && !strcmp(sm, "FAILED")))
 		n->refused++;
 	else if ((k && !strcmp(k, "SKIPPED")) || (b && !strcmp(b, "SKIPPED")))
 		n->skipped++;
@@ -306,17 +325,18 @@ static size_t select_jobs(const struct pb_verify_run_opts *o,
 
 static void print_reasons(struct job *jobs, size_t n)
 {
-	static const char *const which[] = {"kmod", "ebpf"};
+	static const char *const which[] = {"kmod", "ebpf", "smoke"};
 	json_object *v, *o;
 	size_t i, w;
 
 	for (i = 0; i < n; i++) {
 		if (!json_object_object_get_ex(jobs[i].e, "verify", &v))
 			continue;
-		for (w = 0; w < 2; w++)
+		for (w = 0; w < 3; w++)
 			if (json_object_object_get_ex(v, which[w], &o) &&
 			    str(o, "reason") && str(o, "status") &&
-			    strcmp(str(o, "status"), "LOADED") != 0)
+			    strcmp(str(o, "status"), "LOADED") != 0 &&
+			    strcmp(str(o, "status"), "PASSED") != 0)
 				printf("  %s: %s: %s %s\n",
 				       str(jobs[i].e, "release")
 					       ? str(jobs[i].e, "release")
@@ -350,7 +370,7 @@ int pb_verify_run(const struct pb_verify_run_opts *o,
 		return pb_err_set(err, -ENOMEM, "out of memory");
 	}
 	total = select_jobs(o, kernels, jobs);
-	printf("%-28s %-9s %-9s\n", "KERNEL", "KMOD", "EBPF");
+	printf("%-28s %-9s %-9s %s\n", "KERNEL", "KMOD", "EBPF", "SMOKE");
 	while (!ret && (next < total || running)) {
 		if (next < total && running < (o->jobs ? o->jobs : 1) &&
 		    !pb_stop_signal)

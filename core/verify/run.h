@@ -17,6 +17,9 @@ struct pb_verify_run_opts {
 	const char *accel;
 	unsigned mem_mb, timeout_s, jobs;
 	const regex_t *filter; /* on the release; NULL: all */
+	/* the probe's source (its verify/ smoke test) and a static busybox
+	 * to run it; NULL: no smoke test */
+	const char *source_dir, *busybox;
 	/* only this probe's entries, of these releases (build --verify: the
 	 * run's kernels); NULL: any */
 	const char *probe, *probe_version;

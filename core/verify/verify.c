@@ -22,13 +22,15 @@
 struct image_want {
 	char debian[PATH_MAX]; /* boot/vmlinuz-<release> */
 	char rpm[PATH_MAX];    /* lib/modules/<release>/vmlinuz */
+	char config[PATH_MAX]; /* boot/config-<release>, for the smoke test */
 };
 
 static int keep_image(const char *rel, void *data)
 {
 	const struct image_want *w = data;
 
-	return !strcmp(rel, w->debian) || !strcmp(rel, w->rpm);
+	return !strcmp(rel, w->debian) || !strcmp(rel, w->rpm) ||
+	       !strcmp(rel, w->config);
 }
 
 /* The kernel image into workdir; its path in out. */
@@ -43,6 +45,9 @@ static int extract_image(const struct pb_verify_opts *o, char *out, size_t len,
 	if (!ret)
 		ret = pb_path_fmt(w.rpm, sizeof(w.rpm), err,
 				  "lib/modules/%s/vmlinuz", o->release);
+	if (!ret)
+		ret = pb_path_fmt(w.config, sizeof(w.config), err,
+				  "boot/config-%s", o->release);
 	if (ret)
 		return ret;
 	fd = open(o->workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -63,54 +68,69 @@ static int extract_image(const struct pb_verify_opts *o, char *out, size_t len,
 			  w.debian, w.rpm);
 }
 
+/* What the smoke test needs: busybox, the kernel's config where a host
+ * has it, the probe's verify/ dir. */
+static int add_smoke(const struct pb_verify_opts *o, struct pb_cpio_list *l,
+		     struct pb_err *err)
+{
+	char dir[PATH_MAX], cfg[PATH_MAX], in[PATH_MAX];
+
+	if (!o->source_dir ||
+	    pb_path_join(dir, sizeof(dir), NULL, o->source_dir, "verify",
+			 NULL) ||
+	    !pb_is_dir(dir))
+		return 0;
+	pb_cpio_add(l, "bin", NULL, NULL, 0755);
+	if (o->busybox)
+		pb_cpio_add(l, "bin/busybox", o->busybox, NULL, 0755);
+	if (pb_path_fmt(cfg, sizeof(cfg), NULL, "%s/boot/config-%s", o->workdir,
+			o->release) == 0 &&
+	    pb_path_fmt(in, sizeof(in), NULL, "boot/config-%s", o->release) ==
+		    0 &&
+	    pb_is_file(cfg)) {
+		pb_cpio_add(l, "boot", NULL, NULL, 0755);
+		pb_cpio_add(l, in, cfg, NULL, 0644);
+	}
+	return pb_cpio_add_tree(l, "pb/verify", dir, err);
+}
+
 /* The initramfs: the agent as init, the probe's outputs, the kernel's
- * modules the module needs (mods, in load order) and their list. */
+ * modules the module needs (mods, in load order) and their list, the
+ * smoke test. */
 static int make_initrd(const struct pb_verify_opts *o, const char *kmod,
 		       char *const *mods, size_t n_mods, const char *path,
 		       struct pb_err *err)
 {
 	static const char *const dirs[] = {"proc", "sys", "dev", "pb",
 					   "pb/mods"};
-	char name[256], *deps = NULL, (*in)[160] = NULL;
-	struct pb_cpio_entry *e;
-	size_t n = 0, i, len = 1;
+	struct pb_cpio_list l = {0};
+	char name[256], in[160], deps[8192] = "";
+	size_t i;
 	int ret;
 
-	e = pb_calloc(n_mods + 16, sizeof(*e), err);
-	in = pb_calloc(n_mods + 1, sizeof(*in), err);
-	for (i = 0; in && i < n_mods; i++) {
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		pb_cpio_add(&l, dirs[i], NULL, NULL, 0755);
+	pb_cpio_add(&l, "init", o->agent, NULL, 0755);
+	for (i = 0; i < n_mods; i++) {
 		char mn[128];
 
 		pb_vmod_name(mods[i], mn, sizeof(mn));
-		snprintf(in[i], sizeof(in[i]), "pb/mods/%s.ko", mn);
-		len += strlen(in[i]) + 2;
+		snprintf(in, sizeof(in), "pb/mods/%s.ko", mn);
+		pb_cpio_add(&l, in, mods[i], NULL, 0644);
+		if (strlen(deps) + strlen(in) + 3 < sizeof(deps))
+			sprintf(deps + strlen(deps), "/%s\n", in);
 	}
-	deps = e && in ? pb_calloc(len, 1, err) : NULL;
-	if (!deps) {
-		free(e);
-		free(in);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n_mods; i++)
-		sprintf(deps + strlen(deps), "/%s\n", in[i]);
+	pb_cpio_add(&l, "pb/deps", NULL, deps, 0644);
 	snprintf(name, sizeof(name), "%s\n", o->probe);
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		e[n++] = (struct pb_cpio_entry){dirs[i], NULL, NULL, 0755};
-	e[n++] = (struct pb_cpio_entry){"init", o->agent, NULL, 0755};
-	e[n++] = (struct pb_cpio_entry){"pb/deps", NULL, deps, 0644};
-	for (i = 0; i < n_mods; i++)
-		e[n++] = (struct pb_cpio_entry){in[i], mods[i], NULL, 0644};
-	e[n++] = (struct pb_cpio_entry){"pb/probe.name", NULL, name, 0644};
+	pb_cpio_add(&l, "pb/probe.name", NULL, name, 0644);
 	if (kmod)
-		e[n++] =
-			(struct pb_cpio_entry){"pb/probe.ko", kmod, NULL, 0644};
+		pb_cpio_add(&l, "pb/probe.ko", kmod, NULL, 0644);
 	if (o->ebpf)
-		e[n++] = (struct pb_cpio_entry){"pb/probe.o", o->ebpf, NULL,
-						0644};
-	ret = pb_cpio_write(path, e, n, err);
-	free(e);
-	free(in);
-	free(deps);
+		pb_cpio_add(&l, "pb/probe.o", o->ebpf, NULL, 0644);
+	ret = add_smoke(o, &l, err);
+	if (!ret)
+		ret = pb_cpio_list_write(path, &l, err);
+	pb_cpio_list_free(&l);
 	return ret;
 }
 

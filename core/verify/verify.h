@@ -18,6 +18,10 @@ struct pb_verify_opts {
 	const char *workdir; /* for the kernel, the initramfs, the logs */
 	const char *accel;
 	unsigned mem_mb, timeout_s;
+	/* the probe's source: its verify/ dir (smoke.sh and what it needs)
+	 * goes into the VM, run under busybox (static); NULL: none */
+	const char *source_dir;
+	const char *busybox;
 };
 
 /* Boots it and fills r. An error of this function (-errno, err filled)

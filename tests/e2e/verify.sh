@@ -59,6 +59,22 @@ grep -l "dep /pb/mods/crc_itu_t.ko ok" "$TMP"/ws/verify/debian/*/results.txt >/d
 	fail "crc_itu_t was not inserted first"
 ok "a module needing crc-itu-t: the kernel's own module (plain and .ko.xz) inserted first, LOADED"
 
+# the probe's smoke test (verify/smoke.sh), run by busybox in the VM
+"$PB" verify -o "$TMP/dep" -w "$TMP/ws" -j 2 -s "$PB_TOP_SRCDIR/tests/fixtures/depprobe" \
+	>"$TMP/vs.txt" 2>&1 || { cat "$TMP/vs.txt"; fail "smoke test verify"; }
+for r in "$r61" "$r612"; do
+	grep -E "^${r//+/\\+} +LOADED +- +PASSED" "$TMP/vs.txt" >/dev/null || { cat "$TMP/vs.txt"; fail "$r: smoke not PASSED"; }
+done
+cp -r "$PB_TOP_SRCDIR/tests/fixtures/depprobe" "$TMP/depfail"
+printf 'echo boom: nothing works\nexit 3\n' >"$TMP/depfail/verify/smoke.sh"
+set +e
+"$PB" verify -o "$TMP/dep" -w "$TMP/ws" -f "^$r61\$" -s "$TMP/depfail" >"$TMP/vf.txt" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "smoke: FAILED its smoke test exited with 3; boom: nothing works" "$TMP/vf.txt" ||
+	{ cat "$TMP/vf.txt"; fail "a failing smoke test: exit $rc"; }
+ok "smoke tests: PASSED on both kernels; a failing one FAILED with its status and output (exit 1)"
+
 # refusals, named
 "$PB" build -k debian -p bad -v 1 -s "$PB_TOP_SRCDIR/tests/fixtures/badprobe" -o "$TMP/bad" \
 	-w "$TMP/ws" "${deb[@]}" >"$TMP/bbuild.txt" 2>&1 || { cat "$TMP/bbuild.txt"; fail "bad probe build"; }
