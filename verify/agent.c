@@ -347,8 +347,11 @@ static void run_smoke(void)
 	setenv("PB_OUT", "/pb/out", 1);
 	setenv("PB_VERIFY", "/pb/verify", 1);
 	st = run(sh, "/pb/out/smoke.log");
+	/* 77, as automake's tests say it: nothing to test here */
 	if (st == 0)
 		say("smoke PASSED");
+	else if (st == 77)
+		say("smoke SKIPPED its smoke test said so");
 	else
 		say("smoke FAILED %d", st);
 	say_tail("/pb/out/smoke.log");

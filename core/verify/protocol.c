@@ -104,7 +104,8 @@ static void on_line(struct pb_vres *r, const char *l, int *in, char *prog,
 		add_why(&r->smoke, l[6] == 'F' ? why : l + 14);
 		*in = 3;
 	} else if (!strncmp(l, "smoke-log ", 10) && *in == 3 &&
-		   r->smoke.status != PB_V_LOADED) {
+		   r->smoke.status != PB_V_LOADED &&
+		   strlen(r->smoke.why) < 400) {
 		add_why(&r->smoke, l + 10);
 	} else if (!strcmp(l, "end")) {
 		r->ended = 1;

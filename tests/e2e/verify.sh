@@ -46,6 +46,29 @@ print("ok: the manifest records each kernel's verify: booted, LOADED, 2 programs
 PY
 ok "newswatch LOADED on $r61 and $r612 (module inserted and removed, kprobes attached)"
 
+# newswatch end to end on its eBPF backend, in each VM: its smoke test
+# (probes/newswatch/verify/smoke.sh) with the daemon, its libraries and the
+# dynamic loader bundled beside it
+src=$TMP/nwsrc
+cp -r "$PROBE_SRC" "$src"
+mkdir -p "$src/verify/bin" "$src/verify/lib"
+cp "$PB_TOP_BUILDDIR/newswatch/newswatch" "$src/verify/bin/"
+ldd "$src/verify/bin/newswatch" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}' |
+	while read -r lib; do cp -L "$lib" "$src/verify/lib/"; done
+t0=$(date +%s.%N)
+"$PB" verify -o "$TMP/out" -w "$TMP/ws" -j 2 -s "$src" >"$TMP/vn.txt" 2>&1 ||
+	{ cat "$TMP/vn.txt"; fail "newswatch smoke test"; }
+cat "$TMP/vn.txt"
+echo "verify with newswatch's smoke test, 2 kernels, -j 2: $(echo "$(date +%s.%N) - $t0" | bc) s"
+for r in "$r61" "$r612"; do
+	grep -E "^${r//+/\\+} +LOADED +LOADED +PASSED" "$TMP/vn.txt" >/dev/null ||
+		{ cat "$TMP/vn.txt" "$TMP"/ws/verify/debian/*/results.txt; fail "$r: newswatch's smoke test did not pass"; }
+done
+"$PB" verify -o "$TMP/out" -w "$TMP/ws" -f "^$r61\$" -s "$PROBE_SRC" >"$TMP/vn2.txt" 2>&1 ||
+	{ cat "$TMP/vn2.txt"; fail "smoke test without the daemon"; }
+grep -E "^$r61 +LOADED +LOADED +SKIPPED" "$TMP/vn2.txt" >/dev/null || { cat "$TMP/vn2.txt"; fail "not SKIPPED without the daemon"; }
+ok "newswatch on eBPF in the VMs: three articles written by innd, each notified exactly once (6.1, 6.12); without its daemon bundled, SKIPPED"
+
 # a module that needs another module of the kernel (crc-itu-t: plain .ko in
 # 6.1's image package, .ko.xz in 6.12's): that one is inserted first
 "$PB" build -k debian -p usecrc -v 1 -s "$PB_TOP_SRCDIR/tests/fixtures/depprobe" -o "$TMP/dep" \
