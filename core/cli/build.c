@@ -494,7 +494,8 @@ static int toolchain_setup(struct build_cmd *c, const struct pb_registry *reg)
 /* build --verify: the kernels of this run that have outputs, booted;
  * the exit status is the build's unless the build's was 0 or 3. */
 static int verify_built(struct build_cmd *c,
-			const struct pb_pipeline_result *res, int rc)
+			const struct pb_pipeline_result *res,
+			const struct pb_registry *reg, int rc)
 {
 	const struct pb_results *rs = &res->results;
 	struct pb_verify_run_opts v = {.sz = sizeof(v)};
@@ -521,6 +522,7 @@ static int verify_built(struct build_cmd *c,
 	v.releases = rels;
 	v.n_releases = n;
 	v.source_dir = c->source_abs;
+	v.reg = reg;
 	v.busybox = pb_cli_busybox_path();
 	printf("\n");
 	vrc = pb_cli_verify_run(&v, c->verify == 2, c->verify == 3);
@@ -591,7 +593,7 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 	if (res.built) /* what was built is said, even unrecorded */
 		rc = report(c, &res, ret);
 	if (res.built && !ret && c->verify && !pb_stop_signal)
-		rc = verify_built(c, &res, rc);
+		rc = verify_built(c, &res, &reg, rc);
 	else if (ret == -EINTR && pb_stop_signal)
 		rc = 128 + pb_stop_signal;
 	pb_pipeline_result_free(&res);

@@ -186,6 +186,8 @@ static int verify_args(int argc, char **argv, struct verify_cmd *c)
 static int verify_main(struct verify_cmd *c, const regex_t *re)
 {
 	struct pb_err err = {0};
+	struct pb_registry reg;
+	int rc;
 
 	if (!realpath(c->output, c->out_abs)) {
 		pb_error("-o %s: %s", c->output, strerror(errno));
@@ -210,7 +212,12 @@ static int verify_main(struct verify_cmd *c, const regex_t *re)
 		pb_error("%s", err.msg);
 		return 1;
 	}
-	return pb_cli_verify_run(&c->o, c->report, c->required);
+	if (pb_cli_registry(&c->common, &reg) < 0)
+		return 1;
+	c->o.reg = &reg;
+	rc = pb_cli_verify_run(&c->o, c->report, c->required);
+	pb_registry_free(&reg);
+	return rc;
 }
 
 int pb_cli_verify_run(const struct pb_verify_run_opts *o, int report,

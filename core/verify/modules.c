@@ -176,8 +176,9 @@ static int take_found(struct mods *m, int *done, const char *dir, int *more,
 }
 
 /* Passes over the package until every module wanted is out. */
-static int extract_all_wanted(const char *image, const char *dir,
-			      struct mods *m, struct pb_err *err)
+static int extract_all_wanted(const char *const *pkgs, size_t n_pkgs,
+			      const char *dir, struct mods *m,
+			      struct pb_err *err)
 {
 	char raw[PATH_MAX];
 	int done[MAX_MODS] = {0}, more = 1, fd, ret;
@@ -193,7 +194,9 @@ static int extract_all_wanted(const char *image, const char *dir,
 		return pb_err_set(err, -errno, "%s: %s", raw, strerror(errno));
 	while (!ret && more) {
 		more = 0;
-		ret = pb_unpack_members_at(image, fd, keep_mod, m, NULL, err);
+		for (i = 0; !ret && i < n_pkgs; i++)
+			ret = pb_unpack_members_at(pkgs[i], fd, keep_mod, m,
+						   NULL, err);
 		if (!ret)
 			ret = take_found(m, done, dir, &more, err);
 	}
@@ -202,8 +205,10 @@ static int extract_all_wanted(const char *image, const char *dir,
 		if (!m->found[i])
 			ret = pb_err_set(err, -ENOENT,
 					 "module %s, which the probe's module "
-					 "needs, is not in %s",
-					 m->name[i], image);
+					 "needs, is not in %s%s",
+					 m->name[i], pkgs[0],
+					 n_pkgs > 1 ? " nor its other packages"
+						    : "");
 	return ret;
 }
 
@@ -243,9 +248,9 @@ void pb_vmods_free(char **paths, size_t n)
 	free(paths);
 }
 
-int pb_vmods_resolve(const char *image, const char *release, const char *ko,
-		     const char *dir, char ***paths, size_t *n,
-		     struct pb_err *err)
+int pb_vmods_resolve(const char *const *pkgs, size_t n_pkgs,
+		     const char *release, const char *ko, const char *dir,
+		     char ***paths, size_t *n, struct pb_err *err)
 {
 	char top[512], mods[PATH_MAX];
 	size_t ord[MAX_MODS], n_ord = 0, i;
@@ -267,12 +272,12 @@ int pb_vmods_resolve(const char *image, const char *release, const char *ko,
 	if (!ret)
 		ret = pb_mkdir_p(mods, err);
 	if (!ret)
-		ret = extract_all_wanted(image, dir, m, err);
+		ret = extract_all_wanted(pkgs, n_pkgs, dir, m, err);
 	if (!ret && order(m, top, placed, ord, &n_ord, 0))
 		ret = pb_err_set(err, -ELOOP,
 				 "%s: modules that need each "
 				 "other",
-				 image);
+				 pkgs[0]);
 	if (!ret && !(*paths = pb_calloc(n_ord + 1, sizeof(**paths), err)))
 		ret = -ENOMEM;
 	for (i = 0; !ret && i < n_ord; i++, (*n)++)

@@ -10,12 +10,13 @@
 
 #include "probe-builder/error.h"
 
-/* Into dir/mods/<name>.ko, in the order they must be inserted; paths[i]
- * allocated, freed with pb_vmods_free. -ENOENT (err names the module and
- * the package) when one is not in the package. */
-int pb_vmods_resolve(const char *image, const char *release, const char *ko,
-		     const char *dir, char ***paths, size_t *n,
-		     struct pb_err *err);
+/* Out of pkgs (the image package, and a modules package where the
+ * distro splits them: Ubuntu) into dir/mods/<name>.ko, in the order they
+ * must be inserted; paths[i] allocated, freed with pb_vmods_free.
+ * -ENOENT (err names the module) when one is in none of them. */
+int pb_vmods_resolve(const char *const *pkgs, size_t n_pkgs,
+		     const char *release, const char *ko, const char *dir,
+		     char ***paths, size_t *n, struct pb_err *err);
 void pb_vmods_free(char **paths, size_t n);
 
 /* A module's name as the kernel knows it: its file name without the

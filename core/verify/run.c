@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "archive/unpack.h"
 #include "output/manifest.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -156,11 +157,35 @@ static int workdir_of(const struct pb_verify_run_opts *o, json_object *e,
 			    NULL);
 }
 
+/* The config a host has in /boot, from whichever package holds it
+ * (Ubuntu's is in the modules package, not the image's), and the packages
+ * the kernel's own modules may be in. */
+static void config_and_modules(const struct pb_verify_run_opts *o,
+			       json_object *e, const char *workdir,
+			       struct pb_verify_opts *v,
+			       char (*mod_pkgs)[PATH_MAX])
+{
+	char cfg[PATH_MAX];
+	size_t k;
+	int have = pb_path_fmt(cfg, sizeof(cfg), NULL, "%s/boot/config-%s",
+			       workdir, v->release) == 0;
+
+	for (k = 0; k < 8 && image_of(o, e, k, mod_pkgs[k], PATH_MAX) == 0;
+	     k++) {
+		v->mod_pkgs[k] = mod_pkgs[k];
+		if (have && !pb_is_file(cfg))
+			pb_unpack(mod_pkgs[k], workdir, PB_PKG_CONFIG,
+				  v->release, NULL);
+	}
+	v->n_mod_pkgs = k;
+}
+
 /* One kernel, in a child: its result file written, exit 0. */
 static int verify_one(const struct pb_verify_run_opts *o, json_object *e,
 		      const char *workdir)
 {
-	char ko[PATH_MAX], obj[PATH_MAX], image[PATH_MAX], path[PATH_MAX];
+	char ko[PATH_MAX], obj[PATH_MAX], image[PATH_MAX], path[PATH_MAX],
+		mod_pkgs[8][PATH_MAX];
 	struct pb_verify_opts v = {.sz = sizeof(v)};
 	struct pb_err err = {0};
 	struct pb_vres r = {0};
@@ -181,6 +206,14 @@ static int verify_one(const struct pb_verify_run_opts *o, json_object *e,
 	v.timeout_s = o->timeout_s;
 	v.source_dir = o->source_dir;
 	v.busybox = o->busybox;
+	v.distro = str(e, "distro");
+	v.arch = str(e, "arch");
+	if (o->reg && v.distro) {
+		const struct pb_distro *d = pb_registry_find(o->reg, v.distro);
+
+		v.plugin = d && d->builder ? d->builder->plugin : NULL;
+	}
+	config_and_modules(o, e, workdir, &v, mod_pkgs);
 	ret = -ENOENT;
 	for (k = 0;
 	     ret == -ENOENT && image_of(o, e, k, image, sizeof(image)) == 0;

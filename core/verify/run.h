@@ -7,6 +7,7 @@
 #include <regex.h>
 #include <stddef.h>
 
+#include "plugin/registry.h"
 #include "probe-builder/error.h"
 
 struct pb_verify_run_opts {
@@ -20,6 +21,9 @@ struct pb_verify_run_opts {
 	/* the probe's source (its verify/ smoke test) and a static busybox
 	 * to run it; NULL: no smoke test */
 	const char *source_dir, *busybox;
+	/* the plugins: where each distro keeps its kernel image (NULL: the
+	 * usual places) */
+	const struct pb_registry *reg;
 	/* only this probe's entries, of these releases (build --verify: the
 	 * run's kernels); NULL: any */
 	const char *probe, *probe_version;

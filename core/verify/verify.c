@@ -12,6 +12,7 @@
 
 #include "archive/unpack.h"
 #include "probe-builder/alloc.h"
+#include "probe-builder/pkgname.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "verify/initramfs.h"
@@ -40,8 +41,22 @@ static int extract_image(const struct pb_verify_opts *o, char *out, size_t len,
 	struct image_want w;
 	int fd, ret;
 
-	ret = pb_path_fmt(w.debian, sizeof(w.debian), err, "boot/vmlinuz-%s",
-			  o->release);
+	if (o->plugin && PB_PLUGIN_HAS(o->plugin, boot_image) &&
+	    o->plugin->boot_image) {
+		struct pb_release rel = {.sz = sizeof(rel),
+					 .distro = o->distro,
+					 .name = o->release,
+					 .arch = o->arch};
+
+		/* where the plugin says (and the RPM place below) */
+		ret = o->plugin->boot_image(&rel, pb_basename(o->image),
+					    w.debian, sizeof(w.debian), err);
+		if (ret)
+			return ret;
+	} else {
+		ret = pb_path_fmt(w.debian, sizeof(w.debian), err,
+				  "boot/vmlinuz-%s", o->release);
+	}
 	if (!ret)
 		ret = pb_path_fmt(w.rpm, sizeof(w.rpm), err,
 				  "lib/modules/%s/vmlinuz", o->release);
@@ -195,8 +210,9 @@ int pb_verify_kernel(const struct pb_verify_opts *o, struct pb_vres *r,
 		      pb_path_join(log, sizeof(log), err, o->workdir,
 				   "qemu.log", NULL);
 	if (!ret && o->kmod &&
-	    pb_vmods_resolve(o->image, o->release, o->kmod, o->workdir, &mods,
-			     &n_mods, &why) < 0)
+	    pb_vmods_resolve(o->n_mod_pkgs ? o->mod_pkgs : &o->image,
+			     o->n_mod_pkgs ? o->n_mod_pkgs : 1, o->release,
+			     o->kmod, o->workdir, &mods, &n_mods, &why) < 0)
 		kmod = NULL; /* the eBPF object can still be judged */
 	if (!ret)
 		ret = make_initrd(o, kmod, mods, n_mods, initrd, err);

@@ -5,6 +5,7 @@
 #define PB_VERIFY_H
 
 #include "probe-builder/error.h"
+#include "probe-builder/plugin.h"
 #include "verify/protocol.h"
 
 struct pb_verify_opts {
@@ -22,6 +23,13 @@ struct pb_verify_opts {
 	 * goes into the VM, run under busybox (static); NULL: none */
 	const char *source_dir;
 	const char *busybox;
+	/* the distro's plugin, for where its image packages keep the kernel
+	 * (NULL, or without the hook: the usual places) */
+	const struct pb_plugin *plugin;
+	const char *distro, *arch;
+	/* where the kernel's own modules are (image, modules packages) */
+	const char *mod_pkgs[8];
+	size_t n_mod_pkgs;
 };
 
 /* Boots it and fills r. An error of this function (-errno, err filled)

@@ -94,6 +94,15 @@ struct pb_plugin {
 	 * cannot be read is named when a key is missing) */
 	const char *const *host_apt_keyrings;
 
+	/* --- probe-builder verify. Optional. Where the kernel image (the
+	 * bzImage QEMU boots) of rel is in one of its packages, package
+	 * being the file's name: the member's path, relative to the
+	 * package's root ("boot/vmlinuz-6.1.0-57-amd64"). -ENOENT when that
+	 * package holds none. Without the hook the core tries
+	 * boot/vmlinuz-<release> and lib/modules/<release>/vmlinuz. */
+	int (*boot_image)(const struct pb_release *rel, const char *package,
+			  char *buf, size_t len, struct pb_err *err);
+
 	/* Hooks added later go here, at the end. */
 };
 

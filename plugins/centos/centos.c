@@ -3,6 +3,7 @@
  * tree usr/src/kernels/<kernel release>, where P is kernel, kernel-uek
  * (Oracle), kernel-rt or kernelX.Y (Amazon Linux 2023); <P> or <P>-core
  * of the same version carries the config. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +232,31 @@ static const char *const centos_keyrings[] = {
 	"/usr/share/distribution-gpg-keys/centos/RPM-GPG-KEY-CentOS-Official",
 	NULL};
 
+/* EL8 and later: kernel-core holds lib/modules/<release>/vmlinuz; EL7's
+ * kernel, and UEK's, hold boot/vmlinuz-<release>. */
+static int centos_boot_image(const struct pb_release *rel, const char *package,
+			     char *buf, size_t len, struct pb_err *err)
+{
+	size_t n;
+
+	if (!strncmp(package, "kernel-core-", 12) ||
+	    !strncmp(package, "kernel-uek-core-", 16))
+		n = (size_t)snprintf(buf, len, "lib/modules/%s/vmlinuz",
+				     rel->name);
+	else if ((!strncmp(package, "kernel-", 7) &&
+		  isdigit((unsigned char)package[7])) ||
+		 (!strncmp(package, "kernel-uek-", 11) &&
+		  isdigit((unsigned char)package[11])))
+		n = (size_t)snprintf(buf, len, "boot/vmlinuz-%s", rel->name);
+	else
+		return pb_err_set(err, -ENOENT, "%s: holds no kernel image",
+				  package);
+	if (n >= len)
+		return pb_err_set(err, -ENAMETOOLONG, "%s: name too long",
+				  rel->name);
+	return 0;
+}
+
 static const struct pb_plugin centos_plugin = {
 	.abi_version = PB_PLUGIN_ABI_VERSION,
 	.size = sizeof(struct pb_plugin),
@@ -241,6 +267,7 @@ static const struct pb_plugin centos_plugin = {
 	.batch = centos_batch,
 	.kernel_dir = centos_kernel_dir,
 	.config_file = centos_config_file,
+	.boot_image = centos_boot_image,
 	.repo_kind = "rpm",
 	.index_globs = centos_globs,
 	.mirrors = centos_mirrors,

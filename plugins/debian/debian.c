@@ -438,6 +438,19 @@ static int debian_config_file(const struct pb_release *rel, char *buf,
 			  rel->name, rel->name, rel->name);
 }
 
+/* The image package holds the bzImage QEMU boots. */
+static int debian_boot_image(const struct pb_release *rel, const char *package,
+			     char *buf, size_t len, struct pb_err *err)
+{
+	if (strncmp(package, "linux-image-", 12) != 0)
+		return pb_err_set(err, -ENOENT, "%s: not an image package",
+				  package);
+	if ((size_t)snprintf(buf, len, "boot/vmlinuz-%s", rel->name) >= len)
+		return pb_err_set(err, -ENAMETOOLONG, "%s: name too long",
+				  rel->name);
+	return 0;
+}
+
 static const char *const debian_distros[] = {"debian", NULL};
 static const char *const debian_globs[] = {"linux-headers-*", "linux-kbuild-*",
 					   "linux-image-*", NULL};
@@ -465,6 +478,7 @@ static const struct pb_plugin debian_plugin = {
 	.fixup = debian_fixup,
 	.kernel_dir = debian_kernel_dir,
 	.config_file = debian_config_file,
+	.boot_image = debian_boot_image,
 	.repo_kind = "apt",
 	.index_globs = debian_globs,
 	.keyrings = debian_keyrings,

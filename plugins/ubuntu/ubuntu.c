@@ -292,6 +292,20 @@ static int ubuntu_config_file(const struct pb_release *rel, char *buf,
 			  rel->name, rel->name, rel->name, rel->name);
 }
 
+/* linux-image-unsigned-* (or the signed linux-image-*) holds the bzImage
+ * QEMU boots; linux-modules-* holds none. */
+static int ubuntu_boot_image(const struct pb_release *rel, const char *package,
+			     char *buf, size_t len, struct pb_err *err)
+{
+	if (strncmp(package, "linux-image-", 12) != 0)
+		return pb_err_set(err, -ENOENT, "%s: not an image package",
+				  package);
+	if ((size_t)snprintf(buf, len, "boot/vmlinuz-%s", rel->name) >= len)
+		return pb_err_set(err, -ENAMETOOLONG, "%s: name too long",
+				  rel->name);
+	return 0;
+}
+
 static const char *const ubuntu_distros[] = {"ubuntu", NULL};
 static const char *const ubuntu_globs[] = {
 	"linux-headers-*", "linux-*-headers-*", "linux-modules-*",
@@ -324,6 +338,7 @@ static const struct pb_plugin ubuntu_plugin = {
 	.batch = ubuntu_batch,
 	.kernel_dir = ubuntu_kernel_dir,
 	.config_file = ubuntu_config_file,
+	.boot_image = ubuntu_boot_image,
 	.repo_kind = "apt",
 	.index_globs = ubuntu_globs,
 	.mirrors = ubuntu_mirrors,

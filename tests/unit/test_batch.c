@@ -1085,6 +1085,59 @@ static void test_debian_kbuild_same_release(void **state)
 	pb_batch_free(b);
 }
 
+/* The boot_image hook (verify): which package holds the bzImage, where. */
+static void expect_boot(const char *distro, const char *rel_name,
+			const char *package, const char *want)
+{
+	const struct pb_plugin *p = plugin_of(distro);
+	struct pb_release rel = {.sz = sizeof(rel),
+				 .distro = distro,
+				 .name = rel_name,
+				 .arch = "x86_64"};
+	struct pb_err err = {0};
+	char buf[256];
+	int ret;
+
+	assert_true(PB_PLUGIN_HAS(p, boot_image));
+	assert_non_null(p->boot_image);
+	ret = p->boot_image(&rel, package, buf, sizeof(buf), &err);
+	if (!want) {
+		assert_int_equal(ret, -ENOENT);
+		assert_non_null(strstr(err.msg, package));
+		return;
+	}
+	assert_int_equal(ret, 0);
+	assert_string_equal(buf, want);
+}
+
+static void test_boot_image_hooks(void **state)
+{
+	(void)state;
+	expect_boot("centos", "4.18.0-513.5.1.el8_9.x86_64",
+		    "kernel-core-4.18.0-513.5.1.el8_9.x86_64.rpm",
+		    "lib/modules/4.18.0-513.5.1.el8_9.x86_64/vmlinuz");
+	expect_boot("centos", "3.10.0-1160.el7.x86_64",
+		    "kernel-3.10.0-1160.el7.x86_64.rpm",
+		    "boot/vmlinuz-3.10.0-1160.el7.x86_64");
+	expect_boot("centos", "5.15.0-1.el8uek.x86_64",
+		    "kernel-uek-5.15.0-1.el8uek.x86_64.rpm",
+		    "boot/vmlinuz-5.15.0-1.el8uek.x86_64");
+	expect_boot("centos", "3.10.0-1160.el7.x86_64",
+		    "kernel-devel-3.10.0-1160.el7.x86_64.rpm", NULL);
+	expect_boot("debian", "6.1.0-57-amd64",
+		    "linux-image-6.1.0-57-amd64_6.1.192-3_amd64.deb",
+		    "boot/vmlinuz-6.1.0-57-amd64");
+	expect_boot("debian", "6.1.0-57-amd64",
+		    "linux-headers-6.1.0-57-amd64_6.1.192-3_amd64.deb", NULL);
+	expect_boot("ubuntu", "6.8.0-151-generic",
+		    "linux-image-unsigned-6.8.0-151-generic_6.8.0-151.151_"
+		    "amd64.deb",
+		    "boot/vmlinuz-6.8.0-151-generic");
+	expect_boot("ubuntu", "6.8.0-151-generic",
+		    "linux-modules-6.8.0-151-generic_6.8.0-151.151_amd64.deb",
+		    NULL);
+}
+
 /* ---------------------------------------------------------------- CentOS */
 
 #define C "/srv/mirror/centos/8/BaseOS/x86_64/os/Packages/"
@@ -1401,6 +1454,7 @@ int main(void)
 		cmocka_unit_test(test_ubuntu_variants_share_an_abi),
 		cmocka_unit_test(test_debian_kbuild_by_depends),
 		cmocka_unit_test(test_debian_kbuild_same_release),
+		cmocka_unit_test(test_boot_image_hooks),
 		cmocka_unit_test(test_debian_flavors),
 		cmocka_unit_test(test_debian_rt_needs_common_rt),
 		cmocka_unit_test(test_debian_deb12_abi),
