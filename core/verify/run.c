@@ -13,6 +13,7 @@
 
 #include "archive/unpack.h"
 #include "output/manifest.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "util/runctl.h"
@@ -192,6 +193,7 @@ static int verify_one(const struct pb_verify_run_opts *o, json_object *e,
 	const char *skipped = NULL;
 	json_object *j;
 	size_t k;
+	double t0 = pb_now_s();
 	int have_k = output_file(o, e, "kmod", ko, sizeof(ko)) == 0,
 	    have_e = output_file(o, e, "ebpf", obj, sizeof(obj)) == 0, ret;
 
@@ -227,6 +229,9 @@ static int verify_one(const struct pb_verify_run_opts *o, json_object *e,
 	else if (ret)
 		skipped = err.msg;
 	j = result_json(&r, have_k, have_e, skipped);
+	if (j)
+		json_object_object_add(j, "duration_s",
+				       json_object_new_double(pb_now_s() - t0));
 	if (!j || pb_path_join(path, sizeof(path), NULL, workdir, "verify.json",
 			       NULL))
 		return 3;

@@ -2,8 +2,10 @@
 # probe-builder verify: each kernel of an output dir booted under QEMU
 # (TCG) with an initramfs of ours; the agent inserts the module and loads
 # and attaches the eBPF programs through that kernel's verifier.
-# - newswatch built for a 6.1 (bookworm, the host's gcc) and a 6.12 (trixie,
-#   gcc-14 environment) kernel: both LOADED, programs attached, -j 2;
+# - newswatch built for a 6.1 (bookworm, the host's gcc), a 6.12 (trixie,
+#   gcc-14 environment) and a 5.10 (bullseye, gcc-10) kernel: all LOADED,
+#   programs attached, -j 2; its smoke test (the daemon on eBPF, articles
+#   written by innd, the webhook's POSTs) PASSED in each;
 # - a probe whose module calls an unexported symbol and whose program reads
 #   a map value unchecked: REFUSED, naming "Unknown symbol" and the
 #   verifier's "invalid mem access"; exit 1, 0 with --report;
@@ -21,17 +23,20 @@ mapfile -t deb < <(pb_debian_fetch "linux-headers-$abi-amd64" "linux-headers-$ab
 tri=$(pb_debian_suite_abi trixie 6.12) || skip "no trixie 6.12 kernel reachable"
 mapfile -t tfiles < <(pb_debian_suite_fetch trixie "linux-headers-$tri-amd64" \
 	"linux-headers-$tri-common" "linux-kbuild-$tri" "linux-image-$tri-amd64-unsigned")
-r61=$abi-amd64 r612=$tri-amd64
+bul=$(pb_debian_suite_abi bullseye 5.10) || skip "no bullseye 5.10 kernel reachable"
+mapfile -t bfiles < <(pb_debian_suite_fetch bullseye "linux-headers-$bul-amd64" \
+	"linux-headers-$bul-common" linux-kbuild-5.10 "linux-image-$bul-amd64-unsigned")
+r61=$abi-amd64 r612=$tri-amd64 r510=$bul-amd64
 
 "$PB" build -k debian -p newswatch -v 1 -s "$PROBE_SRC" -o "$TMP/out" -w "$TMP/ws" -j 2 \
-	"${deb[@]}" "${tfiles[@]}" >"$TMP/build.txt" 2>&1 ||
+	"${deb[@]}" "${tfiles[@]}" "${bfiles[@]}" >"$TMP/build.txt" 2>&1 ||
 	{ cat "$TMP/build.txt"; fail "build failed"; }
 t0=$(date +%s.%N)
 "$PB" verify -o "$TMP/out" -w "$TMP/ws" -j 2 >"$TMP/v1.txt" 2>"$TMP/v1.err" ||
 	{ cat "$TMP/v1.txt" "$TMP/v1.err"; fail "verify failed"; }
 cat "$TMP/v1.txt"
-echo "verify of 2 kernels, -j 2: $(echo "$(date +%s.%N) - $t0" | bc) s"
-for r in "$r61" "$r612"; do
+echo "verify of 3 kernels, -j 2: $(echo "$(date +%s.%N) - $t0" | bc) s"
+for r in "$r61" "$r612" "$r510"; do
 	grep -E "^${r//+/\\+} +LOADED +LOADED" "$TMP/v1.txt" >/dev/null || fail "$r: not LOADED LOADED"
 done
 python3 - "$TMP/out/manifest.json" <<'PY'
@@ -44,7 +49,7 @@ for k in json.load(open(sys.argv[1]))["kernels"]:
     assert v["at"], v
 print("ok: the manifest records each kernel's verify: booted, LOADED, 2 programs attached")
 PY
-ok "newswatch LOADED on $r61 and $r612 (module inserted and removed, kprobes attached)"
+ok "newswatch LOADED on $r61, $r612 and $r510 (module inserted and removed, kprobes attached)"
 
 # newswatch end to end on its eBPF backend, in each VM: its smoke test
 # (probes/newswatch/verify/smoke.sh) with the daemon, its libraries and the
@@ -59,15 +64,15 @@ t0=$(date +%s.%N)
 "$PB" verify -o "$TMP/out" -w "$TMP/ws" -j 2 -s "$src" >"$TMP/vn.txt" 2>&1 ||
 	{ cat "$TMP/vn.txt"; fail "newswatch smoke test"; }
 cat "$TMP/vn.txt"
-echo "verify with newswatch's smoke test, 2 kernels, -j 2: $(echo "$(date +%s.%N) - $t0" | bc) s"
-for r in "$r61" "$r612"; do
+echo "verify with newswatch's smoke test, 3 kernels, -j 2: $(echo "$(date +%s.%N) - $t0" | bc) s"
+for r in "$r61" "$r612" "$r510"; do
 	grep -E "^${r//+/\\+} +LOADED +LOADED +PASSED" "$TMP/vn.txt" >/dev/null ||
 		{ cat "$TMP/vn.txt" "$TMP"/ws/verify/debian/*/results.txt; fail "$r: newswatch's smoke test did not pass"; }
 done
 "$PB" verify -o "$TMP/out" -w "$TMP/ws" -f "^$r61\$" -s "$PROBE_SRC" >"$TMP/vn2.txt" 2>&1 ||
 	{ cat "$TMP/vn2.txt"; fail "smoke test without the daemon"; }
 grep -E "^$r61 +LOADED +LOADED +SKIPPED" "$TMP/vn2.txt" >/dev/null || { cat "$TMP/vn2.txt"; fail "not SKIPPED without the daemon"; }
-ok "newswatch on eBPF in the VMs: three articles written by innd, each notified exactly once (6.1, 6.12); without its daemon bundled, SKIPPED"
+ok "newswatch on eBPF in the VMs: three articles written by innd, each notified exactly once (6.1, 6.12, 5.10); without its daemon bundled, SKIPPED"
 
 # a module that needs another module of the kernel (crc-itu-t: plain .ko in
 # 6.1's image package, .ko.xz in 6.12's): that one is inserted first
