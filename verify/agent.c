@@ -37,6 +37,8 @@
 
 #include <bpf/libbpf.h>
 
+#include "verify/legacy.h"
+
 static FILE *out;
 static int module_loaded; /* the probe's module went in */
 
@@ -156,6 +158,10 @@ static void verify_kmod(void)
 
 static char vlog[1 << 20];
 
+/* libbpf's printer: fmt is libbpf's own */
+static int libbpf_say(enum libbpf_print_level level, const char *fmt,
+		      va_list ap) __attribute__((format(printf, 2, 0)));
+
 static int libbpf_say(enum libbpf_print_level level, const char *fmt,
 		      va_list ap)
 {
@@ -182,6 +188,9 @@ static void say_vlog(void)
 }
 
 static char libbpf_text[4096];
+
+static int libbpf_keep(enum libbpf_print_level level, const char *fmt,
+		       va_list ap) __attribute__((format(printf, 2, 0)));
 
 static int libbpf_keep(enum libbpf_print_level level, const char *fmt,
 		       va_list ap)
@@ -260,10 +269,14 @@ static void verify_ebpf(void)
 	obj = open_obj();
 	if (!obj) {
 		/* libbpf 1.x: SEC("maps") and struct bpf_map_def are gone */
+		if (strstr(libbpf_text, "legacy map") &&
+		    pb_legacy_verify("/pb/probe.o", vlog, sizeof(vlog), say,
+				     say_vlog) == 0)
+			return;
 		if (strstr(libbpf_text, "legacy map"))
 			say("ebpf SKIPPED legacy map definitions "
-			    "(SEC(\"maps\")): "
-			    "this agent has no legacy loader yet");
+			    "(SEC(\"maps\")) that the agent's loader could not "
+			    "read");
 		else
 			say("ebpf REFUSED %s",
 			    libbpf_text[0] ? libbpf_text : strerror(errno));

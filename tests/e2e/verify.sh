@@ -132,6 +132,28 @@ set -e
 	{ cat "$TMP/bv2.txt"; fail "build --verify=report: not exit 0"; }
 ok "build --verify verifies the run's kernels: exit 1 on REFUSED, 0 with =report"
 
+# legacy eBPF objects (SEC("maps")), which libbpf 1.x refuses to open:
+# judged by the agent's own loader, accepted and refused
+clang -O2 -target bpf -c "$PB_TOP_SRCDIR/tests/fixtures/legacy/legacy.c" -o "$TMP/legacy.o"
+clang -O2 -target bpf -DPB_UNCHECKED -c "$PB_TOP_SRCDIR/tests/fixtures/legacy/legacy.c" \
+	-o "$TMP/legacy-bad.o"
+for v in good bad; do
+	mkdir "$TMP/leg-$v"
+	cp -r "$TMP/bad/." "$TMP/leg-$v/"
+	rm "$TMP/leg-$v"/bad-1-*.ko
+	if [ $v = good ]; then o=legacy.o; else o=legacy-bad.o; fi
+	cp "$TMP/$o" "$TMP/leg-$v"/bad-bpf-1-*.o
+done
+"$PB" verify -o "$TMP/leg-good" -w "$TMP/ws" >"$TMP/vl.txt" 2>&1 || { cat "$TMP/vl.txt"; fail "legacy object"; }
+grep -E "^$r61 +- +LOADED" "$TMP/vl.txt" >/dev/null || { cat "$TMP/vl.txt"; fail "legacy: not LOADED"; }
+set +e
+"$PB" verify -o "$TMP/leg-bad" -w "$TMP/ws" >"$TMP/vl2.txt" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "ebpf: REFUSED program count_creates: .*invalid mem access" "$TMP/vl2.txt" ||
+	{ cat "$TMP/vl2.txt"; fail "legacy, unchecked: exit $rc"; }
+ok "legacy SEC(\"maps\") objects: the agent's loader loads one, and the kernel refuses the unchecked one"
+
 # a module with another release's vermagic, put in the 6.12 kernel's place
 mkdir "$TMP/forged"
 cp -r "$TMP/out/." "$TMP/forged/"

@@ -45,10 +45,13 @@ CONF
 "$LD" --library-path "$V/lib" "$V/bin/newswatch" --foreground -c $T/newswatch.conf \
 	>"$PB_OUT/newswatch.log" 2>&1 &
 nw=$!
+# ready once its first start has noted what the spool already holds (an
+# article written before that counts as one that was there)
 i=0
-until grep -q "with the eBPF probe" "$PB_OUT/newswatch.log"; do
+until grep -q "with the eBPF probe" "$PB_OUT/newswatch.log" &&
+	grep -q "first start:" "$PB_OUT/newswatch.log"; do
 	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 $nw 2>/dev/null; then
+	if [ $i -gt 300 ] || ! kill -0 $nw 2>/dev/null; then
 		cat "$PB_OUT/newswatch.log"
 		echo "newswatch did not start on its eBPF backend"
 		exit 1
