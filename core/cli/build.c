@@ -17,6 +17,7 @@
 #include "build/sandbox.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "output/manifest.h"
 #include "output/summary.h"
 #include "pipeline/run.h"
 #include "probe-builder/alloc.h"
@@ -491,15 +492,39 @@ static int toolchain_setup(struct build_cmd *c, const struct pb_registry *reg)
 	return 0;
 }
 
-/* build --verify: the kernels of this run that have outputs, booted;
- * the exit status is the build's unless the build's was 0 or 3. */
-static int verify_built(struct build_cmd *c,
-			const struct pb_pipeline_result *res,
-			const struct pb_registry *reg, int rc)
+/* What verify said of result r, as the summary shows it. */
+static void verify_cell(json_object *m, struct pb_release_result *r)
 {
-	const struct pb_results *rs = &res->results;
+	static const char *const which[] = {"kmod", "ebpf", "smoke"};
+	json_object *key = pb_result_to_json(r), *e, *v, *o, *st;
+	char cell[64] = "";
+	size_t i;
+
+	e = key ? pb_manifest_find(m, key) : NULL;
+	json_object_put(key);
+	if (!e || !json_object_object_get_ex(e, "verify", &v))
+		return;
+	for (i = 0; i < 3; i++)
+		snprintf(cell + strlen(cell), sizeof(cell) - strlen(cell),
+			 "%s%s", i ? "/" : "",
+			 json_object_object_get_ex(v, which[i], &o) &&
+					 json_object_object_get_ex(o, "status",
+								   &st)
+				 ? json_object_get_string(st)
+				 : "-");
+	pb_result_str(&r->verify_cell, cell, NULL);
+}
+
+/* build --verify, before the summary: the kernels of this run that have
+ * outputs, booted; the summary shows what it said (a VERIFY column).
+ * The exit status is verify's. */
+static int verify_built(struct build_cmd *c, struct pb_pipeline_result *res,
+			const struct pb_registry *reg)
+{
+	struct pb_results *rs = &res->results;
 	struct pb_verify_run_opts v = {.sz = sizeof(v)};
 	struct pb_err err = {0};
+	json_object *m = NULL;
 	const char **rels;
 	size_t i, n = 0;
 	int vrc;
@@ -522,12 +547,18 @@ static int verify_built(struct build_cmd *c,
 	v.releases = rels;
 	v.n_releases = n;
 	v.source_dir = c->source_abs;
-	v.reg = reg;
 	v.busybox = pb_cli_busybox_path();
-	printf("\n");
+	v.reg = reg;
+	v.no_table = 1;
+	pb_info("verifying %zu kernel%s under QEMU", n, n == 1 ? "" : "s");
 	vrc = pb_cli_verify_run(&v, c->verify == 2, c->verify == 3);
 	free(rels);
-	return rc == 0 || rc == 3 ? (vrc ? vrc : rc) : rc;
+	if (pb_manifest_load(c->output_abs, &m, &err) == 0) {
+		for (i = 0; i < rs->n; i++)
+			verify_cell(m, &rs->r[i]);
+		json_object_put(m);
+	}
+	return vrc;
 }
 
 /* Everything after the arguments: the distro, the paths, the pipeline. */
@@ -538,7 +569,7 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 	struct pb_crawl_opts co;
 	struct pb_err err = {0};
 	struct pb_registry reg;
-	int rc = 1, ret;
+	int rc = 1, vrc = 0, ret;
 
 	if (pb_cli_registry(&c->common, &reg) < 0)
 		return 1;
@@ -590,10 +621,13 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 		pb_cli_crawl_error(&err, &res.crawl);
 	else if (ret)
 		pb_error("%s", err.msg);
+	if (res.built && !ret && c->verify && !pb_stop_signal)
+		vrc = verify_built(c, &res, &reg);
 	if (res.built) /* what was built is said, even unrecorded */
 		rc = report(c, &res, ret);
-	if (res.built && !ret && c->verify && !pb_stop_signal)
-		rc = verify_built(c, &res, &reg, rc);
+	/* a build that went well fails when verify does */
+	if ((rc == 0 || rc == 3) && vrc)
+		rc = vrc;
 	else if (ret == -EINTR && pb_stop_signal)
 		rc = 128 + pb_stop_signal;
 	pb_pipeline_result_free(&res);

@@ -121,6 +121,7 @@ void pb_result_free(struct pb_release_result *r)
 	free(r->config_file);
 	free(r->config_md5);
 	compiler_free(&r->compiler);
+	free(r->verify_cell);
 	pb_result_init(r);
 }
 

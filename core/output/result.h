@@ -90,6 +90,10 @@ struct pb_release_result {
 	char *config_file, *config_md5;
 	struct pb_compiler_rec compiler;
 	double duration_s; /* < 0: not recorded */
+	/* build --verify: what verify said of the kernel's module, eBPF
+	 * object and smoke test, for the summary ("LOADED/LOADED/PASSED");
+	 * not in the manifest, which has the whole of it (NULL: none) */
+	char *verify_cell;
 };
 
 /* An empty result (statuses NONE, durations unrecorded). */

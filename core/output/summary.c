@@ -54,17 +54,24 @@ size_t pb_summary_print(FILE *f, const struct pb_release_result *r, size_t n)
 {
 	char name[512];
 	size_t i, w = 6, failed = 0, count[PB_N_STATUS] = {0};
+	int verified = 0;
 
 	for (i = 0; i < n; i++) {
 		kernel_name(r, n, i, name, sizeof(name));
 		if (strlen(name) > w)
 			w = strlen(name);
 	}
-	fprintf(f, "%-*s  %-8s  %-8s\n", (int)w, "KERNEL", "KMOD", "EBPF");
+	for (i = 0; i < n && !verified; i++)
+		verified = r[i].verify_cell != NULL;
+	fprintf(f, "%-*s  %-8s  %-8s%s\n", (int)w, "KERNEL", "KMOD", "EBPF",
+		verified ? "  VERIFY (kmod/ebpf/smoke)" : "");
 	for (i = 0; i < n; i++) {
 		kernel_name(r, n, i, name, sizeof(name));
-		fprintf(f, "%-*s  %-8s  %-8s\n", (int)w, name,
-			cell(r[i].kmod.status), cell(r[i].ebpf.status));
+		fprintf(f, "%-*s  %-8s  %-8s%s%s\n", (int)w, name,
+			cell(r[i].kmod.status), cell(r[i].ebpf.status),
+			verified ? "  " : "",
+			verified ? (r[i].verify_cell ? r[i].verify_cell : "-")
+				 : "");
 		count[r[i].status]++;
 	}
 	for (i = 0; i < n; i++) {

@@ -290,7 +290,8 @@ static const char *status_of(json_object *v, const char *which)
 }
 
 /* The child's verify.json into the entry, said, counted. */
-static void record(struct job *j, const char *now, struct pb_verify_counts *n)
+static void record(struct job *j, const char *now, int no_table,
+		   struct pb_verify_counts *n)
 {
 	char path[PATH_MAX];
 	json_object *v = NULL;
@@ -309,8 +310,9 @@ static void record(struct job *j, const char *now, struct pb_verify_counts *n)
 	b = status_of(v, "ebpf");
 	sm = status_of(v, "smoke");
 	rel = str(j->e, "release");
-	printf("%-28s %-9s %-9s %s\n", rel ? rel : "?", k ? k : "-",
-	       b ? b : "-", sm ? sm : "-");
+	if (!no_table)
+		printf("%-28s %-9s %-9s %s\n", rel ? rel : "?", k ? k : "-",
+		       b ? b : "-", sm ? sm : "-");
 	n->kernels++;
 	if ((k && !strcmp(k, "REFUSED")) || (b && !strcmp(b, "REFUSED")) ||
 	    (sm && !strcmp(sm, "FAILED")))
@@ -408,7 +410,9 @@ int pb_verify_run(const struct pb_verify_run_opts *o,
 		return pb_err_set(err, -ENOMEM, "out of memory");
 	}
 	total = select_jobs(o, kernels, jobs);
-	printf("%-28s %-9s %-9s %s\n", "KERNEL", "KMOD", "EBPF", "SMOKE");
+	if (!o->no_table)
+		printf("%-28s %-9s %-9s %s\n", "KERNEL", "KMOD", "EBPF",
+		       "SMOKE");
 	while (!ret && (next < total || running)) {
 		if (next < total && running < (o->jobs ? o->jobs : 1) &&
 		    !pb_stop_signal)
@@ -421,7 +425,7 @@ int pb_verify_run(const struct pb_verify_run_opts *o,
 	while (running)
 		reap(jobs, total, &running);
 	for (i = 0; !ret && i < next; i++)
-		record(&jobs[i], now, n);
+		record(&jobs[i], now, o->no_table, n);
 	print_reasons(jobs, next);
 	if (!ret && next)
 		ret = pb_manifest_write(o->output_dir, m, err);

@@ -29,6 +29,7 @@ struct pb_verify_run_opts {
 	const char *probe, *probe_version;
 	const char *const *releases;
 	size_t n_releases;
+	int no_table; /* the caller shows the statuses (build's summary) */
 };
 
 struct pb_verify_counts {

@@ -125,12 +125,13 @@ set +e
 	-w "$TMP/ws" --verify "${deb[@]}" >"$TMP/bv.txt" 2>&1
 rc=$?
 set -e
-[ "$rc" -eq 1 ] && grep -E "^$r61 +REFUSED +REFUSED" "$TMP/bv.txt" >/dev/null ||
+[ "$rc" -eq 1 ] && grep -E "^$r61 +EXISTING +EXISTING +REFUSED/REFUSED/-" "$TMP/bv.txt" >/dev/null ||
 	{ cat "$TMP/bv.txt"; fail "build --verify: exit $rc"; }
+grep -q "VERIFY (kmod/ebpf/smoke)" "$TMP/bv.txt" || fail "build --verify: no VERIFY column"
 "$PB" build -k debian -p bad -v 1 -s "$PB_TOP_SRCDIR/tests/fixtures/badprobe" -o "$TMP/bad" \
 	-w "$TMP/ws" --verify=report "${deb[@]}" >"$TMP/bv2.txt" 2>&1 ||
 	{ cat "$TMP/bv2.txt"; fail "build --verify=report: not exit 0"; }
-ok "build --verify verifies the run's kernels: exit 1 on REFUSED, 0 with =report"
+ok "build --verify verifies the run's kernels (a VERIFY column in the summary): exit 1 on REFUSED, 0 with =report"
 
 # legacy eBPF objects (SEC("maps")), which libbpf 1.x refuses to open:
 # judged by the agent's own loader, accepted and refused
