@@ -32,6 +32,8 @@ PKGS=(
 	# the sanitizer and libFuzzer runs in make check: clang 14 takes its
 	# fuzzer/ASan/UBSan runtimes from here (only a Recommends of clang)
 	libclang-rt-14-dev
+	# newswatch's unit checked by systemd-analyze (tests/e2e/unit.sh)
+	systemd
 	# the man pages rendered by the suite (tests/lint/manpage.sh)
 	groff-base
 	# the format check of the suite (tests/lint/format.sh)
