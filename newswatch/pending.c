@@ -74,7 +74,7 @@ void nw_pending_settle(struct nw_daemon *d)
 			p->changed = t;
 		}
 		if (!done && (p->complete || t - p->changed >= wait))
-			done = nw_take(d, p->path);
+			done = nw_take(d, p->path, p->complete);
 		if (!done && t - p->seen > 3600) {
 			nw_log(NW_WARN, "%s: unreadable for an hour, dropped",
 			       p->path);

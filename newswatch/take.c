@@ -63,7 +63,23 @@ static int enqueue(struct nw_daemon *d, const char *id, const char *body,
 	return ret;
 }
 
-int nw_take(struct nw_daemon *d, const char *path)
+/* Whether the header block is all there: its blank line, or as much as
+ * is ever read of it. */
+static int head_whole(const char *data, size_t len)
+{
+	size_t i;
+
+	if (len >= MAX_HEADER)
+		return 1;
+	for (i = 0; i + 1 < len; i++)
+		if (data[i] == '\n' && (data[i + 1] == '\n' ||
+					(data[i + 1] == '\r' && i + 2 < len &&
+					 data[i + 2] == '\n')))
+			return 1;
+	return 0;
+}
+
+int nw_take(struct nw_daemon *d, const char *path, int complete)
 {
 	char group[512], idbuf[600], *data, *body = NULL;
 	struct pb_err err = {0};
@@ -85,6 +101,14 @@ int nw_take(struct nw_daemon *d, const char *path)
 		nw_log(NW_DEBUG, "%s; looked at again later", err.msg);
 	if (ret < 0)
 		return ret == -ENOENT; /* cancelled, or not yet */
+	/* unchanged for settle_ms but no whole header block, and its writer
+	 * has not said it is done (the eBPF backend sees a creation, not a
+	 * close): a writer slower than settle_ms, looked at again later */
+	if (!complete && !head_whole(data, len)) {
+		free(data);
+		nw_log(NW_DEBUG, "%s: headers not all there yet", path);
+		return 0;
+	}
 	ret = nw_article_parse(data, len, MAX_HEADER, &a, &err);
 	free(data);
 	if (ret < 0) {

@@ -6,7 +6,9 @@
 struct nw_daemon;
 
 /* 1 when path was handled (queued, skipped, bad, or gone), 0 when it
- * should be looked at again later (not readable yet, or not queued). */
-int nw_take(struct nw_daemon *d, const char *path);
+ * should be looked at again later (not readable yet, not queued, or, when
+ * its writer has not said it is complete, its header block not all there
+ * yet). */
+int nw_take(struct nw_daemon *d, const char *path, int complete);
 
 #endif

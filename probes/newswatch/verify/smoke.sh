@@ -39,10 +39,13 @@ probe_version = smoke
 backend = bpf
 exclude = control.*
 template = {"id": "{message_id}", "group": "{group}", "subject": "{subject}"}
-settle_ms = 100
+# the eBPF backend sees a creation, not its end: a file unchanged this long
+# is complete, when its header block is all there (innd's first article
+# below is created, then written a second later)
+settle_ms = 200
 retry_max = 2
 CONF
-"$LD" --library-path "$V/lib" "$V/bin/newswatch" --foreground -c $T/newswatch.conf \
+"$LD" --library-path "$V/lib" "$V/bin/newswatch" --foreground --verbose -c $T/newswatch.conf \
 	>"$PB_OUT/newswatch.log" 2>&1 &
 nw=$!
 # ready once its first start has noted what the spool already holds (an
@@ -63,13 +66,17 @@ grep "with the eBPF probe" "$PB_OUT/newswatch.log"
 # innd: a program of that name writing three articles in two groups
 cat >$T/innd <<'INND'
 #!/bin/sh
-art() { # group number id subject
+art() { # group number id subject [seconds between creating and writing]
 	d=/tmp/nw/spool/$(echo "$1" | tr . /)
 	mkdir -p "$d"
+	if [ -n "${5:-}" ]; then
+		: >"$d/$2"
+		sleep "$5"
+	fi
 	printf 'Path: smoke!not-for-mail\nFrom: smoke@example.org\nNewsgroups: %s\nSubject: %s\nMessage-ID: <%s@smoke>\nDate: Wed, 02 Dec 2026 08:00:00 +0000\n\nbody of %s\n' \
 		"$1" "$4" "$3" "$3" >"$d/$2"
 }
-art local.smoke 1 one "first article"
+art local.smoke 1 one "first article" 1
 art local.smoke 2 two "second article"
 art local.other 1 three "in another group"
 INND
@@ -77,7 +84,7 @@ chmod 755 $T/innd
 $T/innd
 
 i=0
-while [ "$(ls $T/got/*.json 2>/dev/null | wc -l)" -lt 3 ] && [ $i -lt 150 ]; do
+while [ "$(ls $T/got/*.json 2>/dev/null | wc -l)" -lt 3 ] && [ $i -lt 300 ]; do
 	i=$((i + 1))
 	sleep 0.1
 done
@@ -93,5 +100,9 @@ for want in '"id": "<one@smoke>", "group": "local.smoke", "subject": "first arti
 	[ "$n" -eq 1 ] || { echo "received $n times: $want"; fail=1; }
 done
 [ "$(wc -l <"$PB_OUT/received.jsonl")" -eq 3 ] || { echo "not 3 notifications"; fail=1; }
-[ $fail -eq 0 ] && echo "every article arrived exactly once, with its group and subject"
-exit $fail
+if [ $fail -ne 0 ]; then
+	echo "newswatch's log:"
+	tail -n 12 "$PB_OUT/newswatch.log"
+	exit 1
+fi
+echo "every article arrived exactly once, with its group and subject"
