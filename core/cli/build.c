@@ -17,14 +17,11 @@
 #include "build/sandbox.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
-#include "output/manifest.h"
 #include "output/summary.h"
 #include "pipeline/run.h"
-#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/runctl.h"
-#include "verify/run.h"
 
 enum {
 	OPT_IGNORE_LIST = PB_OPT_FIRST_FREE,
@@ -492,75 +489,6 @@ static int toolchain_setup(struct build_cmd *c, const struct pb_registry *reg)
 	return 0;
 }
 
-/* What verify said of result r, as the summary shows it. */
-static void verify_cell(json_object *m, struct pb_release_result *r)
-{
-	static const char *const which[] = {"kmod", "ebpf", "smoke"};
-	json_object *key = pb_result_to_json(r), *e, *v, *o, *st;
-	char cell[64] = "";
-	size_t i;
-
-	e = key ? pb_manifest_find(m, key) : NULL;
-	json_object_put(key);
-	if (!e || !json_object_object_get_ex(e, "verify", &v))
-		return;
-	for (i = 0; i < 3; i++)
-		snprintf(cell + strlen(cell), sizeof(cell) - strlen(cell),
-			 "%s%s", i ? "/" : "",
-			 json_object_object_get_ex(v, which[i], &o) &&
-					 json_object_object_get_ex(o, "status",
-								   &st)
-				 ? json_object_get_string(st)
-				 : "-");
-	pb_result_str(&r->verify_cell, cell, NULL);
-}
-
-/* build --verify, before the summary: the kernels of this run that have
- * outputs, booted; the summary shows what it said (a VERIFY column).
- * The exit status is verify's. */
-static int verify_built(struct build_cmd *c, struct pb_pipeline_result *res,
-			const struct pb_registry *reg)
-{
-	struct pb_results *rs = &res->results;
-	struct pb_verify_run_opts v = {.sz = sizeof(v)};
-	struct pb_err err = {0};
-	json_object *m = NULL;
-	const char **rels;
-	size_t i, n = 0;
-	int vrc;
-
-	rels = pb_calloc(rs->n + 1, sizeof(*rels), &err);
-	if (!rels) {
-		pb_error("%s", err.msg);
-		return 1;
-	}
-	for (i = 0; i < rs->n; i++)
-		if (rs->r[i].release && rs->r[i].status != PB_STATUS_SKIPPED)
-			rels[n++] = rs->r[i].release;
-	v.output_dir = c->output_abs;
-	v.workspace = c->workspace_abs;
-	v.agent = pb_cli_agent_path();
-	v.accel = "tcg";
-	v.jobs = c->po.build.jobs;
-	v.probe = c->po.build.probe;
-	v.probe_version = c->po.build.version;
-	v.releases = rels;
-	v.n_releases = n;
-	v.source_dir = c->source_abs;
-	v.busybox = pb_cli_busybox_path();
-	v.reg = reg;
-	v.no_table = 1;
-	pb_info("verifying %zu kernel%s under QEMU", n, n == 1 ? "" : "s");
-	vrc = pb_cli_verify_run(&v, c->verify == 2, c->verify == 3);
-	free(rels);
-	if (pb_manifest_load(c->output_abs, &m, &err) == 0) {
-		for (i = 0; i < rs->n; i++)
-			verify_cell(m, &rs->r[i]);
-		json_object_put(m);
-	}
-	return vrc;
-}
-
 /* Everything after the arguments: the distro, the paths, the pipeline. */
 static int build_run(struct build_cmd *c, const regex_t *re)
 {
@@ -622,7 +550,8 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 	else if (ret)
 		pb_error("%s", err.msg);
 	if (res.built && !ret && c->verify && !pb_stop_signal)
-		vrc = verify_built(c, &res, &reg);
+		vrc = pb_cli_verify_built(&c->po.build, c->verify, &res.results,
+					  &reg);
 	if (res.built) /* what was built is said, even unrecorded */
 		rc = report(c, &res, ret);
 	/* a build that went well fails when verify does */

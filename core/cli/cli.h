@@ -45,6 +45,14 @@ struct pb_verify_run_opts;
  * output was REFUSED (unless report) or, with required, SKIPPED. */
 int pb_cli_verify_run(const struct pb_verify_run_opts *o, int report,
 		      int required);
+struct pb_build_opts;
+struct pb_results;
+/* build --verify (mode 1, 2 =report, 3 =required), before the summary:
+ * the run's kernels that have outputs verified, what verify said of each
+ * put in its result for the summary's VERIFY column; verify's exit
+ * status. */
+int pb_cli_verify_built(const struct pb_build_opts *b, int mode,
+			struct pb_results *rs, const struct pb_registry *reg);
 /* $PROBE_BUILDER_BUSYBOX, else /bin/busybox (static, for the VM). */
 const char *pb_cli_busybox_path(void);
 /* $PROBE_BUILDER_AGENT, else the installed agent. */

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "output/manifest.h"
+#include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -280,4 +282,72 @@ int pb_cmd_verify(int argc, char **argv)
 	}
 	pb_cli_common_free(&c.common);
 	return rc < 0 ? 0 : rc;
+}
+
+/* What verify said of result r, as the summary shows it. */
+static void verify_cell(json_object *m, struct pb_release_result *r)
+{
+	static const char *const which[] = {"kmod", "ebpf", "smoke"};
+	json_object *key = pb_result_to_json(r), *e, *v, *o, *st;
+	char cell[64] = "";
+	size_t i;
+
+	e = key ? pb_manifest_find(m, key) : NULL;
+	json_object_put(key);
+	if (!e || !json_object_object_get_ex(e, "verify", &v))
+		return;
+	for (i = 0; i < 3; i++)
+		snprintf(cell + strlen(cell), sizeof(cell) - strlen(cell),
+			 "%s%s", i ? "/" : "",
+			 json_object_object_get_ex(v, which[i], &o) &&
+					 json_object_object_get_ex(o, "status",
+								   &st)
+				 ? json_object_get_string(st)
+				 : "-");
+	pb_result_str(&r->verify_cell, cell, NULL);
+}
+
+/* build --verify, before the summary: the kernels of this run that have
+ * outputs, booted; the summary shows what it said (a VERIFY column).
+ * The exit status is verify's. */
+int pb_cli_verify_built(const struct pb_build_opts *b, int mode,
+			struct pb_results *rs, const struct pb_registry *reg)
+{
+	struct pb_verify_run_opts v = {.sz = sizeof(v)};
+	struct pb_err err = {0};
+	json_object *m = NULL;
+	const char **rels;
+	size_t i, n = 0;
+	int vrc;
+
+	rels = pb_calloc(rs->n + 1, sizeof(*rels), &err);
+	if (!rels) {
+		pb_error("%s", err.msg);
+		return 1;
+	}
+	for (i = 0; i < rs->n; i++)
+		if (rs->r[i].release && rs->r[i].status != PB_STATUS_SKIPPED)
+			rels[n++] = rs->r[i].release;
+	v.output_dir = b->output_dir;
+	v.workspace = b->workspace;
+	v.agent = pb_cli_agent_path();
+	v.accel = "tcg";
+	v.jobs = b->jobs;
+	v.probe = b->probe;
+	v.probe_version = b->version;
+	v.releases = rels;
+	v.n_releases = n;
+	v.source_dir = b->source_dir;
+	v.busybox = pb_cli_busybox_path();
+	v.reg = reg;
+	v.no_table = 1;
+	pb_info("verifying %zu kernel%s under QEMU", n, n == 1 ? "" : "s");
+	vrc = pb_cli_verify_run(&v, mode == 2, mode == 3);
+	free(rels);
+	if (pb_manifest_load(b->output_dir, &m, &err) == 0) {
+		for (i = 0; i < rs->n; i++)
+			verify_cell(m, &rs->r[i]);
+		json_object_put(m);
+	}
+	return vrc;
 }
