@@ -64,9 +64,11 @@ for p in "${pkgs[@]}"; do
 	files+=("$f")
 done
 
-version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"/\1/p' config.h)
-PROBE_BUILDER_PLUGIN_PATH="$top/plugins/.libs:$top/distros" \
-	"$top/probe-builder" build -k debian -p newswatch -v "$version" \
+# setup.sh builds in build/
+bld=$top/build
+version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"/\1/p' "$bld/config.h")
+PROBE_BUILDER_PLUGIN_PATH="$bld/plugins/.libs:$top/distros:$top/toolchains" \
+	"$bld/probe-builder" build -k debian -p newswatch -v "$version" \
 	-s "$top/probes/newswatch" -o "$out" -w "$ws" "${files[@]}"
 
 echo

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian 12 machine for probe-builder and builds it in place:
-# installs the Debian packages it needs (through sudo when not root), then
-# autoreconf, configure (with -Werror, as CI does) and make.
+# Sets up a fresh Debian 12 machine for probe-builder and builds it in
+# build/: installs the Debian packages it needs (through sudo when not root),
+# then autoreconf, configure (with -Werror, as CI does) and make, out of the
+# source tree, so that the tree stays unconfigured and another build
+# directory can configure it with another prefix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,5 +62,10 @@ else
 fi
 
 [ -x configure ] || autoreconf -fi
-[ -f Makefile ] || ./configure --enable-werror
+# a tree configured in place (by an older setup.sh) refuses build
+# directories until it is cleaned
+[ ! -f config.status ] || make distclean >/dev/null
+mkdir -p build
+cd build
+[ -f Makefile ] || ../configure --enable-werror
 make -j"$(nproc)"

@@ -4,9 +4,9 @@
 # unit tests pass, it installs and uninstalls cleanly; the end-to-end tests
 # and the second builds of tests/fuzz (sanitizers, libFuzzer, the other
 # compiler), which are of `make distdir` already, ran above and are skipped
-# in there). Run scripts/setup.sh first.
+# in there). Run scripts/setup.sh first: it builds in build/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../build"
 jobs=$(nproc)
 
 show_failures() {
