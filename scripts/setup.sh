@@ -40,6 +40,9 @@ PKGS=(
 	groff-base
 	# the format check of the suite (tests/lint/format.sh)
 	clang-format
+	# the Debian packages built and checked by make check-packages
+	# (tests/pkg/deb.sh; rpmbuild, for tests/pkg/rpm.sh, is in rpm)
+	debhelper lintian
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -333,8 +333,11 @@ int pb_rm_rf_at(int dirfd, const char *name, struct pb_err *err)
 		return 0;
 	}
 	/* read-only dirs (some packages ship them) must open up first */
-	if ((st.st_mode & 0700) != 0700)
-		fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0);
+	if ((st.st_mode & 0700) != 0700 &&
+	    fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0) < 0)
+		return pb_err_set(err, -errno,
+				  "cannot open up %s to remove it: %s", name,
+				  strerror(errno));
 	fd = openat(dirfd, name,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)

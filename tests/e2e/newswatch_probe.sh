@@ -42,15 +42,8 @@ skip_part() {
 # ---- the two kernels ---------------------------------------------------------
 
 abi61=$(pb_debian_abi)
-# the newest Debian 6.12 release (6.12.N+deb12) the apt lists know, else the
-# newest one in the cache
-v612=$(apt-cache pkgnames linux-headers-6.12. 2>/dev/null |
-	sed -n 's/^linux-headers-\(6\.12\.[0-9]*+deb12\)-common$/\1/p' | sort -V | tail -n1)
-if [ -z "$v612" ]; then
-	v612=$(ls "$PB_CACHE/debian" 2>/dev/null |
-		sed -n 's/^linux-headers-\(6\.12\.[0-9]*+deb12\)-common_.*/\1/p' | sort -V | tail -n1)
-fi
-[ -n "$v612" ] || fail "no Debian 6.12 kernel in the apt lists or in $PB_CACHE/debian"
+# the newest Debian 6.12 release (6.12.N+deb12) with all its packages
+v612=$(pb_debian_612 1) || fail "no Debian 6.12 kernel to build for"
 rel61=$abi61-amd64 rel612=$v612-amd64
 mapfile -t files < <(pb_debian_fetch "linux-headers-$rel61" "linux-headers-$abi61-common" \
 	"linux-kbuild-${abi61%%.0-*}" "linux-image-$rel61" \

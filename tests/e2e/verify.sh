@@ -61,8 +61,10 @@ cp "$PB_TOP_BUILDDIR/newswatch/newswatch" "$src/verify/bin/"
 ldd "$src/verify/bin/newswatch" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}' |
 	while read -r lib; do cp -L "$lib" "$src/verify/lib/"; done
 t0=$(date +%s.%N)
+# on failure, each VM's whole record too (the smoke test's output ends with
+# the daemon's log)
 "$PB" verify -o "$TMP/out" -w "$TMP/ws" -j 2 -s "$src" >"$TMP/vn.txt" 2>&1 ||
-	{ cat "$TMP/vn.txt"; fail "newswatch smoke test"; }
+	{ cat "$TMP/vn.txt" "$TMP"/ws/verify/debian/*/results.txt; fail "newswatch smoke test"; }
 cat "$TMP/vn.txt"
 echo "verify with newswatch's smoke test, 3 kernels, -j 2: $(echo "$(date +%s.%N) - $t0" | bc) s"
 for r in "$r61" "$r612" "$r510"; do

@@ -36,18 +36,53 @@ ok() {
 	echo "ok: $*"
 }
 
-# The newest Debian 6.1 ABI the apt lists know (6.1.0-N), else the newest
-# one already in the cache: tests need not the network once it is filled.
+# The newest Debian 6.1 ABI (6.1.0-N) whose packages are in the cache or
+# can be downloaded: tests need not the network once the cache is filled.
 pb_debian_abi() {
 	local abi
-	abi=$(apt-cache pkgnames linux-headers-6.1.0- 2>/dev/null |
-		sed -n 's/^linux-headers-\(6\.1\.0-[0-9]*\)-common$/\1/p' | sort -V | tail -n1)
-	if [ -z "$abi" ]; then
-		abi=$(ls "$PB_CACHE/debian" 2>/dev/null |
-			sed -n 's/^linux-headers-\(6\.1\.0-[0-9]*\)-common_.*/\1/p' | sort -V | tail -n1)
-	fi
-	[ -n "$abi" ] || { echo "no Debian 6.1 kernel in the apt lists or in $PB_CACHE/debian" >&2; return 1; }
-	echo "$abi"
+	for abi in $({
+		apt-cache pkgnames linux-headers-6.1.0- 2>/dev/null |
+			sed -n 's/^linux-headers-\(6\.1\.0-[0-9]*\)-common$/\1/p'
+		ls "$PB_CACHE/debian" 2>/dev/null |
+			sed -n 's/^linux-headers-\(6\.1\.0-[0-9]*\)-common_.*/\1/p'
+	} | sort -Vru); do
+		pb__debian_available "linux-headers-$abi-amd64" "linux-headers-$abi-common" \
+			"linux-kbuild-6.1" "linux-image-$abi-amd64" && { echo "$abi"; return 0; }
+	done
+	echo "no Debian 6.1 kernel with all its packages in the apt lists or in $PB_CACHE/debian" >&2
+	return 1
+}
+
+# pb_debian_612 N: the N newest Debian 6.12 point releases (6.12.N+deb12),
+# oldest first, whose headers, kbuild and signed amd64 image are in the
+# cache or can be downloaded
+pb_debian_612() {
+	local v out=()
+	for v in $({
+		apt-cache pkgnames linux-headers-6.12. 2>/dev/null |
+			sed -n 's/^linux-headers-\(6\.12\.[0-9]*+deb12\)-common$/\1/p'
+		ls "$PB_CACHE/debian" 2>/dev/null |
+			sed -n 's/^linux-headers-\(6\.12\.[0-9]*+deb12\)-common_.*/\1/p'
+	} | sort -Vru); do
+		pb__debian_available "linux-headers-$v-amd64" "linux-headers-$v-common" \
+			"linux-kbuild-$v" "linux-image-$v-amd64" || continue
+		out=("$v" "${out[@]}")
+		[ ${#out[@]} -lt "$1" ] || break
+	done
+	[ ${#out[@]} -eq "$1" ] ||
+		{ echo "no $1 Debian 6.12 kernels with all their packages in the apt lists or in $PB_CACHE/debian" >&2; return 1; }
+	printf '%s\n' "${out[@]}"
+}
+
+# pb__debian_available PACKAGE...: each is in the cache or has a version apt
+# can download (a release's signed image can come days after its headers:
+# the lists then name the package with no version)
+pb__debian_available() {
+	local p
+	for p; do
+		ls "$PB_CACHE/debian/${p}_"*.deb >/dev/null 2>&1 && continue
+		apt-cache show --no-all-versions "$p" 2>/dev/null | grep -q '^Package: ' || return 1
+	done
 }
 
 # Downloads the named Debian packages into the cache unless there already;
