@@ -14,6 +14,8 @@
 #include "take.h"
 #include "util/clock.h"
 
+#define NW_MAX(a, b) ((a) > (b) ? (a) : (b))
+
 void nw_pending_add(void *ctx, const char *path, int complete)
 {
 	struct nw_daemon *d = ctx;
@@ -65,15 +67,20 @@ void nw_pending_settle(struct nw_daemon *d)
 	while (i < s->n) {
 		struct nw_pending *p = &s->v[i];
 		struct stat st;
-		int done = 0;
+		int done = 0, there = stat(p->path, &st) == 0;
 
-		if (stat(p->path, &st) < 0) {
-			done = 1; /* gone */
+		/* The eBPF probe reports a creation as it starts, before the
+		 * file is in its directory: a file not there yet is waited
+		 * for (settle_ms, at least a second: its creator may be
+		 * preempted); one that was there and is not is gone
+		 * (cancelled). */
+		if (!there) {
+			done = p->size >= 0 || t - p->seen >= NW_MAX(wait, 1.0);
 		} else if (st.st_size != p->size) {
 			p->size = st.st_size;
 			p->changed = t;
 		}
-		if (!done && (p->complete || t - p->changed >= wait))
+		if (!done && there && (p->complete || t - p->changed >= wait))
 			done = nw_take(d, p->path, p->complete);
 		if (!done && t - p->seen > 3600) {
 			nw_log(NW_WARN, "%s: unreadable for an hour, dropped",

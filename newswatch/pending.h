@@ -24,8 +24,9 @@ struct nw_pending_set {
  * article of the spool, or that it is complete now. */
 void nw_pending_add(void *ctx, const char *path, int complete);
 /* Takes what is complete: closed by its writer, or (links of cross-posts,
- * events without a close) unchanged for settle_ms; drops what is gone or
- * was unreadable for an hour. */
+ * events without a close) unchanged for settle_ms; drops what is gone,
+ * what never appeared (after settle_ms, at least a second) or was
+ * unreadable for an hour. */
 void nw_pending_settle(struct nw_daemon *d);
 /* Whether an article of group numbered below number is still waiting. */
 int nw_pending_before(const struct nw_daemon *d, const char *group,
