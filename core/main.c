@@ -29,7 +29,9 @@ static void usage(FILE *f)
 		"  toolchains  list, make and remove the builder environments "
 		"(the compilers\n"
 		"            kernels were built with, when the host lacks "
-		"them)\n\n"
+		"them)\n"
+		"  manifest merge  join the manifests of a plan's shards "
+		"(build --shard)\n\n"
 		"  probe-builder COMMAND --help   the options of a command\n"
 		"  probe-builder --version        the version\n");
 }
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
 		return pb_cmd_toolchains(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "verify"))
 		return pb_cmd_verify(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "manifest"))
+		return pb_cmd_manifest(argc - 1, argv + 1);
 	pb_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return 2;

@@ -19,6 +19,7 @@
 #include "cli/progress.h"
 #include "output/summary.h"
 #include "pipeline/run.h"
+#include "pipeline/shard.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/runctl.h"
@@ -37,7 +38,13 @@ enum {
 	OPT_MODULE_SIGN_KEY,
 	OPT_MODULE_SIGN_CERT,
 	OPT_VERIFY,
+	OPT_SHARD,
 };
+
+static const char *shard_getenv(const char *name)
+{
+	return getenv(name);
+}
 
 /* SIZE with an optional K, M or G suffix (powers of 1024), above 0. */
 static int parse_size(const char *arg, unsigned long long *out)
@@ -146,6 +153,20 @@ static void usage(FILE *f)
 		"$LLC or llc)\n"
 		"      --from-json FILE       build the kernels listed in FILE "
 		"(crawl --json)\n"
+		"      --shard I/N|auto[/N]   only shard I (from 0) of N of "
+		"the "
+		"plan's kernels, its\n"
+		"                             manifest in "
+		"OUTPUT/manifest.d/I-of-N.json (probe-builder\n"
+		"                             manifest merge joins them); "
+		"auto: "
+		"I and N from\n"
+		"                             PB_SHARD_INDEX/PB_SHARD_COUNT, "
+		"JOB_COMPLETION_INDEX\n"
+		"                             with PB_SHARD_COUNT "
+		"(Kubernetes), "
+		"SLURM_ARRAY_TASK_ID\n"
+		"                             and _MIN, _COUNT (Slurm)\n"
 		"      --max-unpacked-size SIZE  fail a kernel whose packages "
 		"unpack to more than\n"
 		"                             SIZE bytes (K, M, G suffixes; "
@@ -203,7 +224,8 @@ struct build_cmd {
 	struct pb_cli_toolchain tc;
 	struct pb_tc_defs defs;
 	const char *sign_key, *sign_cert;
-	int verify; /* --verify: 1, =report: 2, =required: 3 */
+	int verify;	       /* --verify: 1, =report: 2, =required: 3 */
+	struct pb_shard shard; /* --shard */
 	char sign_key_abs[PATH_MAX], sign_cert_abs[PATH_MAX], signer[256];
 	const char *distro, *source, *output, *workspace, *filter;
 	char source_abs[PATH_MAX], output_abs[PATH_MAX],
@@ -306,6 +328,16 @@ static int build_opt(struct build_cmd *c, int opt, const char *arg)
 	case OPT_FROM_JSON:
 		c->po.plan = arg;
 		break;
+	case OPT_SHARD: {
+		struct pb_err err = {0};
+
+		if (pb_shard_parse(arg, shard_getenv, &c->shard, &err) < 0) {
+			pb_error("build: %s", err.msg);
+			return 2;
+		}
+		c->po.shard = &c->shard;
+		break;
+	}
 	case OPT_MAX_UNPACKED:
 		if (parse_size(arg, &o->max_unpacked) < 0) {
 			pb_error(
@@ -348,6 +380,7 @@ static int build_args(int argc, char **argv, struct build_cmd *c)
 		{"clang", required_argument, NULL, OPT_CLANG},
 		{"llc", required_argument, NULL, OPT_LLC},
 		{"from-json", required_argument, NULL, OPT_FROM_JSON},
+		{"shard", required_argument, NULL, OPT_SHARD},
 		{"max-unpacked-size", required_argument, NULL,
 		 OPT_MAX_UNPACKED},
 		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},

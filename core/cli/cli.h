@@ -39,6 +39,7 @@ int pb_cmd_crawl(int argc, char **argv);
 int pb_cmd_plugins(int argc, char **argv);
 int pb_cmd_toolchains(int argc, char **argv);
 int pb_cmd_verify(int argc, char **argv);
+int pb_cmd_manifest(int argc, char **argv);
 
 struct pb_verify_run_opts;
 /* Verifies (verify/run.h), says the counts; the exit status: 1 when an

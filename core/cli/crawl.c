@@ -336,12 +336,17 @@ static int crawl_args(int argc, char **argv, struct crawl_cmd *c)
 	return 0;
 }
 
-/* The listing, as text or JSON, on stdout. */
-static void print_crawl(const struct crawl_cmd *c, const struct pb_crawl *crawl)
+/* The listing, as text or JSON, on stdout; -1 when it could not be
+ * written whole (said: a plan cut short must not look complete). */
+static int print_crawl(const struct crawl_cmd *c, const struct pb_crawl *crawl)
 {
 	if (c->json) {
 		json_object *j = pb_crawl_to_json(crawl);
 
+		if (!j) {
+			pb_error("crawl: out of memory");
+			return -1;
+		}
 		printf("%s\n",
 		       json_object_to_json_string_ext(
 			       j, JSON_C_TO_STRING_PRETTY |
@@ -351,6 +356,12 @@ static void print_crawl(const struct crawl_cmd *c, const struct pb_crawl *crawl)
 	} else {
 		pb_crawl_print(stdout, crawl);
 	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		pb_error("crawl: cannot write the listing: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int crawl_run(struct crawl_cmd *c, const regex_t *re)
@@ -385,8 +396,7 @@ static int crawl_run(struct crawl_cmd *c, const regex_t *re)
 		pb_cli_crawl_warn(&c->cc, 1);
 		if (pb_crawl_run(&co, &crawl, &err) < 0) {
 			pb_cli_crawl_error(&err, &crawl);
-		} else {
-			print_crawl(c, &crawl);
+		} else if (print_crawl(c, &crawl) == 0) {
 			pb_info("%zu %s kernel%s", crawl.n_kernels, d->name,
 				crawl.n_kernels == 1 ? "" : "s");
 			rc = crawl.n_missed ? 3 : 0;

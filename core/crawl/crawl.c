@@ -285,6 +285,22 @@ size_t pb_crawl_select(struct pb_crawl *c, const regex_t *kernel_filter,
 	return dropped;
 }
 
+size_t pb_crawl_keep(struct pb_crawl *c, const unsigned char *keep)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < c->n_kernels; i++) {
+		if (!keep[i]) {
+			kernel_free(&c->kernels[i]);
+			continue;
+		}
+		c->kernels[o++] = c->kernels[i];
+	}
+	i = c->n_kernels - o;
+	c->n_kernels = o;
+	return i;
+}
+
 void pb_crawl_free(struct pb_crawl *c)
 {
 	size_t i;

@@ -92,19 +92,38 @@ void pb_crawl_free(struct pb_crawl *c);
  * not match; returns how many went. */
 size_t pb_crawl_select(struct pb_crawl *c, const regex_t *kernel_filter,
 		       const char *arch);
+/* Keeps the kernels i of c with keep[i] set, in their order; returns how
+ * many went. */
+size_t pb_crawl_keep(struct pb_crawl *c, const unsigned char *keep);
 /* Forgets a kernel's packages (one skipped on purpose: nothing of it is
  * downloaded). */
 void pb_crawl_drop_packages(struct pb_crawl_kernel *k);
 
 /* The original tool's listing: "=== release ===" then a URL a line. */
 void pb_crawl_print(FILE *f, const struct pb_crawl *c);
-/* {"format": PB_CRAWL_JSON_FORMAT, "distro":..., "kernels":[{release,
+/* A plan's identity (planid.c): a kernel's key "release\tarch\tversion"
+ * (the manifest's key without probe and distro; NULL: -ENOMEM with err
+ * filled); the keys of c's kernels, sorted bytewise (*keys has
+ * c->n_kernels, pb_crawl_keys_free them); the plan id, the SHA-256 (hex)
+ * of "distro\n" and the sorted keys, each line ending in "\n". */
+#define PB_PLAN_ID_LEN 64
+char *pb_crawl_kernel_key(const struct pb_crawl_kernel *k, struct pb_err *err);
+int pb_crawl_plan_keys(const struct pb_crawl *c, char ***keys,
+		       struct pb_err *err);
+void pb_crawl_keys_free(char **keys, size_t n);
+int pb_crawl_plan_id_of(const char *distro, char *const *keys, size_t n,
+			char hex[PB_PLAN_ID_LEN + 1], struct pb_err *err);
+int pb_crawl_plan_id(const struct pb_crawl *c, char hex[PB_PLAN_ID_LEN + 1],
+		     struct pb_err *err);
+
+/* {"format": PB_CRAWL_JSON_FORMAT, "distro":..., "plan_id":...,
+ * "kernels":[{release,
  * flavor, arch, version, series:[...], packages:[{name, url, size, sha256,
  * role[, mirrors]}][, error]}][, "missed":[...]]}. A listing without
  * "format" is read as format 1 (no version nor series); one whose major
  * format is newer than ours is refused. */
 #define PB_CRAWL_JSON_FORMAT 2
-json_object *pb_crawl_to_json(const struct pb_crawl *c);
+json_object *pb_crawl_to_json(const struct pb_crawl *c); /* NULL: ENOMEM */
 int pb_crawl_from_json(json_object *j, const char *what, struct pb_crawl *out,
 		       struct pb_err *err);
 

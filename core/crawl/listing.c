@@ -30,15 +30,22 @@ void pb_crawl_print(FILE *f, const struct pb_crawl *c)
 
 json_object *pb_crawl_to_json(const struct pb_crawl *c)
 {
-	json_object *root = json_object_new_object(),
-		    *ks = json_object_new_array();
+	json_object *root, *ks;
+	char plan_id[PB_PLAN_ID_LEN + 1];
+	struct pb_err err = {0};
 	size_t i, j, a;
 
+	if (pb_crawl_plan_id(c, plan_id, &err))
+		return NULL;
+	root = json_object_new_object();
+	ks = json_object_new_array();
 	json_object_object_add(root, "format",
 			       json_object_new_int(PB_CRAWL_JSON_FORMAT));
 	json_object_object_add(
 		root, "distro",
 		json_object_new_string(c->distro ? c->distro : ""));
+	json_object_object_add(root, "plan_id",
+			       json_object_new_string(plan_id));
 	for (i = 0; i < c->n_kernels; i++) {
 		const struct pb_crawl_kernel *k = &c->kernels[i];
 		json_object *jk = json_object_new_object(),

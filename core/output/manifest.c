@@ -25,7 +25,7 @@ static const char *field(json_object *e, const char *k)
 	return json_object_get_string(v);
 }
 
-static int entry_cmp(const void *a, const void *b)
+int pb_manifest_entry_cmp(const void *a, const void *b)
 {
 	json_object *x = *(json_object *const *)a;
 	json_object *y = *(json_object *const *)b;
@@ -47,7 +47,7 @@ static int entry_cmp(const void *a, const void *b)
 
 static int same_key(json_object *a, json_object *b)
 {
-	return entry_cmp(&a, &b) == 0;
+	return pb_manifest_entry_cmp(&a, &b) == 0;
 }
 
 static int manifest_path(const char *dir, char *buf, size_t len,
@@ -60,11 +60,19 @@ int pb_manifest_load(const char *output_dir, json_object **manifest,
 		     struct pb_err *err)
 {
 	char path[PATH_MAX];
-	json_object *m, *k;
 
 	*manifest = NULL;
 	if (manifest_path(output_dir, path, sizeof(path), err))
 		return err->code;
+	return pb_manifest_load_file(path, manifest, err);
+}
+
+int pb_manifest_load_file(const char *path, json_object **manifest,
+			  struct pb_err *err)
+{
+	json_object *m, *k;
+
+	*manifest = NULL;
 	if (!pb_is_file(path)) {
 		m = json_object_new_object();
 		json_object_object_add(m, "format",
@@ -273,6 +281,17 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 		       json_object *results, const char *now,
 		       struct pb_err *err)
 {
+	char path[PATH_MAX];
+
+	if (manifest_path(output_dir, path, sizeof(path), err))
+		return err->code;
+	return pb_manifest_update_file(path, manifest, results, now, err);
+}
+
+int pb_manifest_update_file(const char *path, json_object *manifest,
+			    json_object *results, const char *now,
+			    struct pb_err *err)
+{
 	json_object *old, *merged;
 	json_object **all;
 	size_t n_old, n_new, n = 0, i, j;
@@ -307,7 +326,7 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 					       json_object_new_string(now));
 		all[n++] = m;
 	}
-	qsort(all, n, sizeof(*all), entry_cmp);
+	qsort(all, n, sizeof(*all), pb_manifest_entry_cmp);
 	merged = json_object_new_array();
 	for (i = 0; i < n; i++)
 		json_object_array_add(merged, all[i]);
@@ -317,13 +336,23 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 	json_object_object_add(manifest, "generator",
 			       json_object_new_string(PACKAGE_STRING));
 	json_object_object_add(manifest, "kernels", merged);
-	return pb_manifest_write(output_dir, manifest, err);
+	return pb_manifest_write_file(path, manifest, err);
 }
 
 int pb_manifest_write(const char *output_dir, json_object *manifest,
 		      struct pb_err *err)
 {
-	char path[PATH_MAX], *withnl;
+	char path[PATH_MAX];
+
+	if (manifest_path(output_dir, path, sizeof(path), err))
+		return err->code;
+	return pb_manifest_write_file(path, manifest, err);
+}
+
+int pb_manifest_write_file(const char *path, json_object *manifest,
+			   struct pb_err *err)
+{
+	char *withnl;
 	const char *text;
 	size_t tl;
 	int ret;
@@ -331,9 +360,6 @@ int pb_manifest_write(const char *output_dir, json_object *manifest,
 	text = json_object_to_json_string_ext(
 		manifest, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 				  JSON_C_TO_STRING_NOSLASHESCAPE);
-	ret = manifest_path(output_dir, path, sizeof(path), err);
-	if (ret)
-		return ret;
 	tl = strlen(text);
 	withnl = pb_malloc(tl + 2, 1, err);
 	if (!withnl)

@@ -31,6 +31,16 @@ int pb_manifest_update(const char *output_dir, json_object *manifest,
 int pb_manifest_write(const char *output_dir, json_object *manifest,
 		      struct pb_err *err);
 
+/* The same three with the manifest's own path (a shard's fragment,
+ * output/manifest.d/I-of-N.json). */
+int pb_manifest_load_file(const char *path, json_object **manifest,
+			  struct pb_err *err);
+int pb_manifest_update_file(const char *path, json_object *manifest,
+			    json_object *results, const char *now,
+			    struct pb_err *err);
+int pb_manifest_write_file(const char *path, json_object *manifest,
+			   struct pb_err *err);
+
 /* The entry of manifest with the key of entry (probe, probe_version,
  * distro, release, arch, version), or NULL. */
 json_object *pb_manifest_find(json_object *manifest, json_object *entry);
@@ -38,6 +48,9 @@ json_object *pb_manifest_find(json_object *manifest, json_object *entry);
 /* The status of an entry from its outputs': FAILED if one failed, else
  * BUILT if one was built, else EXISTING, else SKIPPED. */
 const char *pb_entry_status(json_object *entry);
+
+/* qsort's order of entries (json_object * elements): by their key. */
+int pb_manifest_entry_cmp(const void *a, const void *b);
 
 #define PB_MANIFEST_FORMAT 2
 

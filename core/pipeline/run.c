@@ -13,6 +13,7 @@
 #include "output/manifest_sign.h"
 #include "pipeline/run.h"
 #include "pipeline/schedule.h"
+#include "pipeline/shard.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -36,6 +37,12 @@ struct run {
 	size_t *idx, n_idx;
 	struct pb_results skipped; /* by the ignore list */
 	char run_id[64], run_time[32];
+	/* the manifest this run writes: output/manifest.json, or a shard's
+	 * fragment; a shard's plan: its id and every kernel's key */
+	char manifest_file[PATH_MAX];
+	char plan_id[PB_PLAN_ID_LEN + 1];
+	char **plan_keys;
+	size_t n_plan_keys;
 };
 
 /* ------------------------------------------------------------ preflight */
@@ -85,6 +92,15 @@ int pb_pipeline_check(const struct pb_pipeline_opts *o, struct pb_err *err)
 	struct pb_ignore ig = {0};
 	int ret = 0;
 
+	if (o->shard && !o->plan)
+		return pb_err_set(err, -EINVAL,
+				  "--shard splits a plan: give it with "
+				  "--from-json PLAN (crawl --json)");
+	if (o->shard && o->sign_key)
+		return pb_err_set(err, -EINVAL,
+				  "--sign-key with --shard: a shard writes its "
+				  "own manifest.d/ file; sign the whole with "
+				  "`probe-builder manifest merge --sign-key`");
 	if (o->ignore_file) {
 		ret = pb_ignore_load(o->ignore_file, &ig, err);
 		pb_ignore_free(&ig);
@@ -97,10 +113,24 @@ static int preflight(struct run *r, struct pb_err *err)
 	const struct pb_pipeline_opts *o = r->o;
 	int ret = 0;
 
-	if (o->ignore_file)
+	ret = pb_pipeline_check(o, err);
+	if (!ret && o->ignore_file)
 		ret = pb_ignore_load(o->ignore_file, &r->ignore, err);
-	if (!ret)
-		ret = check_sign_key(o->sign_key, err);
+	/* a shard writes only its own manifest (never one file written by
+	 * several machines), which keeps what its earlier runs built */
+	if (!ret && o->shard) {
+		char name[64];
+
+		ret = pb_shard_fragment(o->shard, name, sizeof(name), err);
+		if (!ret)
+			ret = pb_path_join(r->manifest_file,
+					   sizeof(r->manifest_file), err,
+					   r->bo.output_dir, name, NULL);
+	} else if (!ret) {
+		ret = pb_path_join(r->manifest_file, sizeof(r->manifest_file),
+				   err, r->bo.output_dir, "manifest.json",
+				   NULL);
+	}
 	/* a read-only output dir is said now */
 	if (!ret)
 		ret = pb_dir_writable(r->bo.output_dir, "the output dir", err);
@@ -156,7 +186,8 @@ static int open_run(struct run *r, struct pb_err *err)
 	clean_leftovers(r->bo.workspace, r->bo.output_dir);
 	ret = source_kind(r, err);
 	if (!ret)
-		ret = pb_manifest_load(r->bo.output_dir, &r->manifest, err);
+		ret = pb_manifest_load_file(r->manifest_file, &r->manifest,
+					    err);
 	if (ret)
 		return ret;
 	r->bo.manifest = r->manifest;
@@ -173,6 +204,36 @@ static int open_run(struct run *r, struct pb_err *err)
 
 /* --------------------------------------------------------------- gather */
 
+/* A shard's part of the plan: its kernels kept in c; the plan's id (from
+ * its kernels: a plan_id written by crawl --json that differs means the
+ * file was edited since, which is said) and keys kept for its manifest. */
+static int take_shard(struct run *r, json_object *j, struct pb_crawl *c,
+		      struct pb_err *err)
+{
+	const struct pb_shard *s = r->o->shard;
+	json_object *written;
+	size_t before = c->n_kernels;
+	int ret;
+
+	ret = pb_shard_select(c, s, &r->plan_keys, &r->n_plan_keys, err);
+	if (!ret)
+		ret = pb_crawl_plan_id_of(r->bo.distro->name, r->plan_keys,
+					  r->n_plan_keys, r->plan_id, err);
+	if (ret)
+		return ret;
+	if (json_object_object_get_ex(j, "plan_id", &written) &&
+	    strcmp(json_object_get_string(written), r->plan_id))
+		pb_warn("--from-json %s: its plan_id is not that of the "
+			"kernels it lists (edited since crawl --json?): using "
+			"%.12s, theirs",
+			r->o->plan, r->plan_id);
+	pb_info("shard %lu of 0-%lu (from %s): %zu of the plan's %zu "
+		"kernels, plan %.12s",
+		s->index, s->count - 1, s->from, c->n_kernels, before,
+		r->plan_id);
+	return 0;
+}
+
 /* Every kernel of the distro, listed in a plan (crawl --json). */
 static int read_plan(struct run *r, struct pb_crawl *c, struct pb_err *err)
 {
@@ -186,15 +247,15 @@ static int read_plan(struct run *r, struct pb_crawl *c, struct pb_err *err)
 					  ? json_util_get_last_err()
 					  : "not JSON");
 	ret = pb_crawl_from_json(j, plan, c, err);
+	if (!ret && c->distro[0] && strcmp(c->distro, distro))
+		ret = pb_err_set(err, -EINVAL,
+				 "--from-json %s lists %s kernels, not %s "
+				 "ones",
+				 plan, c->distro, distro);
+	if (!ret && r->o->shard)
+		ret = take_shard(r, j, c, err);
 	json_object_put(j);
-	if (ret)
-		return ret;
-	if (c->distro[0] && strcmp(c->distro, distro))
-		return pb_err_set(err, -EINVAL,
-				  "--from-json %s lists %s kernels, not %s "
-				  "ones",
-				  plan, c->distro, distro);
-	return 0;
+	return ret;
 }
 
 /* Every kernel of the distro, crawled or from a plan, selected (-f,
@@ -245,6 +306,40 @@ static int gather(struct run *r, struct pb_err *err)
 
 /* --------------------------------------------------------------- record */
 
+/* A shard's manifest, output/manifest.d/I-of-N.json: its kernels' entries
+ * (what its earlier runs recorded kept, as in manifest.json) and the plan
+ * ({"id", "shard", "shards", "kernels": every key}) for `manifest merge`.
+ * Its only writer is this shard: no lock. */
+static int record_shard(struct run *r, json_object *results, struct pb_err *err)
+{
+	json_object *plan = json_object_new_object(),
+		    *keys = json_object_new_array();
+	char dir[PATH_MAX];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < r->n_plan_keys; i++)
+		json_object_array_add(keys,
+				      json_object_new_string(r->plan_keys[i]));
+	json_object_object_add(plan, "id", json_object_new_string(r->plan_id));
+	json_object_object_add(
+		plan, "shard",
+		json_object_new_int64((int64_t)r->o->shard->index));
+	json_object_object_add(
+		plan, "shards",
+		json_object_new_int64((int64_t)r->o->shard->count));
+	json_object_object_add(plan, "kernels", keys);
+	json_object_object_add(r->manifest, "plan", plan);
+	ret = pb_path_join(dir, sizeof(dir), err, r->bo.output_dir,
+			   "manifest.d", NULL);
+	if (!ret)
+		ret = pb_mkdir_p(dir, err) < 0 ? err->code : 0;
+	if (!ret)
+		ret = pb_manifest_update_file(r->manifest_file, r->manifest,
+					      results, r->run_time, err);
+	return ret;
+}
+
 /* The manifest's read-merge-write, under the output dir's lock: runs that
  * share the dir (other workspaces, other machines) lose no entry. The
  * manifest read at the start is replaced by the one read under the lock. */
@@ -258,6 +353,12 @@ static int record(struct run *r, struct pb_err *err)
 	results = pb_results_to_json(&r->out->results);
 	if (!results)
 		return pb_err_set(err, -ENOMEM, "out of memory");
+	if (r->o->shard) {
+		ret = record_shard(r, results, err);
+		json_object_put(results);
+		r->out->recorded = !ret;
+		return ret;
+	}
 	ret = pb_path_join(path, sizeof(path), err, output, ".manifest.lock",
 			   NULL);
 	/* short: another run holds it only for its own merge; a second ^C
@@ -305,6 +406,7 @@ static void run_free(struct run *r)
 	pb_origins_free(&r->origins);
 	json_object_put(r->manifest);
 	pb_batch_free(r->batch);
+	pb_crawl_keys_free(r->plan_keys, r->n_plan_keys);
 }
 
 int pb_pipeline_run(const struct pb_pipeline_opts *o,

@@ -16,6 +16,8 @@
 #include "crawl/crawl.h"
 #include "output/result.h"
 
+struct pb_shard;
+
 struct pb_pipeline_opts {
 	/* what each kernel's build is given; its directories absolute (the
 	 * run sets want_kmod, want_ebpf, run_id, run_time, manifest and
@@ -34,6 +36,9 @@ struct pb_pipeline_opts {
 	const char *ignore_file;	   /* --ignore-list */
 	const char *sign_key;		   /* --sign-key */
 	int wait_lock;			   /* --wait-lock */
+	/* --shard: only this shard's kernels of the plan, recorded in its
+	 * own manifest.d/I-of-N.json (NULL: every kernel, manifest.json) */
+	const struct pb_shard *shard;
 };
 
 struct pb_pipeline_result {

@@ -53,3 +53,20 @@ out:
 	close(fd);
 	return ret;
 }
+
+int pb_hash_mem(const void *data, size_t len, const char *algo, char *hex,
+		struct pb_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	const EVP_MD *type = EVP_get_digestbyname(algo);
+	unsigned int mdlen = 0, i;
+
+	if (!type)
+		return pb_err_set(err, -EINVAL, "unknown digest %s", algo);
+	if (!EVP_Digest(data, len, md, &mdlen, type, NULL))
+		return pb_err_set(err, -EIO, "%s failed", algo);
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[2 * mdlen] = '\0';
+	return 0;
+}

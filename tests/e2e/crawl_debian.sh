@@ -72,8 +72,7 @@ for flavor in ("amd64", "cloud-amd64"):
                     "packages": sorted(pk, key=lambda p: p["name"])})
 print(json.dumps({"format": 2, "distro": "debian", "kernels": kernels}, indent=2, sort_keys=True))
 PY
-python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), indent=2, sort_keys=True))' \
-	"$TMP/crawl.json" >"$TMP/got.json"
+pb_crawl_json "$TMP/crawl.json" >"$TMP/got.json" || fail "crawl --json: its plan_id"
 diff -u "$TMP/expected.json" "$TMP/got.json" || fail "crawl --json differs from the mirror"
 ok "crawl --json lists both kernels exactly as the mirror holds them (kbuild from bookworm-security)"
 

@@ -70,13 +70,10 @@ kernels.sort(key=lambda k: k["release"])
 print(json.dumps({"format": 2, "distro": distro, "kernels": kernels}, indent=2, sort_keys=True))
 PY
 }
-normalize() { # FILE: the JSON in FILE, sorted keys, without the series (the
-	# labels of the repositories, which depend on the mirror specs)
-	python3 -c 'import json,sys
-j = json.load(open(sys.argv[1]))
-for k in j.get("kernels", []):
-    assert isinstance(k.pop("series"), list)
-print(json.dumps(j, indent=2, sort_keys=True))' "$1"
+normalize() { # FILE: the JSON in FILE, sorted keys, its plan_id checked,
+	# without the series (the labels of the repositories, which depend on
+	# the mirror specs)
+	pb_crawl_json "$1" --no-series
 }
 
 # crawl NAME DISTRO ARGS...: crawl --json into $TMP/NAME.json, stderr in

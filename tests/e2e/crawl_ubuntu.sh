@@ -39,8 +39,8 @@ crawl() {
 	rc=$?
 	set -e
 }
-normalize() { # FILE: the JSON in FILE, sorted keys
-	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), indent=2, sort_keys=True))' "$1"
+normalize() { # FILE: the JSON in FILE, sorted keys, its plan_id checked
+	pb_crawl_json "$1"
 }
 
 # what the mirror holds, computed without probe-builder

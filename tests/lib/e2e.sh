@@ -198,3 +198,26 @@ pb_debian_suite_fetch() {
 pb_deb_member_md5() {
 	dpkg-deb --fsys-tarfile "$1" | tar -xOf - "./$2" | md5sum | cut -d' ' -f1
 }
+
+# pb_crawl_json FILE [--no-series]: crawl --json's listing in FILE, keys
+# sorted, without its plan_id, which is checked first: the SHA-256 of
+# "DISTRO\n" and the kernels' sorted "release\tarch\tversion" lines (each
+# ending in "\n"); --no-series drops the kernels' series too
+pb_crawl_json() {
+	python3 - "$@" <<'PY'
+import hashlib, json, sys
+j = json.load(open(sys.argv[1]))
+keys = sorted("%s\t%s\t%s" % (k["release"], k["arch"], k.get("version", ""))
+              for k in j["kernels"])
+want = hashlib.sha256((j["distro"] + "\n" + "".join(k + "\n" for k in keys))
+                      .encode()).hexdigest()
+got = j.pop("plan_id", None)
+if got != want:
+    sys.exit("%s: plan_id %s, not %s (the SHA-256 of its distro and kernels)"
+             % (sys.argv[1], got, want))
+if "--no-series" in sys.argv[2:]:
+    for k in j["kernels"]:
+        assert isinstance(k.pop("series"), list)
+print(json.dumps(j, indent=2, sort_keys=True))
+PY
+}

@@ -1,0 +1,243 @@
+/* Shards of a plan: see shard.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/shard.h"
+#include "probe-builder/alloc.h"
+#include "util/str.h"
+
+/* A count or an index: decimal digits only, below 2^31. */
+static int number(const char *s, unsigned long *v)
+{
+	char *end;
+
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 10)
+		return -1;
+	*v = strtoul(s, &end, 10);
+	return *v > 0x7fffffffUL ? -1 : 0;
+}
+
+/* name's value as a number into *v: 1 when set, 0 when unset, -EINVAL
+ * (said) when it is not a number. */
+static int env_number(pb_shard_getenv get, const char *name, unsigned long *v,
+		      struct pb_err *err)
+{
+	const char *s = get(name);
+
+	if (!s || !*s)
+		return 0;
+	if (number(s, v) < 0)
+		return pb_err_set(err, -EINVAL,
+				  "--shard auto: %s is '%s', not a number",
+				  name, s);
+	return 1;
+}
+
+/* The count when the environment gives only an index: /N, else
+ * PB_SHARD_COUNT. */
+static int env_count(pb_shard_getenv get, int have_n, unsigned long n,
+		     const char *index_var, struct pb_shard *s,
+		     struct pb_err *err)
+{
+	int r;
+
+	if (have_n) {
+		s->count = n;
+		return 0;
+	}
+	r = env_number(get, "PB_SHARD_COUNT", &s->count, err);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return pb_err_set(err, -EINVAL,
+				  "--shard auto: %s gives the index, but "
+				  "nothing the count: set PB_SHARD_COUNT or "
+				  "say --shard auto/N",
+				  index_var);
+	return 0;
+}
+
+/* Slurm: the task's id less the array's first, out of its count. */
+static int from_slurm(pb_shard_getenv get, int have_n, unsigned long n,
+		      unsigned long id, struct pb_shard *s, struct pb_err *err)
+{
+	unsigned long min = 0, max = 0, count = 0;
+	int has_min, has_max, has_count;
+
+	if ((has_min = env_number(get, "SLURM_ARRAY_TASK_MIN", &min, err)) <
+		    0 ||
+	    (has_max = env_number(get, "SLURM_ARRAY_TASK_MAX", &max, err)) <
+		    0 ||
+	    (has_count = env_number(get, "SLURM_ARRAY_TASK_COUNT", &count,
+				    err)) < 0)
+		return err->code;
+	if (!has_count && has_max)
+		count = max - min + 1, has_count = max >= min;
+	if (has_count && has_max && count != max - min + 1)
+		return pb_err_set(err, -EINVAL,
+				  "--shard auto: the Slurm array %lu-%lu has "
+				  "%lu tasks, not one per index (a step or a "
+				  "list?): submit it as --array=0-%lu",
+				  min, max, count, count ? count - 1 : 0);
+	if (id < min)
+		return pb_err_set(err, -EINVAL,
+				  "--shard auto: SLURM_ARRAY_TASK_ID %lu is "
+				  "below SLURM_ARRAY_TASK_MIN %lu",
+				  id, min);
+	s->index = id - min;
+	if (have_n) {
+		if (has_count && count != n)
+			return pb_err_set(err, -EINVAL,
+					  "--shard auto/%lu, but the Slurm "
+					  "array has %lu tasks",
+					  n, count);
+		count = n, has_count = 1;
+	}
+	if (!has_count)
+		return pb_err_set(err, -EINVAL,
+				  "--shard auto: SLURM_ARRAY_TASK_ID without "
+				  "SLURM_ARRAY_TASK_COUNT or _MAX: say "
+				  "--shard auto/N");
+	s->count = count;
+	s->from = "SLURM_ARRAY_TASK_ID";
+	return 0;
+}
+
+static int from_env(pb_shard_getenv get, int have_n, unsigned long n,
+		    struct pb_shard *s, struct pb_err *err)
+{
+	static const char *const index_vars[] = {"PB_SHARD_INDEX",
+						 "JOB_COMPLETION_INDEX"};
+	unsigned long id;
+	size_t i;
+	int r;
+
+	for (i = 0; i < PB_ARRAY_SIZE(index_vars); i++) {
+		r = env_number(get, index_vars[i], &s->index, err);
+		if (r < 0)
+			return r;
+		if (r) {
+			s->from = index_vars[i];
+			return env_count(get, have_n, n, index_vars[i], s, err);
+		}
+	}
+	r = env_number(get, "SLURM_ARRAY_TASK_ID", &id, err);
+	if (r < 0)
+		return r;
+	if (r)
+		return from_slurm(get, have_n, n, id, s, err);
+	return pb_err_set(err, -EINVAL,
+			  "--shard auto: no shard index in the environment "
+			  "(PB_SHARD_INDEX, Kubernetes' JOB_COMPLETION_INDEX, "
+			  "Slurm's SLURM_ARRAY_TASK_ID)");
+}
+
+int pb_shard_parse(const char *spec, pb_shard_getenv get, struct pb_shard *s,
+		   struct pb_err *err)
+{
+	const char *slash = strchr(spec, '/');
+	size_t hl = slash ? (size_t)(slash - spec) : strlen(spec);
+	char head[16];
+	unsigned long n = 0;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (slash && (number(slash + 1, &n) < 0 || n == 0))
+		return pb_err_set(err, -EINVAL,
+				  "--shard %s: the count after / is not a "
+				  "number of 1 or more",
+				  spec);
+	if (hl >= sizeof(head))
+		return pb_err_set(err, -EINVAL,
+				  "--shard %s: not I/N, auto or auto/N", spec);
+	memcpy(head, spec, hl);
+	head[hl] = '\0';
+	if (!strcmp(head, "auto")) {
+		ret = from_env(get, slash != NULL, n, s, err);
+		if (ret)
+			return ret;
+	} else if (!slash || number(head, &s->index) < 0) {
+		return pb_err_set(err, -EINVAL,
+				  "--shard %s: not I/N, auto or auto/N", spec);
+	} else {
+		s->count = n;
+		s->from = "--shard";
+	}
+	if (s->count == 0)
+		return pb_err_set(err, -EINVAL,
+				  "--shard: a count of 0 shards (from %s)",
+				  s->from);
+	if (s->index >= s->count)
+		return pb_err_set(err, -EINVAL,
+				  "--shard: index %lu (from %s) is not below "
+				  "the count, %lu (indexes start at 0)",
+				  s->index, s->from, s->count);
+	return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pb_shard_has(const struct pb_shard *s, size_t rank)
+{
+	return rank % s->count == s->index;
+}
+
+int pb_shard_select(struct pb_crawl *c, const struct pb_shard *s, char ***keys,
+		    size_t *n_keys, struct pb_err *err)
+{
+	unsigned char *keep;
+	size_t i, n = c->n_kernels;
+	int ret;
+
+	*keys = NULL;
+	*n_keys = 0;
+	ret = pb_crawl_plan_keys(c, keys, err);
+	if (ret)
+		return ret;
+	keep = pb_calloc(n + 1, 1, err);
+	if (!keep) {
+		pb_crawl_keys_free(*keys, n);
+		*keys = NULL;
+		return -ENOMEM;
+	}
+	/* a kernel's rank: where its key is in the sorted keys */
+	for (i = 0; i < n && !ret; i++) {
+		char *k = pb_crawl_kernel_key(&c->kernels[i], err), **hit;
+
+		if (!k) {
+			ret = -ENOMEM;
+			break;
+		}
+		hit = bsearch(&k, *keys, n, sizeof(**keys), key_cmp);
+		keep[i] = hit && pb_shard_has(s, (size_t)(hit - *keys));
+		free(k);
+	}
+	if (ret) {
+		pb_crawl_keys_free(*keys, n);
+		*keys = NULL;
+	} else {
+		pb_crawl_keep(c, keep);
+		*n_keys = n;
+	}
+	free(keep);
+	return ret;
+}
+
+int pb_shard_fragment(const struct pb_shard *s, char *buf, size_t len,
+		      struct pb_err *err)
+{
+	int n = snprintf(buf, len, "manifest.d/%lu-of-%lu.json", s->index,
+			 s->count);
+
+	if (n < 0 || (size_t)n >= len)
+		return pb_err_set(err, -ENAMETOOLONG,
+				  "the shard's manifest name is too long");
+	return 0;
+}
