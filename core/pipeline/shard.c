@@ -61,13 +61,25 @@ static int env_count(pb_shard_getenv get, int have_n, unsigned long n,
 	return 0;
 }
 
-/* Slurm: the task's id less the array's first, out of its count. */
+/* Slurm: the task's id is the index, so that a task resubmitted alone
+ * (sbatch --array=1) is still shard 1; the count from /N or
+ * PB_SHARD_COUNT, else the array's, which must then run from 0 to
+ * count - 1. */
 static int from_slurm(pb_shard_getenv get, int have_n, unsigned long n,
 		      unsigned long id, struct pb_shard *s, struct pb_err *err)
 {
 	unsigned long min = 0, max = 0, count = 0;
-	int has_min, has_max, has_count;
+	int has_min, has_max, has_count, r;
 
+	s->index = id;
+	s->from = "SLURM_ARRAY_TASK_ID";
+	if (have_n) {
+		s->count = n;
+		return 0;
+	}
+	r = env_number(get, "PB_SHARD_COUNT", &s->count, err);
+	if (r)
+		return r < 0 ? r : 0;
 	if ((has_min = env_number(get, "SLURM_ARRAY_TASK_MIN", &min, err)) <
 		    0 ||
 	    (has_max = env_number(get, "SLURM_ARRAY_TASK_MAX", &max, err)) <
@@ -75,35 +87,15 @@ static int from_slurm(pb_shard_getenv get, int have_n, unsigned long n,
 	    (has_count = env_number(get, "SLURM_ARRAY_TASK_COUNT", &count,
 				    err)) < 0)
 		return err->code;
-	if (!has_count && has_max)
-		count = max - min + 1, has_count = max >= min;
-	if (has_count && has_max && count != max - min + 1)
+	if (!has_count || !has_min || !has_max || min != 0 || count != max + 1)
 		return pb_err_set(err, -EINVAL,
-				  "--shard auto: the Slurm array %lu-%lu has "
-				  "%lu tasks, not one per index (a step or a "
-				  "list?): submit it as --array=0-%lu",
-				  min, max, count, count ? count - 1 : 0);
-	if (id < min)
-		return pb_err_set(err, -EINVAL,
-				  "--shard auto: SLURM_ARRAY_TASK_ID %lu is "
-				  "below SLURM_ARRAY_TASK_MIN %lu",
-				  id, min);
-	s->index = id - min;
-	if (have_n) {
-		if (has_count && count != n)
-			return pb_err_set(err, -EINVAL,
-					  "--shard auto/%lu, but the Slurm "
-					  "array has %lu tasks",
-					  n, count);
-		count = n, has_count = 1;
-	}
-	if (!has_count)
-		return pb_err_set(err, -EINVAL,
-				  "--shard auto: SLURM_ARRAY_TASK_ID without "
-				  "SLURM_ARRAY_TASK_COUNT or _MAX: say "
-				  "--shard auto/N");
+				  "--shard auto: this Slurm array does not run "
+				  "from 0, one task per shard (a step, a list, "
+				  "or a task resubmitted alone?): submit "
+				  "--array=0-%lu, or say the count "
+				  "(PB_SHARD_COUNT or --shard auto/N)",
+				  has_count && count ? count - 1 : 0);
 	s->count = count;
-	s->from = "SLURM_ARRAY_TASK_ID";
 	return 0;
 }
 

@@ -23,10 +23,10 @@ typedef const char *(*pb_shard_getenv)(const char *name);
 /* spec: "I/N" (0 <= I < N), "auto" or "auto/N": the index (and count,
  * unless /N gives it) from the environment, in this order:
  * PB_SHARD_INDEX with PB_SHARD_COUNT; Kubernetes' JOB_COMPLETION_INDEX
- * with PB_SHARD_COUNT; Slurm's SLURM_ARRAY_TASK_ID less
- * SLURM_ARRAY_TASK_MIN, out of SLURM_ARRAY_TASK_COUNT (a stepped array,
- * whose count is not MAX - MIN + 1, is refused). -EINVAL naming what is
- * wrong or missing. */
+ * with PB_SHARD_COUNT; Slurm's SLURM_ARRAY_TASK_ID with PB_SHARD_COUNT,
+ * else with SLURM_ARRAY_TASK_COUNT when the array is 0 to COUNT - 1 (a
+ * stepped array, or a task resubmitted alone, must say the count).
+ * -EINVAL naming what is wrong or missing. */
 int pb_shard_parse(const char *spec, pb_shard_getenv get, struct pb_shard *s,
 		   struct pb_err *err);
 

@@ -103,18 +103,23 @@ static void test_env_slurm(void **state)
 	static const char *const a02[] = {
 		"SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_MIN=0",
 		"SLURM_ARRAY_TASK_MAX=2", "SLURM_ARRAY_TASK_COUNT=3", NULL};
-	/* --array=5-8, task 6: index 1 of 4 */
-	static const char *const a58[] = {
-		"SLURM_ARRAY_TASK_ID=6", "SLURM_ARRAY_TASK_MIN=5",
-		"SLURM_ARRAY_TASK_MAX=8", "SLURM_ARRAY_TASK_COUNT=4", NULL};
+	/* --array=1-4: not from 0, the count must be said */
+	static const char *const a14[] = {
+		"SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_MIN=1",
+		"SLURM_ARRAY_TASK_MAX=4", "SLURM_ARRAY_TASK_COUNT=4", NULL};
 	/* --array=0-8:4: tasks 0, 4, 8: refused */
 	static const char *const stepped[] = {
 		"SLURM_ARRAY_TASK_ID=4", "SLURM_ARRAY_TASK_MIN=0",
 		"SLURM_ARRAY_TASK_MAX=8", "SLURM_ARRAY_TASK_COUNT=3", NULL};
-	/* a resubmitted single task (--array=1): its own array is 1-1 */
+	/* task 1 of a 3-task array resubmitted alone (--array=1), its
+	 * batch script saying the count */
 	static const char *const resub[] = {
 		"SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_TASK_MIN=1",
 		"SLURM_ARRAY_TASK_MAX=1", "SLURM_ARRAY_TASK_COUNT=1", NULL};
+	static const char *const resub_count[] = {
+		"SLURM_ARRAY_TASK_ID=1",  "SLURM_ARRAY_TASK_MIN=1",
+		"SLURM_ARRAY_TASK_MAX=1", "SLURM_ARRAY_TASK_COUNT=1",
+		"PB_SHARD_COUNT=3",	  NULL};
 	/* PB_SHARD_INDEX wins over Slurm's */
 	static const char *const both[] = {
 		"PB_SHARD_INDEX=1", "PB_SHARD_COUNT=3", "SLURM_ARRAY_TASK_ID=2",
@@ -127,19 +132,21 @@ static void test_env_slurm(void **state)
 	assert_int_equal(s.index, 2);
 	assert_int_equal(s.count, 3);
 	assert_string_equal(s.from, "SLURM_ARRAY_TASK_ID");
-	assert_int_equal(parse("auto", a58, &s, &err), 0);
-	assert_int_equal(s.index, 1);
-	assert_int_equal(s.count, 4);
+	assert_int_equal(parse("auto", a14, &s, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--array=0-3"));
+	assert_int_equal(parse("auto/5", a14, &s, &err), 0);
+	assert_int_equal(s.index, 2);
+	assert_int_equal(s.count, 5);
 	assert_int_equal(parse("auto", stepped, &s, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "--array=0-2"));
-	/* a resubmitted task of a 3-task array says its index and count
-	 * through PB_SHARD_*, or the whole array is resubmitted: alone, it
-	 * is shard 0 of 1, unless /N says otherwise, which Slurm's count
-	 * then contradicts */
-	assert_int_equal(parse("auto", resub, &s, &err), 0);
-	assert_int_equal(s.index, 0);
-	assert_int_equal(s.count, 1);
-	assert_int_equal(parse("auto/3", resub, &s, &err), -EINVAL);
+	/* alone, it cannot know it is one of three: refused, not shard 0
+	 * of 1 (which would build every kernel) */
+	assert_int_equal(parse("auto", resub, &s, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "PB_SHARD_COUNT"));
+	assert_int_equal(parse("auto", resub_count, &s, &err), 0);
+	assert_int_equal(s.index, 1);
+	assert_int_equal(s.count, 3);
+	assert_int_equal(parse("auto/3", resub, &s, &err), 0);
+	assert_int_equal(s.index, 1);
 	assert_int_equal(parse("auto", both, &s, &err), 0);
 	assert_int_equal(s.index, 1);
 	assert_string_equal(s.from, "PB_SHARD_INDEX");
