@@ -43,6 +43,8 @@ PKGS=(
 	# the Debian packages built and checked by make check-packages
 	# (tests/pkg/deb.sh; rpmbuild, for tests/pkg/rpm.sh, is in rpm)
 	debhelper lintian
+	# the Kubernetes files parsed and checked by tests/lint/kubernetes.sh
+	python3-yaml
 )
 missing=()
 for p in "${PKGS[@]}"; do
