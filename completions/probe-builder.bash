@@ -25,14 +25,14 @@ _probe_builder() {
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		build | crawl | verify | toolchains | plugins)
+		build | crawl | verify | toolchains | plugins | manifest)
 			cmd=${COMP_WORDS[i]}
 			break
 			;;
 		esac
 	done
 	if [ -z "$cmd" ]; then
-		COMPREPLY=($(compgen -W "build crawl verify toolchains plugins --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "build crawl verify toolchains plugins manifest --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -56,6 +56,10 @@ _probe_builder() {
 		COMPREPLY=($(compgen -W "tcg kvm" -- "$cur"))
 		return
 		;;
+	--shard)
+		COMPREPLY=($(compgen -W "auto" -- "$cur"))
+		return
+		;;
 	--ignore-list | --from-json | --keyring | --sign-key | --module-sign-key | --module-sign-cert | --agent | --clang | --llc)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
@@ -74,6 +78,14 @@ _probe_builder() {
 	case $cmd in
 	crawl) COMPREPLY=($(compgen -W "$(_probe_builder_distros)" -- "$cur")) ;;
 	toolchains) COMPREPLY=($(compgen -W "list make remove" -- "$cur")) ;;
+	manifest)
+		# manifest merge DIR
+		if [ "$prev" = manifest ]; then
+			COMPREPLY=($(compgen -W "merge" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -d -- "$cur"))
+		fi
+		;;
 	build)
 		# package files, and directories that stand for theirs
 		COMPREPLY=($(compgen -f -- "$cur" | grep -E '\.(deb|rpm)$') $(compgen -d -- "$cur"))

@@ -21,20 +21,22 @@ enum { OPT_SIGN_KEY = PB_OPT_FIRST_FREE };
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: probe-builder manifest merge [OPTION]... DIR\n"
-		   "Join the manifests the shards of a plan wrote "
-		   "(build --shard: DIR/manifest.d/I-of-N.json)\n"
-		   "into DIR/manifest.json, keeping its entries of other "
-		   "kernels and probes, and\n"
-		   "say what the run did: built, existing, skipped, failed "
-		   "and missing kernels, by\n"
-		   "shard. Merging again, or after a shard reran, gives the "
-		   "same file. Exit status:\n"
-		   "0, or 1 when a kernel failed or no shard reported it "
-		   "(missing), or on an error.\n\n"
+		   "Join the manifests the shards of a plan wrote (each build "
+		   "of shard I of N\n"
+		   "wrote DIR/manifest.d/I-of-N.json) into DIR/manifest.json, "
+		   "keeping its entries\n"
+		   "of other kernels and probes, and say what the run did: "
+		   "built, existing,\n"
+		   "skipped, failed and missing kernels, by shard. Merging "
+		   "again, or after a shard\n"
+		   "reran, gives the same file. Exit status: 0, or 1 when a "
+		   "kernel failed or no\n"
+		   "shard reported it (missing), or on an error.\n"
+		   "\n"
 		   "      --sign-key KEY  sign DIR/manifest.json with this PEM "
 		   "ed25519 private key\n"
-		   "                      (manifest.json.sig, as build "
-		   "--sign-key does)\n" PB_COMMON_HELP);
+		   "                      (manifest.json.sig, as the build "
+		   "command's option does)\n" PB_COMMON_HELP);
 }
 
 static void print_report(const struct pb_merge_report *r, const char *dir)

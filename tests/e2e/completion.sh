@@ -21,7 +21,8 @@ complete_words() { # words... (the last is the one being completed)
 }
 
 got=$(complete_words "")
-[ "$got" = "build crawl plugins toolchains verify " ] || [ "$got" = "--help --version build crawl plugins toolchains verify " ] ||
+[ "$got" = "build crawl manifest plugins toolchains verify " ] ||
+	[ "$got" = "--help --version build crawl manifest plugins toolchains verify " ] ||
 	fail "commands: $got"
 got=$(complete_words build -k "")
 for d in debian ubuntu centos fedora rocky; do
@@ -41,7 +42,16 @@ got=$(complete_words build -k debian "$TMP/")
 	fail "package files: $got"
 got=$(complete_words toolchains "")
 [ "$got" = "list make remove " ] || fail "toolchains <TAB>: $got"
-ok "bash: commands, options from --help, distros from plugins, modes, package files"
+got=$(complete_words manifest "")
+[ "$got" = "merge " ] || fail "manifest <TAB>: $got"
+mkdir -p "$TMP/out"
+got=$(complete_words manifest merge "$TMP/o")
+[ "$got" = "$TMP/out " ] || fail "manifest merge <TAB>: $got"
+got=$(complete_words manifest merge --s)
+[ "$got" = "--sign-key " ] || fail "manifest merge --s<TAB>: $got"
+got=$(complete_words build --sh)
+[ "$got" = "--shard " ] || fail "build --sh<TAB>: $got"
+ok "bash: commands, options from --help, distros from plugins, modes, package files, manifest merge"
 
 if command -v zsh >/dev/null; then
 	zsh -n "$PB_TOP_SRCDIR/completions/_probe-builder" || fail "zsh: syntax"

@@ -16,12 +16,12 @@ done
 # the page's text, options unescaped
 text=$(sed 's/\\-/-/g; s/\\f[BIR]//g' "$man1")
 missing=()
-for cmd in build crawl verify toolchains plugins; do
+for cmd in build crawl verify toolchains plugins manifest; do
 	for opt in $("$PB" "$cmd" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 		grep -qF -- "$opt" <<<"$text" || missing+=("$cmd $opt")
 	done
 done
-for sub in build crawl verify toolchains plugins; do
+for sub in build crawl verify toolchains plugins manifest; do
 	grep -q "^\.SS \"\{0,1\}$sub" "$man1" || missing+=("the $sub command's section")
 done
 # every member of struct pb_plugin is described in probe-builder-plugin(7)
