@@ -45,6 +45,11 @@ PKGS=(
 	debhelper lintian
 	# the Kubernetes files parsed and checked by tests/lint/kubernetes.sh
 	python3-yaml
+	# the one-node Slurm cluster the scheduler tests start and stop
+	# themselves (tests/lib/slurm.sh): slurm-wlm is slurmctld, slurmd and
+	# the clients (sbatch, squeue, scancel, sinfo); munge authenticates
+	# them. Their services are kept from starting at install (below).
+	slurm-wlm munge
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -53,9 +58,33 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}" >&2
+	# munge, slurmctld and slurmd start their service when installed
+	# (invoke-rc.d, under systemd or sysvinit; with no init system, as in
+	# CI's root, it blocks every start by itself): munged would be left
+	# running with /etc/munge's key. The tests run their own daemons, so
+	# for the time of the install a policy-rc.d forbids these (and allows
+	# the rest, as no policy-rc.d does), unless the machine has its own.
+	policy=/usr/sbin/policy-rc.d
+	if [ -e "$policy" ]; then
+		policy=
+	else
+		trap '$SUDO rm -f "$policy"' EXIT
+		$SUDO tee "$policy" >/dev/null <<'EOF'
+#!/bin/sh
+# from probe-builder's scripts/setup.sh, for its apt-get install only
+while [ "${1#--}" != "$1" ]; do shift; done
+case $1 in munge | slurmctld | slurmd | slurmdbd) exit 101 ;; esac
+exit 0
+EOF
+		$SUDO chmod 0755 "$policy"
+	fi
 	$SUDO apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q \
 		--no-install-recommends "${missing[@]}"
+	if [ -n "$policy" ]; then
+		$SUDO rm -f "$policy"
+		trap - EXIT
+	fi
 fi
 
 # INN for newswatch's tests: Debian's inn2 needs a repair on hosts without
