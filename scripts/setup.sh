@@ -43,6 +43,10 @@ PKGS=(
 	# the Debian packages built and checked by make check-packages
 	# (tests/pkg/deb.sh; rpmbuild, for tests/pkg/rpm.sh, is in rpm)
 	debhelper lintian
+	# the caching proxy that the shards of a run share, Apache Traffic
+	# Server: deploy/trafficserver, tested by tests/e2e/ats_selftest.sh
+	# with its own traffic_server (not the system service: see below)
+	trafficserver
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -51,9 +55,37 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}" >&2
+	# trafficserver's install starts its system service (traffic_manager,
+	# port 8080, /etc/trafficserver) wherever an init system runs, and
+	# enables it at boot: the tests run their own, on free ports. A
+	# policy-rc.d (unless the machine has one) refuses that start, for
+	# invoke-rc.d and deb-systemd-invoke alike; the service is disabled
+	# below. (The init script's stop would end every traffic_server of the
+	# machine, the tests' too: not used.)
+	policy=
+	if [[ " ${missing[*]} " == *" trafficserver "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		# shellcheck disable=SC2016 # the script's own $a
+		printf '%s\n' '#!/bin/sh' '# scripts/setup.sh, while it installs trafficserver' \
+			'for a; do [ "$a" = trafficserver ] && exit 101; done' 'exit 0' |
+			$SUDO tee "$policy" >/dev/null
+		$SUDO chmod 755 "$policy"
+	fi
 	$SUDO apt-get update -q
+	rc=0
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q \
-		--no-install-recommends "${missing[@]}"
+		--no-install-recommends "${missing[@]}" || rc=$?
+	[ -z "$policy" ] || $SUDO rm -f "$policy"
+	[ "$rc" = 0 ] || exit "$rc"
+	if [[ " ${missing[*]} " == *" trafficserver "* ]]; then
+		# not at boot either (the unit and the SysV links), and stopped
+		# where systemd runs and a policy-rc.d of the machine let it start
+		if [ -d /run/systemd/system ]; then
+			$SUDO systemctl disable --now --quiet trafficserver.service
+		else
+			$SUDO systemctl disable --quiet trafficserver.service
+		fi
+	fi
 fi
 
 # INN for newswatch's tests: Debian's inn2 needs a repair on hosts without
