@@ -50,6 +50,10 @@ PKGS=(
 	# the clients (sbatch, squeue, scancel, sinfo); munge authenticates
 	# them. Their services are kept from starting at install (below).
 	slurm-wlm munge
+	# the caching proxy that the shards of a run share, Apache Traffic
+	# Server: deploy/trafficserver, tested by tests/e2e/ats_selftest.sh
+	# with its own traffic_server (not the system service: see below)
+	trafficserver
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -58,32 +62,47 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}" >&2
-	# munge, slurmctld and slurmd start their service when installed
-	# (invoke-rc.d, under systemd or sysvinit; with no init system, as in
-	# CI's root, it blocks every start by itself): munged would be left
-	# running with /etc/munge's key. The tests run their own daemons, so
-	# for the time of the install a policy-rc.d forbids these (and allows
-	# the rest, as no policy-rc.d does), unless the machine has its own.
-	policy=/usr/sbin/policy-rc.d
-	if [ -e "$policy" ]; then
-		policy=
-	else
+	# munge, slurmctld, slurmd and trafficserver start their service when
+	# installed (invoke-rc.d or deb-systemd-invoke, under systemd or
+	# sysvinit; with no init system, as in CI's root, every start is
+	# blocked anyway) and enable it at boot: munged would run with
+	# /etc/munge's key, traffic_manager on port 8080. The tests run their
+	# own daemons on free ports, so for the time of the install a
+	# policy-rc.d refuses these (and allows the rest, as no policy-rc.d
+	# does), unless the machine has its own. (trafficserver's init script's
+	# stop would end every traffic_server of the machine, the tests' too:
+	# not used.)
+	policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
 		trap '$SUDO rm -f "$policy"' EXIT
 		$SUDO tee "$policy" >/dev/null <<'EOF'
 #!/bin/sh
 # from probe-builder's scripts/setup.sh, for its apt-get install only
-while [ "${1#--}" != "$1" ]; do shift; done
-case $1 in munge | slurmctld | slurmd | slurmdbd) exit 101 ;; esac
+for a; do
+	case $a in munge | slurmctld | slurmd | slurmdbd | trafficserver) exit 101 ;; esac
+done
 exit 0
 EOF
 		$SUDO chmod 0755 "$policy"
 	fi
 	$SUDO apt-get update -q
+	rc=0
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q \
-		--no-install-recommends "${missing[@]}"
+		--no-install-recommends "${missing[@]}" || rc=$?
 	if [ -n "$policy" ]; then
 		$SUDO rm -f "$policy"
 		trap - EXIT
+	fi
+	[ "$rc" = 0 ] || exit "$rc"
+	if [[ " ${missing[*]} " == *" trafficserver "* ]]; then
+		# not at boot either (the unit and the SysV links), and stopped
+		# where systemd runs and a policy-rc.d of the machine let it start
+		if [ -d /run/systemd/system ]; then
+			$SUDO systemctl disable --now --quiet trafficserver.service
+		else
+			$SUDO systemctl disable --quiet trafficserver.service
+		fi
 	fi
 fi
 
