@@ -382,6 +382,10 @@ static int sign_module(struct rel_ctx *c, const char *copy, const char *in,
 	return ret ? pb_err_prefix(err, "signing") : 0;
 }
 
+/* what KBUILD_BUILD_TIMESTAMP says when no one set it: a fixed date, so
+ * that outputs do not depend on when they were built */
+#define PB_KBUILD_TIMESTAMP "1970-01-01T00:00:00Z"
+
 void pb_kbuild_kmod(struct rel_ctx *c, const char *name)
 {
 	char copy[PATH_MAX], in[PATH_MAX], built[PATH_MAX * 2];
@@ -404,6 +408,12 @@ void pb_kbuild_kmod(struct rel_ctx *c, const char *name)
 		   "clang"))
 		cmd_add(&m, "LLVM=1");
 	cmd_add(&m, "M=%s", in);
+	/* A reproducible build: set, it keeps pahole (the modules' .BTF)
+	 * from running multi-threaded where that changes its output (pahole
+	 * before 1.27, scripts/Makefile.btf); modules take nothing else from
+	 * it. One set by the user is kept (the sandbox passes it on). */
+	if (!getenv("KBUILD_BUILD_TIMESTAMP"))
+		cmd_add(&m, "KBUILD_BUILD_TIMESTAMP=%s", PB_KBUILD_TIMESTAMP);
 	cmd_add(&m, "modules");
 	cmd_prefix_maps(&m, c, "KCFLAGS",
 			c->cc.major >= 8 ? "-ffile-prefix-map"
