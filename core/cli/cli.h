@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <regex.h>
 
@@ -35,6 +36,8 @@ int pb_cli_regex(const char *cmd, const char *filter, regex_t *re);
 int pb_cli_registry(const struct pb_cli_common *c, struct pb_registry *reg);
 
 int pb_cmd_build(int argc, char **argv);
+/* build's --help text (build_help.c) */
+void pb_cli_build_usage(FILE *f);
 int pb_cmd_crawl(int argc, char **argv);
 int pb_cmd_plugins(int argc, char **argv);
 int pb_cmd_toolchains(int argc, char **argv);
