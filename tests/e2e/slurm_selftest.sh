@@ -136,6 +136,9 @@ scancel "${jid}_1" || sfail "scancel ${jid}_1: exit $?"
 wait_for 30 "task ${jid}_1's shell ($shpid) and sleep ($sleeppid) killed by scancel" \
 	eval "gone $shpid && gone $sleeppid"
 t_cancel=$(secs "$t1")
+# its processes gone, the task may still be COMPLETING a moment (under load)
+wait_for 30 "task ${jid}_1 leaving COMPLETING ($(state "${jid}_1"))" \
+	eval '[ "$(state "${jid}_1")" != COMPLETING ]'
 st=$(state "${jid}_1")
 [ "$st" = CANCELLED ] || sfail "task ${jid}_1 after scancel: state '$st', not CANCELLED"
 wait_for 120 "array $jid finished (squeue: $(squeue -h -j "$jid" 2>&1))" job_left "$jid"
