@@ -171,55 +171,57 @@ int pb_shard_parse(const char *spec, pb_shard_getenv get, struct pb_shard *s,
 	return 0;
 }
 
-static int key_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int pb_shard_has(const struct pb_shard *s, size_t rank)
 {
 	return rank % s->count == s->index;
 }
 
+/* qsort_r's order of kernel indexes by their keys (ctx: the keys) */
+static int order_cmp(const void *a, const void *b, void *keys)
+{
+	char *const *k = keys;
+
+	return strcmp(k[*(const size_t *)a], k[*(const size_t *)b]);
+}
+
 int pb_shard_select(struct pb_crawl *c, const struct pb_shard *s, char ***keys,
 		    size_t *n_keys, struct pb_err *err)
 {
+	size_t i, n = c->n_kernels, *order;
 	unsigned char *keep;
-	size_t i, n = c->n_kernels;
-	int ret;
+	char **k, **sorted;
 
 	*keys = NULL;
 	*n_keys = 0;
-	ret = pb_crawl_plan_keys(c, keys, err);
-	if (ret)
-		return ret;
+	k = pb_calloc(n + 1, sizeof(*k), err);
+	sorted = pb_calloc(n + 1, sizeof(*sorted), err);
+	order = pb_calloc(n + 1, sizeof(*order), err);
 	keep = pb_calloc(n + 1, 1, err);
-	if (!keep) {
-		pb_crawl_keys_free(*keys, n);
-		*keys = NULL;
+	for (i = 0; k && i < n; i++)
+		if (!(k[i] = pb_crawl_kernel_key(&c->kernels[i], err)))
+			break;
+	if (!k || !sorted || !order || !keep || i < n) {
+		pb_crawl_keys_free(k, i);
+		free(sorted);
+		free(order);
+		free(keep);
 		return -ENOMEM;
 	}
 	/* a kernel's rank: where its key is in the sorted keys */
-	for (i = 0; i < n && !ret; i++) {
-		char *k = pb_crawl_kernel_key(&c->kernels[i], err), **hit;
-
-		if (!k) {
-			ret = -ENOMEM;
-			break;
-		}
-		hit = bsearch(&k, *keys, n, sizeof(**keys), key_cmp);
-		keep[i] = hit && pb_shard_has(s, (size_t)(hit - *keys));
-		free(k);
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), order_cmp, k);
+	for (i = 0; i < n; i++) {
+		sorted[i] = k[order[i]];
+		keep[order[i]] = pb_shard_has(s, i);
 	}
-	if (ret) {
-		pb_crawl_keys_free(*keys, n);
-		*keys = NULL;
-	} else {
-		pb_crawl_keep(c, keep);
-		*n_keys = n;
-	}
+	pb_crawl_keep(c, keep);
+	free(k); /* its strings are sorted's now */
+	free(order);
 	free(keep);
-	return ret;
+	*keys = sorted;
+	*n_keys = n;
+	return 0;
 }
 
 int pb_shard_fragment(const struct pb_shard *s, char *buf, size_t len,
