@@ -21,6 +21,9 @@ struct pb_build_progress {
 	size_t done, total;
 	const char *const *running; /* the releases building now */
 	size_t n_running;
+	/* downloads beside the builds (dl_total 0: none) */
+	size_t dl_done, dl_total;
+	long long dl_bytes, dl_bytes_total;
 };
 
 struct pb_build_opts {

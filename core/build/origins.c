@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,9 +64,65 @@ int pb_origins_add(struct pb_origins *o, const char *path, const char *url,
 		return -ENOMEM;
 	}
 	memmove(&o->v[i + 1], &o->v[i], (o->n - i) * sizeof(*o->v));
+	memset(&o->v[i], 0, sizeof(o->v[i]));
 	o->v[i].path = p;
 	o->v[i].url = u;
 	o->n++;
+	return 0;
+}
+
+const struct pb_origin *pb_origins_find(const struct pb_origins *o,
+					const char *path)
+{
+	size_t i;
+	int found;
+
+	if (!o)
+		return NULL;
+	i = find(o, path, &found);
+	return found ? &o->v[i] : NULL;
+}
+
+static struct pb_origin *must_find(struct pb_origins *o, const char *path,
+				   struct pb_err *err)
+{
+	struct pb_origin *g = (struct pb_origin *)pb_origins_find(o, path);
+
+	if (!g)
+		pb_err_set(err, -ENOENT, "%s: not a downloaded package", path);
+	return g;
+}
+
+int pb_origins_set_sha256(struct pb_origins *o, const char *path,
+			  const char *sha256, struct pb_err *err)
+{
+	struct pb_origin *g = must_find(o, path, err);
+
+	if (!g)
+		return -ENOENT;
+	snprintf(g->sha256, sizeof(g->sha256), "%s", sha256);
+	return 0;
+}
+
+int pb_origins_set_head(struct pb_origins *o, const char *path,
+			const char *head, const char *how, struct pb_err *err)
+{
+	struct pb_origin *g = must_find(o, path, err);
+	char *h, *w;
+
+	if (!g)
+		return -ENOENT;
+	h = head ? pb_strdup(head, err) : NULL;
+	w = how ? pb_strdup(how, err) : NULL;
+	if ((head && !h) || (how && !w)) {
+		free(h);
+		free(w);
+		return -ENOMEM;
+	}
+	free(g->head);
+	free(g->head_how);
+	g->head = h;
+	g->head_how = w;
 	return 0;
 }
 
@@ -87,6 +144,8 @@ void pb_origins_free(struct pb_origins *o)
 	for (i = 0; i < o->n; i++) {
 		free(o->v[i].path);
 		free(o->v[i].url);
+		free(o->v[i].head);
+		free(o->v[i].head_how);
 	}
 	free(o->v);
 	memset(o, 0, sizeof(*o));

@@ -53,15 +53,28 @@ int pb_rel_hash_inputs(struct rel_ctx *c, struct pb_err *err)
 	/* another version may unpack or fix up differently: start over */
 	snprintf(stamp, len, "%s root\n", PACKAGE_STRING);
 	for (i = 0; i < c->n_pkgs; i++) {
+		const struct pb_origin *og =
+			pb_origins_find(c->o->origins, c->pkgs[i]);
 		struct pb_input_rec *in = &r->inputs[i];
 		char hex[PB_HEX_MAX];
-		int ret = pb_hash_file(c->pkgs[i], "sha256", hex, err);
+		int ret = 0;
 
+		/* a download's digest was checked as it came (a head's is
+		 * the package's, as the index gives it): not hashed again */
+		if (og && og->sha256[0])
+			snprintf(hex, sizeof(hex), "%s", og->sha256);
+		else
+			ret = pb_hash_file(c->pkgs[i], "sha256", hex, err);
 		if (ret)
 			return ret;
 		r->n_inputs++;
-		in->config_only = c->roles[i] == PB_PKG_CONFIG;
-		ret = pb_result_str(&in->file, pb_basename(c->pkgs[i]), err);
+		in->role = (int)c->roles[i];
+		if (og && og->head_how)
+			ret = pb_result_str(&in->config_from, og->head_how,
+					    err);
+		if (!ret)
+			ret = pb_result_str(&in->file, pb_basename(c->pkgs[i]),
+					    err);
 		if (!ret)
 			ret = pb_result_str(&in->sha256, hex, err);
 		if (!ret)
@@ -173,18 +186,25 @@ int pb_rel_unpack_role(struct rel_ctx *c, enum pb_pkg_role role,
 	size_t i;
 
 	for (i = 0; i < c->n_pkgs; i++) {
+		const struct pb_origin *og;
 		double t0 = pb_now_s();
 		int ret;
 
 		if (c->roles[i] != role)
 			continue;
-		ret = pb_unpack_at(c->pkgs[i], c->root_fd, role, c->rel.name,
-				   &c->limit, err);
+		og = pb_origins_find(c->o->origins, c->pkgs[i]);
+		/* a config package of which only the head was fetched: its
+		 * config, accepted by the distro's rule, is in the head */
+		ret = pb_unpack_at(og && og->head ? og->head : c->pkgs[i],
+				   c->root_fd, role, c->rel.name, &c->limit,
+				   err);
 		if (ret)
 			return ret;
 		pb_info("%s: unpacked %s%s in %.1fs", c->rel.name,
 			pb_basename(c->pkgs[i]),
-			role == PB_PKG_CONFIG ? " (config only)" : "",
+			role != PB_PKG_CONFIG ? ""
+			: og && og->head      ? " (config only, from its head)"
+					      : " (config only)",
 			pb_now_s() - t0);
 	}
 	return 0;

@@ -444,6 +444,7 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 		pb_cli_crawl_warn(&c->cc, !c->po.plan);
 	c->po.crawl = &co;
 	c->po.fetcher = co.fetcher;
+	c->po.whole_config = c->verify != 0;
 	ret = pb_pipeline_run(&c->po, &res, &err);
 	if (ret && res.crawl_failed)
 		pb_cli_crawl_error(&err, &res.crawl);

@@ -110,8 +110,14 @@ void pb_progress_build(const struct pb_build_progress *p, void *data)
 	}
 	el = (long)p->elapsed_s;
 	len = (size_t)snprintf(line, sizeof(line),
-			       "%ld:%02ld [%zu/%zu] building:", el / 60,
-			       el % 60, p->done, p->total);
+			       "%ld:%02ld [%zu/%zu] ", el / 60, el % 60,
+			       p->done, p->total);
+	if (p->dl_total > p->dl_done)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+					"fetching %zu/%zu files, %lld MB; ",
+					p->dl_done, p->dl_total,
+					p->dl_bytes / 1000000);
+	len += (size_t)snprintf(line + len, sizeof(line) - len, "building:");
 	for (i = 0; i < p->n_running && len < sizeof(line); i++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s",
 					p->running[i]);

@@ -12,6 +12,7 @@
 #include "crawl/mirror.h"
 #include "probe-builder/alloc.h"
 #include "probe-builder/pkgname.h"
+#include "util/pkgrole.h"
 
 void pb_crawl_print(FILE *f, const struct pb_crawl *c)
 {
@@ -84,9 +85,8 @@ json_object *pb_crawl_to_json(const struct pb_crawl *c)
 				json_object_new_string(p->sha256));
 			json_object_object_add(
 				jp, "role",
-				json_object_new_string(p->role == PB_PKG_CONFIG
-							       ? "config"
-							       : "tree"));
+				json_object_new_string(
+					pb_pkg_role_name(p->role)));
 			if (p->alts && p->alts[0]) {
 				json_object *m = json_object_new_array();
 
@@ -240,7 +240,7 @@ static int read_pkg(json_object *jp, const char *what, const char *rel,
 		jstr(jp, "name") ? jstr(jp, "name") : pb_basename(url), err);
 	q->size = json_object_get_int64(v);
 	snprintf(q->sha256, sizeof(q->sha256), "%s", sha);
-	q->role = role && !strcmp(role, "config") ? PB_PKG_CONFIG : PB_PKG_TREE;
+	q->role = pb_pkg_role_from(role);
 	if (!q->url || !q->name)
 		return -ENOMEM;
 	ret = jstrv(jp, "mirrors", &q->alts, err);

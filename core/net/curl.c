@@ -140,9 +140,17 @@ int fetcher_curl_start(struct pb_fetcher *f, struct xfer *x, const char *url,
 			 PACKAGE_NAME "/" PACKAGE_VERSION);
 	if (proxy_for(url))
 		curl_easy_setopt(e, CURLOPT_PROXY, proxy_for(url));
-	if (resume_from > 0)
+	if (x->it->head && x->it->size > 0) {
+		char range[64];
+
+		/* libcurl copies the string */
+		snprintf(range, sizeof(range), "%lld-%lld",
+			 (long long)resume_from, (long long)x->it->size - 1);
+		curl_easy_setopt(e, CURLOPT_RANGE, range);
+	} else if (resume_from > 0) {
 		curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
 				 (curl_off_t)resume_from);
+	}
 	if (curl_multi_add_handle(f->multi, e) != CURLM_OK)
 		goto fail;
 	x->easy = e;

@@ -69,24 +69,29 @@ static void event(struct pb_fetcher *f, enum pb_fetch_event_type type,
 		f->o.on_event(&ev, f->o.event_data);
 }
 
+void pb_fetcher_counts(const struct pb_fetcher *f, struct pb_fetch_progress *p)
+{
+	size_t i;
+
+	p->files_done = f->files_done;
+	p->files_total = f->files_total;
+	p->files_failed = f->files_failed;
+	p->bytes_done = f->bytes_done;
+	p->bytes_total = f->bytes_total;
+	for (i = 0; i < f->n; i++)
+		if (f->x[i]->state == X_RUNNING)
+			p->bytes_done += f->x[i]->dl_now;
+}
+
 static void draw(struct pb_fetcher *f)
 {
 	double t = pb_now_s();
-	struct pb_fetch_progress p = {
-		.files_done = f->files_done,
-		.files_total = f->files_total,
-		.files_failed = f->files_failed,
-		.bytes_done = f->bytes_done,
-		.bytes_total = f->bytes_total,
-	};
-	size_t i;
+	struct pb_fetch_progress p;
 
-	if (!f->o.progress || t - f->last_draw < 0.1)
+	if (!f->o.progress || f->turns || t - f->last_draw < 0.1)
 		return;
 	f->last_draw = t;
-	for (i = 0; i < f->n; i++)
-		if (f->x[i]->state == X_RUNNING)
-			p.bytes_done += f->x[i]->dl_now;
+	pb_fetcher_counts(f, &p);
 	event(f, PB_FETCH_EV_PROGRESS, &p);
 	f->drawn = 1;
 }
@@ -295,8 +300,9 @@ static long start_some(struct pb_fetcher *f)
 	return next > t ? wait_ms : 0;
 }
 
-/* One turn: 0, or a negative errno that ends the run. */
-static int step(struct pb_fetcher *f, struct pb_err *err)
+/* One turn, waiting at most max_ms: 0, or a negative errno that ends
+ * the run. */
+static int step(struct pb_fetcher *f, long max_ms, struct pb_err *err)
 {
 	long wait_ms;
 	int ret;
@@ -308,6 +314,8 @@ static int step(struct pb_fetcher *f, struct pb_err *err)
 		return pb_err_set(err, -EINTR, "downloads interrupted");
 	}
 	wait_ms = start_some(f);
+	if (wait_ms > max_ms)
+		wait_ms = max_ms;
 	if (f->running == 0) {
 		draw(f);
 		sweep(f);
@@ -318,7 +326,7 @@ static int step(struct pb_fetcher *f, struct pb_err *err)
 	ret = fetcher_curl_perform(f, err);
 	draw(f);
 	if (!ret && f->running > 0)
-		ret = fetcher_curl_wait(f, wait_ms ? wait_ms : 1000, err);
+		ret = fetcher_curl_wait(f, wait_ms ? wait_ms : max_ms, err);
 	sweep(f);
 	return ret;
 }
@@ -329,10 +337,11 @@ int pb_fetcher_run(struct pb_fetcher *f, struct pb_err *err)
 
 	f->files_total = f->files_done = f->files_failed = 0;
 	f->bytes_total = f->bytes_done = 0;
+	f->turns = 0;
 	if (f->o.progress)
 		event(f, PB_FETCH_EV_START, NULL);
 	while (f->n && !ret)
-		ret = step(f, err);
+		ret = step(f, 1000, err);
 	fetcher_undraw(f);
 	if (ret) {
 		/* what was not done stays unfinished, and goes */
@@ -344,4 +353,24 @@ int pb_fetcher_run(struct pb_fetcher *f, struct pb_err *err)
 		return pb_err_set(err, -EIO, "%zu of %zu downloads failed",
 				  f->files_failed, f->files_total);
 	return 0;
+}
+
+int pb_fetcher_turn(struct pb_fetcher *f, long max_wait_ms, struct pb_err *err)
+{
+	int ret;
+
+	if (!f->turns) {
+		f->turns = 1;
+		f->files_total = f->files_done = f->files_failed = 0;
+		f->bytes_total = f->bytes_done = 0;
+	}
+	if (!f->n)
+		return 0;
+	ret = step(f, max_wait_ms > 0 ? max_wait_ms : 1, err);
+	if (ret) {
+		drop_all(f, ret == -EINTR ? -EINTR : -EINPROGRESS,
+			 "interrupted");
+		return ret;
+	}
+	return f->n ? 1 : 0;
 }

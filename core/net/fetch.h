@@ -47,6 +47,7 @@ struct pb_fetch_event {
 struct pb_fetch_request {
 	const char *url;
 	int64_t resume_from; /* > 0: the bytes from there on (Range) */
+	int64_t range_end;   /* > 0: up to this byte only (a head) */
 };
 
 struct pb_fetch_reply {
@@ -120,6 +121,11 @@ struct pb_fetch_item {
 	 * reported as not matching it (a stale mirror), not as a fault of the
 	 * transfer; NULL: "the index" */
 	const char *signed_by;
+	/* only the first `size` bytes of the file (size > 0): asked with a
+	 * Range, an answer of the whole file cut there; no SHA-256 checks
+	 * them (the caller checks what it reads), never taken from dest as
+	 * it is (no hash to say it is right) */
+	int head;
 	/* called as soon as the item is done (result says how), during
 	 * pb_fetcher_run; it may add items to the same fetcher. NULL: none */
 	void (*on_done)(struct pb_fetch_item *it, void *data);
@@ -158,6 +164,19 @@ int pb_fetcher_add_all(struct pb_fetcher *f, struct pb_fetch_item *items,
  * bad URL, a redirect refused, bytes that do not match the index) goes to
  * the next mirror of the item at once, never again to the same. */
 int pb_fetcher_run(struct pb_fetcher *f, struct pb_err *err);
+/* For a caller with a loop of its own (downloads beside builds): one
+ * turn of a run, waiting at most max_wait_ms for transfers, drawing
+ * nothing (the caller draws, from pb_fetcher_counts). 1 while items are
+ * queued, 0 once every one is done, or a negative errno as
+ * pb_fetcher_run's (-EINTR when stopped; then the items not done leave
+ * the queue, "interrupted"). on_done is called as items finish. */
+int pb_fetcher_turn(struct pb_fetcher *f, long max_wait_ms,
+		    struct pb_err *err);
+/* The counts of the run (files, bytes, with the transfers' bytes so
+ * far), as a PROGRESS event has them. */
+void pb_fetcher_counts(const struct pb_fetcher *f,
+		       struct pb_fetch_progress *p);
+
 /* Cuts what runs (the .part files stay) and frees it. */
 void pb_fetcher_free(struct pb_fetcher *f);
 

@@ -37,6 +37,7 @@ struct xfer {
 	char *redir;	   /* where the last answer sent us, or NULL */
 	unsigned n_redirs; /* redirects followed for this URL */
 	int64_t dl_now;	   /* for the progress events */
+	int head_full;	   /* a head item has its bytes: the rest cut */
 };
 
 struct host_stat {
@@ -57,6 +58,7 @@ struct pb_fetcher {
 	int64_t bytes_total, bytes_done;
 	double last_draw;
 	int drawn;
+	int turns; /* driven by pb_fetcher_turn: the caller draws */
 };
 
 /* fetch.c */

@@ -175,8 +175,10 @@ static int64_t resume_point(struct pb_fetcher *f, struct xfer *x)
 /* Asks the transport of the options, which answers at once. */
 static void ask_seam(struct pb_fetcher *f, struct xfer *x, const char *url)
 {
-	struct pb_fetch_request rq = {.url = url,
-				      .resume_from = x->resume_from};
+	struct pb_fetch_request rq = {
+		.url = url,
+		.resume_from = x->resume_from,
+		.range_end = x->it->head ? x->it->size - 1 : 0};
 	enum pb_transport_result tr;
 
 	tr = f->o.transport(&rq, &x->reply, x->terr, sizeof(x->terr),
@@ -200,6 +202,7 @@ void fetcher_start(struct pb_fetcher *f, struct xfer *x)
 	x->reply.status = 0;
 	x->reply.location = NULL;
 	x->too_big = 0;
+	x->head_full = 0;
 	x->dl_now = 0;
 	x->terr[0] = '\0';
 	x->started = pb_now_s();
@@ -238,6 +241,17 @@ size_t fetcher_body(struct pb_fetch_reply *r, const void *buf, size_t len)
 		    fseeko(x->part, 0, SEEK_SET) < 0)
 			return 0;
 		x->resume_from = 0;
+	}
+	if (x->it->head && x->resume_from + x->got + (int64_t)len >=
+				   x->it->size) {
+		/* the head is in: the rest of the file is not wanted */
+		size_t want = (size_t)(x->it->size - x->resume_from - x->got);
+
+		if (fwrite(buf, 1, want, x->part) != want)
+			return 0;
+		x->got += (int64_t)want;
+		x->head_full = 1;
+		return want == len ? len : 0;
 	}
 	if (x->it->size >= 0 &&
 	    x->resume_from + x->got + (int64_t)len > x->it->size) {
@@ -431,6 +445,11 @@ void fetcher_finished(struct pb_fetcher *f, struct xfer *x,
 		tr = PB_TRANSPORT_TRANSIENT;
 	}
 	x->part = NULL;
+	if (x->head_full && !x->too_big && (code == 200 || code == 206)) {
+		/* cut on purpose, not a failed transfer */
+		got_body(f, x);
+		return;
+	}
 	if (x->too_big) {
 		unlink(x->part_path);
 		too_big_why(x, why, sizeof(why));

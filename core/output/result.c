@@ -6,6 +6,7 @@
 
 #include "output/result.h"
 #include "probe-builder/alloc.h"
+#include "util/pkgrole.h"
 #include "util/str.h"
 
 static const char *const status_names[PB_N_STATUS] = {
@@ -116,6 +117,7 @@ void pb_result_free(struct pb_release_result *r)
 		free(r->inputs[i].sha256);
 		free(r->inputs[i].url);
 		free(r->inputs[i].path);
+		free(r->inputs[i].config_from);
 	}
 	free(r->inputs);
 	free(r->config_file);
@@ -290,8 +292,8 @@ static json_object *inputs_json(const struct pb_release_result *r)
 			    add_str(j, "sha256", in->sha256) |
 			    add_str(j, "url", in->url) |
 			    add_str(j, "path", in->path) |
-			    add_str(j, "role",
-				    in->config_only ? "config" : "tree") ||
+			    add_str(j, "role", pb_pkg_role_name(in->role)) |
+			    add_str(j, "config_from", in->config_from) ||
 		    json_object_array_add(a, j) < 0) {
 			json_object_put(j);
 			json_object_put(a);
@@ -501,7 +503,8 @@ static void one_input(struct reader *rd, json_object *j, void *item)
 	get_str(rd, j, "url", &in->url);
 	get_str(rd, j, "path", &in->path);
 	get_str(rd, j, "role", &role);
-	in->config_only = role && !strcmp(role, "config");
+	get_str(rd, j, "config_from", &in->config_from);
+	in->role = (int)pb_pkg_role_from(role);
 	free(role);
 }
 

@@ -72,7 +72,10 @@ struct pb_input_rec {
 	char *sha256; /* of its bytes */
 	char *url;    /* where it was downloaded from, or */
 	char *path;   /* a local file, relative to the output dir */
-	int config_only;
+	int role;     /* enum pb_pkg_role: "tree", "config", "boot" */
+	/* a config read from the package's first bytes: how it was
+	 * accepted (NULL: the whole package was read) */
+	char *config_from;
 };
 
 struct pb_release_result {

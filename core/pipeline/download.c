@@ -1,5 +1,10 @@
-/* The download stage: a crawl's packages into verified local files (the
- * workspace's cache), by release, as a batch of local files is. */
+/* The download stage, beside the builds: a crawl's packages into verified
+ * local files (the workspace's cache), each kernel ready for its build as
+ * soon as its own packages are in. A config package (the image, 70-110 MB
+ * for one 260 KB file) is read only as far as its config when the plugin
+ * has a rule that the verified tree packages decide it by (confighead.h);
+ * a package that holds neither tree nor config (PB_PKG_BOOT) is fetched
+ * only for --verify. */
 #include "config.h"
 
 #include <errno.h>
@@ -7,162 +12,538 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crawl/crawl.h"
 #include "crawl/mirror.h"
+#include "pipeline/confighead.h"
 #include "pipeline/run.h"
 #include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/str.h"
 
-/* One fetch item per distinct file: kernels share common packages. */
-struct downloads {
-	struct pb_fetch_item *items;
-	const char ***urls;
-	char (*dest)[PATH_MAX];
-	size_t n;
+/* the first head asked of a config package; doubled while too short, up
+ * to HEAD_MAX, then the whole package (Debian's config ends within
+ * 200 KB: ar header, control.tar, the first members of data.tar) */
+#define HEAD_FIRST (256 * 1024)
+#define HEAD_MAX (4 * 1024 * 1024)
+
+enum pkg_state {
+	P_IDLE,	   /* not asked for (yet) */
+	P_FETCHING,
+	P_HEAD_IN, /* its head is here, not checked yet */
+	P_OK,	   /* whole and verified, or its head accepted */
+	P_FAILED,
 };
 
-static long find_item(const struct downloads *d, const char *sha256)
+/* One package file, shared by the kernels that name it. */
+struct pkg {
+	const struct pb_crawl_pkg *p;
+	const char **urls;
+	char dest[PATH_MAX];
+	char head[PATH_MAX];
+	char ok_mark[PATH_MAX]; /* its head was accepted, for these trees */
+	struct pb_fetch_item it;
+	enum pkg_state state;
+	int64_t head_size; /* > 0: the item fetches this head */
+	int wanted;	   /* a kernel to build needs it */
+	struct pb_dl *d;
+};
+
+struct kern {
+	const struct pb_crawl_kernel *kn;
+	long bi;	 /* in the batch */
+	size_t *pk;	 /* its packages, in d->pkgs */
+	size_t n_pk;
+	int queued;	 /* its packages are asked for */
+	int ready;	 /* settled: every package in, or a failure said */
+};
+
+struct pb_dl {
+	const struct pb_dl_opts *o;
+	struct pb_batch *b;
+	long *by_bi; /* batch index -> index in k, or -1 */
+	struct pb_origins *origins;
+	struct pkg *pkgs;
+	size_t n_pkgs;
+	struct kern *k;
+	size_t n_k;
+	int dirty; /* an item finished since kernels were last looked at */
+	int64_t bytes_saved;
+};
+
+static long find_pkg(const struct pb_dl *d, const char *sha256)
 {
 	size_t k;
 
-	for (k = 0; k < d->n; k++)
-		if (!strcmp(d->items[k].sha256, sha256))
+	for (k = 0; k < d->n_pkgs; k++)
+		if (!strcmp(d->pkgs[k].p->sha256, sha256))
 			return (long)k;
 	return -1;
 }
 
-/* p into d, unless a kernel before had it. */
-static int add_pkg(struct downloads *d, const struct pb_crawl_kernel *kn,
-		   const struct pb_crawl_pkg *p, const char *workspace,
-		   struct pb_err *err)
+static void on_done(struct pb_fetch_item *it, void *data)
 {
-	struct pb_fetch_item *it = &d->items[d->n];
+	struct pkg *pk = data;
+
+	(void)it;
+	pk->d->dirty = 1;
+}
+
+/* The package's paths: cache/<sha[:2]>/<sha>/<name> and, for its head,
+ * .../head/<name>; the item that fetches it whole. */
+static int pkg_init(struct pb_dl *d, struct pkg *pk,
+		    const struct pb_crawl_pkg *p, struct pb_err *err)
+{
 	char dir[PATH_MAX];
-	const char **u;
 	size_t a;
 	int ret;
 
-	if (find_item(d, p->sha256) >= 0)
-		return 0;
-	if (strchr(p->name, '/') || !strcmp(p->name, ".."))
-		return pb_err_set(err, -EINVAL, "%s: bad package name '%s'",
-				  kn->release, p->name);
-	ret = pb_path_fmt(dir, sizeof(dir), err, "%s/cache/%.2s/%s", workspace,
-			  p->sha256, p->sha256);
+	if (strchr(p->name, '/') || !strcmp(p->name, "..") ||
+	    !strcmp(p->name, "."))
+		return pb_err_set(err, -EINVAL, "bad package name '%s'",
+				  p->name);
+	ret = pb_path_fmt(dir, sizeof(dir), err, "%s/cache/%.2s/%s",
+			  d->o->workspace, p->sha256, p->sha256);
 	if (!ret)
-		ret = pb_mkdir_p(dir, err);
+		ret = pb_path_join(pk->dest, sizeof(pk->dest), err, dir,
+				   p->name, NULL);
 	if (!ret)
-		ret = pb_path_join(d->dest[d->n], sizeof(d->dest[d->n]), err,
-				   dir, p->name, NULL);
+		ret = pb_path_join(pk->head, sizeof(pk->head), err, dir,
+				   "head", p->name, NULL);
+	if (!ret)
+		ret = pb_path_fmt(pk->ok_mark, sizeof(pk->ok_mark), err,
+				  "%s.accepted", pk->head);
 	if (ret)
 		return ret;
-	u = pb_calloc(pb_strv_len_const(p->alts) + 2, sizeof(char *), err);
-	if (!u)
+	pk->urls = pb_calloc(pb_strv_len_const(p->alts) + 2, sizeof(char *),
+			     err);
+	if (!pk->urls)
 		return -ENOMEM;
-	d->urls[d->n] = u;
-	u[0] = p->url;
+	pk->urls[0] = p->url;
 	for (a = 0; p->alts && p->alts[a]; a++)
-		u[a + 1] = p->alts[a];
-	it->urls = u;
-	it->n_urls = a + 1;
-	it->dest = d->dest[d->n];
-	it->size = p->size;
-	it->sha256 = p->sha256;
-	d->n++;
+		pk->urls[a + 1] = p->alts[a];
+	pk->p = p;
+	pk->d = d;
+	pk->it.urls = pk->urls;
+	pk->it.n_urls = a + 1;
+	pk->it.on_done = on_done;
+	pk->it.data = pk;
 	return 0;
 }
 
-static int plan(const struct pb_crawl *c, const char *workspace,
-		struct downloads *d, struct pb_err *err)
-{
-	size_t i, j, total = 0;
-	int ret = 0;
-
-	for (i = 0; i < c->n_kernels; i++)
-		total += c->kernels[i].n_pkgs;
-	d->items = pb_calloc(total + 1, sizeof(*d->items), err);
-	d->urls = d->items ? pb_calloc(total + 1, sizeof(*d->urls), err) : NULL;
-	d->dest = d->urls ? pb_calloc(total + 1, sizeof(*d->dest), err) : NULL;
-	if (!d->dest)
-		return -ENOMEM;
-	for (i = 0; i < c->n_kernels && !ret; i++)
-		for (j = 0;
-		     !c->kernels[i].error && j < c->kernels[i].n_pkgs && !ret;
-		     j++)
-			ret = add_pkg(d, &c->kernels[i], &c->kernels[i].pkgs[j],
-				      workspace, err);
-	return ret;
-}
-
-/* b gets kn with its files, or a failure that names those it lacks. */
-static int add_kernel(const struct pb_crawl_kernel *kn,
-		      const struct downloads *d, struct pb_batch *b,
-		      struct pb_origins *origins, struct pb_err *err)
+/* kn's packages in d (each file once), its kernel in b with their whole
+ * paths, the URL and SHA-256 of each in origins. */
+static int plan_kernel(struct pb_dl *d, const struct pb_crawl_kernel *kn,
+		       struct pb_err *err)
 {
 	struct pb_batch_key key = {sizeof(key), kn->release, kn->arch,
 				   kn->version};
+	struct kern *k = &d->k[d->n_k++];
 	size_t j;
-	long bi;
 	int ret = 0;
 
-	pb_batch_set_flavor_key(b, &key, kn->flavor);
-	bi = pb_batch_find_key(b, &key);
-	for (j = 0; bi >= 0 && kn->series && kn->series[j] && !ret; j++)
-		ret = pb_batch_add_series(b, (size_t)bi, kn->series[j], err);
+	k->kn = kn;
+	pb_batch_set_flavor_key(d->b, &key, kn->flavor);
 	if (kn->error) {
-		pb_batch_fail_key(b, &key, "%s", kn->error);
-		return ret;
+		pb_batch_fail_key(d->b, &key, "%s", kn->error);
+		return 0;
 	}
+	k->pk = pb_calloc(kn->n_pkgs + 1, sizeof(*k->pk), err);
+	if (!k->pk)
+		return -ENOMEM;
 	for (j = 0; j < kn->n_pkgs && !ret; j++) {
 		const struct pb_crawl_pkg *p = &kn->pkgs[j];
-		long k = find_item(d, p->sha256);
-		const struct pb_fetch_item *it = k >= 0 ? &d->items[k] : NULL;
+		long at = find_pkg(d, p->sha256);
+		struct pkg *pk;
 
-		if (!it || it->result) {
-			pb_batch_fail_key(b, &key, "download failed: %s",
-					  it ? it->error : p->url);
-			continue;
+		if (at < 0) {
+			at = (long)d->n_pkgs;
+			ret = pkg_init(d, &d->pkgs[d->n_pkgs], p, err);
+			if (ret)
+				return pb_err_prefix(err, "%s", kn->release);
+			d->n_pkgs++;
 		}
-		ret = pb_batch_add_key(b, &key, it->dest, p->role, err);
-		if (!ret && origins)
-			ret = pb_origins_add(origins, it->dest,
-					     it->urls[it->url_used], err);
+		pk = &d->pkgs[at];
+		k->pk[k->n_pk++] = (size_t)at;
+		ret = pb_batch_add_key(d->b, &key, pk->dest, p->role, err);
+		if (!ret && d->origins)
+			ret = pb_origins_add(d->origins, pk->dest, p->url, err);
+		if (!ret && d->origins)
+			ret = pb_origins_set_sha256(d->origins, pk->dest,
+						    p->sha256, err);
 	}
 	return ret;
 }
 
-int pb_pipeline_download(const struct pb_crawl *c, const char *workspace,
-			 struct pb_fetcher *f, struct pb_batch *b,
-			 struct pb_origins *origins, struct pb_err *err)
+int pb_dl_plan(const struct pb_crawl *c, const struct pb_dl_opts *o,
+	       struct pb_batch *b, struct pb_origins *origins,
+	       struct pb_dl **out, struct pb_err *err)
 {
-	struct downloads d = {0};
-	size_t i;
+	struct pb_dl *d = pb_calloc(1, sizeof(*d), err);
+	size_t i, total = 0;
+	int ret = 0;
+
+	*out = d;
+	if (!d)
+		return -ENOMEM;
+	d->o = o;
+	d->b = b;
+	d->origins = origins;
+	for (i = 0; i < c->n_kernels; i++)
+		total += c->kernels[i].n_pkgs;
+	d->pkgs = pb_calloc(total + 1, sizeof(*d->pkgs), err);
+	d->k = d->pkgs ? pb_calloc(c->n_kernels + 1, sizeof(*d->k), err)
+		       : NULL;
+	if (!d->k)
+		return -ENOMEM;
+	for (i = 0; i < c->n_kernels && !ret; i++)
+		ret = plan_kernel(d, &c->kernels[i], err);
+	/* the batch is whole: its indexes hold from now on */
+	for (i = 0; i < d->n_k && !ret; i++) {
+		const struct pb_crawl_kernel *kn = d->k[i].kn;
+		struct pb_batch_key key = {sizeof(key), kn->release, kn->arch,
+					   kn->version};
+
+		d->k[i].bi = pb_batch_find_key(b, &key);
+	}
+	d->by_bi = ret ? NULL
+		       : pb_calloc(pb_batch_n_releases(b) + 1,
+				   sizeof(*d->by_bi), err);
+	if (!ret && !d->by_bi)
+		return -ENOMEM;
+	for (i = 0; !ret && i < pb_batch_n_releases(b); i++)
+		d->by_bi[i] = -1;
+	for (i = 0; !ret && i < d->n_k; i++)
+		if (d->k[i].bi >= 0)
+			d->by_bi[d->k[i].bi] = (long)i;
+	return ret;
+}
+
+static struct kern *kern_of(struct pb_dl *d, size_t bi)
+{
+	if (bi >= pb_batch_n_releases(d->b) || d->by_bi[bi] < 0)
+		return NULL;
+	return &d->k[d->by_bi[bi]];
+}
+
+/* Whether pk's config may come from its head. */
+static int head_allowed(const struct pb_dl *d, const struct pkg *pk)
+{
+	const struct pb_plugin *pl = d->o->plugin;
+
+	return pk->p->role == PB_PKG_CONFIG && !d->o->whole_config &&
+	       pl && PB_PLUGIN_HAS(pl, config_rule_drop) &&
+	       pk->p->size > HEAD_FIRST && access(pk->dest, F_OK) != 0;
+}
+
+/* Asks for pk: its head of head_size bytes, or (0) the whole file. */
+static int ask(struct pb_dl *d, struct pkg *pk, int64_t head_size,
+	       struct pb_err *err)
+{
+	char dir[PATH_MAX];
 	int ret;
 
-	ret = plan(c, workspace, &d, err);
+	pk->head_size = head_size;
+	pk->it.head = head_size > 0;
+	pk->it.dest = head_size > 0 ? pk->head : pk->dest;
+	pk->it.size = head_size > 0 ? head_size : pk->p->size;
+	pk->it.sha256 = head_size > 0 ? NULL : pk->p->sha256;
+	ret = pb_path_fmt(dir, sizeof(dir), err, "%s", pk->it.dest);
+	if (ret)
+		return ret;
+	*strrchr(dir, '/') = '\0';
+	ret = pb_mkdir_p(dir, err);
+	if (ret)
+		return ret;
+	if (head_size > 0)
+		unlink(pk->head); /* a head is never taken as it is */
+	ret = pb_fetcher_add(d->o->fetcher, &pk->it, err);
 	if (!ret)
-		ret = pb_fetcher_add_all(f, d.items, d.n, err);
-	if (ret) /* a cache dir not made (even -EIO): nothing to fetch */
-		goto out;
-	if (d.n)
-		pb_info("fetching %zu packages (the cache keeps them)", d.n);
-	ret = pb_fetcher_run(f, err);
-	/* -EIO: some failed, each item says why (the kernels below); any
-	 * other error: nothing was fetched */
-	if (ret && ret != -EIO)
-		goto out;
-	ret = 0;
-	pb_err_clear(err);
-	for (i = 0; i < c->n_kernels && !ret; i++)
-		ret = add_kernel(&c->kernels[i], &d, b, origins, err);
-out:
-	for (i = 0; d.urls && i < d.n; i++)
-		free(d.urls[i]);
-	free(d.urls);
-	free(d.items);
-	free(d.dest);
+		pk->state = P_FETCHING;
 	return ret;
+}
+
+/* What the accepted mark of pk says: the SHA-256 of each tree package it
+ * was checked against, in order. */
+static int mark_text(const struct pb_dl *d, const struct kern *k, char *buf,
+		     size_t len)
+{
+	size_t j, o = 0;
+
+	for (j = 0; j < k->n_pk; j++) {
+		const struct pkg *t = &d->pkgs[k->pk[j]];
+		int n;
+
+		if (t->p->role != PB_PKG_TREE)
+			continue;
+		n = snprintf(buf + o, len - o, "%s\n", t->p->sha256);
+		if (n < 0 || (size_t)n >= len - o)
+			return -ENAMETOOLONG;
+		o += (size_t)n;
+	}
+	return 0;
+}
+
+/* A head accepted by an earlier run for the same tree packages. */
+static int head_accepted_before(const struct pb_dl *d, const struct kern *k,
+				const struct pkg *pk)
+{
+	char want[4096], have[4096];
+	FILE *f;
+	size_t n;
+
+	if (mark_text(d, k, want, sizeof(want)) < 0 ||
+	    access(pk->head, F_OK) != 0 || !(f = fopen(pk->ok_mark, "re")))
+		return 0;
+	n = fread(have, 1, sizeof(have) - 1, f);
+	fclose(f);
+	have[n] = '\0';
+	return strcmp(want, have) == 0;
+}
+
+static void accept_head(struct pb_dl *d, struct kern *k, struct pkg *pk,
+			const char *how)
+{
+	char mark[4096];
+	struct pb_err e = {0};
+
+	pk->state = P_OK;
+	d->bytes_saved += pk->p->size - pk->head_size;
+	if (d->origins &&
+	    pb_origins_set_head(d->origins, pk->dest, pk->head, how, &e) < 0) {
+		pk->state = P_FAILED;
+		pb_msgf(pk->it.error, sizeof(pk->it.error), "%s", e.msg);
+		return;
+	}
+	if (mark_text(d, k, mark, sizeof(mark)) == 0 &&
+	    pb_write_file_atomic(pk->ok_mark, mark, strlen(mark), &e) < 0)
+		pb_warn("%s (the next run checks its head again)", e.msg);
+}
+
+static const char *const *tree_paths(struct pb_dl *d, struct kern *k,
+				     size_t *n)
+{
+	const char **v = pb_calloc(k->n_pk + 1, sizeof(*v), NULL);
+	size_t j;
+
+	*n = 0;
+	for (j = 0; v && j < k->n_pk; j++)
+		if (d->pkgs[k->pk[j]].p->role == PB_PKG_TREE)
+			v[(*n)++] = d->pkgs[k->pk[j]].dest;
+	return v;
+}
+
+/* Kernel k's tree packages are in: the head of pk is checked against
+ * them. Accepted, more bytes asked for, or the whole package. */
+static int check_head(struct pb_dl *d, struct kern *k, struct pkg *pk,
+		      struct pb_err *err)
+{
+	struct pb_config_head h = {
+		.plugin = d->o->plugin,
+		.distro = d->o->distro,
+		.release = k->kn->release,
+		.arch = k->kn->arch,
+		.package = pk->p->name,
+		.head = pk->head,
+		.head_size = pk->head_size,
+		.head_is_whole = pk->head_size >= pk->p->size,
+		.workspace = d->o->workspace,
+	};
+	struct pb_err e = {0};
+	char how[256];
+	int ret;
+
+	h.tree = tree_paths(d, k, &h.n_tree);
+	if (!h.tree)
+		return pb_err_set(err, -ENOMEM, "out of memory");
+	ret = pb_config_head_check(&h, &e);
+	free((void *)h.tree);
+	if (!ret) {
+		snprintf(how, sizeof(how),
+			 "the first %lld of %lld bytes; equal to the tree's "
+			 ".config by the %s rule",
+			 (long long)pk->head_size, (long long)pk->p->size,
+			 d->o->plugin->name);
+		pb_info("%s: config from the first %lld KB of %s (%lld MB "
+			"not fetched)",
+			k->kn->release, (long long)(pk->head_size >> 10),
+			pk->p->name,
+			(long long)((pk->p->size - pk->head_size) >> 20));
+		accept_head(d, k, pk, how);
+		return 0;
+	}
+	if (ret == -EAGAIN && pk->head_size * 2 <= HEAD_MAX &&
+	    pk->head_size * 2 < pk->p->size)
+		return ask(d, pk, pk->head_size * 2, err);
+	pb_warn("%s: %s: fetching the whole package", k->kn->release, e.msg);
+	unlink(pk->head);
+	unlink(pk->ok_mark);
+	return ask(d, pk, 0, err);
+}
+
+/* Queues what kernel k needs that nobody asked for yet. */
+static int queue_kernel(struct pb_dl *d, struct kern *k, struct pb_err *err)
+{
+	size_t j;
+	int ret = 0;
+
+	k->queued = 1;
+	for (j = 0; j < k->n_pk && !ret; j++) {
+		struct pkg *pk = &d->pkgs[k->pk[j]];
+
+		pk->wanted = 1;
+		if (pk->state != P_IDLE)
+			continue;
+		if (pk->p->role == PB_PKG_BOOT && !d->o->whole_config)
+			continue; /* only verify boots it */
+		if (!head_allowed(d, pk))
+			ret = ask(d, pk, 0, err);
+		else if (head_accepted_before(d, k, pk))
+			accept_head(d, k, pk, "an earlier run's head");
+		else
+			ret = ask(d, pk, HEAD_FIRST, err);
+	}
+	return ret;
+}
+
+int pb_dl_start(struct pb_dl *d, const size_t *idx, size_t n,
+		struct pb_err *err)
+{
+	size_t i;
+	int ret = 0;
+
+	/* in the order the builds start: the first kernel's packages
+	 * first */
+	for (i = 0; i < n && !ret; i++) {
+		struct kern *k = kern_of(d, idx[i]);
+
+		if (k && !k->queued)
+			ret = queue_kernel(d, k, err);
+	}
+	d->dirty = 1;
+	return ret;
+}
+
+/* A fetch item done: its package's state. */
+static void settle_items(struct pb_dl *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_pkgs; i++) {
+		struct pkg *pk = &d->pkgs[i];
+
+		if (pk->state != P_FETCHING || pk->it.result == -EINPROGRESS)
+			continue;
+		if (!pk->it.result) {
+			pk->state = pk->head_size > 0 ? P_HEAD_IN : P_OK;
+		} else if (pk->head_size > 0 && pk->it.result != -EINTR) {
+			struct pb_err e = {0};
+
+			/* a head not served (no Range, a short file): the
+			 * whole package, checked, decides */
+			pb_warn("%s: its head: %s: fetching the whole package",
+				pk->p->name, pk->it.error);
+			if (ask(d, pk, 0, &e) < 0) {
+				pk->state = P_FAILED;
+				pb_msgf(pk->it.error, sizeof(pk->it.error),
+					"%s", e.msg);
+			}
+		} else {
+			pk->state = P_FAILED;
+		}
+	}
+}
+
+/* Whether kernel k is settled now; heads whose trees are in get
+ * checked. */
+static int look_at(struct pb_dl *d, struct kern *k, struct pb_err *err)
+{
+	struct pb_batch_key key = {sizeof(key), k->kn->release, k->kn->arch,
+				   k->kn->version};
+	int trees_in = 1, waiting = 0;
+	size_t j;
+	int ret = 0;
+
+	for (j = 0; j < k->n_pk; j++) {
+		const struct pkg *pk = &d->pkgs[k->pk[j]];
+
+		if (pk->state == P_FAILED) {
+			pb_batch_fail_key(d->b, &key, "download failed: %s",
+					  pk->it.error);
+			return 1;
+		}
+		if (pk->p->role == PB_PKG_TREE && pk->state != P_OK)
+			trees_in = 0;
+	}
+	for (j = 0; j < k->n_pk && !ret; j++) {
+		struct pkg *pk = &d->pkgs[k->pk[j]];
+
+		if (pk->state == P_HEAD_IN && trees_in)
+			ret = check_head(d, k, pk, err);
+		if (pk->state == P_FETCHING || pk->state == P_HEAD_IN ||
+		    pk->state == P_FAILED)
+			waiting = 1;
+	}
+	return ret < 0 ? ret : !waiting;
+}
+
+int pb_dl_pump(struct pb_dl *d, long max_ms, struct pb_err *err)
+{
+	size_t i;
+	int ret, more = 0;
+
+	ret = pb_fetcher_turn(d->o->fetcher, max_ms, err);
+	if (ret < 0)
+		return ret;
+	more = ret;
+	if (d->dirty) {
+		d->dirty = 0;
+		settle_items(d);
+		for (i = 0; i < d->n_k; i++) {
+			struct kern *k = &d->k[i];
+
+			if (!k->queued || k->ready)
+				continue;
+			ret = look_at(d, k, err);
+			if (ret < 0)
+				return ret;
+			k->ready = ret;
+		}
+	}
+	for (i = 0; !more && i < d->n_k; i++)
+		if (d->k[i].queued && !d->k[i].ready)
+			more = 1;
+	return more;
+}
+
+int pb_dl_ready(struct pb_dl *d, size_t bi)
+{
+	struct kern *k = kern_of(d, bi);
+
+	/* a kernel without packages here (failed in the crawl): ready */
+	return !k || !k->pk || k->ready;
+}
+
+int64_t pb_dl_bytes_saved(const struct pb_dl *d)
+{
+	return d->bytes_saved;
+}
+
+void pb_dl_free(struct pb_dl *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->n_pkgs; i++)
+		free(d->pkgs[i].urls);
+	for (i = 0; i < d->n_k; i++)
+		free(d->k[i].pk);
+	free(d->pkgs);
+	free(d->k);
+	free(d->by_bi);
+	free(d);
 }

@@ -43,6 +43,9 @@ struct run {
 	char plan_id[PB_PLAN_ID_LEN + 1];
 	char **plan_keys;
 	size_t n_plan_keys;
+	/* the downloads (a crawl or a plan; NULL: package files) */
+	struct pb_dl_opts dl_opts;
+	struct pb_dl *dl;
 };
 
 /* ------------------------------------------------------------ preflight */
@@ -259,9 +262,10 @@ static int read_plan(struct run *r, struct pb_crawl *c, struct pb_err *err)
 }
 
 /* Every kernel of the distro, crawled or from a plan, selected (-f,
- * --arch, the ignore list: a kernel left out costs no byte), then their
- * packages downloaded into the workspace's cache. */
-static int crawl_and_download(struct run *r, struct pb_err *err)
+ * --arch, the ignore list: a kernel left out costs no byte), in the batch
+ * with the paths their packages will have in the workspace's cache: they
+ * are downloaded beside the builds (r->dl). */
+static int crawl_and_plan(struct run *r, struct pb_err *err)
 {
 	struct pb_crawl *c = &r->out->crawl;
 	size_t i;
@@ -277,8 +281,12 @@ static int crawl_and_download(struct run *r, struct pb_err *err)
 	for (i = 0; i < c->n_kernels; i++)
 		if (pb_ignore_match(&r->ignore, c->kernels[i].release))
 			pb_crawl_drop_packages(&c->kernels[i]);
-	ret = pb_pipeline_download(c, r->bo.workspace, r->o->fetcher, r->batch,
-				   &r->origins, err);
+	r->dl_opts.workspace = r->bo.workspace;
+	r->dl_opts.fetcher = r->o->fetcher;
+	r->dl_opts.plugin = r->bo.distro->builder->plugin;
+	r->dl_opts.distro = r->bo.distro->name;
+	r->dl_opts.whole_config = r->o->whole_config;
+	ret = pb_dl_plan(c, &r->dl_opts, r->batch, &r->origins, &r->dl, err);
 	if (ret)
 		return ret;
 	if (pb_stop_signal)
@@ -288,6 +296,54 @@ static int crawl_and_download(struct run *r, struct pb_err *err)
 		return pb_err_set(err, -ENOENT, "the crawl found no %s kernel",
 				  r->bo.distro->name);
 	return 0;
+}
+
+/* the downloads, as the scheduler sees them */
+static void feed_progress(void *data, struct pb_build_progress *p)
+{
+	struct run *r = data;
+	struct pb_fetch_progress f;
+
+	pb_fetcher_counts(r->o->fetcher, &f);
+	p->dl_done = f.files_done;
+	p->dl_total = f.files_total;
+	p->dl_bytes = f.bytes_done;
+	p->dl_bytes_total = f.bytes_total;
+}
+
+static int feed_ready(void *data, size_t i)
+{
+	return pb_dl_ready(((struct run *)data)->dl, i);
+}
+
+static int feed_pump(void *data, long max_ms, struct pb_err *err)
+{
+	return pb_dl_pump(((struct run *)data)->dl, max_ms, err);
+}
+
+/* The builds, with the downloads beside them when there are any. */
+static int build(struct run *r, struct pb_err *err)
+{
+	const struct pb_build_feed feed = {feed_ready, feed_pump,
+					   feed_progress, r};
+	int ret = 0;
+
+	if (r->dl) {
+		ret = pb_dl_start(r->dl, r->idx, r->n_idx, err);
+		if (!ret)
+			pb_info("fetching the packages of %zu kernel%s while "
+				"building (the cache keeps them)",
+				r->n_idx, r->n_idx == 1 ? "" : "s");
+	}
+	if (!ret)
+		ret = pb_build_all(&r->bo, r->batch, r->idx, r->n_idx,
+				   r->dl ? &feed : NULL, &r->out->results,
+				   err);
+	if (!ret && r->dl && pb_dl_bytes_saved(r->dl) > 0)
+		pb_info("config packages: %.1f MB not fetched (their heads "
+			"held the configs)",
+			(double)pb_dl_bytes_saved(r->dl) / 1e6);
+	return ret;
 }
 
 /* The kernels: from package files, or crawl_and_download. */
@@ -301,7 +357,7 @@ static int gather(struct run *r, struct pb_err *err)
 	if (o->n_packages)
 		return pb_pipeline_local(&r->bo, o->packages, o->n_packages,
 					 &r->paths, &r->n_paths, r->batch, err);
-	return crawl_and_download(r, err);
+	return crawl_and_plan(r, err);
 }
 
 /* --------------------------------------------------------------- record */
@@ -405,6 +461,7 @@ static void run_free(struct run *r)
 	pb_results_free(&r->skipped);
 	pb_origins_free(&r->origins);
 	json_object_put(r->manifest);
+	pb_dl_free(r->dl);
 	pb_batch_free(r->batch);
 	pb_crawl_keys_free(r->plan_keys, r->n_plan_keys);
 }
@@ -433,8 +490,7 @@ int pb_pipeline_run(const struct pb_pipeline_opts *o,
 		pb_info("building %s %s for %zu %s kernel%s, %u at a time",
 			bo->probe, bo->version, r.n_idx, bo->distro->name,
 			r.n_idx == 1 ? "" : "s", bo->jobs);
-		ret = pb_build_all(bo, r.batch, r.idx, r.n_idx, &out->results,
-				   err);
+		ret = build(&r, err);
 		out->built = !ret;
 	}
 	/* the ignored ones after the built ones */

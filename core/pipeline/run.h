@@ -39,6 +39,9 @@ struct pb_pipeline_opts {
 	/* --shard: only this shard's kernels of the plan, recorded in its
 	 * own manifest.d/I-of-N.json (NULL: every kernel, manifest.json) */
 	const struct pb_shard *shard;
+	/* build --verify: config and boot packages fetched whole (the
+	 * kernel is booted), never a config package's head alone */
+	int whole_config;
 };
 
 struct pb_pipeline_result {
@@ -75,15 +78,36 @@ int pb_pipeline_local(const struct pb_build_opts *o, const char *const *args,
 		      size_t n, char ***paths, size_t *n_paths,
 		      struct pb_batch *b, struct pb_err *err);
 
-/* download.c: the packages of the kernels of c that have no error into
- * the workspace's cache (cache/<sha256>/<name>: a second run fetches
- * nothing), b filled with them, by release; a kernel whose packages could
- * not all be fetched gets a failure that names them. origins (may be
- * NULL) gets local path -> URL, for the manifest. 0, or a negative errno
- * (err filled) when downloading could not even start. */
-int pb_pipeline_download(const struct pb_crawl *c, const char *workspace,
-			 struct pb_fetcher *f, struct pb_batch *b,
-			 struct pb_origins *origins, struct pb_err *err);
+/* download.c: the packages of the kernels of a crawl into the
+ * workspace's cache (cache/<sha256>/<name>: a second run fetches nothing),
+ * beside the builds: pb_dl_plan puts every kernel in b with the paths its
+ * packages will have (origins, when not NULL, gets path -> URL and
+ * SHA-256) and fetches nothing; pb_dl_start queues the packages of the
+ * kernels of b whose index is in idx, in that order; pb_dl_pump turns the
+ * fetcher (waiting at most max_ms) and settles kernels: 1 while some are
+ * not, 0 when every one is, a negative errno when downloading stopped
+ * (-EINTR). A kernel is ready (pb_dl_ready) when its packages are in, or
+ * when one could not be had: then b has its failure, naming it. */
+struct pb_dl_opts {
+	const char *workspace;
+	struct pb_fetcher *fetcher;
+	const struct pb_plugin *plugin; /* its config rule, kernel_dir */
+	const char *distro;
+	/* --verify: config packages whole (the kernel boots), and the boot
+	 * packages too */
+	int whole_config;
+};
+struct pb_dl;
+int pb_dl_plan(const struct pb_crawl *c, const struct pb_dl_opts *o,
+	       struct pb_batch *b, struct pb_origins *origins,
+	       struct pb_dl **out, struct pb_err *err);
+int pb_dl_start(struct pb_dl *d, const size_t *idx, size_t n,
+		struct pb_err *err);
+int pb_dl_pump(struct pb_dl *d, long max_ms, struct pb_err *err);
+int pb_dl_ready(struct pb_dl *d, size_t bi);
+/* bytes of config packages not fetched: their heads sufficed */
+int64_t pb_dl_bytes_saved(const struct pb_dl *d);
+void pb_dl_free(struct pb_dl *d);
 
 /* select.c: the ignore list (shell globs, # comments), and the kernels of
  * b to build (*idx) after -f and the ignore list, the ignored ones

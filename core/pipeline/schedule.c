@@ -39,6 +39,8 @@ struct sched {
 	const struct pb_batch *b;
 	const size_t *idx;
 	size_t n;
+	const struct pb_build_feed *feed; /* NULL once it has no more */
+	char *started;			  /* by position in idx */
 	struct pb_release_result *by_k; /* results by position in idx */
 	char *have;			/* by_k[k] is set */
 	struct slot *slots;
@@ -66,26 +68,28 @@ static int result_path(const struct pb_build_opts *o, const struct pb_batch *b,
 			   o->distro->name, key);
 }
 
-static void progress(const struct pb_build_opts *o, const struct pb_batch *b,
-		     const size_t *idx, const struct slot *slots,
-		     size_t n_slots, size_t done, size_t total, double t0)
+static void progress(const struct sched *sc)
 {
-	struct pb_build_progress p = {
-		.elapsed_s = pb_now_s() - t0, .done = done, .total = total};
+	const struct pb_build_opts *o = sc->o;
+	struct pb_build_progress p = {.elapsed_s = pb_now_s() - sc->t0,
+				      .done = sc->done,
+				      .total = sc->n};
 	const char **names;
 	size_t s;
 
 	if (!o->on_progress)
 		return;
 	/* err NULL: on failure a line is not drawn, nothing to report */
-	names = pb_calloc(n_slots, sizeof(*names), NULL);
+	names = pb_calloc(sc->jobs, sizeof(*names), NULL);
 	if (!names)
 		return; /* a line not drawn */
-	for (s = 0; s < n_slots; s++)
-		if (slots[s].pid > 0)
-			names[p.n_running++] =
-				pb_batch_release(b, idx[slots[s].k]);
+	for (s = 0; s < sc->jobs; s++)
+		if (sc->slots[s].pid > 0)
+			names[p.n_running++] = pb_batch_release(
+				sc->b, sc->idx[sc->slots[s].k]);
 	p.running = names;
+	if (sc->feed && sc->feed->progress)
+		sc->feed->progress(sc->feed->data, &p);
 	o->on_progress(&p, o->progress_data);
 	free(names);
 }
@@ -204,15 +208,34 @@ static void stop_workers(const struct sched *s, int sig)
 			kill(-s->slots[i].pid, sig);
 }
 
+/* The next kernel to start: the first in idx not started whose packages
+ * are in; n when none is. */
+static size_t next_ready(struct sched *s)
+{
+	size_t k;
+
+	while (s->next < s->n && s->started[s->next])
+		s->next++;
+	for (k = s->next; k < s->n; k++)
+		if (!s->started[k] &&
+		    (!s->feed || s->feed->ready(s->feed->data, s->idx[k])))
+			return k;
+	return s->n;
+}
+
 /* Workers for the next kernels, up to -j. */
 static void start_workers(struct sched *s)
 {
-	while (s->running < s->jobs && s->next < s->n && !pb_stop_signal) {
-		size_t i = s->idx[s->next], j;
+	size_t k;
+
+	while (s->running < s->jobs && !pb_stop_signal &&
+	       (k = next_ready(s)) < s->n) {
+		size_t i = s->idx[k], j;
 		char path[PATH_MAX], msg[300];
 		struct pb_err e = {0};
 		pid_t pid;
 
+		s->started[k] = 1;
 		if (!result_path(s->o, s->b, i, path, sizeof(path), &e))
 			unlink(path);
 		if (!s->o->progress)
@@ -222,7 +245,7 @@ static void start_workers(struct sched *s)
 			child(s->o, s->b, i, s->self);
 		if (pid < 0) {
 			snprintf(msg, sizeof(msg), "fork: %s", strerror(errno));
-			fail_k(s, s->next++, msg);
+			fail_k(s, k, msg);
 			s->done++;
 			continue;
 		}
@@ -233,7 +256,7 @@ static void start_workers(struct sched *s)
 			if (s->slots[j].pid <= 0)
 				break;
 		s->slots[j].pid = pid;
-		s->slots[j].k = s->next++;
+		s->slots[j].k = k;
 		s->running++;
 	}
 }
@@ -274,8 +297,9 @@ static void lost_children(struct sched *s)
 		}
 }
 
-/* Waits a little for a worker to end, and collects its result. */
-static void reap(struct sched *s)
+/* Waits a little for a worker to end (not at all when wait is 0), and
+ * collects its result. */
+static void reap(struct sched *s, int wait)
 {
 	struct timespec ts = {0, 200 * 1000 * 1000};
 	size_t j, k;
@@ -284,7 +308,7 @@ static void reap(struct sched *s)
 
 	/* not a blocking wait: the line shows the elapsed time */
 	pid = waitpid(-1, &status, WNOHANG);
-	if (pid == 0)
+	if (pid == 0 && wait)
 		nanosleep(&ts, NULL);
 	if (pid < 0 && errno != EINTR)
 		lost_children(s);
@@ -313,6 +337,27 @@ static void reap(struct sched *s)
 			s->by_k[k].duration_s < 0 ? 0 : s->by_k[k].duration_s);
 }
 
+/* The downloads move on; when they stop for good, the kernels still
+ * waiting for them fail with the reason. */
+static void pump(struct sched *s)
+{
+	struct pb_err err = {0};
+	size_t k;
+	int ret = s->feed->pump(s->feed->data, 200, &err);
+
+	if (ret > 0)
+		return;
+	if (ret < 0)
+		for (k = 0; k < s->n; k++)
+			if (!s->started[k] &&
+			    !s->feed->ready(s->feed->data, s->idx[k])) {
+				s->started[k] = 1;
+				fail_k(s, k, err.msg);
+				s->done++;
+			}
+	s->feed = NULL;
+}
+
 static void sched_loop(struct sched *s)
 {
 	char dir[PATH_MAX];
@@ -330,22 +375,24 @@ static void sched_loop(struct sched *s)
 		stopping(s);
 		if (s->o->progress && pb_now_s() - s->last_draw >= 0.5 &&
 		    !s->stop_at) {
-			progress(s->o, s->b, s->idx, s->slots, s->jobs, s->done,
-				 s->n, s->t0);
+			progress(s);
 			s->last_draw = pb_now_s();
 		}
+		/* the downloads' turn waits instead of reap */
+		if (s->feed && !pb_stop_signal)
+			pump(s);
 		if (s->running > 0)
-			reap(s);
+			reap(s, !s->feed);
 	}
 	if (s->o->progress)
 		progress_clear(s->o);
 }
 
 int pb_build_all(const struct pb_build_opts *o, const struct pb_batch *b,
-		 const size_t *idx, size_t n, struct pb_results *out,
-		 struct pb_err *err)
+		 const size_t *idx, size_t n, const struct pb_build_feed *feed,
+		 struct pb_results *out, struct pb_err *err)
 {
-	struct sched s = {.o = o, .b = b, .idx = idx, .n = n};
+	struct sched s = {.o = o, .b = b, .idx = idx, .n = n, .feed = feed};
 	size_t k;
 	int ret = 0;
 
@@ -354,7 +401,8 @@ int pb_build_all(const struct pb_build_opts *o, const struct pb_batch *b,
 	s.self = getpid();
 	s.by_k = pb_calloc(n + 1, sizeof(*s.by_k), err);
 	s.have = s.by_k ? pb_calloc(n + 1, 1, err) : NULL;
-	s.slots = s.have ? pb_calloc(s.jobs, sizeof(*s.slots), err) : NULL;
+	s.started = s.have ? pb_calloc(n + 1, 1, err) : NULL;
+	s.slots = s.started ? pb_calloc(s.jobs, sizeof(*s.slots), err) : NULL;
 	if (!s.slots)
 		ret = -ENOMEM;
 	else
@@ -371,6 +419,7 @@ int pb_build_all(const struct pb_build_opts *o, const struct pb_batch *b,
 		pb_result_free(&s.by_k[k]);
 	free(s.by_k);
 	free(s.have);
+	free(s.started);
 	free(s.slots);
 	return ret;
 }

@@ -20,6 +20,11 @@ enum pb_pkg_role {
 	 * lib/modules/<release>/config): image and modules packages are big
 	 * and the rest of them is not needed to build a probe */
 	PB_PKG_CONFIG = 1,
+	/* (added in 0.2) holds neither tree nor config: only what `verify`
+	 * boots (Ubuntu's signed and unsigned image packages, whose config
+	 * is in linux-modules): recorded with the kernel, fetched only for
+	 * build --verify, never unpacked by a build */
+	PB_PKG_BOOT = 2,
 };
 
 /* Adds a package file to a release (created on first use). arch is the

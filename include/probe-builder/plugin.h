@@ -103,6 +103,17 @@ struct pb_plugin {
 	int (*boot_image)(const struct pb_release *rel, const char *package,
 			  char *buf, size_t len, struct pb_err *err);
 
+	/* --- a config taken from the head of its package (added in 0.2).
+	 * Optional data: the options whose lines the verified tree's
+	 * <kernel_dir>/.config has and the config package's config (the
+	 * config_file hook's) lacks, NULL-terminated (an empty list: the two
+	 * are equal). With it, a build without --verify fetches only the
+	 * first bytes of a PB_PKG_CONFIG package and takes its config only
+	 * when it is the tree's without those lines ("CONFIG_X=..." or
+	 * "# CONFIG_X is not set"); otherwise the whole package, checked
+	 * against its SHA-256. NULL: config packages are fetched whole. */
+	const char *const *config_rule_drop;
+
 	/* Hooks added later go here, at the end. */
 };
 

@@ -438,6 +438,12 @@ static int debian_config_file(const struct pb_release *rel, char *buf,
 			  rel->name, rel->name, rel->name);
 }
 
+/* boot/config-<release> of the image package is the headers' .config
+ * without these build-only lines (checked on 6.1 and 6.12) */
+static const char *const debian_config_rule_drop[] = {
+	"CONFIG_BUILD_SALT", "CONFIG_MODULE_SIG_ALL", "CONFIG_MODULE_SIG_KEY",
+	"CONFIG_SYSTEM_TRUSTED_KEYS", NULL};
+
 /* The image package holds the bzImage QEMU boots. */
 static int debian_boot_image(const struct pb_release *rel, const char *package,
 			     char *buf, size_t len, struct pb_err *err)
@@ -479,6 +485,7 @@ static const struct pb_plugin debian_plugin = {
 	.kernel_dir = debian_kernel_dir,
 	.config_file = debian_config_file,
 	.boot_image = debian_boot_image,
+	.config_rule_drop = debian_config_rule_drop,
 	.repo_kind = "apt",
 	.index_globs = debian_globs,
 	.keyrings = debian_keyrings,

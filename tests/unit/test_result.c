@@ -16,6 +16,7 @@
 
 #include "output/result.h"
 #include "output/summary.h"
+#include "probe-builder/batch.h"
 
 static void set(char **dst, const char *s)
 {
@@ -116,12 +117,15 @@ static void test_round_trip(void **state)
 	r.kmod.duration_s = 2.5;
 	set(&r.ebpf.error, "clang exited with status 1");
 	set(&r.log, "logs/ubuntu/k/run.log");
-	r.inputs = calloc(2, sizeof(*r.inputs));
+	r.inputs = calloc(3, sizeof(*r.inputs));
 	assert_non_null(r.inputs);
-	r.n_inputs = 1;
+	r.n_inputs = 2;
 	set(&r.inputs[0].file, "linux-headers.deb");
 	set(&r.inputs[0].url, "http://127.0.0.1/linux-headers.deb");
-	r.inputs[0].config_only = 1;
+	r.inputs[0].role = PB_PKG_CONFIG;
+	set(&r.inputs[0].config_from, "the first 262144 bytes");
+	set(&r.inputs[1].file, "linux-image.deb");
+	r.inputs[1].role = PB_PKG_BOOT;
 	set(&r.config_file, "boot/config-5.15.0-1-generic");
 	set(&r.config_md5, "abc");
 	r.duration_s = 3;
@@ -138,7 +142,11 @@ static void test_round_trip(void **state)
 	assert_int_equal(back.kmod.compiler.exact, 1);
 	assert_string_equal(back.kmod.compiler.path, "/usr/bin/gcc-12");
 	assert_string_equal(back.series[0], "jammy");
-	assert_int_equal(back.inputs[0].config_only, 1);
+	assert_int_equal(back.inputs[0].role, PB_PKG_CONFIG);
+	assert_string_equal(back.inputs[0].config_from,
+			    "the first 262144 bytes");
+	assert_int_equal(back.inputs[1].role, PB_PKG_BOOT);
+	assert_null(back.inputs[1].config_from);
 	assert_null(back.inputs[0].path);
 	assert_true(back.kmod.duration_s == 2.5);
 	assert_true(back.ebpf.duration_s < 0);
