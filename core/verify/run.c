@@ -80,7 +80,9 @@ static int image_of(const struct pb_verify_run_opts *o, json_object *e,
 	for (i = 0; i < json_object_array_length(ins); i++) {
 		in = json_object_array_get_idx(ins, i);
 		role = str(in, "role");
-		if (!role || strcmp(role, "config") != 0 ||
+		/* the image is a config package (Debian), or only what
+		 * verify boots (Ubuntu's, beside linux-modules) */
+		if (!role || (strcmp(role, "config") && strcmp(role, "boot")) ||
 		    input_file(o, in, buf, len) != 0)
 			continue;
 		if (seen++ == k)

@@ -189,14 +189,14 @@ static size_t pick_common(const struct ub_pkg *pk, size_t n,
 }
 
 /* The kernel of flavor package fl: its tree, the shared one, the packages
- * its config comes from. */
+ * its config comes from, and the image packages verify boots. */
 static int batch_flavor(struct pb_batch *b, struct ub_pkg *pk, size_t n,
 			struct ub_pkg *fl, struct pb_err *err)
 {
 	const char *deps = pb_batch_depends(b, fl->path);
 	struct pb_batch_key key = {sizeof(key), NULL, NULL, NULL};
 	char rel[256];
-	int n_config = 0, n_cand = 0, ret;
+	int n_config = 0, n_cand = 0, has_modules = 0, ret;
 	size_t j, common;
 
 	snprintf(rel, sizeof(rel), "%s-%s", fl->abi, fl->flavor);
@@ -214,13 +214,25 @@ static int batch_flavor(struct pb_batch *b, struct ub_pkg *pk, size_t n,
 		ret = pb_batch_add_key(b, &key, pk[common].path, PB_PKG_TREE,
 				       err);
 	}
+	/* with a linux-modules package, which holds the config, the image
+	 * packages (signed and unsigned) hold only what verify boots */
+	for (j = 0; j < n; j++)
+		if (same_kernel(&pk[j], K_CONFIG, fl) &&
+		    !strcmp(pk[j].flavor, fl->flavor) &&
+		    !strncmp(pk[j].pn.name, "linux-modules-", 14))
+			has_modules = 1;
 	for (j = 0; j < n && !ret; j++) {
+		int boot;
+
 		if (!same_kernel(&pk[j], K_CONFIG, fl) ||
 		    strcmp(pk[j].flavor, fl->flavor))
 			continue;
-		n_config++;
+		boot = has_modules &&
+		       strncmp(pk[j].pn.name, "linux-modules-", 14) != 0;
+		n_config += !boot;
 		pk[j].used = 1;
-		ret = pb_batch_add_key(b, &key, pk[j].path, PB_PKG_CONFIG, err);
+		ret = pb_batch_add_key(b, &key, pk[j].path,
+				       boot ? PB_PKG_BOOT : PB_PKG_CONFIG, err);
 	}
 	if (!ret && common == n)
 		pb_batch_fail_key(
