@@ -41,6 +41,7 @@ struct fake {
 	size_t n_answers, next;
 	char url[MAX_REQ][256]; /* what was asked, in order */
 	int64_t resume[MAX_REQ];
+	int64_t range_end[MAX_REQ];
 	size_t n_req;
 };
 
@@ -56,6 +57,7 @@ fake_transport(const struct pb_fetch_request *rq, struct pb_fetch_reply *rp,
 		fail_msg("request %zu (%s): the script has no answer",
 			 fk->n_req + 1, rq->url);
 	snprintf(fk->url[fk->n_req], sizeof(fk->url[0]), "%s", rq->url);
+	fk->range_end[fk->n_req] = rq->range_end;
 	fk->resume[fk->n_req++] = rq->resume_from;
 	a = &fk->answers[fk->next++];
 	if (a->tr != PB_TRANSPORT_OK) {
@@ -336,6 +338,79 @@ static void test_range_ignored(void **state)
 	assert_file(x->tmp, "pkg.deb", content);
 }
 
+/* A head: the first 10 bytes, asked with a Range that ends there; no
+ * SHA-256 checks them. */
+static void test_head(void **state)
+{
+	struct fx *x = *state;
+	const struct answer a[] = {PARTIAL("the packag")};
+
+	x->it.head = 1;
+	x->it.size = 10;
+	x->it.sha256 = NULL;
+	assert_int_equal(run1(x, URLS("http://a/p.deb"), 1, a, 1), 0);
+	assert_int_equal(x->fk.range_end[0], 9);
+	assert_file(x->tmp, "pkg.deb", "the packag");
+}
+
+/* A server that ignores the Range sends the whole file: the transfer is
+ * cut once the head is in, and that is no failure. */
+static void test_head_of_a_whole_answer(void **state)
+{
+	struct fx *x = *state;
+	const struct answer a[] = {OK(content)};
+
+	x->it.head = 1;
+	x->it.size = 10;
+	x->it.sha256 = NULL;
+	assert_int_equal(run1(x, URLS("http://a/p.deb"), 1, a, 1), 0);
+	assert_file(x->tmp, "pkg.deb", "the packag");
+}
+
+/* Fewer bytes than the head asked: a failure of that mirror (the next one
+ * serves it), not a head. */
+static void test_head_short(void **state)
+{
+	struct fx *x = *state;
+	const struct answer a[] = {PARTIAL("the"), PARTIAL("the packag")};
+
+	x->it.head = 1;
+	x->it.size = 10;
+	x->it.sha256 = NULL;
+	assert_int_equal(
+		run1(x, URLS("http://a/p.deb", "http://b/p.deb"), 2, a, 2), 0);
+	assert_string_equal(x->fk.url[1], "http://b/p.deb");
+	assert_file(x->tmp, "pkg.deb", "the packag");
+}
+
+/* A caller's own loop: turns until every item is done, 0 then; the
+ * counts say what was fetched. */
+static void test_turns(void **state)
+{
+	struct fx *x = *state;
+	const struct answer a[] = {OK(content)};
+	struct pb_fetch_progress p;
+	struct pb_err err = {0};
+	int ret, turns = 0;
+
+	script(&x->fk, a, 1);
+	x->f = pb_fetcher_new(&x->o, &err);
+	assert_non_null(x->f);
+	x->it.urls = URLS("http://a/p.deb");
+	x->it.n_urls = 1;
+	assert_int_equal(pb_fetcher_add(x->f, &x->it, &err), 0);
+	while ((ret = pb_fetcher_turn(x->f, 10, &err)) > 0)
+		assert_true(++turns < 100);
+	assert_int_equal(ret, 0);
+	assert_int_equal(x->it.result, 0);
+	pb_fetcher_counts(x->f, &p);
+	assert_int_equal(p.files_done, 1);
+	assert_int_equal(p.files_total, 1);
+	assert_int_equal(p.bytes_done, (int64_t)strlen(content));
+	assert_int_equal(pb_fetcher_turn(x->f, 10, &err), 0);
+	assert_file(x->tmp, "pkg.deb", content);
+}
+
 static void test_416_starts_over(void **state)
 {
 	struct fx *x = *state;
@@ -573,6 +648,10 @@ int main(void)
 		T(test_wrong_bytes),
 		T(test_resume),
 		T(test_range_ignored),
+		T(test_head),
+		T(test_head_of_a_whole_answer),
+		T(test_head_short),
+		T(test_turns),
 		T(test_416_starts_over),
 		T(test_redirects),
 		T(test_host_failures_outlive_a_run),
