@@ -109,9 +109,8 @@ void pb_progress_build(const struct pb_build_progress *p, void *data)
 		return;
 	}
 	el = (long)p->elapsed_s;
-	len = (size_t)snprintf(line, sizeof(line),
-			       "%ld:%02ld [%zu/%zu] ", el / 60, el % 60,
-			       p->done, p->total);
+	len = (size_t)snprintf(line, sizeof(line), "%ld:%02ld [%zu/%zu] ",
+			       el / 60, el % 60, p->done, p->total);
 	if (p->dl_total > p->dl_done)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
 					"fetching %zu/%zu files, %lld MB; ",

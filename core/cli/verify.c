@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "net/fetch.h"
 #include "output/manifest.h"
 #include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
@@ -38,7 +39,10 @@ static void usage(FILE *f)
 		"section\nsays how. The results go into DIR/manifest.json "
 		"(\"verify\" of each kernel).\nThe kernel comes from its "
 		"image package, as the manifest records it: a local\nfile, "
-		"or the workspace's download cache.\n\n"
+		"or the workspace's download cache, where one that is not "
+		"there (a build\nread only its config) is fetched first from "
+		"the URL the manifest gives, and\nchecked against its "
+		"SHA-256.\n\n"
 		"  -o, --output-dir DIR       the output dir of a build "
 		"(required)\n"
 		"  -w, --workspace DIR        its workspace: the download "
@@ -187,6 +191,7 @@ static int verify_args(int argc, char **argv, struct verify_cmd *c)
 
 static int verify_main(struct verify_cmd *c, const regex_t *re)
 {
+	struct pb_fetch_opts fo = PB_FETCH_OPTS_INIT;
 	struct pb_err err = {0};
 	struct pb_registry reg;
 	int rc;
@@ -217,7 +222,14 @@ static int verify_main(struct verify_cmd *c, const regex_t *re)
 	if (pb_cli_registry(&c->common, &reg) < 0)
 		return 1;
 	c->o.reg = &reg;
+	fo.stop = &pb_stop_signal;
+	fo.quiet = c->common.quiet;
+	c->o.fetcher = pb_fetcher_new(&fo, &err);
+	if (!c->o.fetcher)
+		pb_warn("%s: images not in the workspace are not fetched",
+			err.msg);
 	rc = pb_cli_verify_run(&c->o, c->report, c->required);
+	pb_fetcher_free(c->o.fetcher);
 	pb_registry_free(&reg);
 	return rc;
 }

@@ -170,12 +170,10 @@ int pb_fetcher_run(struct pb_fetcher *f, struct pb_err *err);
  * queued, 0 once every one is done, or a negative errno as
  * pb_fetcher_run's (-EINTR when stopped; then the items not done leave
  * the queue, "interrupted"). on_done is called as items finish. */
-int pb_fetcher_turn(struct pb_fetcher *f, long max_wait_ms,
-		    struct pb_err *err);
+int pb_fetcher_turn(struct pb_fetcher *f, long max_wait_ms, struct pb_err *err);
 /* The counts of the run (files, bytes, with the transfers' bytes so
  * far), as a PROGRESS event has them. */
-void pb_fetcher_counts(const struct pb_fetcher *f,
-		       struct pb_fetch_progress *p);
+void pb_fetcher_counts(const struct pb_fetcher *f, struct pb_fetch_progress *p);
 
 /* Cuts what runs (the .part files stay) and frees it. */
 void pb_fetcher_free(struct pb_fetcher *f);

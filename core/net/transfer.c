@@ -175,10 +175,10 @@ static int64_t resume_point(struct pb_fetcher *f, struct xfer *x)
 /* Asks the transport of the options, which answers at once. */
 static void ask_seam(struct pb_fetcher *f, struct xfer *x, const char *url)
 {
-	struct pb_fetch_request rq = {
-		.url = url,
-		.resume_from = x->resume_from,
-		.range_end = x->it->head ? x->it->size - 1 : 0};
+	struct pb_fetch_request rq = {.url = url,
+				      .resume_from = x->resume_from,
+				      .range_end = x->it->head ? x->it->size - 1
+							       : 0};
 	enum pb_transport_result tr;
 
 	tr = f->o.transport(&rq, &x->reply, x->terr, sizeof(x->terr),
@@ -242,8 +242,8 @@ size_t fetcher_body(struct pb_fetch_reply *r, const void *buf, size_t len)
 			return 0;
 		x->resume_from = 0;
 	}
-	if (x->it->head && x->resume_from + x->got + (int64_t)len >=
-				   x->it->size) {
+	if (x->it->head &&
+	    x->resume_from + x->got + (int64_t)len >= x->it->size) {
 		/* the head is in: the rest of the file is not wanted */
 		size_t want = (size_t)(x->it->size - x->resume_from - x->got);
 

@@ -50,8 +50,8 @@ static int read_all(int dirfd, const char *rel, char **out, size_t *len,
 		if (n <= 0) {
 			free(buf);
 			close(fd);
-			return pb_err_set(err, n < 0 ? -errno : -EIO,
-					  "%s: %s", rel,
+			return pb_err_set(err, n < 0 ? -errno : -EIO, "%s: %s",
+					  rel,
 					  n < 0 ? strerror(errno) : "short");
 		}
 		got += (size_t)n;
@@ -132,8 +132,8 @@ static int head_config(const struct pb_config_head *h, int dirfd,
 	struct pb_err e = {0};
 
 	/* the config member read whole: reading stopped there, 0 */
-	if (pb_unpack_at(h->head, dirfd, PB_PKG_CONFIG, h->release, NULL,
-			 &e) == 0)
+	if (pb_unpack_at(h->head, dirfd, PB_PKG_CONFIG, h->release, NULL, &e) ==
+	    0)
 		return 0;
 	if (h->head_is_whole)
 		return pb_err_set(err, -EBADMSG, "%s: %s", h->package, e.msg);
@@ -210,7 +210,8 @@ int pb_config_head_check(const struct pb_config_head *h, struct pb_err *err)
 		ret = compare(tree, tl, head, hl, h->plugin->config_rule_drop,
 			      err);
 	if (ret == -EBADMSG)
-		pb_err_prefix(err, "%s: its %s is not the tree's %s by the "
+		pb_err_prefix(err,
+			      "%s: its %s is not the tree's %s by the "
 			      "distro's rule",
 			      h->package, cfg_rel, tree_rel);
 out:

@@ -15,10 +15,10 @@ struct pb_config_head {
 	const char *distro;
 	const char *release;
 	const char *arch;
-	const char *package;   /* the config package's name, for messages */
-	const char *head;      /* the file holding its first bytes */
-	int64_t head_size;     /* how many */
-	int head_is_whole;     /* they are the whole package */
+	const char *package;	 /* the config package's name, for messages */
+	const char *head;	 /* the file holding its first bytes */
+	int64_t head_size;	 /* how many */
+	int head_is_whole;	 /* they are the whole package */
 	const char *const *tree; /* the kernel's tree packages, verified */
 	size_t n_tree;
 	const char *workspace; /* scratch space: <workspace>/tmp */

@@ -31,7 +31,7 @@
 #define HEAD_MAX (4 * 1024 * 1024)
 
 enum pkg_state {
-	P_IDLE,	   /* not asked for (yet) */
+	P_IDLE, /* not asked for (yet) */
 	P_FETCHING,
 	P_HEAD_IN, /* its head is here, not checked yet */
 	P_OK,	   /* whole and verified, or its head accepted */
@@ -54,11 +54,11 @@ struct pkg {
 
 struct kern {
 	const struct pb_crawl_kernel *kn;
-	long bi;	 /* in the batch */
-	size_t *pk;	 /* its packages, in d->pkgs */
+	long bi;    /* in the batch */
+	size_t *pk; /* its packages, in d->pkgs */
 	size_t n_pk;
-	int queued;	 /* its packages are asked for */
-	int ready;	 /* settled: every package in, or a failure said */
+	int queued; /* its packages are asked for */
+	int ready;  /* settled: every package in, or a failure said */
 };
 
 struct pb_dl {
@@ -111,15 +111,15 @@ static int pkg_init(struct pb_dl *d, struct pkg *pk,
 		ret = pb_path_join(pk->dest, sizeof(pk->dest), err, dir,
 				   p->name, NULL);
 	if (!ret)
-		ret = pb_path_join(pk->head, sizeof(pk->head), err, dir,
-				   "head", p->name, NULL);
+		ret = pb_path_join(pk->head, sizeof(pk->head), err, dir, "head",
+				   p->name, NULL);
 	if (!ret)
 		ret = pb_path_fmt(pk->ok_mark, sizeof(pk->ok_mark), err,
 				  "%s.accepted", pk->head);
 	if (ret)
 		return ret;
-	pk->urls = pb_calloc(pb_strv_len_const(p->alts) + 2, sizeof(char *),
-			     err);
+	pk->urls =
+		pb_calloc(pb_strv_len_const(p->alts) + 2, sizeof(char *), err);
 	if (!pk->urls)
 		return -ENOMEM;
 	pk->urls[0] = p->url;
@@ -195,8 +195,7 @@ int pb_dl_plan(const struct pb_crawl *c, const struct pb_dl_opts *o,
 	for (i = 0; i < c->n_kernels; i++)
 		total += c->kernels[i].n_pkgs;
 	d->pkgs = pb_calloc(total + 1, sizeof(*d->pkgs), err);
-	d->k = d->pkgs ? pb_calloc(c->n_kernels + 1, sizeof(*d->k), err)
-		       : NULL;
+	d->k = d->pkgs ? pb_calloc(c->n_kernels + 1, sizeof(*d->k), err) : NULL;
 	if (!d->k)
 		return -ENOMEM;
 	for (i = 0; i < c->n_kernels && !ret; i++)
@@ -207,7 +206,14 @@ int pb_dl_plan(const struct pb_crawl *c, const struct pb_dl_opts *o,
 		struct pb_batch_key key = {sizeof(key), kn->release, kn->arch,
 					   kn->version};
 
+		size_t j;
+
 		d->k[i].bi = pb_batch_find_key(b, &key);
+		for (j = 0;
+		     d->k[i].bi >= 0 && kn->series && kn->series[j] && !ret;
+		     j++)
+			ret = pb_batch_add_series(b, (size_t)d->k[i].bi,
+						  kn->series[j], err);
 	}
 	d->by_bi = ret ? NULL
 		       : pb_calloc(pb_batch_n_releases(b) + 1,
@@ -234,8 +240,8 @@ static int head_allowed(const struct pb_dl *d, const struct pkg *pk)
 {
 	const struct pb_plugin *pl = d->o->plugin;
 
-	return pk->p->role == PB_PKG_CONFIG && !d->o->whole_config &&
-	       pl && PB_PLUGIN_HAS(pl, config_rule_drop) &&
+	return pk->p->role == PB_PKG_CONFIG && !d->o->whole_config && pl &&
+	       PB_PLUGIN_HAS(pl, config_rule_drop) &&
 	       pk->p->size > HEAD_FIRST && access(pk->dest, F_OK) != 0;
 }
 
@@ -323,8 +329,7 @@ static void accept_head(struct pb_dl *d, struct kern *k, struct pkg *pk,
 		pb_warn("%s (the next run checks its head again)", e.msg);
 }
 
-static const char *const *tree_paths(struct pb_dl *d, struct kern *k,
-				     size_t *n)
+static const char *const *tree_paths(struct pb_dl *d, struct kern *k, size_t *n)
 {
 	const char **v = pb_calloc(k->n_pk + 1, sizeof(*v), NULL);
 	size_t j;

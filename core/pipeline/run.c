@@ -158,6 +158,11 @@ static void clean_leftovers(const char *workspace, const char *output)
 		if (!pb_path_join(dir, sizeof(dir), NULL, workspace, ws[i].sub,
 				  NULL))
 			n += pb_clean_leftovers(dir, ws[i].depth);
+	/* scratch dirs (a config head's check): a run's own, never kept;
+	 * a crash's, gone quietly */
+	if (!pb_path_join(dir, sizeof(dir), NULL, workspace, "tmp", NULL) &&
+	    pb_is_dir(dir))
+		pb_rm_rf(dir, NULL);
 	if (n)
 		pb_info("removed %d file%s left by an interrupted run", n,
 			n == 1 ? "" : "s");
@@ -324,8 +329,8 @@ static int feed_pump(void *data, long max_ms, struct pb_err *err)
 /* The builds, with the downloads beside them when there are any. */
 static int build(struct run *r, struct pb_err *err)
 {
-	const struct pb_build_feed feed = {feed_ready, feed_pump,
-					   feed_progress, r};
+	const struct pb_build_feed feed = {feed_ready, feed_pump, feed_progress,
+					   r};
 	int ret = 0;
 
 	if (r->dl) {
@@ -337,8 +342,7 @@ static int build(struct run *r, struct pb_err *err)
 	}
 	if (!ret)
 		ret = pb_build_all(&r->bo, r->batch, r->idx, r->n_idx,
-				   r->dl ? &feed : NULL, &r->out->results,
-				   err);
+				   r->dl ? &feed : NULL, &r->out->results, err);
 	if (!ret && r->dl && pb_dl_bytes_saved(r->dl) > 0)
 		pb_info("config packages: %.1f MB not fetched (their heads "
 			"held the configs)",

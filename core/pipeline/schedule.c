@@ -41,8 +41,8 @@ struct sched {
 	size_t n;
 	const struct pb_build_feed *feed; /* NULL once it has no more */
 	char *started;			  /* by position in idx */
-	struct pb_release_result *by_k; /* results by position in idx */
-	char *have;			/* by_k[k] is set */
+	struct pb_release_result *by_k;	  /* results by position in idx */
+	char *have;			  /* by_k[k] is set */
 	struct slot *slots;
 	unsigned jobs;
 	size_t next, done, running;

@@ -13,10 +13,12 @@
 
 #include "archive/unpack.h"
 #include "output/manifest.h"
+#include "probe-builder/alloc.h"
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "util/runctl.h"
+#include "verify/fetchinputs.h"
 #include "verify/run.h"
 #include "verify/verify.h"
 
@@ -388,6 +390,23 @@ static void print_reasons(struct job *jobs, size_t n)
 	}
 }
 
+/* The image packages to boot that the workspace lacks, fetched. */
+static int fetch_images(const struct pb_verify_run_opts *o,
+			const struct job *jobs, size_t n, struct pb_err *err)
+{
+	json_object **e = pb_calloc(n + 1, sizeof(*e), err);
+	size_t i;
+	int ret;
+
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		e[i] = jobs[i].e;
+	ret = pb_verify_fetch_inputs(o->fetcher, o->workspace, e, n, err);
+	free(e);
+	return ret;
+}
+
 int pb_verify_run(const struct pb_verify_run_opts *o,
 		  struct pb_verify_counts *n, struct pb_err *err)
 {
@@ -412,6 +431,8 @@ int pb_verify_run(const struct pb_verify_run_opts *o,
 		return pb_err_set(err, -ENOMEM, "out of memory");
 	}
 	total = select_jobs(o, kernels, jobs);
+	if (o->fetcher && total)
+		ret = fetch_images(o, jobs, total, err);
 	if (!o->no_table)
 		printf("%-28s %-9s %-9s %s\n", "KERNEL", "KMOD", "EBPF",
 		       "SMOKE");

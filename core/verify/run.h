@@ -10,6 +10,8 @@
 #include "plugin/registry.h"
 #include "probe-builder/error.h"
 
+struct pb_fetcher;
+
 struct pb_verify_run_opts {
 	size_t sz;
 	const char *output_dir; /* absolute */
@@ -30,6 +32,9 @@ struct pb_verify_run_opts {
 	const char *const *releases;
 	size_t n_releases;
 	int no_table; /* the caller shows the statuses (build's summary) */
+	/* fetches the image packages the workspace lacks, from the URLs
+	 * the manifest gives (NULL: those kernels are SKIPPED) */
+	struct pb_fetcher *fetcher;
 };
 
 struct pb_verify_counts {

@@ -37,6 +37,7 @@ Components: main
 Signed-By: $TMP/key/keyring.gpg
 EOF
 export PROBE_BUILDER_ETC_APT=$TMP/etc-apt
+export PROBE_BUILDER_AGENT=${PB_BUILD_AGENT:?}
 
 # each line of stderr with the time it came
 stamp() { while IFS= read -r l; do printf '%s %s\n' "$(date +%s.%N)" "$l"; done; }
@@ -117,6 +118,18 @@ build "$TMP/ws" "$TMP/out" "$TMP/b2" -j 2 || { cat "$TMP/b2.err"; fail "rerun"; 
 [ "$(deb_bytes)" -eq 0 ] || fail "the rerun fetched .deb bytes again"
 ok "a rerun fetches nothing (the heads accepted before are kept)"
 
+# ---- verify boots the image the build read only the head of: it fetches
+# it whole first, from the URL the manifest gives
+cut_log
+"$PB" verify -o "$TMP/out" -w "$TMP/ws" -f "^$abi-amd64\$" --report >"$TMP/v1.txt" 2>"$TMP/v1.err" ||
+	{ cat "$TMP/v1.txt" "$TMP/v1.err"; fail "verify"; }
+pb_httpd_idle M
+img=$(ls "$TMP/mirror"/pool/*/*/*/linux-image-$abi-amd64_*.deb)
+awk -v n="$(basename "$img")" -v s="$(stat -c %s "$img")" '$2 ~ n && $3 == "-" && $5 == s' \
+	"$TMP/httpd/access.log" | grep -q . || { cat "$TMP/v1.err"; fail "verify did not fetch the image whole"; }
+grep -qE "^$abi-amd64 +LOADED" "$TMP/v1.txt" || { cat "$TMP/v1.txt" "$TMP/v1.err"; fail "verify: the kernel did not boot"; }
+ok "verify fetches the image a build read the head of, and boots it"
+
 # ---- an image whose config was tampered with (one line more), under the
 # index's size and SHA-256: its head is refused, the whole package too
 img=$(ls "$TMP/mirror"/pool/*/*/*/linux-image-$abi-cloud-amd64_*.deb)
@@ -145,10 +158,10 @@ awk -v n="$name" -v s="$size" '$2 ~ n && $3 == "-" && $5 == s' "$TMP/httpd/acces
 ! ls "$TMP/out2"/*cloud* >/dev/null 2>&1 || fail "an output of the tampered kernel"
 ok "a tampered config: head refused, whole package fetched and refused on its SHA-256"
 
-# ---- --verify: the image whole (the kernel boots), even where its head
-# was accepted before
+# ---- build --verify: the image whole (the kernel boots); a workspace
+# of its own, the outputs there already (EXISTING)
 cut_log
-build "$TMP/ws" "$TMP/out" "$TMP/b4" -j 1 -f "^$abi-amd64\$" --verify=report || true
+build "$TMP/ws3" "$TMP/out" "$TMP/b4" -j 1 -f "^$abi-amd64\$" --verify=report || true
 pb_httpd_idle M
 awk '$2 ~ /linux-image-/ && $3 != "-"' "$TMP/httpd/access.log" | grep -q . && fail "--verify asked for a head"
 awk '$2 ~ /linux-image-/ && $3 == "-"' "$TMP/httpd/access.log" | grep -q . || fail "--verify did not fetch the image"
