@@ -142,6 +142,9 @@ echo "CONFIG_PB_TAMPERED=y" >>"$TMP/fake/boot/config-$abi-cloud-amd64"
 head -c 2000000 /dev/urandom >"$TMP/fake/boot/vmlinuz-$abi-cloud-amd64"
 dpkg-deb -Zxz -b "$TMP/fake" "$TMP/fake.deb" >/dev/null
 truncate -s "$size" "$TMP/fake.deb"
+# the pool's files may be links to the shared package cache: replaced, not
+# written through
+rm -f "$img"
 cp "$TMP/fake.deb" "$img"
 cut_log
 # a new workspace: the first one holds the head accepted before, under
