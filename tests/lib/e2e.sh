@@ -81,7 +81,7 @@ pb__debian_available() {
 	local p
 	for p; do
 		ls "$PB_CACHE/debian/${p}_"*.deb >/dev/null 2>&1 && continue
-		apt-cache show --no-all-versions "$p" 2>/dev/null | grep -q '^Package: ' || return 1
+		apt-cache show --no-all-versions "$p" 2>/dev/null | grep '^Package: ' >/dev/null || return 1
 	done
 }
 
