@@ -223,6 +223,12 @@ static void drop_all(struct pb_fetcher *f, int result, const char *what)
 	f->running = 0;
 }
 
+void pb_fetcher_cancel(struct pb_fetcher *f)
+{
+	if (f)
+		drop_all(f, -EINTR, "interrupted");
+}
+
 void pb_fetcher_free(struct pb_fetcher *f)
 {
 	if (!f)

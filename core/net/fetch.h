@@ -175,6 +175,11 @@ int pb_fetcher_turn(struct pb_fetcher *f, long max_wait_ms, struct pb_err *err);
  * far), as a PROGRESS event has them. */
 void pb_fetcher_counts(const struct pb_fetcher *f, struct pb_fetch_progress *p);
 
+/* Cuts what runs (the .part files stay) and empties the queue: each item
+ * not done says "interrupted" (-EINTR). For a caller whose items go away
+ * before the fetcher does. */
+void pb_fetcher_cancel(struct pb_fetcher *f);
+
 /* Cuts what runs (the .part files stay) and frees it. */
 void pb_fetcher_free(struct pb_fetcher *f);
 

@@ -543,6 +543,8 @@ void pb_dl_free(struct pb_dl *d)
 
 	if (!d)
 		return;
+	/* the items are ours: none stays queued in the fetcher */
+	pb_fetcher_cancel(d->o->fetcher);
 	for (i = 0; i < d->n_pkgs; i++)
 		free(d->pkgs[i].urls);
 	for (i = 0; i < d->n_k; i++)
