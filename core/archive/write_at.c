@@ -242,28 +242,28 @@ static int set_mode(struct pb_out *o, int fd, mode_t mode, int always,
 
 /* The directory name of pfd, made when missing, replacing a file or a
  * symlink of an earlier member (as tar does; never followed); *made when
- * new. */
+ * new. mkdirat first: in a new root most directories are. */
 static int make_dir(int pfd, const char *name, mode_t mode, const char *rel,
 		    int *made, struct pb_err *err)
 {
-	int fd = openat(pfd, name, DIR_FLAGS), ret;
+	int fd, ret;
 
-	*made = 0;
-	if (fd >= 0)
-		return fd;
-	if (errno == ELOOP || errno == ENOTDIR) {
+	*made = mkdirat(pfd, name, mode) == 0;
+	if (!*made && errno != EEXIST)
+		return pb_err_set(err, -errno, "cannot create directory %s: %s",
+				  rel, strerror(errno));
+	fd = openat(pfd, name, DIR_FLAGS);
+	if (fd < 0 && !*made && (errno == ELOOP || errno == ENOTDIR)) {
 		ret = replace(pfd, name, rel, err);
 		if (ret)
 			return ret;
-		errno = ENOENT;
+		if (mkdirat(pfd, name, mode) < 0)
+			return pb_err_set(err, -errno,
+					  "cannot create directory %s: %s", rel,
+					  strerror(errno));
+		*made = 1;
+		fd = openat(pfd, name, DIR_FLAGS);
 	}
-	if (errno != ENOENT)
-		return not_dir(pfd, name, rel, strlen(rel), errno, err);
-	if (mkdirat(pfd, name, mode) < 0)
-		return pb_err_set(err, -errno, "cannot create directory %s: %s",
-				  rel, strerror(errno));
-	*made = 1;
-	fd = openat(pfd, name, DIR_FLAGS);
 	if (fd < 0)
 		return not_dir(pfd, name, rel, strlen(rel), errno, err);
 	return fd;
