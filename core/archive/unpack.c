@@ -221,20 +221,22 @@ static int write_member(struct archive *in, struct archive_entry *e,
 	/* no set-id bits from a package, and no owners */
 	mode_t perm = archive_entry_perm(e) & 0777, type;
 	const char *target;
-	int ret, fd;
+	int ret;
 
 	type = archive_entry_filetype(e);
-	if (hl) {
-		ret = pb_out_hardlink(c->out, rel, hl, err);
-	} else if (type == AE_IFDIR) {
+	if (type == AE_IFDIR && !hl) {
 		ret = pb_out_dir(c->out, rel, perm, mtime, err);
-	} else if (type == AE_IFLNK) {
+	} else if (type == AE_IFLNK && !hl) {
 		target = archive_entry_symlink(e);
 		ret = target ? pb_out_symlink(c->out, rel, target, mtime, err)
 			     : pb_err_set(err, -EINVAL,
 					  "a symlink without a target");
 	} else {
-		if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
+		/* a hard link may bring the file's data (cpio) */
+		int has_data = archive_entry_size_is_set(e) &&
+			       archive_entry_size(e) > 0;
+
+		if (has_data) {
 			/* refused before a byte of it is written */
 			ret = charge(c, shown,
 				     (unsigned long long)archive_entry_size(e),
@@ -242,10 +244,11 @@ static int write_member(struct archive *in, struct archive_entry *e,
 			if (ret)
 				return ret;
 		}
-		fd = pb_out_file(c->out, rel, perm, err);
-		if (fd >= 0)
-			return copy_data(in, e, fd, c, shown, err);
-		ret = fd;
+		/* a file's fd; a hard link's when it has data, else 0 */
+		ret = hl ? pb_out_hardlink(c->out, rel, hl, has_data, err)
+			 : pb_out_file(c->out, rel, perm, err);
+		if (ret >= 0 && (!hl || has_data))
+			return copy_data(in, e, ret, c, shown, err);
 	}
 	if (ret == -EPERM)
 		return pb_err_prefix(err, "%s: refused member '%s'", c->pkg,

@@ -355,7 +355,7 @@ static int open_target_dir(struct pb_out *o, const char *target, size_t dlen,
 }
 
 int pb_out_hardlink(struct pb_out *o, const char *rel, const char *target,
-		    struct pb_err *err)
+		    int open_it, struct pb_err *err)
 {
 	size_t dlen, tlen;
 	const char *name = split(rel, &dlen), *tname = split(target, &tlen);
@@ -379,6 +379,14 @@ int pb_out_hardlink(struct pb_out *o, const char *rel, const char *target,
 	if (!ret && r < 0)
 		ret = pb_err_set(err, -errno, "cannot link %s to %s: %s", rel,
 				 target, strerror(errno));
+	/* the name just made: a regular file (linkat makes no other kind
+	 * of name for a file), opened without following anything */
+	if (!ret && open_it) {
+		ret = openat(pfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (ret < 0)
+			ret = pb_err_set(err, -errno, "cannot open %s: %s", rel,
+					 strerror(errno));
+	}
 	close(tfd);
 	if (owned)
 		close(pfd);

@@ -32,9 +32,11 @@ int pb_out_dir(struct pb_out *o, const char *rel, mode_t mode,
 	       const struct timespec *mtime, struct pb_err *err);
 int pb_out_symlink(struct pb_out *o, const char *rel, const char *target,
 		   const struct timespec *mtime, struct pb_err *err);
-/* A second name for target, a path beneath the root too. */
+/* A second name for target, a path beneath the root too; with open_it,
+ * returns an fd (O_WRONLY) of it for the data that come with the name
+ * (a cpio archive gives a file's data with its last name). */
 int pb_out_hardlink(struct pb_out *o, const char *rel, const char *target,
-		    struct pb_err *err);
+		    int open_it, struct pb_err *err);
 /* A new regular file; returns its fd (O_WRONLY) for pb_out_write. */
 int pb_out_file(struct pb_out *o, const char *rel, mode_t mode,
 		struct pb_err *err);

@@ -1078,6 +1078,57 @@ static void test_unpack_deep(void **state)
 	expect_nothing_outside(f);
 }
 
+/* An RPM payload (cpio newc) gives a file's data with its last name, a
+ * hard link to the first: both names hold the data. */
+static void test_unpack_cpio_hardlink_data(void **state)
+{
+	static const char data[] = "#define SHARED 1\n";
+	static const char *const names[] = {"./usr/src/k/a.h",
+					    "./usr/src/k/b.h"};
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	struct archive *a = archive_write_new();
+	char pkg[256], pa[512], pb[512], *got;
+	struct stat sa, sb;
+	int i;
+
+	snprintf(pkg, sizeof(pkg), "%s/kernel-devel-1-1.x86_64.rpm", f->pkgs);
+	assert_non_null(a);
+	assert_int_equal(archive_write_set_format_cpio_newc(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, pkg), ARCHIVE_OK);
+	for (i = 0; i < 2; i++) {
+		struct archive_entry *e = archive_entry_new();
+		size_t len = i ? sizeof(data) - 1 : 0;
+
+		assert_non_null(e);
+		archive_entry_set_pathname(e, names[i]);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_mtime(e, 1700000000, 0);
+		archive_entry_set_dev(e, 1);
+		archive_entry_set_ino(e, 42);
+		archive_entry_set_nlink(e, 2);
+		archive_entry_set_size(e, (la_int64_t)len);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		if (len)
+			assert_int_equal(archive_write_data(a, data, len),
+					 (la_ssize_t)len);
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	if (pb_unpack(pkg, f->root, PB_PKG_TREE, NULL, &err) != 0)
+		fail_msg("pb_unpack: %s", err.msg);
+	pbt_path(pa, sizeof(pa), f->root, "usr/src/k/a.h");
+	pbt_path(pb, sizeof(pb), f->root, "usr/src/k/b.h");
+	assert_int_equal(stat(pa, &sa), 0);
+	assert_int_equal(stat(pb, &sb), 0);
+	assert_true(sa.st_ino == sb.st_ino);
+	got = pbt_read_file(f->root, "usr/src/k/a.h");
+	assert_string_equal(got, data);
+	free(got);
+}
+
 #define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, pbt_fx_teardown)
 
 int main(void)
@@ -1102,6 +1153,7 @@ int main(void)
 		FX(test_unpack_hardlink_through_symlink),
 		FX(test_unpack_modes_and_times),
 		FX(test_unpack_deep),
+		FX(test_unpack_cpio_hardlink_data),
 		cmocka_unit_test_teardown(test_deb_control_depends,
 					  pbt_rm_tmpdirs),
 	};
