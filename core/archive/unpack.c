@@ -13,8 +13,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "archive/filters.h"
+#include "archive/decomp.h"
 #include "archive/unpack.h"
+#include "archive/write_at.h"
 #include "probe-builder/pkgname.h"
 #include "util/path.h"
 
@@ -75,15 +76,17 @@ struct unpack_ctx {
 	enum pb_pkg_role role;
 	const char *release;
 	struct pb_unpack_limit *limit;
-	struct archive *disk;
 	int done; /* the config wanted is out: stop reading */
 	/* pb_unpack_members: the regular files to take (NULL: the role's) */
 	int (*keep)(const char *rel, void *data);
 	void *keep_data;
+	struct pb_out *out;
+	struct pb_decomp *payload; /* the tar or cpio stream, decompressed */
+	struct pb_err read_err;	   /* why reading it failed */
 };
 
-/* libarchive's message with the errno text it may leave out ("Write
- * failed" alone on a full disk), never "(null)". */
+/* libarchive's message with the errno text it may leave out, never
+ * "(null)". */
 static const char *ar_err(struct archive *a)
 {
 	static __thread char buf[PB_ERR_MSG_MAX / 2];
@@ -101,11 +104,19 @@ static const char *ar_err(struct archive *a)
 	return buf;
 }
 
-static int ar_code(struct archive *a, int dflt)
+/* A failure of the archive reader: the decompressor's own error when it
+ * was the cause (its message names the package). */
+static int read_fail(struct archive *in, struct unpack_ctx *c,
+		     const char *member, struct pb_err *err)
 {
-	int e = archive_errno(a);
+	int e = archive_errno(in);
 
-	return e > 0 ? -e : dflt;
+	if (c->read_err.code)
+		return pb_err_set(err, c->read_err.code, "%s", c->read_err.msg);
+	if (member)
+		return pb_err_set(err, e > 0 ? -e : -EIO, "%s: member %s: %s",
+				  c->pkg, member, ar_err(in));
+	return pb_err_set(err, e > 0 ? -e : -EIO, "%s: %s", c->pkg, ar_err(in));
 }
 
 static void human(unsigned long long n, char *buf, size_t len)
@@ -140,32 +151,109 @@ static int charge(struct unpack_ctx *c, const char *member,
 			  c->pkg, member, max);
 }
 
-static int copy_data(struct archive *in, struct archive *out,
+/* The member's data into fd (closed here), its time set after. */
+static int copy_data(struct archive *in, struct archive_entry *e, int fd,
 		     struct unpack_ctx *c, const char *member,
 		     struct pb_err *err)
 {
+	struct timespec mt = {archive_entry_mtime(e),
+			      archive_entry_mtime_nsec(e)};
 	const void *buf;
 	size_t size;
-	la_int64_t off;
-	int r;
+	la_int64_t off, end = 0;
+	int r, ret = 0;
 
 	for (;;) {
 		r = archive_read_data_block(in, &buf, &size, &off);
 		if (r == ARCHIVE_EOF)
-			return 0;
-		if (r < ARCHIVE_WARN)
-			return pb_err_set(err, ar_code(in, -EIO),
-					  "%s: member %s: %s", c->pkg, member,
-					  ar_err(in));
-		r = charge(c, member, size, 1, err);
-		if (r)
-			return r;
-		/* a failed write(2) (a full disk) is only ARCHIVE_WARN */
-		if (archive_write_data_block(out, buf, size, off) != ARCHIVE_OK)
-			return pb_err_set(err, ar_code(out, -EIO),
-					  "%s: member %s: %s", c->pkg, member,
-					  ar_err(out));
+			break;
+		if (r < ARCHIVE_WARN) {
+			ret = read_fail(in, c, member, err);
+			break;
+		}
+		ret = charge(c, member, size, 1, err);
+		if (ret)
+			break;
+		ret = pb_out_write(fd, buf, size, (off_t)off, err);
+		if (ret) {
+			pb_err_prefix(err, "%s: member %s", c->pkg, member);
+			break;
+		}
+		end = off + (la_int64_t)size;
 	}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	/* a sparse file's hole at its end */
+	ret = pb_out_file_done(fd,
+			       archive_entry_size_is_set(e) &&
+					       archive_entry_size(e) > end
+				       ? (off_t)archive_entry_size(e)
+				       : -1,
+			       archive_entry_mtime_is_set(e) ? &mt : NULL, err);
+	return ret ? pb_err_prefix(err, "%s: member %s", c->pkg, member) : 0;
+}
+
+/* Which members the role takes; 0: skipped. */
+static int wanted(struct unpack_ctx *c, const char *rel, const char *link,
+		  mode_t type)
+{
+	if (!rel[0])
+		return 0; /* "./" itself */
+	if (c->keep)
+		return !link && type == AE_IFREG && c->keep(rel, c->keep_data);
+	if (c->role == PB_PKG_CONFIG)
+		return !link && type == AE_IFREG && is_config_member(rel);
+	/* devices, fifos: nothing a build reads */
+	return link || type == AE_IFREG || type == AE_IFDIR || type == AE_IFLNK;
+}
+
+/* One member, written beneath the root. */
+static int write_member(struct archive *in, struct archive_entry *e,
+			struct unpack_ctx *c, const char *rel, const char *hl,
+			const char *shown, struct pb_err *err)
+{
+	struct timespec mt = {archive_entry_mtime(e),
+			      archive_entry_mtime_nsec(e)};
+	const struct timespec *mtime =
+		archive_entry_mtime_is_set(e) ? &mt : NULL;
+	/* no set-id bits from a package, and no owners */
+	mode_t perm = archive_entry_perm(e) & 0777, type;
+	const char *target;
+	int ret;
+
+	type = archive_entry_filetype(e);
+	if (type == AE_IFDIR && !hl) {
+		ret = pb_out_dir(c->out, rel, perm, mtime, err);
+	} else if (type == AE_IFLNK && !hl) {
+		target = archive_entry_symlink(e);
+		ret = target ? pb_out_symlink(c->out, rel, target, mtime, err)
+			     : pb_err_set(err, -EINVAL,
+					  "a symlink without a target");
+	} else {
+		/* a hard link may bring the file's data (cpio) */
+		int has_data = archive_entry_size_is_set(e) &&
+			       archive_entry_size(e) > 0;
+
+		if (has_data) {
+			/* refused before a byte of it is written */
+			ret = charge(c, shown,
+				     (unsigned long long)archive_entry_size(e),
+				     0, err);
+			if (ret)
+				return ret;
+		}
+		/* a file's fd; a hard link's when it has data, else 0 */
+		ret = hl ? pb_out_hardlink(c->out, rel, hl, has_data, err)
+			 : pb_out_file(c->out, rel, perm, err);
+		if (ret >= 0 && (!hl || has_data))
+			return copy_data(in, e, ret, c, shown, err);
+	}
+	if (ret == -EPERM)
+		return pb_err_prefix(err, "%s: refused member '%s'", c->pkg,
+				     shown);
+	return ret ? pb_err_prefix(err, "%s: member '%s'", c->pkg, shown) : 0;
 }
 
 static int extract_all(struct archive *in, struct unpack_ctx *c,
@@ -178,19 +266,16 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 	       (r = archive_read_next_header(in, &e)) != ARCHIVE_EOF) {
 		char rel[PATH_MAX], hl[PATH_MAX], shown[PATH_MAX];
 		const char *name, *link;
-		mode_t type;
 		int ret;
 
 		if (r < ARCHIVE_WARN)
-			return pb_err_set(err, ar_code(in, -EIO), "%s: %s",
-					  c->pkg, ar_err(in));
+			return read_fail(in, c, NULL, err);
 		name = archive_entry_pathname(e);
 		if (!name)
 			return pb_err_set(err, -EINVAL,
 					  "%s: a member without a name",
 					  c->pkg);
-		/* the entry's own copy goes away with set_pathname; a cut
-		 * copy would extract the member under another name */
+		/* a cut copy would be another member's name */
 		ret = pb_path_fmt(shown, sizeof(shown), err, "%s", name);
 		if (!ret)
 			ret = pb_member_path(shown, rel, sizeof(rel), err);
@@ -199,59 +284,20 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 		link = archive_entry_hardlink(e);
 		if (link) {
 			ret = pb_member_path(link, hl, sizeof(hl), err);
+			if (!ret && !hl[0])
+				ret = pb_err_set(err, -EPERM,
+						 "refused member '%s': a hard "
+						 "link to the root",
+						 link);
 			if (ret)
 				return pb_err_prefix(err, "%s: hard link %s",
 						     c->pkg, shown);
 		}
-		type = archive_entry_filetype(e);
-		if (!rel[0])
-			continue; /* "./" itself */
-		if (c->keep) {
-			if (link || type != AE_IFREG ||
-			    !c->keep(rel, c->keep_data))
-				continue;
-		} else if (c->role == PB_PKG_CONFIG) {
-			if (link || type != AE_IFREG || !is_config_member(rel))
-				continue;
-		} else if (!link && type != AE_IFREG && type != AE_IFDIR &&
-			   type != AE_IFLNK) {
-			/* devices, fifos: nothing a build reads */
+		if (!wanted(c, rel, link, archive_entry_filetype(e)))
 			continue;
-		}
-		/* relative to the working directory, the root: libarchive's
-		 * symlink checks walk only the member's own path */
-		if (link)
-			archive_entry_set_hardlink(e, hl);
-		archive_entry_set_pathname(e, rel);
-		/* no set-id bits from a package, and no owners */
-		archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
-		if (type == AE_IFREG && !link && archive_entry_size_is_set(e) &&
-		    archive_entry_size(e) > 0) {
-			/* refused before a byte of it is written */
-			ret = charge(c, shown,
-				     (unsigned long long)archive_entry_size(e),
-				     0, err);
-			if (ret)
-				return ret;
-		}
-		r = archive_write_header(c->disk, e);
-		if (r < ARCHIVE_WARN)
-			return pb_err_set(err, ar_code(c->disk, -EPERM),
-					  "%s: refused member '%s': %s", c->pkg,
-					  shown, ar_err(c->disk));
-		if (r != ARCHIVE_OK)
-			return pb_err_set(err, ar_code(c->disk, -EIO),
-					  "%s: member '%s': %s", c->pkg, shown,
-					  ar_err(c->disk));
-		if (type == AE_IFREG && !link) {
-			ret = copy_data(in, c->disk, c, shown, err);
-			if (ret)
-				return ret;
-		}
-		if (archive_write_finish_entry(c->disk) != ARCHIVE_OK)
-			return pb_err_set(err, ar_code(c->disk, -EIO),
-					  "%s: member '%s': %s", c->pkg, shown,
-					  ar_err(c->disk));
+		ret = write_member(in, e, c, rel, link ? hl : NULL, shown, err);
+		if (ret)
+			return ret;
 		if (c->role == PB_PKG_CONFIG && c->release &&
 		    is_release_config(rel, c->release))
 			c->done = 1;
@@ -259,58 +305,18 @@ static int extract_all(struct archive *in, struct unpack_ctx *c,
 	return 0;
 }
 
-/* The inner data.tar of a .deb, read straight from the outer ar member. */
-static la_ssize_t deb_member_read(struct archive *a, void *data,
-				  const void **buf)
+/* libarchive reads the decompressed stream from the ring, without a
+ * copy. */
+static la_ssize_t payload_read(struct archive *a, void *data, const void **buf)
 {
-	static __thread char block[65536];
-	struct archive *outer = data;
-	la_ssize_t n;
+	struct unpack_ctx *c = data;
+	long n = pb_decomp_read_block(c->payload, buf, &c->read_err);
 
-	(void)a;
-	n = archive_read_data(outer, block, sizeof(block));
-	*buf = block;
-	return n;
-}
-
-static int unpack_deb(struct archive *outer, struct unpack_ctx *c,
-		      struct pb_err *err)
-{
-	struct archive_entry *e;
-	int r, found = 0, ret = 0;
-
-	while ((r = archive_read_next_header(outer, &e)) != ARCHIVE_EOF) {
-		struct archive *inner;
-		const char *name;
-
-		if (r < ARCHIVE_WARN)
-			return pb_err_set(err, ar_code(outer, -EIO), "%s: %s",
-					  c->pkg, ar_err(outer));
-		name = archive_entry_pathname(e);
-		if (!name || strncmp(name, "data.tar", 8) != 0)
-			continue;
-		found = 1;
-		inner = archive_read_new();
-		if (!inner)
-			return pb_err_set(err, -ENOMEM, "out of memory");
-		pb_archive_filters(inner, 0);
-		archive_read_support_format_tar(inner);
-		if (archive_read_open(inner, outer, NULL, deb_member_read,
-				      NULL) != ARCHIVE_OK) {
-			ret = pb_err_set(err, ar_code(inner, -EIO),
-					 "%s: %s: %s", c->pkg, name,
-					 ar_err(inner));
-		} else {
-			ret = extract_all(inner, c, err);
-		}
-		archive_read_free(inner);
-		break;
+	if (n < 0) {
+		archive_set_error(a, (int)-n, "%s", c->read_err.msg);
+		return -1;
 	}
-	if (!ret && !found)
-		ret = pb_err_set(err, -EINVAL,
-				 "%s: no data.tar member: not a Debian package",
-				 c->pkg);
-	return ret;
+	return (la_ssize_t)n;
 }
 
 static int unpack_ctx_at(struct unpack_ctx c, int rootfd, struct pb_err *err);
@@ -319,7 +325,8 @@ int pb_unpack_at(const char *pkg, int rootfd, enum pb_pkg_role role,
 		 const char *release, struct pb_unpack_limit *limit,
 		 struct pb_err *err)
 {
-	struct unpack_ctx c = {pkg, role, release, limit, NULL, 0, NULL, NULL};
+	struct unpack_ctx c = {
+		.pkg = pkg, .role = role, .release = release, .limit = limit};
 
 	return unpack_ctx_at(c, rootfd, err);
 }
@@ -328,75 +335,54 @@ int pb_unpack_members_at(const char *pkg, int rootfd,
 			 int (*keep)(const char *rel, void *data), void *data,
 			 struct pb_unpack_limit *limit, struct pb_err *err)
 {
-	struct unpack_ctx c = {pkg,  PB_PKG_TREE, NULL, limit,
-			       NULL, 0,		  keep, data};
+	struct unpack_ctx c = {.pkg = pkg,
+			       .role = PB_PKG_TREE,
+			       .limit = limit,
+			       .keep = keep,
+			       .keep_data = data};
 
 	return unpack_ctx_at(c, rootfd, err);
 }
 
+/* The payload is decompressed in a thread of its own (pb_decomp) while
+ * this one reads its members (tar or cpio) and writes them. */
 static int unpack_ctx_at(struct unpack_ctx c, int rootfd, struct pb_err *err)
 {
 	const char *pkg = c.pkg;
 	const char *base = pb_basename(pkg);
 	size_t bl = strlen(base);
 	struct archive *in = NULL;
-	int is_deb, ret = 0, cwd;
+	int is_deb, ret;
 
 	is_deb = bl > 4 && strcmp(base + bl - 4, ".deb") == 0;
 	if (!is_deb && !(bl > 4 && strcmp(base + bl - 4, ".rpm") == 0))
 		return pb_err_set(err, -EINVAL,
 				  "%s: not a .deb or .rpm package", pkg);
+	ret = pb_decomp_open_payload(pkg, !is_deb, &c.payload, err);
+	if (!ret)
+		ret = pb_out_new(rootfd, &c.out, err);
+	if (ret)
+		goto out;
 	in = archive_read_new();
-	c.disk = archive_write_disk_new();
-	if (!in || !c.disk) {
+	if (!in) {
 		ret = pb_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	/* members are named relative to the root, the working directory:
-	 * the secure-symlinks check of libarchive looks at every part of
-	 * the path it is given, no more. No ARCHIVE_EXTRACT_UNLINK: it would
-	 * quietly remove a symlink that a member goes through, where a
-	 * hostile package must fail. */
-	archive_write_disk_set_options(
-		c.disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-				ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-				ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-	pb_archive_filters(in, !is_deb);
 	if (is_deb)
-		archive_read_support_format_ar(in);
+		archive_read_support_format_tar(in);
 	else
 		archive_read_support_format_cpio(in);
-	if (archive_read_open_filename(in, pkg, 65536) != ARCHIVE_OK) {
-		ret = pb_err_set(err, ar_code(in, -EIO), "%s: %s", pkg,
-				 ar_err(in));
-		goto out;
-	}
-	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0) {
-		ret = pb_err_set(err, -errno, "the working directory: %s",
-				 strerror(errno));
-		goto out;
-	}
-	if (fchdir(rootfd) < 0) {
-		ret = pb_err_set(err, -errno, "%s: cannot enter the root: %s",
-				 pkg, strerror(errno));
-		close(cwd);
-		goto out;
-	}
-	ret = is_deb ? unpack_deb(in, &c, err) : extract_all(in, &c, err);
-	if (!ret && archive_write_close(c.disk) != ARCHIVE_OK)
-		ret = pb_err_set(err, ar_code(c.disk, -EIO), "%s: %s", pkg,
-				 ar_err(c.disk));
-	if (fchdir(cwd) < 0 && !ret)
-		ret = pb_err_set(err, -errno,
-				 "cannot return to the working directory: %s",
-				 strerror(errno));
-	close(cwd);
+	if (archive_read_open(in, &c, NULL, payload_read, NULL) != ARCHIVE_OK)
+		ret = read_fail(in, &c, NULL, err);
+	else
+		ret = extract_all(in, &c, err);
 out:
+	/* the directories' times only for a whole package */
+	if (pb_out_close(c.out, !ret, ret ? NULL : err) && !ret)
+		ret = err->code;
 	if (in)
 		archive_read_free(in);
-	if (c.disk)
-		archive_write_free(c.disk);
+	pb_decomp_close(c.payload);
 	return ret;
 }
 

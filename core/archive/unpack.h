@@ -1,4 +1,6 @@
-/* Unpacking package files (.deb, .rpm) into a release root with libarchive.
+/* Unpacking package files (.deb, .rpm) into a release root: libarchive
+ * reads them (the payload decompressed ahead in a thread of its own), the
+ * members are written relative to the root's fd (archive/write_at.h).
  * Nothing is ever written outside the root: members with absolute paths or
  * ".." are refused, and so is writing through a symlink. */
 #ifndef PB_UNPACK_H
@@ -20,9 +22,9 @@ struct pb_unpack_limit {
  * and reading stops once release's own config is out. Any refused member,
  * and any failed or short write (a full disk), fails the whole package
  * with a message naming the package, the member and the errno text; so
- * does going over limit (may be NULL: no limit). Extraction runs with the
- * working directory at rootfd (restored after), members named relative
- * to it: the process must not have other threads using the cwd. */
+ * does going over limit (may be NULL: no limit). Modes are the package's
+ * without set-id bits, owners are not set, times are the package's (a
+ * directory's set once its members are out, as tar does). */
 int pb_unpack_at(const char *pkg, int rootfd, enum pb_pkg_role role,
 		 const char *release, struct pb_unpack_limit *limit,
 		 struct pb_err *err);

@@ -860,6 +860,275 @@ static void test_unpack_failed_write(void **state)
 	free(big);
 }
 
+/* Open fds of the process: an unpack, failed or not, leaves none. */
+static int n_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void unpack_ok(struct fx *f, const char *name, const struct member *m,
+		      size_t n)
+{
+	struct pb_err err = {0};
+	char pkg[256];
+	int fds = n_fds();
+
+	snprintf(pkg, sizeof(pkg), "%s/%s", f->pkgs, name);
+	build_deb(pkg, m, n, C_GZIP);
+	if (pb_unpack(pkg, f->root, PB_PKG_TREE, NULL, &err) != 0)
+		fail_msg("pb_unpack %s: %s", name, err.msg);
+	assert_int_equal(n_fds(), fds);
+}
+
+static int unpack_err(struct fx *f, const char *name, const struct member *m,
+		      size_t n, struct pb_err *err)
+{
+	char pkg[256];
+	int fds = n_fds(), ret;
+
+	snprintf(pkg, sizeof(pkg), "%s/%s", f->pkgs, name);
+	build_deb(pkg, m, n, C_GZIP);
+	ret = pb_unpack(pkg, f->root, PB_PKG_TREE, NULL, err);
+	assert_int_equal(n_fds(), fds);
+	return ret;
+}
+
+/* A directory the writer has already opened (and left), then replaced by
+ * a symlink to outside: a member through it is refused, not written
+ * through the directory fd kept from before or through the link. */
+static void test_unpack_dir_replaced_by_symlink(void **state)
+{
+	static const struct member m[] = {
+		{"./usr/", M_DIR, NULL, 0},
+		{"./usr/e/", M_DIR, NULL, 0},
+		{"./usr/f/x", M_FILE, "x\n", 0},
+		{"./usr/e", M_LINK, "../../../outside", 0},
+		{"./usr/e/pwned", M_FILE, "escaped\n", 0},
+	};
+	/* the same while the directory is still the current one */
+	static const struct member m2[] = {
+		{"./usr/g/", M_DIR, NULL, 0},
+		{"./usr/g", M_LINK, "../../../outside", 0},
+		{"./usr/g/pwned", M_FILE, "escaped\n", 0},
+	};
+	struct fx *f = *state;
+
+	expect_hostile(f, m, PBT_N_OF(m), PB_PKG_TREE, "./usr/e/pwned");
+	expect_hostile(f, m2, PBT_N_OF(m2), PB_PKG_TREE, "./usr/g/pwned");
+}
+
+/* A symlink of an earlier package through which a later one would write:
+ * refused; in its place, a file or a directory replaces the link itself
+ * (as tar does), and what it pointed at is left alone. */
+static void test_unpack_replaces_symlink(void **state)
+{
+	static const struct member a[] = {
+		{"./usr/", M_DIR, NULL, 0},
+		{"./usr/f", M_LINK, "../../../outside/victim", 0},
+		{"./usr/d", M_LINK, "../../../outside", 0},
+	};
+	static const struct member through[] = {
+		{"./usr/d/pwned", M_FILE, "escaped\n", 0},
+	};
+	static const struct member b[] = {
+		{"./usr/f", M_FILE, "mine\n", 0},
+		{"./usr/d/", M_DIR, NULL, 0},
+		{"./usr/d/x", M_FILE, "inside\n", 0},
+	};
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	char p[512], *got;
+	struct stat st;
+
+	pbt_write_file(f->outside, "victim", "victim\n", 0644);
+	unpack_ok(f, "a_1_all.deb", a, PBT_N_OF(a));
+	assert_int_equal(
+		unpack_err(f, "t_1_all.deb", through, PBT_N_OF(through), &err),
+		-EPERM);
+	assert_non_null(strstr(err.msg, "./usr/d/pwned"));
+	expect_tree(f->outside, "victim\n");
+	unpack_ok(f, "b_1_all.deb", b, PBT_N_OF(b));
+	pbt_path(p, sizeof(p), f->root, "usr/f");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	pbt_path(p, sizeof(p), f->root, "usr/d");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	got = pbt_read_file(f->root, "usr/d/x");
+	assert_string_equal(got, "inside\n");
+	free(got);
+	got = pbt_read_file(f->outside, "victim");
+	assert_string_equal(got, "victim\n");
+	free(got);
+	expect_tree(f->outside, "victim\n");
+}
+
+/* A hard link whose target lies through a symlink (to a file outside) is
+ * refused: no second name of an outside file inside the root. */
+static void test_unpack_hardlink_through_symlink(void **state)
+{
+	static const struct member m[] = {
+		{"./usr/", M_DIR, NULL, 0},
+		{"./usr/out", M_LINK, "../../../outside", 0},
+		{"./usr/h", M_HARD, "./usr/out/victim", 0},
+	};
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	char p[512];
+	struct stat st;
+
+	pbt_write_file(f->outside, "victim", "victim\n", 0644);
+	assert_int_equal(unpack_err(f, "h_1_all.deb", m, PBT_N_OF(m), &err),
+			 -EPERM);
+	assert_non_null(strstr(err.msg, "./usr/h"));
+	pbt_path(p, sizeof(p), f->root, "usr/h");
+	assert_int_equal(lstat(p, &st), -1);
+	pbt_path(p, sizeof(p), f->outside, "victim");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_nlink, 1);
+	expect_tree(f->outside, "victim\n");
+}
+
+/* Modes exactly as packaged whatever the umask (set-id bits dropped), and
+ * a directory's time the package's even after its content was written. */
+static void test_unpack_modes_and_times(void **state)
+{
+	static const struct member m[] = {
+		{"./usr/", M_DIR, NULL, 0},
+		{"./usr/src/", M_DIR, NULL, 02775},
+		{"./usr/src/a.h", M_FILE, "a\n", 0664},
+		{"./usr/src/run", M_FILE, "#!/bin/sh\n", 06775},
+		{"./usr/src/sub/", M_DIR, NULL, 0},
+		{"./usr/src/sub/b.h", M_FILE, "b\n", 0},
+		{"./usr/src/l", M_LINK, "a.h", 0},
+	};
+	struct fx *f = *state;
+	char p[512];
+	struct stat st;
+	mode_t old = umask(027);
+
+	unpack_ok(f, "m_1_all.deb", m, PBT_N_OF(m));
+	umask(old);
+	pbt_path(p, sizeof(p), f->root, "usr/src");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0775);
+	assert_int_equal((long long)st.st_mtime, 1700000000LL);
+	pbt_path(p, sizeof(p), f->root, "usr/src/sub");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal((long long)st.st_mtime, 1700000000LL);
+	pbt_path(p, sizeof(p), f->root, "usr");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal((long long)st.st_mtime, 1700000000LL);
+	pbt_path(p, sizeof(p), f->root, "usr/src/a.h");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0664);
+	pbt_path(p, sizeof(p), f->root, "usr/src/run");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0775);
+	pbt_path(p, sizeof(p), f->root, "usr/src/l");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal((long long)st.st_mtime, 1700000000LL);
+}
+
+/* Deeper than the directories the writer keeps open: still written, and
+ * still refused through a symlink there. */
+static void test_unpack_deep(void **state)
+{
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	char deep[PATH_MAX], file[PATH_MAX], link[PATH_MAX], evil[PATH_MAX];
+	char up[PATH_MAX], rel[PATH_MAX], *got;
+	struct member m[] = {
+		{deep, M_DIR, NULL, 0},
+		{file, M_FILE, "deep\n", 0},
+	};
+	struct member h[] = {
+		{link, M_LINK, up, 0},
+		{evil, M_FILE, "escaped\n", 0},
+	};
+	size_t o = 1, u = 0;
+	int i;
+
+	strcpy(deep, ".");
+	for (i = 0; i < 100; i++)
+		o += (size_t)snprintf(deep + o, sizeof(deep) - o, "/d%d", i);
+	snprintf(file, sizeof(file), "%s/f", deep);
+	unpack_ok(f, "deep_1_all.deb", m, PBT_N_OF(m));
+	snprintf(rel, sizeof(rel), "%s/f", deep + 2);
+	got = pbt_read_file(f->root, rel);
+	assert_string_equal(got, "deep\n");
+	free(got);
+	/* a link at depth 100 to tmp/outside: 101 "..", then 2 more */
+	for (i = 0; i < 102; i++)
+		u += (size_t)snprintf(up + u, sizeof(up) - u, "../");
+	snprintf(up + u, sizeof(up) - u, "outside");
+	snprintf(link, sizeof(link), "%s/out", deep);
+	snprintf(evil, sizeof(evil), "%s/out/pwned", deep);
+	assert_int_equal(unpack_err(f, "deep_2_all.deb", h, PBT_N_OF(h), &err),
+			 -EPERM);
+	assert_non_null(strstr(err.msg, "out/pwned"));
+	expect_nothing_outside(f);
+}
+
+/* An RPM payload (cpio newc) gives a file's data with its last name, a
+ * hard link to the first: both names hold the data. */
+static void test_unpack_cpio_hardlink_data(void **state)
+{
+	static const char data[] = "#define SHARED 1\n";
+	static const char *const names[] = {"./usr/src/k/a.h",
+					    "./usr/src/k/b.h"};
+	struct fx *f = *state;
+	struct pb_err err = {0};
+	struct archive *a = archive_write_new();
+	char pkg[256], pa[512], pb[512], *got;
+	struct stat sa, sb;
+	int i;
+
+	snprintf(pkg, sizeof(pkg), "%s/kernel-devel-1-1.x86_64.rpm", f->pkgs);
+	assert_non_null(a);
+	assert_int_equal(archive_write_set_format_cpio_newc(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, pkg), ARCHIVE_OK);
+	for (i = 0; i < 2; i++) {
+		struct archive_entry *e = archive_entry_new();
+		size_t len = i ? sizeof(data) - 1 : 0;
+
+		assert_non_null(e);
+		archive_entry_set_pathname(e, names[i]);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_mtime(e, 1700000000, 0);
+		archive_entry_set_dev(e, 1);
+		archive_entry_set_ino(e, 42);
+		archive_entry_set_nlink(e, 2);
+		archive_entry_set_size(e, (la_int64_t)len);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		if (len)
+			assert_int_equal(archive_write_data(a, data, len),
+					 (la_ssize_t)len);
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	if (pb_unpack(pkg, f->root, PB_PKG_TREE, NULL, &err) != 0)
+		fail_msg("pb_unpack: %s", err.msg);
+	pbt_path(pa, sizeof(pa), f->root, "usr/src/k/a.h");
+	pbt_path(pb, sizeof(pb), f->root, "usr/src/k/b.h");
+	assert_int_equal(stat(pa, &sa), 0);
+	assert_int_equal(stat(pb, &sb), 0);
+	assert_true(sa.st_ino == sb.st_ino);
+	got = pbt_read_file(f->root, "usr/src/k/a.h");
+	assert_string_equal(got, data);
+	free(got);
+}
+
 #define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, pbt_fx_teardown)
 
 int main(void)
@@ -879,6 +1148,12 @@ int main(void)
 		FX(test_unpack_bad_packages),
 		FX(test_unpack_limit),
 		FX(test_unpack_failed_write),
+		FX(test_unpack_dir_replaced_by_symlink),
+		FX(test_unpack_replaces_symlink),
+		FX(test_unpack_hardlink_through_symlink),
+		FX(test_unpack_modes_and_times),
+		FX(test_unpack_deep),
+		FX(test_unpack_cpio_hardlink_data),
 		cmocka_unit_test_teardown(test_deb_control_depends,
 					  pbt_rm_tmpdirs),
 	};
