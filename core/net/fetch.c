@@ -174,6 +174,21 @@ int pb_fetcher_add(struct pb_fetcher *f, struct pb_fetch_item *it,
 	return 0;
 }
 
+int pb_fetcher_add_first(struct pb_fetcher *f, struct pb_fetch_item *it,
+			 struct pb_err *err)
+{
+	int ret = pb_fetcher_add(f, it, err);
+	struct xfer *x;
+
+	if (ret)
+		return ret;
+	/* the queue starts in its order: the new one goes to the front */
+	x = f->x[f->n - 1];
+	memmove(f->x + 1, f->x, (f->n - 1) * sizeof(*f->x));
+	f->x[0] = x;
+	return 0;
+}
+
 static void xfer_free(struct pb_fetcher *f, struct xfer *x);
 
 int pb_fetcher_add_all(struct pb_fetcher *f, struct pb_fetch_item *items,

@@ -150,6 +150,11 @@ struct pb_fetcher *pb_fetcher_new(const struct pb_fetch_opts *o,
  * path) with err filled; it is unfinished. */
 int pb_fetcher_add(struct pb_fetcher *f, struct pb_fetch_item *it,
 		   struct pb_err *err);
+/* The same, but started before every item still waiting in the queue: a
+ * caller waits on it (more of a file it already read the start of). Not
+ * from an on_done. */
+int pb_fetcher_add_first(struct pb_fetcher *f, struct pb_fetch_item *it,
+			 struct pb_err *err);
 /* The same for n items, all marked unfinished first; on an error none of
  * them stays queued. */
 int pb_fetcher_add_all(struct pb_fetcher *f, struct pb_fetch_item *items,

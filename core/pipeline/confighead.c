@@ -143,12 +143,66 @@ static int head_config(const struct pb_config_head *h, int dirfd,
 			  h->package, (long long)h->head_size);
 }
 
+/* A scratch dir <workspace>/tmp/confighead-XXXXXX, open in *fd; path
+ * stays "" unless it was made. */
+static int scratch_dir(const struct pb_config_head *h, char *path, size_t len,
+		       int *fd, struct pb_err *err)
+{
+	char tmp[PATH_MAX];
+	int ret;
+
+	*fd = -1;
+	path[0] = '\0';
+	ret = pb_path_join(tmp, sizeof(tmp), err, h->workspace, "tmp", NULL);
+	if (!ret)
+		ret = pb_mkdir_p(tmp, err);
+	if (!ret)
+		ret = pb_path_join(tmp, sizeof(tmp), err, h->workspace, "tmp",
+				   "confighead-XXXXXX", NULL);
+	if (ret)
+		return ret;
+	if (!mkdtemp(tmp))
+		return pb_err_set(err, -errno, "%s: %s", tmp, strerror(errno));
+	if (pb_path_fmt(path, len, err, "%s", tmp) < 0) {
+		rmdir(tmp);
+		return err->code;
+	}
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return pb_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Closes fd and removes the scratch dir; ret, or the failure to remove
+ * it. */
+static int scratch_done(const char *path, int fd, int ret, struct pb_err *err)
+{
+	struct pb_err e = {0};
+
+	if (fd >= 0)
+		close(fd);
+	if (path[0] && pb_rm_rf(path, &e) < 0 && !ret)
+		ret = pb_err_set(err, e.code, "%s", e.msg);
+	return ret;
+}
+
+int pb_config_head_holds(const struct pb_config_head *h, struct pb_err *err)
+{
+	char scratch[PATH_MAX] = "";
+	int fd, ret;
+
+	ret = scratch_dir(h, scratch, sizeof(scratch), &fd, err);
+	if (!ret)
+		ret = head_config(h, fd, err);
+	return scratch_done(scratch, fd, ret, err);
+}
+
 int pb_config_head_check(const struct pb_config_head *h, struct pb_err *err)
 {
-	char scratch[PATH_MAX], tree_rel[PATH_MAX], cfg_rel[PATH_MAX];
+	char scratch[PATH_MAX] = "", tree_rel[PATH_MAX], cfg_rel[PATH_MAX];
 	char *tree = NULL, *head = NULL;
 	size_t tl = 0, hl = 0, i;
-	int fd = -1, ret, found = 0;
+	int fd, ret, found = 0;
 
 	struct pb_release rel = {.sz = sizeof(rel),
 				 .distro = h->distro,
@@ -163,26 +217,11 @@ int pb_config_head_check(const struct pb_config_head *h, struct pb_err *err)
 	if (!ret)
 		ret = pb_path_join(tree_rel, sizeof(tree_rel), err, kdir,
 				   ".config", NULL);
+	if (ret)
+		return ret;
+	ret = scratch_dir(h, scratch, sizeof(scratch), &fd, err);
 	if (!ret)
-		ret = pb_path_fmt(scratch, sizeof(scratch), err,
-				  "%s/tmp/confighead-XXXXXX", h->workspace);
-	if (ret)
-		return ret;
-	*strrchr(scratch, '/') = '\0';
-	ret = pb_mkdir_p(scratch, err);
-	if (ret)
-		return ret;
-	scratch[strlen(scratch)] = '/';
-	if (!mkdtemp(scratch))
-		return pb_err_set(err, -errno, "%s: %s", scratch,
-				  strerror(errno));
-	fd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = pb_err_set(err, -errno, "%s: %s", scratch,
-				 strerror(errno));
-		goto out;
-	}
-	ret = head_config(h, fd, err);
+		ret = head_config(h, fd, err);
 	/* where the plugin says the config is, in what the head gave */
 	if (!ret)
 		ret = h->plugin->config_file(&rel, cfg_rel, sizeof(cfg_rel),
@@ -215,15 +254,7 @@ int pb_config_head_check(const struct pb_config_head *h, struct pb_err *err)
 			      "distro's rule",
 			      h->package, cfg_rel, tree_rel);
 out:
-	if (fd >= 0)
-		close(fd);
-	{
-		struct pb_err e = {0};
-
-		if (pb_rm_rf(scratch, &e) < 0 && !ret)
-			ret = pb_err_set(err, e.code, "%s", e.msg);
-	}
 	free(tree);
 	free(head);
-	return ret;
+	return scratch_done(scratch, fd, ret, err);
 }

@@ -31,4 +31,9 @@ struct pb_config_head {
  * failure. err says which line, which file. */
 int pb_config_head_check(const struct pb_config_head *h, struct pb_err *err);
 
+/* Whether the head holds its config whole, before the tree is in (tree
+ * unused): 0, -EAGAIN (more bytes may do), -EBADMSG (it is the whole
+ * package and has none), another negative errno. */
+int pb_config_head_holds(const struct pb_config_head *h, struct pb_err *err);
+
 #endif

@@ -48,6 +48,7 @@ struct pkg {
 	struct pb_fetch_item it;
 	enum pkg_state state;
 	int64_t head_size; /* > 0: the item fetches this head */
+	int head_holds;	   /* the head holds its config whole */
 	int wanted;	   /* a kernel to build needs it */
 	struct pb_dl *d;
 };
@@ -72,6 +73,9 @@ struct pb_dl {
 	size_t n_k;
 	int dirty; /* an item finished since kernels were last looked at */
 	int64_t bytes_saved;
+	/* the size a head starts at: the largest one that held its config
+	 * so far (one family's kernels put it at about the same place) */
+	int64_t head_start;
 };
 
 static long find_pkg(const struct pb_dl *d, const char *sha256)
@@ -192,6 +196,7 @@ int pb_dl_plan(const struct pb_crawl *c, const struct pb_dl_opts *o,
 	d->o = o;
 	d->b = b;
 	d->origins = origins;
+	d->head_start = HEAD_FIRST;
 	for (i = 0; i < c->n_kernels; i++)
 		total += c->kernels[i].n_pkgs;
 	d->pkgs = pb_calloc(total + 1, sizeof(*d->pkgs), err);
@@ -245,14 +250,16 @@ static int head_allowed(const struct pb_dl *d, const struct pkg *pk)
 	       pk->p->size > HEAD_FIRST && access(pk->dest, F_OK) != 0;
 }
 
-/* Asks for pk: its head of head_size bytes, or (0) the whole file. */
-static int ask(struct pb_dl *d, struct pkg *pk, int64_t head_size,
+/* Asks for pk: its head of head_size bytes, or (0) the whole file; again
+ * (a kernel waits on it): before what is queued. */
+static int ask(struct pb_dl *d, struct pkg *pk, int64_t head_size, int again,
 	       struct pb_err *err)
 {
 	char dir[PATH_MAX];
 	int ret;
 
 	pk->head_size = head_size;
+	pk->head_holds = 0;
 	pk->it.head = head_size > 0;
 	pk->it.dest = head_size > 0 ? pk->head : pk->dest;
 	pk->it.size = head_size > 0 ? head_size : pk->p->size;
@@ -266,7 +273,8 @@ static int ask(struct pb_dl *d, struct pkg *pk, int64_t head_size,
 		return ret;
 	if (head_size > 0)
 		unlink(pk->head); /* a head is never taken as it is */
-	ret = pb_fetcher_add(d->o->fetcher, &pk->it, err);
+	ret = again ? pb_fetcher_add_first(d->o->fetcher, &pk->it, err)
+		    : pb_fetcher_add(d->o->fetcher, &pk->it, err);
 	if (!ret)
 		pk->state = P_FETCHING;
 	return ret;
@@ -341,6 +349,47 @@ static const char *const *tree_paths(struct pb_dl *d, struct kern *k, size_t *n)
 	return v;
 }
 
+/* The head of pk did not do (ret, e say why): twice the bytes, or the
+ * whole package, asked before what is queued. */
+static int more_of(struct pb_dl *d, const struct kern *k, struct pkg *pk,
+		   int ret, const struct pb_err *e, struct pb_err *err)
+{
+	if (ret == -EAGAIN && pk->head_size * 2 <= HEAD_MAX &&
+	    pk->head_size * 2 < pk->p->size)
+		return ask(d, pk, pk->head_size * 2, 1, err);
+	pb_warn("%s: %s: fetching the whole package", k->kn->release, e->msg);
+	unlink(pk->head);
+	unlink(pk->ok_mark);
+	return ask(d, pk, 0, 1, err);
+}
+
+/* A head just in: whether it reaches past its config, found out before
+ * the tree is in, so that more of it comes at once. */
+static int head_long_enough(struct pb_dl *d, struct kern *k, struct pkg *pk,
+			    struct pb_err *err)
+{
+	struct pb_config_head h = {
+		.plugin = d->o->plugin,
+		.distro = d->o->distro,
+		.release = k->kn->release,
+		.arch = k->kn->arch,
+		.package = pk->p->name,
+		.head = pk->head,
+		.head_size = pk->head_size,
+		.head_is_whole = pk->head_size >= pk->p->size,
+		.workspace = d->o->workspace,
+	};
+	struct pb_err e = {0};
+	int ret = pb_config_head_holds(&h, &e);
+
+	if (ret)
+		return more_of(d, k, pk, ret, &e, err);
+	pk->head_holds = 1;
+	if (pk->head_size > d->head_start)
+		d->head_start = pk->head_size;
+	return 0;
+}
+
 /* Kernel k's tree packages are in: the head of pk is checked against
  * them. Accepted, more bytes asked for, or the whole package. */
 static int check_head(struct pb_dl *d, struct kern *k, struct pkg *pk,
@@ -380,37 +429,36 @@ static int check_head(struct pb_dl *d, struct kern *k, struct pkg *pk,
 		accept_head(d, k, pk, how);
 		return 0;
 	}
-	if (ret == -EAGAIN && pk->head_size * 2 <= HEAD_MAX &&
-	    pk->head_size * 2 < pk->p->size)
-		return ask(d, pk, pk->head_size * 2, err);
-	pb_warn("%s: %s: fetching the whole package", k->kn->release, e.msg);
-	unlink(pk->head);
-	unlink(pk->ok_mark);
-	return ask(d, pk, 0, err);
+	return more_of(d, k, pk, ret, &e, err);
 }
 
-/* Queues what kernel k needs that nobody asked for yet. */
+/* Queues what kernel k needs that nobody asked for yet: its config
+ * package first (a head is small, and whether it is long enough is known
+ * as soon as it is in), then its tree. */
 static int queue_kernel(struct pb_dl *d, struct kern *k, struct pb_err *err)
 {
-	size_t j;
+	size_t j, pass;
 	int ret = 0;
 
 	k->queued = 1;
-	for (j = 0; j < k->n_pk && !ret; j++) {
-		struct pkg *pk = &d->pkgs[k->pk[j]];
+	for (pass = 0; pass < 2; pass++)
+		for (j = 0; j < k->n_pk && !ret; j++) {
+			struct pkg *pk = &d->pkgs[k->pk[j]];
 
-		pk->wanted = 1;
-		if (pk->state != P_IDLE)
-			continue;
-		if (pk->p->role == PB_PKG_BOOT && !d->o->whole_config)
-			continue; /* only verify boots it */
-		if (!head_allowed(d, pk))
-			ret = ask(d, pk, 0, err);
-		else if (head_accepted_before(d, k, pk))
-			accept_head(d, k, pk, "an earlier run's head");
-		else
-			ret = ask(d, pk, HEAD_FIRST, err);
-	}
+			if ((pk->p->role == PB_PKG_CONFIG) != (pass == 0))
+				continue;
+			pk->wanted = 1;
+			if (pk->state != P_IDLE)
+				continue;
+			if (pk->p->role == PB_PKG_BOOT && !d->o->whole_config)
+				continue; /* only verify boots it */
+			if (!head_allowed(d, pk))
+				ret = ask(d, pk, 0, 0, err);
+			else if (head_accepted_before(d, k, pk))
+				accept_head(d, k, pk, "an earlier run's head");
+			else
+				ret = ask(d, pk, d->head_start, 0, err);
+		}
 	return ret;
 }
 
@@ -443,7 +491,18 @@ static void settle_items(struct pb_dl *d)
 		if (pk->state != P_FETCHING || pk->it.result == -EINPROGRESS)
 			continue;
 		if (!pk->it.result) {
+			struct pb_err e = {0};
+
 			pk->state = pk->head_size > 0 ? P_HEAD_IN : P_OK;
+			/* the manifest names the mirror that served it */
+			if (d->origins && pk->it.url_used < pk->it.n_urls &&
+			    pb_origins_add(d->origins, pk->dest,
+					   pk->it.urls[pk->it.url_used],
+					   &e) < 0) {
+				pk->state = P_FAILED;
+				pb_msgf(pk->it.error, sizeof(pk->it.error),
+					"%s", e.msg);
+			}
 		} else if (pk->head_size > 0 && pk->it.result != -EINTR) {
 			struct pb_err e = {0};
 
@@ -451,7 +510,7 @@ static void settle_items(struct pb_dl *d)
 			 * whole package, checked, decides */
 			pb_warn("%s: its head: %s: fetching the whole package",
 				pk->p->name, pk->it.error);
-			if (ask(d, pk, 0, &e) < 0) {
+			if (ask(d, pk, 0, 1, &e) < 0) {
 				pk->state = P_FAILED;
 				pb_msgf(pk->it.error, sizeof(pk->it.error),
 					"%s", e.msg);
@@ -486,7 +545,10 @@ static int look_at(struct pb_dl *d, struct kern *k, struct pb_err *err)
 	for (j = 0; j < k->n_pk && !ret; j++) {
 		struct pkg *pk = &d->pkgs[k->pk[j]];
 
-		if (pk->state == P_HEAD_IN && trees_in)
+		if (pk->state == P_HEAD_IN && !pk->head_holds)
+			ret = head_long_enough(d, k, pk, err);
+		if (!ret && pk->state == P_HEAD_IN && pk->head_holds &&
+		    trees_in)
 			ret = check_head(d, k, pk, err);
 		if (pk->state == P_FETCHING || pk->state == P_HEAD_IN ||
 		    pk->state == P_FAILED)

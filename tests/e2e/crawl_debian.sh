@@ -106,9 +106,20 @@ for flavor in amd64 cloud-amd64; do
 done
 grep -q "\"url\": \"$M_URL/pool/" "$TMP/out/manifest.json" || fail "the manifest does not give the inputs' URLs"
 pb_httpd_idle M
+# the tree packages once each, whole; the image packages (the config's)
+# only as far as their config: Ranges from 0, fewer bytes than the file
+n_debs=$(awk '$2 ~ /\.deb$/ && $2 !~ /linux-image-/ && $1 == "GET" && $3 == "-" && $4 == 200' "$TMP/httpd/access.log" | wc -l)
+[ "$n_debs" -eq 4 ] || fail "expected each of the 4 tree packages fetched once, whole, got $n_debs GETs"
+for flavor in amd64 cloud-amd64; do
+	img=$(ls "$TMP/mirror"/pool/*/*/*/linux-image-$abi-${flavor}_*.deb)
+	read -r n whole ranged bytes <<<"$(awk -v f="/${img##*/}" '$1 == "GET" && substr($2, length($2) - length(f) + 1) == f {
+		n++; if ($3 == "-") w++; else if ($3 ~ /^bytes=0-/) r++; b += $5 } END { print n + 0, w + 0, r + 0, b + 0 }' "$TMP/httpd/access.log")"
+	[ "$n" -ge 1 ] && [ "$whole" -eq 0 ] && [ "$ranged" -eq "$n" ] ||
+		fail "${img##*/}: $n GETs, $whole whole, $ranged from byte 0: not read as a head"
+	[ "$bytes" -lt "$(stat -c %s "$img")" ] || fail "${img##*/}: $bytes bytes sent, as many as the file"
+done
+ok "build without packages: both kernels built from the mirror, each tree package fetched once, the images only as far as their configs"
 n_debs=$(awk '$2 ~ /\.deb$/ && $1 == "GET"' "$TMP/httpd/access.log" | wc -l)
-[ "$n_debs" -eq 6 ] || fail "expected each of the 6 packages fetched once, got $n_debs GETs"
-ok "build without packages: both kernels built from the mirror, each package fetched once"
 
 # second run: EXISTING, and no package downloaded again
 "$PB" build -k debian -p newswatch -v 3.1 -s "$PROBE_SRC" -o "$TMP/out" -w "$ws" -j 2 \
