@@ -47,10 +47,15 @@ PB_ATS_CACHE_SIZE=1G pb_ats_start "$TMP/ats" "$M_URL/" || rc=$?
 [ $rc -eq 0 ] || { [ $rc -eq 77 ] && exit 77; fail "Traffic Server did not start"; }
 ok "Apache Traffic Server on $PB_ATS_URL, the mirror behind $PB_ATS_MIRROR"
 
-# origin_pool_bytes FROM: the package bytes the mirror sent after log line FROM
+# The cache is proven on the tree packages (headers, kbuild), fetched
+# whole; the image packages are read only as far as their configs, with a
+# Range, which Traffic Server passes to the mirror without storing.
+TREE_RE='/pool/.*/linux-(headers|kbuild)-[^/]*\.deb$'
+# origin_pool_bytes FROM: the tree package bytes the mirror sent after log
+# line FROM
 origin_pool_bytes() {
 	pb_httpd_idle M
-	awk -v from="$1" 'NR > from && $1 == "GET" && $2 ~ /^\/pool\// { s += $5 } END { print s + 0 }' "$M_LOG"
+	awk -v from="$1" -v re="$TREE_RE" 'NR > from && $1 == "GET" && $2 ~ re { s += $5 } END { print s + 0 }' "$M_LOG"
 }
 
 # ---- the plan, from the mirror and through the cache --------------------------
@@ -72,14 +77,15 @@ PY
 [ "$id1" = "$id2" ] || fail "the plan through the cache has another id: $id2, not $id1"
 [ "$urls" = 1 ] || fail "the plan through the cache has package URLs elsewhere than $PB_ATS_MIRROR"
 ok "the plan through the cache: 4 kernels, its packages at the cache, the same plan_id ${id1:0:12}"
-# what each shard of 3 downloads, and the packages once each
+# what each shard of 3 downloads, and the packages once each (tree
+# packages: the heads of the config packages are checked apart)
 read -r unique per_shard <<<"$(python3 - "$TMP/plan.json" <<'PY'
 import json, sys
 ks = json.load(open(sys.argv[1]))["kernels"]
 key = lambda k: "%s\t%s\t%s" % (k["release"], k["arch"], k["version"])
 ks.sort(key=key)
-size = {p["name"]: p["size"] for k in ks for p in k["packages"]}
-shards = [{p["name"] for j, k in enumerate(ks) if j % 3 == i for p in k["packages"]} for i in range(3)]
+size = {p["name"]: p["size"] for k in ks for p in k["packages"] if p["role"] == "tree"}
+shards = [{p["name"] for j, k in enumerate(ks) if j % 3 == i for p in k["packages"] if p["role"] == "tree"} for i in range(3)]
 print(sum(size.values()), sum(size[n] for s in shards for n in s))
 PY
 )"
@@ -92,8 +98,24 @@ t0=$(date +%s)
 t_single=$(($(date +%s) - t0))
 single_bytes=$(origin_pool_bytes 0)
 [ "$(grep -cE ' BUILT +BUILT *$' "$TMP/single.txt")" -eq 4 ] || { cat "$TMP/single.txt"; fail "the single build"; }
-[ "$single_bytes" -eq "$unique" ] || fail "the single build fetched $single_bytes package bytes, not the plan's $unique"
-ok "one machine, -j 1: 4 kernels in ${t_single} s, $single_bytes package bytes from the mirror"
+[ "$single_bytes" -eq "$unique" ] || fail "the single build fetched $single_bytes tree package bytes, not the plan's $unique"
+read -r n_img img_bytes img_size <<<"$(python3 - "$TMP/plan.json" "$M_LOG" <<'PY'
+import json, sys
+ks = json.load(open(sys.argv[1]))["kernels"]
+size = {p["url"].split("/")[-1]: p["size"] for k in ks for p in k["packages"] if p["role"] == "config"}
+sent = {}
+for line in open(sys.argv[2]):
+    f = line.split()
+    name = f[1].split("/")[-1]
+    if f[0] == "GET" and name in size:
+        assert f[2].startswith("bytes=0-"), line  # heads only, never whole
+        sent[name] = sent.get(name, 0) + int(f[4])
+print(len(sent), sum(sent.values()), sum(size.values()))
+PY
+)" || fail "an image package was fetched whole"
+[ "$n_img" -ge 1 ] && [ "$img_bytes" -lt "$img_size" ] ||
+	fail "the image packages: $n_img read, $img_bytes of $img_size bytes"
+ok "one machine, -j 1: 4 kernels in ${t_single} s, $single_bytes tree package bytes from the mirror; $n_img image packages read only to their configs ($img_bytes of $img_size bytes)"
 
 # ---- the Slurm array, through the cache ----------------------------------------
 out=$TMP/shared
@@ -179,21 +201,21 @@ ok "the array's $(wc -l <"$TMP/single.files") outputs are byte-identical to the 
 # cache, which has them (one cache for both modes: the reverse map's key is
 # the mirror's URL)
 pb_ats_sync
-hits_before=$(pb_ats_hits '/pool/.*\.deb$')
-debs_logged() { awk '$7 ~ /\/pool\/.*\.deb$/' "$PB_ATS_LOG" | wc -l; }
+hits_before=$(pb_ats_hits "$TREE_RE")
+debs_logged() { awk -v re="$TREE_RE" '$7 ~ re' "$PB_ATS_LOG" | wc -l; }
 logged_before=$(debs_logged)
 env -u http_proxy HTTP_PROXY="$PB_ATS_URL" "$PB" build -k debian -p dep -v 1 -s "$src" \
 	--from-json "$TMP/plan.json" --shard 2/3 -o "$TMP/fwd" -w "$TMP/ws-fwd" >"$TMP/fwd.txt" 2>&1 ||
 	{ cat "$TMP/fwd.txt"; fail "a shard through the forward proxy"; }
 pb_ats_sync
-hits=$(pb_ats_hits '/pool/.*\.deb$')
-misses=$(pb_ats_misses '/pool/.*\.deb$')
+hits=$(pb_ats_hits "$TREE_RE")
+misses=$(pb_ats_misses "$TREE_RE")
 fwd_hits=$((hits - hits_before))
 n_pkgs=$(python3 - "$TMP/plan.json" <<'PY'
 import json, sys
 ks = json.load(open(sys.argv[1]))["kernels"]
 ks.sort(key=lambda k: "%s\t%s\t%s" % (k["release"], k["arch"], k["version"]))
-print(len({p["name"] for j, k in enumerate(ks) if j % 3 == 2 for p in k["packages"]}))
+print(len({p["name"] for j, k in enumerate(ks) if j % 3 == 2 for p in k["packages"] if p["role"] == "tree"}))
 PY
 )
 # What the mirror sent, whole test (counted over the whole log: ATS may
@@ -207,7 +229,7 @@ shard2_bytes=$(python3 - "$TMP/plan.json" <<'PY'
 import json, sys
 ks = json.load(open(sys.argv[1]))["kernels"]
 ks.sort(key=lambda k: "%s\t%s\t%s" % (k["release"], k["arch"], k["version"]))
-print(sum({p["name"]: p["size"] for j, k in enumerate(ks) if j % 3 == 2 for p in k["packages"]}.values()))
+print(sum({p["name"]: p["size"] for j, k in enumerate(ks) if j % 3 == 2 for p in k["packages"] if p["role"] == "tree"}.values()))
 PY
 )
 uncached=$((per_shard + shard2_bytes))
@@ -223,7 +245,7 @@ echo "package bytes from the mirror: one machine $single_bytes; through the cach
 # cache's write lock (ATS then lets both through: within a few seconds of
 # each other in its log). A package fetched again later was lost by the
 # cache: a failure.
-refetched=$(awk '$7 ~ /\/pool\/.*\.deb$/ && $4 ~ /MISS/ {
+refetched=$(awk -v re="$TREE_RE" '$7 ~ re && $4 ~ /MISS/ {
 	if ($7 in first && $1 - first[$7] > 5) print $7; if (!($7 in first)) first[$7] = $1 }' "$PB_ATS_LOG")
 [ -z "$refetched" ] || fail "the cache fetched again, later, what it had stored: $refetched"
 [ "$fwd_hits" -eq "$n_pkgs" ] || fail "through the forward proxy: $fwd_hits cache hits, not the shard's $n_pkgs packages"
