@@ -411,6 +411,46 @@ static void test_turns(void **state)
 	assert_file(x->tmp, "pkg.deb", content);
 }
 
+/* One transfer at a time: an item added first is asked before the ones
+ * queued earlier that have not started. */
+static void test_add_first(void **state)
+{
+	struct fx *x = *state;
+	const struct answer a[] = {OK(content), OK(content), OK(content)};
+	struct pb_fetch_item more[2];
+	char dest[2][PATH_MAX];
+	struct pb_err err = {0};
+	int ret, turns = 0, i;
+
+	script(&x->fk, a, 3);
+	x->o.concurrency = 1;
+	x->f = pb_fetcher_new(&x->o, &err);
+	assert_non_null(x->f);
+	x->it.urls = URLS("http://a/1.deb");
+	x->it.n_urls = 1;
+	assert_int_equal(pb_fetcher_add(x->f, &x->it, &err), 0);
+	for (i = 0; i < 2; i++) {
+		more[i] = x->it;
+		pbt_path(dest[i], sizeof(dest[i]), x->tmp,
+			 i ? "3.deb" : "2.deb");
+		more[i].dest = dest[i];
+	}
+	more[0].urls = URLS("http://a/2.deb");
+	more[1].urls = URLS("http://a/3.deb");
+	assert_int_equal(pb_fetcher_add(x->f, &more[0], &err), 0);
+	assert_int_equal(pb_fetcher_add_first(x->f, &more[1], &err), 0);
+	while ((ret = pb_fetcher_turn(x->f, 10, &err)) > 0)
+		assert_true(++turns < 100);
+	assert_int_equal(ret, 0);
+	assert_string_equal(x->fk.url[0], "http://a/3.deb");
+	assert_string_equal(x->fk.url[1], "http://a/1.deb");
+	assert_string_equal(x->fk.url[2], "http://a/2.deb");
+	assert_int_equal(x->it.result, 0);
+	assert_int_equal(more[0].result, 0);
+	assert_int_equal(more[1].result, 0);
+	assert_file(x->tmp, "3.deb", content);
+}
+
 static void test_416_starts_over(void **state)
 {
 	struct fx *x = *state;
@@ -652,6 +692,7 @@ int main(void)
 		T(test_head_of_a_whole_answer),
 		T(test_head_short),
 		T(test_turns),
+		T(test_add_first),
 		T(test_416_starts_over),
 		T(test_redirects),
 		T(test_host_failures_outlive_a_run),
