@@ -76,16 +76,24 @@ struct pb_dl {
 	/* the size a head starts at: the largest one that held its config
 	 * so far (one family's kernels put it at about the same place) */
 	int64_t head_start;
+	size_t *slot; /* index + 1 in pkgs by SHA-256, 0: empty */
+	size_t n_slot;
 };
 
-static long find_pkg(const struct pb_dl *d, const char *sha256)
+/* The slot of sha256 in d->slot (open addressing: a kernel's packages are
+ * looked up among every package of the run, thousands): where it is, or
+ * the empty slot it would go to. */
+static size_t pkg_slot(const struct pb_dl *d, const char *sha256)
 {
-	size_t k;
+	size_t h = 0, i;
 
-	for (k = 0; k < d->n_pkgs; k++)
-		if (!strcmp(d->pkgs[k].p->sha256, sha256))
-			return (long)k;
-	return -1;
+	/* hex digits of a digest: as good a hash as any */
+	for (i = 0; i < 16 && sha256[i]; i++)
+		h = h * 16 + (size_t)(sha256[i] & 0x1f);
+	for (h &= d->n_slot - 1; d->slot[h]; h = (h + 1) & (d->n_slot - 1))
+		if (!strcmp(d->pkgs[d->slot[h] - 1].p->sha256, sha256))
+			break;
+	return h;
 }
 
 static void on_done(struct pb_fetch_item *it, void *data)
@@ -160,18 +168,17 @@ static int plan_kernel(struct pb_dl *d, const struct pb_crawl_kernel *kn,
 		return -ENOMEM;
 	for (j = 0; j < kn->n_pkgs && !ret; j++) {
 		const struct pb_crawl_pkg *p = &kn->pkgs[j];
-		long at = find_pkg(d, p->sha256);
+		size_t h = pkg_slot(d, p->sha256);
 		struct pkg *pk;
 
-		if (at < 0) {
-			at = (long)d->n_pkgs;
+		if (!d->slot[h]) {
 			ret = pkg_init(d, &d->pkgs[d->n_pkgs], p, err);
 			if (ret)
 				return pb_err_prefix(err, "%s", kn->release);
-			d->n_pkgs++;
+			d->slot[h] = ++d->n_pkgs;
 		}
-		pk = &d->pkgs[at];
-		k->pk[k->n_pk++] = (size_t)at;
+		pk = &d->pkgs[d->slot[h] - 1];
+		k->pk[k->n_pk++] = d->slot[h] - 1;
 		ret = pb_batch_add_key(d->b, &key, pk->dest, p->role, err);
 		if (!ret && d->origins)
 			ret = pb_origins_add(d->origins, pk->dest, p->url, err);
@@ -199,8 +206,11 @@ int pb_dl_plan(const struct pb_crawl *c, const struct pb_dl_opts *o,
 	d->head_start = HEAD_FIRST;
 	for (i = 0; i < c->n_kernels; i++)
 		total += c->kernels[i].n_pkgs;
+	for (d->n_slot = 16; d->n_slot < 2 * total; d->n_slot *= 2)
+		;
 	d->pkgs = pb_calloc(total + 1, sizeof(*d->pkgs), err);
-	d->k = d->pkgs ? pb_calloc(c->n_kernels + 1, sizeof(*d->k), err) : NULL;
+	d->slot = d->pkgs ? pb_calloc(d->n_slot, sizeof(*d->slot), err) : NULL;
+	d->k = d->slot ? pb_calloc(c->n_kernels + 1, sizeof(*d->k), err) : NULL;
 	if (!d->k)
 		return -ENOMEM;
 	for (i = 0; i < c->n_kernels && !ret; i++)
@@ -612,6 +622,7 @@ void pb_dl_free(struct pb_dl *d)
 	for (i = 0; i < d->n_k; i++)
 		free(d->k[i].pk);
 	free(d->pkgs);
+	free(d->slot);
 	free(d->k);
 	free(d->by_bi);
 	free(d);
