@@ -14,6 +14,7 @@
 #include "plugin/toolchain_defs.h"
 #include "probe-builder/batch.h"
 #include "probe-builder/error.h"
+#include "util/hashcache.h"
 
 /* Where a run of builds is, for a front end to draw. */
 struct pb_build_progress {
@@ -74,6 +75,9 @@ struct pb_build_opts {
 	const char *module_sign_key;
 	const char *module_sign_cert;
 	const char *module_signer;
+	/* local inputs and the outputs already in the output dir are hashed
+	 * through it (NULL: hashed every run) */
+	struct pb_hashcache *hash_cache;
 };
 
 /* The directory name of kernel i of b: "<release>_<arch>_<version>" (one

@@ -442,10 +442,16 @@ static int build_run(struct build_cmd *c, const regex_t *re)
 	/* package files: no crawl, no download; a plan: a download */
 	if (!c->po.n_packages)
 		pb_cli_crawl_warn(&c->cc, !c->po.plan);
+	/* local inputs and outputs through the same hash cache */
+	o->hash_cache = c->cc.fetch.hash_cache;
 	c->po.crawl = &co;
 	c->po.fetcher = co.fetcher;
 	c->po.whole_config = c->verify != 0;
 	ret = pb_pipeline_run(&c->po, &res, &err);
+	/* the builds' inputs are counted in each kernel's log */
+	pb_debug("files already downloaded: %zu hashed, %zu from the hash "
+		 "cache",
+		 c->cc.hashes.hashed, c->cc.hashes.hits);
 	if (ret && res.crawl_failed)
 		pb_cli_crawl_error(&err, &res.crawl);
 	else if (ret)

@@ -13,6 +13,7 @@
 #include "net/fetch.h"
 #include "plugin/registry.h"
 #include "plugin/toolchain_defs.h"
+#include "util/hashcache.h"
 
 struct pb_crawl;
 struct pb_crawl_opts;
@@ -140,6 +141,9 @@ struct pb_cli_crawl {
 	/* one for the crawl and the download: its failures per host count
 	 * across them */
 	struct pb_fetcher *fetcher;
+	/* the workspace's digests (meta/hashes), which the fetcher checks
+	 * what it has already through, and a build its inputs */
+	struct pb_hashcache hashes;
 };
 
 void pb_cli_crawl_init(struct pb_cli_crawl *cc);
@@ -150,8 +154,9 @@ void pb_cli_crawl_free(struct pb_cli_crawl *cc);
  * terminal (each of its runs measures its own rate). NULL when it cannot
  * be had (said). */
 struct pb_fetcher *pb_cli_fetcher(struct pb_cli_crawl *cc, int quiet);
-/* The crawl options of d from the command line's, with cc's fetcher;
- * -1 (said) when there is none. */
+/* The crawl options of d from the command line's, with cc's fetcher
+ * (checking through cc->hashes, the workspace's); -1 (said) when there is
+ * none. */
 int pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
 		       const regex_t *kernel_filter, const char *workspace,
 		       int quiet, struct pb_crawl_opts *o);

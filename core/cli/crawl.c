@@ -189,6 +189,15 @@ int pb_cli_crawl_setup(struct pb_cli_crawl *cc, const struct pb_distro *d,
 		       const regex_t *kernel_filter, const char *workspace,
 		       int quiet, struct pb_crawl_opts *o)
 {
+	struct pb_err err = {0};
+
+	/* set before the fetcher is made, which copies its options */
+	if (!cc->fetcher && !cc->fetch.hash_cache) {
+		if (pb_hashcache_init(&cc->hashes, workspace, &err) < 0)
+			pb_warn("%s: no hash cache", err.msg);
+		else
+			cc->fetch.hash_cache = &cc->hashes;
+	}
 	memset(o, 0, sizeof(*o));
 	o->sz = sizeof(*o);
 	o->distro = d;

@@ -275,7 +275,8 @@ static void admit(struct pb_fetcher *f, struct xfer *x)
 		return;
 	}
 	if (it->sha256 && access(it->dest, F_OK) == 0) {
-		if (fetcher_verify(it, it->dest, why, sizeof(why)) == 0) {
+		if (fetcher_verify(it, it->dest, f->o.hash_cache, why,
+				   sizeof(why)) == 0) {
 			fetcher_item_ok(f, x, 1);
 			return;
 		}

@@ -18,6 +18,8 @@
 
 #include "probe-builder/error.h"
 
+struct pb_hashcache;
+
 /* libcurl's global state, once in main() before any thread: its
  * initialisation is not thread-safe. 0 or -EIO (err says why). */
 int pb_fetch_global_init(struct pb_err *err);
@@ -97,6 +99,10 @@ struct pb_fetch_opts {
 	/* NULL: libcurl */
 	pb_fetch_transport_fn transport;
 	void *transport_data;
+	/* a dest already there is checked through it, and a file fetched
+	 * and checked is remembered in it (NULL: every dest there is
+	 * hashed); it must last as long as the fetcher */
+	struct pb_hashcache *hash_cache;
 };
 
 #define PB_FETCH_OPTS_INIT                                                     \

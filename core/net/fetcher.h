@@ -78,9 +78,13 @@ size_t fetcher_body(struct pb_fetch_reply *r, const void *buf, size_t len);
 /* the item of x is done: 0, or it failed (its error says why) */
 void fetcher_item_ok(struct pb_fetcher *f, struct xfer *x, int cached);
 void fetcher_item_fail(struct pb_fetcher *f, struct xfer *x);
-/* 0 when the file at path is the item's (size, SHA-256), else why */
-int fetcher_verify(const struct pb_fetch_item *it, const char *path, char *why,
-		   size_t len);
+/* 0 when the file at path is the item's (size, SHA-256), else why; hc:
+ * its SHA-256 may come from there (NULL: it is hashed) */
+int fetcher_verify(const struct pb_fetch_item *it, const char *path,
+		   struct pb_hashcache *hc, char *why, size_t len);
+/* A file fetched, checked and renamed into place: its SHA-256 is
+ * remembered (the next run does not hash it to find it right). */
+void fetcher_remember(struct pb_fetcher *f, const struct pb_fetch_item *it);
 
 /* curl.c: -1 when the transfer could not start (x->it->error says why) */
 int fetcher_curl_init(struct pb_fetcher *f, struct pb_err *err);

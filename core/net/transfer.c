@@ -17,7 +17,7 @@
 #include "probe-builder/log.h"
 #include "probe-builder/pkgname.h"
 #include "util/clock.h"
-#include "util/hash.h"
+#include "util/hashcache.h"
 #include "util/http.h"
 #include "util/str.h"
 
@@ -34,8 +34,8 @@ static int part_size(const char *path, int64_t *size)
 	return 0;
 }
 
-int fetcher_verify(const struct pb_fetch_item *it, const char *path, char *why,
-		   size_t len)
+int fetcher_verify(const struct pb_fetch_item *it, const char *path,
+		   struct pb_hashcache *hc, char *why, size_t len)
 {
 	char hex[PB_HEX_MAX];
 	struct pb_err err = {0};
@@ -59,7 +59,7 @@ int fetcher_verify(const struct pb_fetch_item *it, const char *path, char *why,
 	}
 	if (!it->sha256)
 		return 0;
-	if (pb_hash_file(path, "sha256", hex, &err) < 0) {
+	if (pb_hash_file_cached(hc, path, "sha256", hex, &err) < 0) {
 		snprintf(why, len, "%s", err.msg);
 		return -EIO;
 	}
@@ -75,6 +75,18 @@ int fetcher_verify(const struct pb_fetch_item *it, const char *path, char *why,
 		return -EBADMSG;
 	}
 	return 0;
+}
+
+void fetcher_remember(struct pb_fetcher *f, const struct pb_fetch_item *it)
+{
+	struct pb_err err = {0};
+
+	/* the .part was hashed, not dest: the same inode, renamed by us
+	 * just now, which nobody else writes */
+	if (f->o.hash_cache && it->sha256 && !it->head &&
+	    pb_hashcache_put(f->o.hash_cache, it->dest, "sha256", it->sha256,
+			     &err) < 0)
+		pb_debug("hash cache: %s", err.msg);
 }
 
 void fetcher_item_fail(struct pb_fetcher *f, struct xfer *x)
@@ -162,8 +174,9 @@ static int64_t resume_point(struct pb_fetcher *f, struct xfer *x)
 		return have;
 	/* a whole file from an interrupted run: check it as is */
 	if (have == x->it->size &&
-	    fetcher_verify(x->it, x->part_path, why, sizeof(why)) == 0 &&
+	    fetcher_verify(x->it, x->part_path, NULL, why, sizeof(why)) == 0 &&
 	    rename(x->part_path, x->it->dest) == 0) {
+		fetcher_remember(f, x->it);
 		x->resume_from = have;
 		fetcher_item_ok(f, x, 0);
 		return -1;
@@ -416,7 +429,7 @@ static void got_body(struct pb_fetcher *f, struct xfer *x)
 		dead_url(f, x, why);
 		return;
 	}
-	if (fetcher_verify(x->it, x->part_path, why, sizeof(why)) < 0) {
+	if (fetcher_verify(x->it, x->part_path, NULL, why, sizeof(why)) < 0) {
 		/* wrong bytes: never kept, never resumed */
 		unlink(x->part_path);
 		dead_url(f, x, why);
@@ -429,6 +442,7 @@ static void got_body(struct pb_fetcher *f, struct xfer *x)
 		fetcher_item_fail(f, x);
 		return;
 	}
+	fetcher_remember(f, x->it);
 	fetcher_item_ok(f, x, 0);
 }
 

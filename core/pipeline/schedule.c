@@ -8,11 +8,13 @@
  * it started, and dies with the parent (PR_SET_PDEATHSIG). */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@
 #include "util/fs.h"
 #include "util/path.h"
 #include "util/runctl.h"
+#include "util/str.h"
 
 /* how long the workers have to stop after SIGTERM before SIGKILL */
 #define STOP_GRACE_S 10.0
@@ -297,19 +300,52 @@ static void lost_children(struct sched *s)
 		}
 }
 
+/* Up to ms for a worker to end: woken as one does (a pidfd per worker:
+ * a warm rerun's workers last milliseconds, and a fixed sleep between
+ * them was most of its time); a plain sleep without pidfds. */
+static void wait_workers(const struct sched *s, int ms)
+{
+	struct timespec ts = {0, (long)ms * 1000 * 1000};
+	struct pollfd fds[64];
+	nfds_t n = 0;
+	size_t j;
+
+#ifdef SYS_pidfd_open
+	for (j = 0; j < s->jobs && n < PB_ARRAY_SIZE(fds); j++) {
+		int fd = s->slots[j].pid > 0 ? (int)syscall(SYS_pidfd_open,
+							    s->slots[j].pid, 0)
+					     : -1;
+
+		if (fd >= 0) {
+			fds[n].fd = fd;
+			fds[n++].events = POLLIN;
+		}
+	}
+#endif
+	/* every worker watched, else a sleep (one not watched could end
+	 * first) */
+	if (n > 0 && n == s->running)
+		poll(fds, n, ms);
+	else
+		nanosleep(&ts, NULL);
+	for (j = 0; j < n; j++)
+		close(fds[j].fd);
+}
+
 /* Waits a little for a worker to end (not at all when wait is 0), and
  * collects its result. */
 static void reap(struct sched *s, int wait)
 {
-	struct timespec ts = {0, 200 * 1000 * 1000};
 	size_t j, k;
 	int status;
 	pid_t pid;
 
 	/* not a blocking wait: the line shows the elapsed time */
 	pid = waitpid(-1, &status, WNOHANG);
-	if (pid == 0 && wait)
-		nanosleep(&ts, NULL);
+	if (pid == 0 && wait) {
+		wait_workers(s, 200);
+		pid = waitpid(-1, &status, WNOHANG);
+	}
 	if (pid < 0 && errno != EINTR)
 		lost_children(s);
 	if (pid <= 0)
