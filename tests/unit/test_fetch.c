@@ -22,7 +22,7 @@
 
 #include "net/fetch.h"
 #include "testutil.h"
-#include "util/hash.h"
+#include "util/hashcache.h"
 #include "util/http.h"
 
 /* ------------------------------------------------- the made-up transport */
@@ -122,6 +122,7 @@ struct fx {
 	struct pb_fetch_opts o;
 	struct pb_fetcher *f;
 	struct pb_fetch_item it;
+	struct pb_hashcache hc;
 };
 
 static int setup(void **state)
@@ -209,6 +210,39 @@ static void test_ok_then_cached(void **state)
 	assert_int_equal(run1(x, URLS("http://a/p.deb"), 1, NULL, 0), 0);
 	assert_int_equal(x->it.cached, 1);
 	assert_int_equal(x->fk.n_req, 0);
+}
+
+/* Through a hash cache: a file fetched and checked is remembered, and a
+ * later run takes it as it is without reading it; rewritten in place
+ * since, it is hashed, found wrong and fetched again. */
+static void test_hash_cache(void **state)
+{
+	struct fx *x = *state;
+	const struct answer a[] = {OK(content)};
+	struct pb_err err = {0};
+	char ws[PATH_MAX];
+	FILE *f;
+
+	pbt_path(ws, sizeof(ws), x->tmp, "ws");
+	assert_int_equal(pb_hashcache_init(&x->hc, ws, &err), 0);
+	x->o.hash_cache = &x->hc;
+	assert_int_equal(run1(x, URLS("http://a/p.deb"), 1, a, 1), 0);
+	assert_int_equal(x->it.cached, 0);
+	assert_int_equal(x->hc.hashed, 0);
+
+	assert_int_equal(run1(x, URLS("http://a/p.deb"), 1, NULL, 0), 0);
+	assert_int_equal(x->it.cached, 1);
+	assert_int_equal(x->hc.hits, 1);
+	assert_int_equal(x->hc.hashed, 0);
+
+	f = fopen(x->dest, "r+");
+	assert_non_null(f);
+	assert_int_equal(fputc('T', f), 'T');
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(run1(x, URLS("http://a/p.deb"), 1, a, 1), 0);
+	assert_int_equal(x->it.cached, 0);
+	assert_int_equal(x->hc.hashed, 1);
+	assert_file(x->tmp, "pkg.deb", content);
 }
 
 static void test_transient_retried(void **state)
@@ -681,6 +715,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_ok_then_cached),
+		T(test_hash_cache),
 		T(test_transient_retried),
 		T(test_retries_run_out),
 		T(test_next_mirror),
