@@ -74,6 +74,9 @@ struct pb_build_opts {
 	const char *module_sign_key;
 	const char *module_sign_cert;
 	const char *module_signer;
+	/* --keep-trees: a kernel's unpacked tree and build copies stay
+	 * (else they go once its outputs are BUILT, EXISTING or SKIPPED) */
+	int keep_trees;
 };
 
 /* The directory name of kernel i of b: "<release>_<arch>_<version>" (one
