@@ -78,6 +78,9 @@ struct pb_build_opts {
 	/* local inputs and the outputs already in the output dir are hashed
 	 * through it (NULL: hashed every run) */
 	struct pb_hashcache *hash_cache;
+	/* --keep-trees: a kernel's unpacked tree and build copies stay
+	 * (else they go once its outputs are BUILT, EXISTING or SKIPPED) */
+	int keep_trees;
 };
 
 /* The directory name of kernel i of b: "<release>_<arch>_<version>" (one

@@ -185,22 +185,23 @@ static int plan_outputs(struct rel_ctx *c, int *tree_ready, char *kname,
 			char *ename, size_t len, int *need_kmod, int *need_ebpf,
 			struct pb_err *err)
 {
-	int ret;
+	int remembered = 0, ret;
 
 	*tree_ready = pb_rel_root_is_ready(c);
-	if (*tree_ready) {
+	if (*tree_ready)
 		pb_info("%s: reusing the unpacked tree in %s", c->rel.name,
 			c->root);
-	} else {
-		ret = pb_rel_new_root(c, err);
-		if (!ret && pb_rel_unpack_role(c, PB_PKG_CONFIG, err) < 0)
-			ret = pb_rel_drop_root(c, err->code);
+	else if (pb_rel_recall_config(c))
+		/* no root yet: find_kdir makes one if a build needs it */
+		remembered = 1;
+	else if ((ret = pb_rel_root_for_build(c, err)) < 0)
+		return ret;
+	if (!remembered) {
+		ret = pb_rel_find_config(c, tree_ready, err);
 		if (ret)
 			return ret;
+		pb_rel_remember_config(c);
 	}
-	ret = pb_rel_find_config(c, tree_ready, err);
-	if (ret)
-		return ret;
 	if (pb_output_name(kname, len, PB_OUT_KMOD, c->o->probe, c->o->version,
 			   c->rel.arch, c->rel.name, c->md5) < 0 ||
 	    pb_output_name(ename, len, PB_OUT_EBPF, c->o->probe, c->o->version,
@@ -230,7 +231,10 @@ static int find_kdir(struct rel_ctx *c, int tree_ready, struct pb_err *err)
 				  "builds are not supported",
 				  c->rel.arch, host);
 	if (!tree_ready) {
-		ret = pb_rel_prepare_tree(c, err);
+		/* the config was remembered: the root is made now */
+		ret = c->root_fd < 0 ? pb_rel_root_for_build(c, err) : 0;
+		if (!ret)
+			ret = pb_rel_prepare_tree(c, err);
 		if (ret)
 			return ret;
 	}
@@ -470,6 +474,7 @@ int pb_build_release(const struct pb_build_opts *o, const struct pb_batch *b,
 		pb_log_set_file(logf);
 		build_logged(&c, pb_batch_release_failure(b, i));
 	}
+	pb_rel_tidy(&c);
 	r->duration_s = pb_now_s() - t0;
 	pb_info("%s: %s in %.1fs", c.rel.name,
 		pb_status_name(pb_result_settle(r)), r->duration_s);

@@ -7,7 +7,10 @@
  *   roots/<distro>/<key>.stamp  which packages that root holds
  *   build/<distro>/<key>/{kmod,ebpf}/  private copies of the source
  *   logs/<distro>/<key>/<run id>.log, copied to the output dir's logs/
- *   when something was built */
+ *   when something was built
+ *   meta/configs/<SHA-256 of the stamp>  the tree's config and its MD5
+ * The root, its stamp and the copies go once the outputs are recorded
+ * well (rel_workspace.c). */
 #ifndef PB_BUILD_RELEASE_H
 #define PB_BUILD_RELEASE_H
 
@@ -73,6 +76,17 @@ int pb_rel_unpack_role(struct rel_ctx *c, enum pb_pkg_role role,
 		       struct pb_err *err);
 int pb_rel_prepare_tree(struct rel_ctx *c, struct pb_err *err);
 int pb_rel_find_config(struct rel_ctx *c, int *tree_ready, struct pb_err *err);
+
+/* rel_workspace.c: the config of the tree the stamp describes, as an
+ * earlier run found it (1: in c->md5 and the result; 0: not known); it
+ * remembered (after pb_rel_find_config); a new root with the config
+ * packages in, for a build whose config was remembered; the tree and
+ * build copies removed when every output went well (not with
+ * --keep-trees), or where they are kept said. */
+int pb_rel_recall_config(struct rel_ctx *c);
+void pb_rel_remember_config(struct rel_ctx *c);
+int pb_rel_root_for_build(struct rel_ctx *c, struct pb_err *err);
+void pb_rel_tidy(struct rel_ctx *c);
 
 /* rel_toolchain.c: the toolchain for the tree's compiler k (an
  * environment made if need be) in c->cc and c->env, recorded in the

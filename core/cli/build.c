@@ -39,6 +39,8 @@ enum {
 	OPT_MODULE_SIGN_CERT,
 	OPT_VERIFY,
 	OPT_SHARD,
+	OPT_KEEP_TREES,
+	OPT_CACHE_MAX,
 };
 
 static const char *shard_getenv(const char *name)
@@ -214,6 +216,17 @@ static int build_opt(struct build_cmd *c, int opt, const char *arg)
 			return 2;
 		}
 		break;
+	case OPT_KEEP_TREES:
+		o->keep_trees = 1;
+		break;
+	case OPT_CACHE_MAX:
+		if (parse_size(arg, &c->po.cache_max) < 0) {
+			pb_error("build: --cache-max wants a size above 0 (K, "
+				 "M, G suffixes), not '%s'",
+				 arg);
+			return 2;
+		}
+		break;
 	case OPT_WAIT_LOCK:
 		c->po.wait_lock = 1;
 		break;
@@ -250,6 +263,8 @@ static int build_args(int argc, char **argv, struct build_cmd *c)
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{"max-unpacked-size", required_argument, NULL,
 		 OPT_MAX_UNPACKED},
+		{"keep-trees", no_argument, NULL, OPT_KEEP_TREES},
+		{"cache-max", required_argument, NULL, OPT_CACHE_MAX},
 		{"wait-lock", no_argument, NULL, OPT_WAIT_LOCK},
 		{"sign-key", required_argument, NULL, OPT_SIGN_KEY},
 		{"toolchain", required_argument, NULL, OPT_TOOLCHAIN},

@@ -16,6 +16,7 @@
 
 #include "crawl/crawl.h"
 #include "crawl/mirror.h"
+#include "pipeline/cache.h"
 #include "pipeline/confighead.h"
 #include "pipeline/run.h"
 #include "probe-builder/alloc.h"
@@ -462,6 +463,9 @@ static int queue_kernel(struct pb_dl *d, struct kern *k, struct pb_err *err)
 				continue;
 			if (pk->p->role == PB_PKG_BOOT && !d->o->whole_config)
 				continue; /* only verify boots it */
+			/* used now, fetched or not: the last evicted
+			 * (cache.h) */
+			pb_cache_touch(d->o->workspace, pk->p->sha256);
 			if (!head_allowed(d, pk))
 				ret = ask(d, pk, 0, 0, err);
 			else if (head_accepted_before(d, k, pk))
@@ -607,6 +611,18 @@ int pb_dl_ready(struct pb_dl *d, size_t bi)
 int64_t pb_dl_bytes_saved(const struct pb_dl *d)
 {
 	return d->bytes_saved;
+}
+
+const char **pb_dl_in_use(const struct pb_dl *d, size_t *n, struct pb_err *err)
+{
+	const char **v = pb_calloc(d->n_pkgs + 1, sizeof(*v), err);
+	size_t i;
+
+	*n = 0;
+	for (i = 0; v && i < d->n_pkgs; i++)
+		if (d->pkgs[i].wanted)
+			v[(*n)++] = d->pkgs[i].p->sha256;
+	return v;
 }
 
 void pb_dl_free(struct pb_dl *d)

@@ -11,6 +11,7 @@
 
 #include "output/manifest.h"
 #include "output/manifest_sign.h"
+#include "pipeline/cache.h"
 #include "pipeline/run.h"
 #include "pipeline/schedule.h"
 #include "pipeline/shard.h"
@@ -449,6 +450,46 @@ static int record(struct run *r, struct pb_err *err)
 	return ret;
 }
 
+/* ---------------------------------------------------------------- cache */
+
+/* --cache-max: the least recently used packages go; the run's own stay
+ * (verify boots them next, a rerun wants them). A failure here is
+ * said, not the run's. */
+static void trim_cache(struct run *r)
+{
+	const unsigned long long max = r->o->cache_max;
+	const char **keep = NULL;
+	struct pb_cache_trim t;
+	struct pb_err err = {0};
+	char dir[PATH_MAX];
+	size_t n = 0;
+	int ret;
+
+	if (r->dl && !(keep = pb_dl_in_use(r->dl, &n, &err)))
+		ret = err.code;
+	else
+		ret = pb_path_join(dir, sizeof(dir), &err, r->bo.workspace,
+				   "cache", NULL);
+	if (!ret)
+		ret = pb_cache_trim(dir, max, keep, n, &t, &err);
+	free(keep);
+	if (ret) {
+		pb_warn("--cache-max: %s", err.msg);
+		return;
+	}
+	if (t.evicted)
+		pb_info("cache: evicted %zu package%s, %.1f MB, least recently "
+			"used first (%.1f MB before, %.1f MB now)",
+			t.evicted, t.evicted == 1 ? "" : "s",
+			(double)t.evicted_bytes / 1e6, (double)t.before / 1e6,
+			(double)t.after / 1e6);
+	if (t.after > max)
+		pb_warn("cache: %.1f MB, above --cache-max (%.1f MB): %.1f MB "
+			"of it is this run's packages, kept",
+			(double)t.after / 1e6, (double)max / 1e6,
+			(double)t.in_use_bytes / 1e6);
+}
+
 /* ------------------------------------------------------------------ run */
 
 static void run_free(struct run *r)
@@ -502,6 +543,8 @@ int pb_pipeline_run(const struct pb_pipeline_opts *o,
 		ret = pb_results_add(&out->results, &r.skipped.r[i], err);
 	if (!ret)
 		ret = record(&r, err);
+	if (o->cache_max && r.ws_lock.fd >= 0)
+		trim_cache(&r);
 	/* a stage that failed because a signal stopped it (gpgv or a
 	 * download killed with the group): the run was interrupted, and
 	 * what the stage said stays after that */

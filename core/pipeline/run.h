@@ -42,6 +42,10 @@ struct pb_pipeline_opts {
 	/* build --verify: config and boot packages fetched whole (the
 	 * kernel is booted), never a config package's head alone */
 	int whole_config;
+	/* --cache-max: at the end of the run, the download cache is
+	 * brought under this many bytes, least recently used packages
+	 * first (0: no limit) */
+	unsigned long long cache_max;
 };
 
 struct pb_pipeline_result {
@@ -107,6 +111,9 @@ int pb_dl_pump(struct pb_dl *d, long max_ms, struct pb_err *err);
 int pb_dl_ready(struct pb_dl *d, size_t bi);
 /* bytes of config packages not fetched: their heads sufficed */
 int64_t pb_dl_bytes_saved(const struct pb_dl *d);
+/* the SHA-256s of the packages the run asked for (*n of them; the array
+ * is the caller's to free, its strings d's) */
+const char **pb_dl_in_use(const struct pb_dl *d, size_t *n, struct pb_err *err);
 void pb_dl_free(struct pb_dl *d);
 
 /* select.c: the ignore list (shell globs, # comments), and the kernels of

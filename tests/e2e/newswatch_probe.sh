@@ -53,8 +53,10 @@ mapfile -t files < <(pb_debian_fetch "linux-headers-$rel61" "linux-headers-$abi6
 echo "packages: ${files[*]##*/}"
 
 ws=$TMP/ws out=$TMP/out
+# the unpacked trees are kept (--keep-trees): the probe is built by hand on
+# them below
 "$PB" build -k debian -p newswatch -v 1.0.0 -s "$PROBE_SRC" -o "$out" -w "$ws" -j 2 \
-	"${files[@]}" >"$TMP/build.txt" 2>"$TMP/build.err" ||
+	--keep-trees "${files[@]}" >"$TMP/build.txt" 2>"$TMP/build.err" ||
 	{ cat "$TMP/build.txt" "$TMP/build.err"; fail "probe-builder build failed"; }
 cat "$TMP/build.txt"
 for rel in "$rel61" "$rel612"; do
@@ -473,7 +475,7 @@ check_obj "$o612" "$rel612" 8 ringbuf loop 6.12
 # NEWSWATCH_DEPTH=4 through probe-builder: its make runs inherit the
 # environment (it only scrubs what could steer kbuild elsewhere)
 NEWSWATCH_DEPTH=4 "$PB" build -k debian -p newswatch -v 1.0.0 -s "$PROBE_SRC" -o "$TMP/out4" \
-	-w "$ws" -f "^$rel61\$" "${files[@]}" >"$TMP/build4.txt" 2>&1 ||
+	-w "$ws" -f "^$rel61\$" --keep-trees "${files[@]}" >"$TMP/build4.txt" 2>&1 ||
 	{ cat "$TMP/build4.txt"; fail "probe-builder build with NEWSWATCH_DEPTH=4 failed"; }
 check_obj "$(obj_of "$TMP/out4" "$rel61")" "$rel61 NEWSWATCH_DEPTH=4 (probe-builder)" 4 ringbuf loop 6.1
 
