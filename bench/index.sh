@@ -42,6 +42,7 @@ row() {
 }
 
 # ---- (a) APT: the real bookworm main list, signed, served on 127.0.0.1
+# shellcheck disable=SC2012 # apt's list names are plain
 src=$(ls /var/lib/apt/lists/*_debian_dists_bookworm_main_binary-amd64_Packages* 2>/dev/null | head -n1 || true)
 [ -n "$src" ] || { echo "bench: no bookworm main list in /var/lib/apt/lists: run apt-get update" >&2; exit 1; }
 apt=$work/apt

@@ -27,7 +27,9 @@
 # BENCH_DIR (default a temporary directory) holds the runs' figures and
 # output.
 
+# shellcheck disable=SC2034 # for the scripts that source this
 BENCH_SLOW=${PB_BENCH_SLOW:-3}
+# shellcheck disable=SC2034
 BENCH_FAST=${PB_BENCH_FAST:-5}
 
 bench_median() {
@@ -35,7 +37,7 @@ bench_median() {
 		END {
 			if (NR == 0) { print "bench_median: no numbers" > "/dev/stderr"; exit 1 }
 			if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.6g\n", m
+			printf "%.15g\n", m
 		}'
 }
 
@@ -100,6 +102,7 @@ bench__selftest() {
 	check "median of an odd count" "$(printf '3\n1\n2\n' | bench_median)" 2
 	check "median of an even count" "$(printf '4\n1\n3\n2\n' | bench_median)" 2.5
 	check "median of one" "$(echo 7.25 | bench_median)" 7.25
+	check "median keeps large integers whole" "$(printf '142466377\n142208563\n142208567\n' | bench_median)" 142208567
 	check "median sorts numerically" "$(printf '10\n9\n100\n' | bench_median)" 10
 	check "no median of nothing" "$(bench_median </dev/null 2>/dev/null || echo failed)" failed
 	check "ratio" "$(bench_ratio 3 2)" 1.50
@@ -112,12 +115,15 @@ bench__selftest() {
 	check "a figure per run" "$(wc -l <"$d/order.a") $(wc -l <"$d/order.b")" "3 3"
 
 	# figures written by the commands: the medians, not the last or mean
+	# shellcheck disable=SC2034 # the commands are eval'd in here
 	k=0
+	# shellcheck disable=SC2016
 	bench_ab fig 3 'k=$((k + 1)); echo 5 >"$BENCH_FIGURE"' \
 		'echo $((k == 2 ? 90 : 2)) >"$BENCH_FIGURE"'
 	check "median of A's figures" "$BENCH_A" 5
 	check "median of B's figures (one outlier)" "$BENCH_B" 2
 	check "ratio of the medians" "$BENCH_RATIO" 2.50
+	# shellcheck disable=SC2016
 	check "a figure is not left over for the next run" \
 		"$(bench_ab left 1 'echo 9 >"$BENCH_FIGURE"' 'sleep 0.05' && awk '{ print ($1 < 1) }' "$d/left.b")" 1
 

@@ -19,8 +19,10 @@ index | kernels | all) ;;
 esac
 BENCH_SRC=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_BUILD=$PWD
-grep -q '^bench:' Makefile 2>/dev/null && [ -f config.h ] ||
-	{ echo "bench/run.sh: run it from a configured build directory (make bench)" >&2; exit 2; }
+if ! grep -q '^bench:' Makefile 2>/dev/null || [ ! -f config.h ]; then
+	echo "bench/run.sh: run it from a configured build directory (make bench)" >&2
+	exit 2
+fi
 ${MAKE:-make} -s all bench/index_bench bench/unpack_bench >/dev/null
 # what the outer make gave its children is not for the builds timed here
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS
