@@ -45,7 +45,7 @@ cpu() { # KEY: the median CPU time
 row() {
 	bench_ab "$1" "$BENCH_FAST" "rss $1 $3" "rss $1-floor $4" "${6:-}"
 	bench_row "$2" "$(printf '%.2f s' "$BENCH_A")" "$(printf '%.2f s' "$BENCH_B")" "$BENCH_RATIO" \
-		"CPU $(cpu "$1") (floor $(cpu "$1-floor")); peak RSS $(peak "$1") (floor $(peak "$1-floor"))${5:+; $5}"
+		"runs $BENCH_RANGE_A s, floor $BENCH_RANGE_B s; CPU $(cpu "$1") (floor $(cpu "$1-floor")); peak RSS $(peak "$1") (floor $(peak "$1-floor"))${5:+; $5}"
 }
 
 # ---- (a) APT: the real bookworm main list, signed, served on 127.0.0.1

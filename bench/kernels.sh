@@ -122,6 +122,7 @@ first_done() {
 }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 secs() { printf '%.2f s' "$1"; }
+runs() { echo "runs $BENCH_RANGE_A s, floor $BENCH_RANGE_B s"; }
 
 # The measured commands run where errexit does not hold (bench_ab tests
 # their status): each checks its own steps.
@@ -134,7 +135,7 @@ unpack_floor() {
 }
 bench_ab unpack "$BENCH_FAST" "'$BENCH_BUILD/bench/unpack_bench' '$udir' $(tree_of "$k1")" unpack_floor \
 	"rm -rf '$udir'"
-r_unpack=("$BENCH_A" "$BENCH_B" "$BENCH_RATIO")
+r_unpack=("$BENCH_A" "$BENCH_B" "$BENCH_RATIO" "$(runs)")
 # the floor's tree of the last round is still there: the size of a tree
 tree1=$(du -sb "$udir" | cut -f1)
 members=$(for p in $(tree_of "$k1"); do dpkg-deb --fsys-tarfile "$p" | tar -t; done | wc -l)
@@ -174,7 +175,7 @@ cold_raw() {
 	[ -s "$c/kmod/newswatch.ko" ] && [ -s "$c/ebpf/bpf/probe.o" ]
 }
 bench_ab cold "$BENCH_SLOW" cold_ours cold_raw "rm -rf '$work/c-ws' '$work/c-out' '$work/raw'"
-r_cold=("$BENCH_A" "$BENCH_B" "$BENCH_RATIO")
+r_cold=("$BENCH_A" "$BENCH_B" "$BENCH_RATIO" "$(runs)")
 rm -rf "$work/c-ws" "$work/c-out" "$work/raw"
 
 # ---- (2) time to first output from a slow mirror, with (1) the bytes
@@ -224,7 +225,7 @@ ttfo_floor() {
 pb_httpd_faults M "[{\"glob\": \"*.deb\", \"fault\": {\"trickle\": $rate}}]"
 bench_ab ttfo "$BENCH_SLOW" ttfo_ours ttfo_floor ttfo_pre
 pb_httpd_faults M '[]'
-r_ttfo=("$BENCH_A" "$BENCH_B" "$BENCH_RATIO")
+r_ttfo=("$BENCH_A" "$BENCH_B" "$BENCH_RATIO" "$(runs)")
 sent=$(bench_median <"$work/bytes")
 peak=$(bench_median <"$work/peaks")
 tmax=$((tree1 > tree2 ? tree1 : tree2))
@@ -236,18 +237,18 @@ warm_ours() {
 	[ "$(grep -cE ' EXISTING +EXISTING *$' "$work/w.txt")" -eq 2 ] || { cat "$work/w.txt"; return 1; }
 }
 bench_ab warm "$BENCH_FAST" warm_ours "'$PB' --version"
-r_warm=("$BENCH_A" "$BENCH_B" "$BENCH_RATIO")
+r_warm=("$BENCH_A" "$BENCH_B" "$BENCH_RATIO" "$(runs)")
 
 bench_table "Kernels: Debian $k1 and $k2 (their common headers and kbuild shared), -j $jobs"
 bench_row "bytes downloaded per kernel" "$(mb $((sent / 2)))" "$(mb $((need / 2)))" "$(bench_ratio "$sent" "$need")" \
 	"floor: the tree packages and the config; .deb bytes sent by the loopback mirror in a build of both; the packages whole: $(mb $((all / 2)))"
 bench_row "time to first output, mirror at $(mb "$rate")/s" "$(secs "${r_ttfo[0]}")" "$(secs "${r_ttfo[1]}")" "${r_ttfo[2]}" \
-	"floor: the first kernel ($first_k)'s tree packages and config-sized head by curl at that rate, then its build alone from local files"
+	"floor: the first kernel ($first_k)'s tree packages and config-sized head by curl at that rate, then its build alone from local files; ${r_ttfo[3]}"
 bench_row "unpack of $k1's tree packages ($members members)" "$(secs "${r_unpack[0]}")" "$(secs "${r_unpack[1]}")" \
-	"${r_unpack[2]}" "bench/unpack_bench; floor: dpkg-deb -x; into $fstype"
+	"${r_unpack[2]}" "bench/unpack_bench; floor: dpkg-deb -x; into $fstype; ${r_unpack[3]}"
 bench_row "cold build of $k1" "$(secs "${r_cold[0]}")" "$(secs "${r_cold[1]}")" "${r_cold[2]}" \
-	"from local packages, makes sandboxed; floor: dpkg-deb -x, make modules and the bpf make by hand, unsandboxed"
+	"from local packages, makes sandboxed; floor: dpkg-deb -x, make modules and the bpf make by hand, unsandboxed; ${r_cold[3]}"
 bench_row "warm rerun, 2 kernels EXISTING" "$(secs "${r_warm[0]}")" "$(secs "${r_warm[1]}")" "${r_warm[2]}" \
-	"from local files; floor: probe-builder --version (the program's start)"
+	"from local files; floor: probe-builder --version (the program's start); ${r_warm[3]}"
 bench_row "peak workspace" "$(mb "$peak")" "$(mb $((jobs * tmax)))" "$(bench_ratio "$peak" $((jobs * tmax)))" \
 	"du -sb every 0.5 s during the time-to-first-output runs; floor: -j $jobs × the larger unpacked tree (dpkg-deb -x: $(mb "$tree1"), $(mb "$tree2"))"

@@ -13,12 +13,15 @@
 #       its wall time in seconds, unless it wrote a number into the file
 #       named by $BENCH_FIGURE (e.g. a time to first output, a size). The
 #       commands run in this shell (eval): they may set variables for each
-#       other. Sets BENCH_A and BENCH_B to the medians and BENCH_RATIO to
-#       BENCH_A / BENCH_B; every run's figure is kept, one a line, in
+#       other. Sets BENCH_A and BENCH_B to the medians, BENCH_RATIO to
+#       BENCH_A / BENCH_B, BENCH_RANGE_A and BENCH_RANGE_B to the smallest
+#       and largest figures ("MIN-MAX", for the notes: how much the
+#       machine's load moved them); every run's figure is kept, one a line, in
 #       $BENCH_DIR/KEY.a and KEY.b. A command that fails stops it: status
 #       1, its output on stderr.
 #   bench_median         numbers on stdin, one a line: their median
 #   bench_ratio A B      A / B, two decimals ("-" when B is 0)
+#   bench_range          numbers on stdin: "MIN-MAX", two decimals
 #   bench_table TITLE    a markdown table's title and heading
 #   bench_row FIGURE OURS FLOOR RATIO NOTES    one row of it
 #
@@ -78,6 +81,13 @@ bench_ab() { # KEY ROUNDS A B [PRE]
 	BENCH_A=$(bench_median <"$BENCH_DIR/$key.a")
 	BENCH_B=$(bench_median <"$BENCH_DIR/$key.b")
 	BENCH_RATIO=$(bench_ratio "$BENCH_A" "$BENCH_B")
+	BENCH_RANGE_A=$(bench_range <"$BENCH_DIR/$key.a")
+	BENCH_RANGE_B=$(bench_range <"$BENCH_DIR/$key.b")
+}
+
+# numbers on stdin: "MIN-MAX", two decimals
+bench_range() {
+	sort -g | awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%.2f-%.2f\n", a, b }'
 }
 
 bench_table() {
@@ -123,6 +133,7 @@ bench__selftest() {
 	check "median of A's figures" "$BENCH_A" 5
 	check "median of B's figures (one outlier)" "$BENCH_B" 2
 	check "ratio of the medians" "$BENCH_RATIO" 2.50
+	check "ranges" "$BENCH_RANGE_A $BENCH_RANGE_B" "5.00-5.00 2.00-90.00"
 	# shellcheck disable=SC2016
 	check "a figure is not left over for the next run" \
 		"$(bench_ab left 1 'echo 9 >"$BENCH_FIGURE"' 'sleep 0.05' && awk '{ print ($1 < 1) }' "$d/left.b")" 1
