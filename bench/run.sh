@@ -33,7 +33,7 @@ mkdir -p "$BENCH_WORK"
 echo "probe-builder $("$BENCH_BUILD/probe-builder" --version | cut -d' ' -f2)," \
 	"$(git -C "$BENCH_SRC" describe --always --dirty 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC'):" \
 	"$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start;" \
-	"medians of ${PB_BENCH_FAST:-5} runs (${PB_BENCH_SLOW:-3} for the kernel builds), ours and floor alternating"
+	"medians of ${PB_BENCH_FAST:-5} runs$([ "$what" = index ] || echo " (${PB_BENCH_SLOW:-3} for the kernel builds and the slow mirror)"), ours and floor alternating"
 case $what in index | all) bash "$BENCH_SRC/bench/index.sh" ;; esac
 case $what in kernels | all) bash "$BENCH_SRC/bench/kernels.sh" ;; esac
 echo
