@@ -45,8 +45,11 @@ stamp() { while IFS= read -r l; do printf '%s %s\n' "$(date +%s.%N)" "$l"; done;
 build() { # WORKSPACE OUT LOG [options]
 	local ws=$1 out=$2 log=$3
 	shift 3
+	# a pipe, not a process substitution: both files are whole when
+	# this returns (a quick rerun outran the substitution's writer)
 	"$PB" build -k debian -p newswatch -v 3.1 -s "$PROBE_SRC" -o "$out" -w "$ws" "$@" \
-		> >(cat >"$log.txt") 2> >(stamp >"$log.err")
+		2>&1 >"$log.txt" | stamp >"$log.err"
+	return "${PIPESTATUS[0]}"
 }
 
 # bytes the server sent for .deb files since the log was last cut
