@@ -2,7 +2,8 @@
  * local files (the workspace's cache), each kernel ready for its build as
  * soon as its own packages are in. A config package (the image, 70-110 MB
  * for one 260 KB file) is read only as far as its config when the plugin
- * has a rule that the verified tree packages decide it by (confighead.h);
+ * has a rule that the verified tree packages decide it by (dl_head.c,
+ * confighead.h);
  * a package that holds neither tree nor config (PB_PKG_BOOT) is fetched
  * only for --verify. */
 #include "config.h"
@@ -17,69 +18,13 @@
 #include "crawl/crawl.h"
 #include "crawl/mirror.h"
 #include "pipeline/cache.h"
-#include "pipeline/confighead.h"
+#include "pipeline/dl_state.h"
 #include "pipeline/run.h"
 #include "probe-builder/alloc.h"
 #include "probe-builder/log.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "util/str.h"
-
-/* the first head asked of a config package; doubled while too short, up
- * to HEAD_MAX, then the whole package (Debian's config ends within
- * 200 KB: ar header, control.tar, the first members of data.tar) */
-#define HEAD_FIRST (256 * 1024)
-#define HEAD_MAX (4 * 1024 * 1024)
-
-enum pkg_state {
-	P_IDLE, /* not asked for (yet) */
-	P_FETCHING,
-	P_HEAD_IN, /* its head is here, not checked yet */
-	P_OK,	   /* whole and verified, or its head accepted */
-	P_FAILED,
-};
-
-/* One package file, shared by the kernels that name it. */
-struct pkg {
-	const struct pb_crawl_pkg *p;
-	const char **urls;
-	char dest[PATH_MAX];
-	char head[PATH_MAX];
-	char ok_mark[PATH_MAX]; /* its head was accepted, for these trees */
-	struct pb_fetch_item it;
-	enum pkg_state state;
-	int64_t head_size; /* > 0: the item fetches this head */
-	int head_holds;	   /* the head holds its config whole */
-	int wanted;	   /* a kernel to build needs it */
-	struct pb_dl *d;
-};
-
-struct kern {
-	const struct pb_crawl_kernel *kn;
-	long bi;    /* in the batch */
-	size_t *pk; /* its packages, in d->pkgs */
-	size_t n_pk;
-	int queued; /* its packages are asked for */
-	int ready;  /* settled: every package in, or a failure said */
-};
-
-struct pb_dl {
-	const struct pb_dl_opts *o;
-	struct pb_batch *b;
-	long *by_bi; /* batch index -> index in k, or -1 */
-	struct pb_origins *origins;
-	struct pkg *pkgs;
-	size_t n_pkgs;
-	struct kern *k;
-	size_t n_k;
-	int dirty; /* an item finished since kernels were last looked at */
-	int64_t bytes_saved;
-	/* the size a head starts at: the largest one that held its config
-	 * so far (one family's kernels put it at about the same place) */
-	int64_t head_start;
-	size_t *slot; /* index + 1 in pkgs by SHA-256, 0: empty */
-	size_t n_slot;
-};
 
 /* The slot of sha256 in d->slot (open addressing: a kernel's packages are
  * looked up among every package of the run, thousands): where it is, or
@@ -251,20 +196,8 @@ static struct kern *kern_of(struct pb_dl *d, size_t bi)
 	return &d->k[d->by_bi[bi]];
 }
 
-/* Whether pk's config may come from its head. */
-static int head_allowed(const struct pb_dl *d, const struct pkg *pk)
-{
-	const struct pb_plugin *pl = d->o->plugin;
-
-	return pk->p->role == PB_PKG_CONFIG && !d->o->whole_config && pl &&
-	       PB_PLUGIN_HAS(pl, config_rule_drop) &&
-	       pk->p->size > HEAD_FIRST && access(pk->dest, F_OK) != 0;
-}
-
-/* Asks for pk: its head of head_size bytes, or (0) the whole file; again
- * (a kernel waits on it): before what is queued. */
-static int ask(struct pb_dl *d, struct pkg *pk, int64_t head_size, int again,
-	       struct pb_err *err)
+int pb_dl_ask(struct pb_dl *d, struct pkg *pk, int64_t head_size, int again,
+	      struct pb_err *err)
 {
 	char dir[PATH_MAX];
 	int ret;
@@ -291,158 +224,6 @@ static int ask(struct pb_dl *d, struct pkg *pk, int64_t head_size, int again,
 	return ret;
 }
 
-/* What the accepted mark of pk says: the SHA-256 of each tree package it
- * was checked against, in order. */
-static int mark_text(const struct pb_dl *d, const struct kern *k, char *buf,
-		     size_t len)
-{
-	size_t j, o = 0;
-
-	for (j = 0; j < k->n_pk; j++) {
-		const struct pkg *t = &d->pkgs[k->pk[j]];
-		int n;
-
-		if (t->p->role != PB_PKG_TREE)
-			continue;
-		n = snprintf(buf + o, len - o, "%s\n", t->p->sha256);
-		if (n < 0 || (size_t)n >= len - o)
-			return -ENAMETOOLONG;
-		o += (size_t)n;
-	}
-	return 0;
-}
-
-/* A head accepted by an earlier run for the same tree packages. */
-static int head_accepted_before(const struct pb_dl *d, const struct kern *k,
-				const struct pkg *pk)
-{
-	char want[4096], have[4096];
-	FILE *f;
-	size_t n;
-
-	if (mark_text(d, k, want, sizeof(want)) < 0 ||
-	    access(pk->head, F_OK) != 0 || !(f = fopen(pk->ok_mark, "re")))
-		return 0;
-	n = fread(have, 1, sizeof(have) - 1, f);
-	fclose(f);
-	have[n] = '\0';
-	return strcmp(want, have) == 0;
-}
-
-static void accept_head(struct pb_dl *d, struct kern *k, struct pkg *pk,
-			const char *how)
-{
-	char mark[4096];
-	struct pb_err e = {0};
-
-	pk->state = P_OK;
-	d->bytes_saved += pk->p->size - pk->head_size;
-	if (d->origins &&
-	    pb_origins_set_head(d->origins, pk->dest, pk->head, how, &e) < 0) {
-		pk->state = P_FAILED;
-		pb_msgf(pk->it.error, sizeof(pk->it.error), "%s", e.msg);
-		return;
-	}
-	if (mark_text(d, k, mark, sizeof(mark)) == 0 &&
-	    pb_write_file_atomic(pk->ok_mark, mark, strlen(mark), &e) < 0)
-		pb_warn("%s (the next run checks its head again)", e.msg);
-}
-
-static const char *const *tree_paths(struct pb_dl *d, struct kern *k, size_t *n)
-{
-	const char **v = pb_calloc(k->n_pk + 1, sizeof(*v), NULL);
-	size_t j;
-
-	*n = 0;
-	for (j = 0; v && j < k->n_pk; j++)
-		if (d->pkgs[k->pk[j]].p->role == PB_PKG_TREE)
-			v[(*n)++] = d->pkgs[k->pk[j]].dest;
-	return v;
-}
-
-/* The head of pk did not do (ret, e say why): twice the bytes, or the
- * whole package, asked before what is queued. */
-static int more_of(struct pb_dl *d, const struct kern *k, struct pkg *pk,
-		   int ret, const struct pb_err *e, struct pb_err *err)
-{
-	if (ret == -EAGAIN && pk->head_size * 2 <= HEAD_MAX &&
-	    pk->head_size * 2 < pk->p->size)
-		return ask(d, pk, pk->head_size * 2, 1, err);
-	pb_warn("%s: %s: fetching the whole package", k->kn->release, e->msg);
-	unlink(pk->head);
-	unlink(pk->ok_mark);
-	return ask(d, pk, 0, 1, err);
-}
-
-/* A head just in: whether it reaches past its config, found out before
- * the tree is in, so that more of it comes at once. */
-static int head_long_enough(struct pb_dl *d, struct kern *k, struct pkg *pk,
-			    struct pb_err *err)
-{
-	struct pb_config_head h = {
-		.plugin = d->o->plugin,
-		.distro = d->o->distro,
-		.release = k->kn->release,
-		.arch = k->kn->arch,
-		.package = pk->p->name,
-		.head = pk->head,
-		.head_size = pk->head_size,
-		.head_is_whole = pk->head_size >= pk->p->size,
-		.workspace = d->o->workspace,
-	};
-	struct pb_err e = {0};
-	int ret = pb_config_head_holds(&h, &e);
-
-	if (ret)
-		return more_of(d, k, pk, ret, &e, err);
-	pk->head_holds = 1;
-	if (pk->head_size > d->head_start)
-		d->head_start = pk->head_size;
-	return 0;
-}
-
-/* Kernel k's tree packages are in: the head of pk is checked against
- * them. Accepted, more bytes asked for, or the whole package. */
-static int check_head(struct pb_dl *d, struct kern *k, struct pkg *pk,
-		      struct pb_err *err)
-{
-	struct pb_config_head h = {
-		.plugin = d->o->plugin,
-		.distro = d->o->distro,
-		.release = k->kn->release,
-		.arch = k->kn->arch,
-		.package = pk->p->name,
-		.head = pk->head,
-		.head_size = pk->head_size,
-		.head_is_whole = pk->head_size >= pk->p->size,
-		.workspace = d->o->workspace,
-	};
-	struct pb_err e = {0};
-	char how[256];
-	int ret;
-
-	h.tree = tree_paths(d, k, &h.n_tree);
-	if (!h.tree)
-		return pb_err_set(err, -ENOMEM, "out of memory");
-	ret = pb_config_head_check(&h, &e);
-	free((void *)h.tree);
-	if (!ret) {
-		snprintf(how, sizeof(how),
-			 "the first %lld of %lld bytes; equal to the tree's "
-			 ".config by the %s rule",
-			 (long long)pk->head_size, (long long)pk->p->size,
-			 d->o->plugin->name);
-		pb_info("%s: config from the first %lld KB of %s (%lld MB "
-			"not fetched)",
-			k->kn->release, (long long)(pk->head_size >> 10),
-			pk->p->name,
-			(long long)((pk->p->size - pk->head_size) >> 20));
-		accept_head(d, k, pk, how);
-		return 0;
-	}
-	return more_of(d, k, pk, ret, &e, err);
-}
-
 /* Queues what kernel k needs that nobody asked for yet: its config
  * package first (a head is small, and whether it is long enough is known
  * as soon as it is in), then its tree. */
@@ -466,12 +247,13 @@ static int queue_kernel(struct pb_dl *d, struct kern *k, struct pb_err *err)
 			/* used now, fetched or not: the last evicted
 			 * (cache.h) */
 			pb_cache_touch(d->o->workspace, pk->p->sha256);
-			if (!head_allowed(d, pk))
-				ret = ask(d, pk, 0, 0, err);
-			else if (head_accepted_before(d, k, pk))
-				accept_head(d, k, pk, "an earlier run's head");
+			if (!pb_dl_head_allowed(d, pk))
+				ret = pb_dl_ask(d, pk, 0, 0, err);
+			else if (pb_dl_head_accepted_before(d, k, pk))
+				pb_dl_accept_head(d, k, pk,
+						  "an earlier run's head");
 			else
-				ret = ask(d, pk, d->head_start, 0, err);
+				ret = pb_dl_ask(d, pk, d->head_start, 0, err);
 		}
 	return ret;
 }
@@ -524,7 +306,7 @@ static void settle_items(struct pb_dl *d)
 			 * whole package, checked, decides */
 			pb_warn("%s: its head: %s: fetching the whole package",
 				pk->p->name, pk->it.error);
-			if (ask(d, pk, 0, 1, &e) < 0) {
+			if (pb_dl_ask(d, pk, 0, 1, &e) < 0) {
 				pk->state = P_FAILED;
 				pb_msgf(pk->it.error, sizeof(pk->it.error),
 					"%s", e.msg);
@@ -560,10 +342,10 @@ static int look_at(struct pb_dl *d, struct kern *k, struct pb_err *err)
 		struct pkg *pk = &d->pkgs[k->pk[j]];
 
 		if (pk->state == P_HEAD_IN && !pk->head_holds)
-			ret = head_long_enough(d, k, pk, err);
+			ret = pb_dl_head_long_enough(d, k, pk, err);
 		if (!ret && pk->state == P_HEAD_IN && pk->head_holds &&
 		    trees_in)
-			ret = check_head(d, k, pk, err);
+			ret = pb_dl_check_head(d, k, pk, err);
 		if (pk->state == P_FETCHING || pk->state == P_HEAD_IN ||
 		    pk->state == P_FAILED)
 			waiting = 1;
