@@ -87,19 +87,7 @@ need=$((cfg[$k1] + cfg[$k2]))
 for f in "${files[@]:0:4}"; do need=$((need + $(stat -c %s "$f"))); done
 all=$(cat "${files[@]}" | wc -c)
 
-"$BENCH_SRC/tests/fixtures/mk-gpg-key.sh" "$work/key" >/dev/null
-"$BENCH_SRC/tests/fixtures/mk-apt-mirror.sh" --key "$work/key" \
-	--suite "bookworm:$(printf '%s\n' "${files[@]}" | paste -sd,)" "$work/mirror" >/dev/null
-pb_httpd_start M "$work/mirror" "$work/httpd"
-mkdir -p "$work/etc-apt/sources.list.d"
-cat >"$work/etc-apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $M_URL/
-Suites: bookworm
-Components: main
-Signed-By: $work/key/keyring.gpg
-EOF
-export PROBE_BUILDER_ETC_APT=$work/etc-apt
+pb_apt_mirror_serve M "$work" "${files[@]}"
 pool_url() { # FILE: its URL on the mirror
 	local p
 	p=$(cd "$work/mirror" && find pool -name "$(basename "$1")" -print -quit)

@@ -111,10 +111,9 @@ static int more_of(struct pb_dl *d, const struct kern *k, struct pkg *pk,
 	return pb_dl_ask(d, pk, 0, 1, err);
 }
 
-/* A head just in: whether it reaches past its config, found out before
- * the tree is in, so that more of it comes at once. */
-int pb_dl_head_long_enough(struct pb_dl *d, struct kern *k, struct pkg *pk,
-			   struct pb_err *err)
+/* What the config check is told of pk's head (no tree yet). */
+static struct pb_config_head head_of(const struct pb_dl *d,
+				     const struct kern *k, const struct pkg *pk)
 {
 	struct pb_config_head h = {
 		.plugin = d->o->plugin,
@@ -127,6 +126,16 @@ int pb_dl_head_long_enough(struct pb_dl *d, struct kern *k, struct pkg *pk,
 		.head_is_whole = pk->head_size >= pk->p->size,
 		.workspace = d->o->workspace,
 	};
+
+	return h;
+}
+
+/* A head just in: whether it reaches past its config, found out before
+ * the tree is in, so that more of it comes at once. */
+int pb_dl_head_long_enough(struct pb_dl *d, struct kern *k, struct pkg *pk,
+			   struct pb_err *err)
+{
+	struct pb_config_head h = head_of(d, k, pk);
 	struct pb_err e = {0};
 	int ret = pb_config_head_holds(&h, &e);
 
@@ -143,17 +152,7 @@ int pb_dl_head_long_enough(struct pb_dl *d, struct kern *k, struct pkg *pk,
 int pb_dl_check_head(struct pb_dl *d, struct kern *k, struct pkg *pk,
 		     struct pb_err *err)
 {
-	struct pb_config_head h = {
-		.plugin = d->o->plugin,
-		.distro = d->o->distro,
-		.release = k->kn->release,
-		.arch = k->kn->arch,
-		.package = pk->p->name,
-		.head = pk->head,
-		.head_size = pk->head_size,
-		.head_is_whole = pk->head_size >= pk->p->size,
-		.workspace = d->o->workspace,
-	};
+	struct pb_config_head h = head_of(d, k, pk);
 	struct pb_err e = {0};
 	char how[256];
 	int ret;

@@ -15,9 +15,7 @@ pb_tmpdir
 fx=$PB_TOP_SRCDIR/tests/fixtures
 
 abi=$(pb_debian_abi)
-mapfile -t files < <(pb_debian_fetch "linux-headers-$abi-amd64" \
-	"linux-headers-$abi-cloud-amd64" "linux-headers-$abi-common" \
-	"linux-kbuild-${abi%%.0-*}" "linux-image-$abi-amd64" "linux-image-$abi-cloud-amd64")
+mapfile -t files < <(pb_debian_pair "$abi")
 kbuild=$(printf '%s\n' "${files[@]}" | grep /linux-kbuild-)
 others=$(printf '%s\n' "${files[@]}" | grep -v /linux-kbuild- | paste -sd,)
 

@@ -17,26 +17,11 @@
 . "$PB_TOP_SRCDIR/tests/lib/httpd.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
-fx=$PB_TOP_SRCDIR/tests/fixtures
 
 abi=$(pb_debian_abi)
-mapfile -t files < <(pb_debian_fetch "linux-headers-$abi-amd64" \
-	"linux-headers-$abi-cloud-amd64" "linux-headers-$abi-common" \
-	"linux-kbuild-${abi%%.0-*}" "linux-image-$abi-amd64" "linux-image-$abi-cloud-amd64")
-"$fx/mk-gpg-key.sh" "$TMP/key" >/dev/null
-"$fx/mk-apt-mirror.sh" --key "$TMP/key" \
-	--suite "bookworm:$(printf '%s\n' "${files[@]}" | paste -sd,)" "$TMP/mirror" >/dev/null
-pb_httpd_start M "$TMP/mirror" "$TMP/httpd"
+mapfile -t files < <(pb_debian_pair "$abi")
+pb_apt_mirror_serve M "$TMP" "${files[@]}"
 trap 'pb_httpd_stop M; rm -rf "$TMP"' EXIT
-mkdir -p "$TMP/etc-apt/sources.list.d"
-cat >"$TMP/etc-apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $M_URL/
-Suites: bookworm
-Components: main
-Signed-By: $TMP/key/keyring.gpg
-EOF
-export PROBE_BUILDER_ETC_APT=$TMP/etc-apt
 export PROBE_BUILDER_AGENT=${PB_BUILD_AGENT:?}
 
 # each line of stderr with the time it came

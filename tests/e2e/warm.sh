@@ -13,14 +13,11 @@
 . "$PB_TOP_SRCDIR/tests/lib/httpd.sh"
 pb_skip_if_no_e2e
 pb_tmpdir
-fx=$PB_TOP_SRCDIR/tests/fixtures
 # generous: a loaded CI machine; the rerun takes ~0.1 s here
 WARM_MAX_S=${WARM_MAX_S:-3}
 
 abi=$(pb_debian_abi)
-mapfile -t cached < <(pb_debian_fetch "linux-headers-$abi-amd64" \
-	"linux-headers-$abi-cloud-amd64" "linux-headers-$abi-common" \
-	"linux-kbuild-${abi%%.0-*}" "linux-image-$abi-amd64" "linux-image-$abi-cloud-amd64")
+mapfile -t cached < <(pb_debian_pair "$abi")
 # copies of our own: other tests hard-link the shared cache's files, which
 # changes their ctime (and so, rightly, invalidates their entries)
 mkdir -p "$TMP/debs"
@@ -100,20 +97,8 @@ ok "an input changed at the same size and mtime is hashed again (ctime): roots m
 # --from-json: the same kernels from a loopback mirror, into another
 # workspace (the outputs are there already: only the downloads matter)
 cp -p "${cached[@]}" "$TMP/debs/"
-"$fx/mk-gpg-key.sh" "$TMP/key" >/dev/null
-"$fx/mk-apt-mirror.sh" --key "$TMP/key" \
-	--suite "bookworm:$(printf '%s\n' "${files[@]}" | paste -sd,)" "$TMP/mirror" >/dev/null
-pb_httpd_start M "$TMP/mirror" "$TMP/httpd"
+pb_apt_mirror_serve M "$TMP" "${files[@]}"
 trap 'pb_httpd_stop M; rm -rf "$TMP"' EXIT
-mkdir -p "$TMP/etc-apt/sources.list.d"
-cat >"$TMP/etc-apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $M_URL/
-Suites: bookworm
-Components: main
-Signed-By: $TMP/key/keyring.gpg
-EOF
-export PROBE_BUILDER_ETC_APT=$TMP/etc-apt
 "$PB" crawl -w "$TMP/ws-crawl" --json debian >"$TMP/plan.json" 2>"$TMP/crawl.err" ||
 	{ cat "$TMP/crawl.err"; fail "crawl --json"; }
 build plan1 -w "$TMP/ws2" --from-json "$TMP/plan.json"

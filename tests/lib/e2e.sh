@@ -77,6 +77,15 @@ pb_debian_612() {
 # pb__debian_available PACKAGE...: each is in the cache or has a version apt
 # can download (a release's signed image can come days after its headers:
 # the lists then name the package with no version)
+# pb_debian_pair ABI: the packages of two kernels of ABI, amd64 and
+# cloud-amd64 (their headers, the common headers, kbuild, their images),
+# one path a line, fetched and cached as pb_debian_fetch does
+pb_debian_pair() {
+	pb_debian_fetch "linux-headers-$1-amd64" "linux-headers-$1-cloud-amd64" \
+		"linux-headers-$1-common" "linux-kbuild-${1%%.0-*}" \
+		"linux-image-$1-amd64" "linux-image-$1-cloud-amd64"
+}
+
 pb__debian_available() {
 	local p
 	for p; do
