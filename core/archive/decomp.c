@@ -333,21 +333,31 @@ static void release_head(struct pb_decomp *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-static long threaded_read(struct pb_decomp *d, void *buf, size_t len)
+/* The head slot once the thread filled it; NULL when none will come:
+ * every good byte is out, and *end is 0 (the end) or the error. */
+static struct slot *wait_head(struct pb_decomp *d, long *end)
 {
-	struct slot *s;
-	size_t k;
+	struct slot *s = NULL;
 
 	pthread_mutex_lock(&d->lock);
 	while (d->count == 0 && !d->done)
 		pthread_cond_wait(&d->not_empty, &d->lock);
-	if (d->count == 0) {
-		pthread_mutex_unlock(&d->lock);
-		/* every good byte is out: now the end, or the error */
-		return d->code < 0 ? d->code : 0;
-	}
-	s = &d->slots[d->head];
+	if (d->count)
+		s = &d->slots[d->head];
+	else
+		*end = d->code < 0 ? d->code : 0;
 	pthread_mutex_unlock(&d->lock);
+	return s;
+}
+
+static long threaded_read(struct pb_decomp *d, void *buf, size_t len)
+{
+	struct slot *s;
+	size_t k;
+	long end;
+
+	if (!(s = wait_head(d, &end)))
+		return end;
 
 	/* the head slot is the caller's until it gives it back */
 	k = s->len - d->pos;
@@ -382,21 +392,14 @@ long pb_decomp_read(struct pb_decomp *d, void *buf, size_t len,
 static long threaded_block(struct pb_decomp *d, const void **buf)
 {
 	struct slot *s;
-	long n;
+	long n, end;
 
 	if (d->held) {
 		d->held = 0;
 		release_head(d);
 	}
-	pthread_mutex_lock(&d->lock);
-	while (d->count == 0 && !d->done)
-		pthread_cond_wait(&d->not_empty, &d->lock);
-	if (d->count == 0) {
-		pthread_mutex_unlock(&d->lock);
-		return d->code < 0 ? d->code : 0;
-	}
-	s = &d->slots[d->head];
-	pthread_mutex_unlock(&d->lock);
+	if (!(s = wait_head(d, &end)))
+		return end;
 	*buf = s->data + d->pos;
 	n = (long)(s->len - d->pos);
 	d->held = 1;
