@@ -32,6 +32,9 @@ void pb_log_set_file(FILE *file)
  * another process's line fall between them). A line longer than the
  * buffer goes in pieces. */
 static void line_to_stderr(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void line_to_stderr(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[8192];
 	size_t off = 0;
