@@ -40,6 +40,22 @@ struct scan {
 	uint64_t total;
 };
 
+/* Directory name of dir at, opened without following a link; NULL with
+ * err filled. */
+static DIR *dir_at(int at, const char *name, struct pb_err *err)
+{
+	int fd = openat(at, name,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d) {
+		pb_err_set(err, -errno, "%s: %s", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return d;
+}
+
 /* Bytes of the regular files at name of dir at (a file, or a directory
  * and all under it), never following a link. */
 static int tree_bytes(int at, const char *name, uint64_t *out,
@@ -48,7 +64,7 @@ static int tree_bytes(int at, const char *name, uint64_t *out,
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int fd, ret = 0;
+	int ret = 0;
 
 	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0
@@ -58,14 +74,8 @@ static int tree_bytes(int at, const char *name, uint64_t *out,
 		*out += (uint64_t)st.st_size;
 	if (!S_ISDIR(st.st_mode))
 		return 0;
-	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		ret = pb_err_set(err, -errno, "%s: %s", name, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return ret;
-	}
+	if (!(d = dir_at(at, name, err)))
+		return err->code;
 	while (!ret && (de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			ret = tree_bytes(dirfd(d), de->d_name, out, err);
@@ -102,62 +112,29 @@ static int add_entry(struct scan *s, int subfd, const char *sub,
 	return 0;
 }
 
-/* The entries of cache/<sub>; other files there count in the total. */
-static int scan_sub(struct scan *s, int cachefd, const char *sub,
-		    struct pb_err *err)
+/* The entries of cache/<xx>/ (sub: the <xx>), or with sub NULL the
+ * cache itself, each of its directories a <xx>; other files count in the
+ * total. */
+static int scan_dir(struct scan *s, int at, const char *sub, struct pb_err *err)
 {
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int fd, ret = 0;
+	int ret = 0;
 
-	fd = openat(cachefd, sub,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		ret = pb_err_set(err, -errno, "%s: %s", sub, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return ret;
-	}
+	if (!(d = dir_at(at, sub ? sub : ".", err)))
+		return err->code;
 	while (!ret && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			ret = pb_err_set(err, -errno, "%s/%s: %s", sub,
-					 de->d_name, strerror(errno));
+			ret = pb_err_set(err, -errno, "%s/%s: %s",
+					 sub ? sub : ".", de->d_name,
+					 strerror(errno));
+		else if (S_ISDIR(st.st_mode) && !sub)
+			ret = scan_dir(s, dirfd(d), de->d_name, err);
 		else if (S_ISDIR(st.st_mode))
 			ret = add_entry(s, dirfd(d), sub, de->d_name, &st, err);
-		else if (S_ISREG(st.st_mode))
-			s->total += (uint64_t)st.st_size;
-	}
-	closedir(d);
-	return ret;
-}
-
-static int scan_cache(struct scan *s, int cachefd, struct pb_err *err)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	int fd, ret = 0;
-
-	fd = dup(cachefd);
-	d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		ret = pb_err_set(err, -errno, "%s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return ret;
-	}
-	while (!ret && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (fstatat(cachefd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			ret = pb_err_set(err, -errno, "%s: %s", de->d_name,
-					 strerror(errno));
-		else if (S_ISDIR(st.st_mode))
-			ret = scan_sub(s, cachefd, de->d_name, err);
 		else if (S_ISREG(st.st_mode))
 			s->total += (uint64_t)st.st_size;
 	}
@@ -220,7 +197,7 @@ int pb_cache_trim(const char *cache_dir, uint64_t max,
 		return errno == ENOENT ? 0
 				       : pb_err_set(err, -errno, "%s: %s",
 						    cache_dir, strerror(errno));
-	ret = scan_cache(&s, cachefd, err);
+	ret = scan_dir(&s, cachefd, NULL, err);
 	if (ret) {
 		pb_err_prefix(err, "%s", cache_dir);
 		goto out;
